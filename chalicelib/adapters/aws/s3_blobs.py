@@ -1,0 +1,63 @@
+"""Blob store on S3: uploaded and generated workbooks.
+
+Browsers upload straight to S3 with a presigned POST (API Gateway caps bodies at 10 MB); the size
+limit is a signed content-length-range condition, so S3 itself refuses a bigger file.
+"""
+from __future__ import annotations
+
+import tempfile
+from typing import IO, Any
+
+from botocore.exceptions import ClientError
+
+SPOOL_BYTES = 8 * 1024 * 1024  # smaller blobs stay in memory, bigger ones go to a temp file
+
+
+def _missing(e: ClientError) -> bool:
+    return e.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound")
+
+
+class S3BlobStore:
+    def __init__(self, bucket: str, client: Any):
+        self.bucket = bucket
+        self.client = client
+
+    def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
+        self.client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
+
+    def open(self, key: str) -> IO[bytes]:
+        """A seekable copy (readers such as openpyxl seek); FileNotFoundError if absent."""
+        try:
+            body = self.client.get_object(Bucket=self.bucket, Key=key)["Body"]
+        except ClientError as e:
+            if _missing(e):
+                raise FileNotFoundError(key) from None
+            raise
+        f = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
+        try:
+            for chunk in body.iter_chunks(1024 * 1024):
+                f.write(chunk)
+        except BaseException:
+            f.close()
+            raise
+        finally:
+            body.close()
+        f.seek(0)
+        return f  # type: ignore[return-value]
+
+    def size(self, key: str) -> int | None:
+        try:
+            return int(self.client.head_object(Bucket=self.bucket, Key=key)["ContentLength"])
+        except ClientError as e:
+            if _missing(e):
+                return None
+            raise
+
+    def delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=key)
+
+    def presigned_post(self, key: str, *, max_bytes: int, expires_seconds: int = 3600) -> dict:
+        post = self.client.generate_presigned_post(
+            Bucket=self.bucket, Key=key, Conditions=[["content-length-range", 0, max_bytes]],
+            ExpiresIn=expires_seconds)
+        return {"url": post["url"], "fields": post["fields"]}

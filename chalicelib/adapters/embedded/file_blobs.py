@@ -1,0 +1,78 @@
+"""Blob store on a local folder, with a same-shaped stand-in for S3's presigned POST.
+
+presigned_post() returns {url, fields} like S3's; the app's local upload endpoint checks the signed
+policy (key, size limit, expiry) exactly as S3 would, then stores the file here.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+
+class UploadPolicyError(Exception):
+    def __init__(self, message: str, status: int = 403):
+        super().__init__(message)
+        self.status = status
+
+
+class FileBlobStore:
+    def __init__(self, root: str | Path, *, secret: str, upload_url: str):
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.upload_url = upload_url
+        self._signer = URLSafeTimedSerializer(secret, salt="local-upload-policy")
+
+    def _path(self, key: str) -> Path:
+        path = (self.root / key).resolve()
+        if self.root.resolve() not in path.parents:
+            raise ValueError(f"invalid blob key: {key!r}")
+        return path
+
+    def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Write then rename, so a reader never sees half a file.
+        fd, tmp = tempfile.mkstemp(dir=path.parent)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+
+    def open(self, key: str):
+        return open(self._path(key), "rb")
+
+    def size(self, key: str) -> int | None:
+        path = self._path(key)
+        return path.stat().st_size if path.exists() else None
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+    def presigned_post(self, key: str, *, max_bytes: int, expires_seconds: int = 3600,
+                       redirect: str | None = None) -> dict:
+        policy = self._signer.dumps({"key": key, "max_bytes": max_bytes, "expires": expires_seconds,
+                                     "redirect": redirect})
+        fields = {"key": key, "policy": policy}
+        if redirect:
+            fields["success_action_redirect"] = redirect
+        return {"url": self.upload_url, "fields": fields}
+
+    def check_post(self, fields: dict, size: int) -> tuple[str, str | None]:
+        """Validate a local upload's form fields like S3 checks a presigned POST.
+        Returns (key, redirect URL or None)."""
+        try:
+            raw = self._signer.loads(fields.get("policy", ""), max_age=None)
+            self._signer.loads(fields.get("policy", ""), max_age=raw["expires"])
+        except SignatureExpired:
+            raise UploadPolicyError("上传链接已过期，请重新发起上传") from None
+        except (BadSignature, KeyError, TypeError):
+            raise UploadPolicyError("上传凭证无效") from None
+        if fields.get("key") != raw["key"]:
+            raise UploadPolicyError("上传凭证与文件位置不符")
+        if fields.get("success_action_redirect") != raw.get("redirect") and raw.get("redirect"):
+            raise UploadPolicyError("上传凭证与跳转地址不符")
+        if size > raw["max_bytes"]:
+            raise UploadPolicyError(f"文件超过{raw['max_bytes'] // (1024 * 1024)}MB上限", 413)
+        return raw["key"], raw.get("redirect")

@@ -1,0 +1,85 @@
+"""The one composition root: settings → adapters → services. Built on first use, not at import."""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass
+
+from . import settings as settings_module
+
+
+class SystemClock:
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.timezone.utc)
+
+
+@dataclass
+class Container:
+    settings: settings_module.Settings
+    store: object
+    blobs: object
+    sender: object
+    clock: object
+    signer: object
+    accounts: object
+    filings: object
+    imports: object
+    outbox: object
+
+
+def build(settings: settings_module.Settings, *, clock=None, sender=None, aws_clients=None) -> Container:
+    from .services.accounts import AccountService
+    from .services.filings import FilingService
+    from .services.imports import ImportService
+    from .services.notify import Outbox
+    from .services.security import TokenSigner
+
+    clock = clock or SystemClock()
+    if settings.embedded:
+        from .adapters.embedded.file_blobs import FileBlobStore
+        from .adapters.embedded.mailbox import LocalMailbox
+        from .adapters.embedded.sqlite_store import SqliteStore
+
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        store = SqliteStore(settings.data_dir / "filing.db")
+        blobs = FileBlobStore(settings.data_dir / "blobs", secret=settings.secret_key,
+                              upload_url=f"{settings.base_url}/api/v1/local-uploads")
+        sender = sender or LocalMailbox()
+    else:
+        import boto3
+
+        from .adapters.aws.dynamo_store import DynamoStore
+        from .adapters.aws.s3_blobs import S3BlobStore
+        from .adapters.aws.senders import ChannelSender, SesSender, SnsSmsSender
+
+        clients = aws_clients or boto3.session.Session()
+        store = DynamoStore(settings.table_name, clients.client("dynamodb"))
+        blobs = S3BlobStore(settings.bucket_name, clients.client("s3"))
+        sender = sender or ChannelSender({"email": SesSender(clients.client("ses"), settings.mail_from),
+                                          "sms": SnsSmsSender(clients.client("sns"))})
+    signer = TokenSigner(settings.secret_key)
+    outbox = Outbox(store, sender, clock)
+    return Container(settings=settings, store=store, blobs=blobs, sender=sender, clock=clock, signer=signer,
+                     accounts=AccountService(store, clock, signer),
+                     filings=FilingService(store, blobs, clock, outbox, settings.base_url),
+                     imports=ImportService(store, blobs, clock), outbox=outbox)
+
+
+_lock = threading.Lock()
+_container: Container | None = None
+
+
+def container() -> Container:
+    """The process-wide container (built from the environment on first call)."""
+    global _container
+    with _lock:
+        if _container is None:
+            _container = build(settings_module.from_env())
+        return _container
+
+
+def override(c: Container | None) -> None:
+    """Tests swap in their own container."""
+    global _container
+    with _lock:
+        _container = c

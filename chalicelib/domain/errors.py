@@ -1,0 +1,46 @@
+"""Domain errors. Each carries the HTTP status and API error code it maps to (API.md)."""
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, details: list[dict] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.details = details or []
+
+
+class ValidationFailed(DomainError):
+    status, code = 422, "validation_failed"
+
+
+class Unauthenticated(DomainError):
+    status, code = 401, "unauthenticated"
+
+
+class Forbidden(DomainError):
+    status, code = 403, "forbidden"
+
+
+class NotFound(DomainError):
+    status, code = 404, "not_found"
+
+
+class Conflict(DomainError):
+    status, code = 409, "conflict"
+
+
+class Locked(DomainError):
+    status, code = 423, "locked"
+
+
+class TooLarge(DomainError):
+    status, code = 413, "too_large"
+
+
+def problem(message: str, *, column: str | None = None, field: str | None = None,
+            row: int | None = None) -> dict:
+    """One entry of an error's `details` (API.md): row and Chinese column name where known."""
+    return {"row": row, "column": column, "field": field, "message": message}

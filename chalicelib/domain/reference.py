@@ -1,0 +1,73 @@
+"""Reference data shipped inside the package: divisions, code lists, policy.
+
+Loaded once, on first use (not at Lambda import time).
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+_DIR = Path(__file__).resolve().parent.parent / "reference"
+
+
+@dataclass(frozen=True)
+class Division:
+    code: str
+    name: str
+    level: str  # province / city / county
+    parent_code: str | None
+    statistical_zone: bool
+
+    @property
+    def city_code(self) -> str | None:
+        """The city this division belongs to (itself for a city, None for the province)."""
+        if self.level == "city":
+            return self.code
+        return self.parent_code if self.level == "county" else None
+
+
+@dataclass(frozen=True)
+class Policy:
+    province_code: str
+    annual_due_month_day: tuple[int, int]
+    due_date_exceptions: dict[int, dt.date]
+    first_filing_year: int
+    hk_macau_taiwan_counts_as_foreign: bool
+    statistical_zone_files_with_parent_city: bool
+    cross_table_checks_block_submit: bool
+    timezone: str
+    reminder_days_before_due: tuple[int, ...]
+    reminder_overdue_every_days: int
+    reviewer_digest_after_working_days: int
+    session_hours: int
+    action_link_days: int
+    upload_max_bytes: int
+
+
+@cache
+def divisions() -> dict[str, Division]:
+    with open(_DIR / "shanxi_divisions.csv", encoding="utf-8") as f:
+        return {
+            r["code"]: Division(r["code"], r["name"], r["level"], r["parent_code"] or None,
+                                r["statistical_zone"] == "1")
+            for r in csv.DictReader(f)
+        }
+
+
+@cache
+def codes() -> dict:
+    return json.loads((_DIR / "codes.json").read_text(encoding="utf-8"))
+
+
+@cache
+def policy() -> Policy:
+    raw = json.loads((_DIR / "policy.json").read_text(encoding="utf-8"))
+    raw.pop("_comment", None)
+    raw["annual_due_month_day"] = tuple(raw["annual_due_month_day"])
+    raw["reminder_days_before_due"] = tuple(raw["reminder_days_before_due"])
+    raw["due_date_exceptions"] = {int(y): dt.date.fromisoformat(d) for y, d in raw["due_date_exceptions"].items()}
+    return Policy(**raw)

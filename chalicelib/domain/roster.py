@@ -1,0 +1,316 @@
+"""Row checks for 表二 (one row per employee) and 表三 (one row per ended contract), SPEC.md §5/§6.
+
+Pure: no I/O. `RowChecker.check` takes one row as read from the workbook (str, int, float,
+date/datetime or None) and returns the cleaned row plus Chinese problems naming row and column.
+It runs on up to 500,000 rows, so everything that depends only on the column (allowed values,
+messages, parsers) is worked out once in __init__; a cell costs one function call and the
+happy path raises nothing.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+
+from .errors import problem
+from .identifiers import normalize, parse_resident_id
+from .reference import codes
+from .tables import COLUMNS, Column
+
+RESIDENT_ID = "居民身份证"
+_FULL_WIDTH = str.maketrans({chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)} | {"\u3000": " "})
+_DATE_TEXT = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?")
+_DATE_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
+_PHONE = re.compile(r"\+?[\d-]{5,20}")
+_OTHER_ID = re.compile(r"[0-9A-Z()-]{5,30}")
+_EXCEL_EPOCH = dt.date(1899, 12, 30)  # 1900 date system; serial 60 is Excel's fictitious 1900-02-29
+_MIN_DATE, _MAX_DATE = dt.date(1900, 1, 1), dt.date(2099, 12, 31)
+_DATE_HINT = "请填写为2023-01-01格式的日期"
+_SCIENTIFIC = re.compile(r"\d(\.\d+)?E\+?\d+")
+_STORED_AS_NUMBER = "证件号码被Excel存成了数字，后几位已丢失；请把该列设为文本后重新填写"
+
+
+class _Bad(Exception):
+    """A cell's problem (the Chinese message); raised by the per-column parsers."""
+
+
+def parse_date(value: object) -> dt.date | None:
+    """A cell as a date; None when empty. Raises ValueError (Chinese message) when it is no date.
+
+    Accepts date/datetime cells, Excel serial numbers (1900 date system), 8-digit numbers
+    (20230101) and text 2023-01-01, 2023/1/1, 2023.1.1, 2023年1月1日, 20230101, in full-width
+    digits too, optionally followed by a time ("2023-01-01 00:00:00").
+    """
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):  # before date: datetime is a date subclass
+        day = value.date()
+    elif isinstance(value, dt.date):
+        day = value
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        n = int(value)
+        if 19000101 <= n <= 20991231 and n == value:  # typed as 20230101 in a number cell
+            return parse_date(str(n))
+        if not 1 <= n <= 73050 or n == 60:  # 73050 = 2099-12-31
+            raise ValueError(f"无法识别的日期数值{value:g}，{_DATE_HINT}")
+        day = _EXCEL_EPOCH + dt.timedelta(days=n if n > 60 else n + 1)
+    elif isinstance(value, str):
+        text = value.translate(_FULL_WIDTH).strip()
+        if not text:
+            return None
+        text = text.split()[0].split("T")[0]  # drop a time part
+        m = _DATE_TEXT.fullmatch(text) or _DATE_COMPACT.fullmatch(text)
+        if not m:
+            raise ValueError(f"无法识别的日期“{value.strip()}”，{_DATE_HINT}")
+        try:
+            day = dt.date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            raise ValueError(f"日期“{value.strip()}”不存在，请核对") from None
+    else:
+        raise ValueError(_DATE_HINT)
+    if not _MIN_DATE <= day <= _MAX_DATE:
+        raise ValueError(f"日期{day.isoformat()}超出合理范围，请核对")
+    return day
+
+
+def _as_text(value: object) -> str:
+    """Cell → text; whole-number floats lose their '.0' (numbers typed into text columns)."""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()[:10]
+    return str(value).strip()
+
+
+def _as_id_text(value: object) -> str:
+    # An 18-digit number typed into a number cell keeps 15 significant digits: the rest are gone.
+    if isinstance(value, float) and abs(value) >= 1e15:
+        raise _Bad(_STORED_AS_NUMBER)
+    text = normalize(_as_text(value))
+    if "E" in text and _SCIENTIFIC.fullmatch(text):  # the number shown as text: 1.40105E+17
+        raise _Bad(_STORED_AS_NUMBER)
+    return text
+
+
+def _is_empty(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _years_between(born: dt.date, on: dt.date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+class RowChecker:
+    """Checks the rows of one roster upload (`table` is "table2" or "table3").
+
+    One instance per upload: it remembers the ID numbers seen to report duplicates in 表二.
+    `period_end` is the last day of the year filed (表三 dates must fall in that year, up to it).
+    """
+
+    def __init__(self, table: str, *, period_end: dt.date):
+        if table not in ("table2", "table3"):
+            raise ValueError(f"no row checks for {table}")
+        self.table = table
+        self.period_end = period_end
+        self.period_start = dt.date(period_end.year, 1, 1)
+        self.columns: tuple[Column, ...] = COLUMNS[table]
+        self.title = {c.key: c.title for c in self.columns}
+        self._seen: dict[str, int] = {}  # ID number → first row (表二 duplicates)
+        self._cells = [(c.key, c.title, c.required, self._parser(c)) for c in self.columns]
+        self._reasons = codes()["termination_reason"]
+
+    # -- per-column parsers, chosen once ------------------------------------------------------
+    def _parser(self, col: Column):
+        if col.kind == "code":
+            return self._code_parser(col)
+        if col.kind == "date":
+            def parse(value):
+                try:
+                    return parse_date(value).isoformat()
+                except ValueError as e:
+                    raise _Bad(f"{col.title}：{e}") from None
+            return parse
+        if col.kind == "int":
+            return self._int_parser(col)
+        if col.kind == "money":
+            return self._money_parser(col)
+        if col.kind == "id":
+            return _as_id_text
+        if col.key.endswith("phone"):
+            def phone(value):
+                text = normalize(_as_text(value))
+                if not _PHONE.fullmatch(text):
+                    raise _Bad(f"{col.title}只能填写数字（可含“-”），请检查是否被Excel存成了数字")
+                return text
+            return phone
+
+        def text(value):
+            s = _as_text(value)
+            if len(s) > 200:
+                raise _Bad(f"{col.title}不能超过200个字")
+            return s
+        return text
+
+    @staticmethod
+    def _code_parser(col: Column):
+        values = codes()[col.codes]
+        lookup: dict[str, str] = {}
+        if isinstance(values, dict):  # 原因代码: the code, or the dropdown text "T01 合同期满，…"
+            for key, spec in values.items():
+                lookup[key] = lookup[normalize(key)] = lookup[normalize(f"{key} {spec['reason']}")] = key
+        else:
+            for v in values:
+                lookup[v] = lookup[normalize(v)] = v
+        message = f"{col.title}应为以下之一：{'、'.join(values)}"
+
+        def parse(value):
+            text = _as_text(value)
+            found = lookup.get(text) or lookup.get(normalize(text))  # exact first: the common case
+            if found is None:
+                raise _Bad(f"{message}（填写的是“{text}”）")
+            return found
+        return parse
+
+    @staticmethod
+    def _int_parser(col: Column):
+        def parse(value):
+            if isinstance(value, float) and value.is_integer():
+                n = int(value)
+            elif isinstance(value, int) and not isinstance(value, bool):
+                n = value
+            else:
+                text = normalize(_as_text(value))
+                if not text.isdigit() and not (text.startswith("-") and text[1:].isdigit()):
+                    raise _Bad(f"{col.title}应为整数")
+                n = int(text)
+            if n < 0:
+                raise _Bad(f"{col.title}不能为负数")
+            return n
+        return parse
+
+    @staticmethod
+    def _money_parser(col: Column):
+        def parse(value):
+            # str(float) is the shortest repr, so 1234.56 stays 1234.56 (no binary noise)
+            text = normalize(_as_text(value)).replace(",", "").removesuffix("元").lstrip("¥￥")
+            try:
+                amount = Decimal(text)
+            except InvalidOperation:
+                raise _Bad(f"{col.title}应为金额数字（元）") from None
+            if not amount.is_finite():
+                raise _Bad(f"{col.title}应为金额数字（元）")
+            if amount < 0:
+                raise _Bad(f"{col.title}不能为负数")
+            return str(amount.quantize(Decimal("0.01")))  # exact decimal text, JSON-safe
+        return parse
+
+    # -- the row ------------------------------------------------------------------------------
+    def check(self, row_no: int, raw: dict[str, object]) -> tuple[dict, list[dict]]:
+        """(clean row, problems). Clean values: text trimmed, codes canonical, ID numbers
+        half-width upper-case, dates 'YYYY-MM-DD', ints int, money '1234.50'; None when empty
+        or invalid."""
+        clean: dict = {}
+        errors: list[dict] = []
+        for key, title, required, parse in self._cells:
+            value = raw.get(key)
+            if _is_empty(value):
+                clean[key] = None
+                if required:
+                    errors.append(problem(f"请填写{title}", row=row_no, column=title, field=key))
+                continue
+            try:
+                clean[key] = parse(value)
+            except _Bad as e:
+                clean[key] = None
+                errors.append(problem(str(e), row=row_no, column=title, field=key))
+        bad = {e["field"] for e in errors}
+        id_birth = self._check_id(row_no, clean, bad, errors)
+        if self.table == "table2":
+            self._check_table2(row_no, clean, bad, errors, id_birth)
+        else:
+            self._check_table3(row_no, clean, bad, errors)
+        return clean, errors
+
+    def _add(self, errors: list[dict], row_no: int, field: str, message: str) -> None:
+        errors.append(problem(message, row=row_no, column=self.title[field], field=field))
+
+    def _check_id(self, row_no, clean, bad, errors) -> str | None:
+        """Check digit, agreement with 性别/出生日期, duplicates; the ID's birth date if it has one."""
+        number = clean.get("id_number")
+        if number is None or "id_type" in bad:
+            return None
+        id_birth = None
+        if clean["id_type"] == RESIDENT_ID:
+            rid, message = parse_resident_id(number)
+            if message:
+                clean["id_number"] = None
+                self._add(errors, row_no, "id_number", message)
+                return None
+            id_birth = rid.birth_date.isoformat()
+            if "gender" not in bad and clean["gender"] != rid.gender:
+                self._add(errors, row_no, "gender", f"性别与证件号码不符（证件号码显示为{rid.gender}）")
+            born = clean.get("birth_date")
+            if born is not None and born != id_birth:
+                self._add(errors, row_no, "birth_date", f"出生日期与证件号码不符（证件号码显示为{id_birth}）")
+        elif not _OTHER_ID.fullmatch(number):
+            clean["id_number"] = None
+            self._add(errors, row_no, "id_number", "证件号码应为5至30位字母或数字")
+            return None
+        if self.table == "table2":  # 表三 may list one person twice (rehired, ended again)
+            first = self._seen.setdefault(number, row_no)
+            if first != row_no:
+                self._add(errors, row_no, "id_number", f"与第{first}行证件号码重复")
+        return id_birth
+
+    def _check_contract_dates(self, row_no, clean, errors) -> None:
+        start, end = clean.get("contract_start"), clean.get("contract_end")
+        if start and end and end <= start:  # ISO strings compare as dates
+            self._add(errors, row_no, "contract_end", "合同终止日期应晚于合同起始日期")
+
+    def _check_table2(self, row_no, clean, bad, errors, id_birth) -> None:
+        end_iso = self.period_end.isoformat()
+        born, hired = id_birth or clean.get("birth_date"), clean.get("hire_date")  # the ID is authoritative
+        if born and hired:
+            age = _years_between(dt.date.fromisoformat(born), dt.date.fromisoformat(hired))
+            if age < 16:
+                self._add(errors, row_no, "hire_date", f"入职时未满16周岁（入职日期{hired}，出生日期{born}）")
+        for key in ("hire_date", "contract_start"):
+            if clean.get(key) and clean[key] > end_iso:
+                self._add(errors, row_no, key, f"{self.title[key]}晚于备案年度末（{end_iso}），请核对")
+        term = clean.get("contract_term")
+        if term == "固定期限" and clean.get("contract_end") is None and "contract_end" not in bad:
+            self._add(errors, row_no, "contract_end", "固定期限劳动合同应填写合同终止日期")
+        elif term == "无固定期限" and clean.get("contract_end") is not None:
+            self._add(errors, row_no, "contract_end", "无固定期限劳动合同不应填写合同终止日期")
+        else:
+            self._check_contract_dates(row_no, clean, errors)
+
+    def _check_table3(self, row_no, clean, bad, errors) -> None:
+        code = clean.get("reason_code")
+        if code:
+            spec = self._reasons[code]
+            category = "终止" if code.startswith("T") else "解除"
+            if clean.get("category") and clean["category"] != category:
+                self._add(errors, row_no, "category", f"原因代码{code}属于{category}情形，类别应为“{category}”")
+            rule = spec["compensation"]
+            paid = clean.get("compensated")
+            if paid and rule in ("yes", "no") and paid != ("是" if rule == "yes" else "否"):
+                should = "应支付" if rule == "yes" else "无需支付"
+                self._add(errors, row_no, "compensated",
+                          f"原因代码{code}（{spec['reason']}）依法{should}经济补偿，"
+                          f"是否支付经济补偿应为“{'是' if rule == 'yes' else '否'}”")
+        if clean.get("compensated") == "是" and clean.get("compensation") is None and "compensation" not in bad:
+            self._add(errors, row_no, "compensation", "支付经济补偿时应填写经济补偿金额（元）")
+        ended = clean.get("ended_on")
+        if ended:
+            first, last = self.period_start.isoformat(), self.period_end.isoformat()
+            if not first <= ended <= last:
+                self._add(errors, row_no, "ended_on", f"终止或解除日期应在本次备案期间内（{first}至{last}）")
+            if clean.get("contract_start") and ended < clean["contract_start"]:
+                self._add(errors, row_no, "ended_on", "终止或解除日期不能早于合同起始日期")
+        self._check_contract_dates(row_no, clean, errors)
+

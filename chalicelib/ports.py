@@ -1,0 +1,130 @@
+"""The ports: what services need from the outside world. Adapters implement them.
+
+Both backends (adapters/embedded: SQLite + files; adapters/aws: DynamoDB + S3 + SES) pass the
+same contract tests (tests/contract). Entities cross the ports as domain models; rows as dicts.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from typing import Protocol
+
+from .domain.filing import Filing
+from .domain.model import Account, AuditEvent, Message, Unit, Upload
+
+
+class StaleVersion(Exception):
+    """A conditional write lost: the stored version is no longer the expected one."""
+
+
+class AlreadyExists(Exception):
+    """A create-if-absent found the key taken."""
+
+
+class Page(tuple):
+    """(items, next_page_token); next_page_token is None on the last page."""
+
+    def __new__(cls, items: list, next_page_token: str | None):
+        return super().__new__(cls, (items, next_page_token))
+
+    @property
+    def items(self) -> list:
+        return self[0]
+
+    @property
+    def next_page_token(self) -> str | None:
+        return self[1]
+
+
+class Store(Protocol):
+    # units and accounts
+    def create_unit(self, unit: Unit, filer: Account) -> None:
+        """Both or neither; AlreadyExists if the USCC (or the filer username) is taken."""
+
+    def get_unit(self, uscc: str) -> Unit | None: ...
+
+    def put_account(self, account: Account) -> None:
+        """Create or replace a reviewer-side account (seeding, admin)."""
+
+    def get_account(self, username: str) -> Account | None: ...
+
+    def list_accounts(self, scope: str) -> list[Account]:
+        """Reviewer-side accounts scoped to one division code (who to notify about its queue)."""
+
+    # filings
+    def create_filing(self, filing: Filing, *, audit: AuditEvent) -> None:
+        """AlreadyExists if the unit already has an annual filing for that year."""
+
+    def get_filing(self, filing_id: str) -> Filing | None: ...
+
+    def save_filing(self, filing: Filing, *, expected_version: int, audit: AuditEvent | None = None,
+                    messages: Iterable[Message] = ()) -> None:
+        """Write `filing` only if the stored version is `expected_version` (else StaleVersion), with the
+        audit event and the outbox messages in the same transaction."""
+
+    def list_unit_filings(self, uscc: str) -> list[Filing]:
+        """A unit's filings, newest year first."""
+
+    def list_authority_filings(self, authority_codes: list[str] | None, *, status: str | None = None,
+                               year: int | None = None, limit: int = 50,
+                               page_token: str | None = None) -> Page:
+        """Filings routed to any of `authority_codes` (None: all authorities), oldest submission first
+        (drafts after, by creation). Stable paging by an opaque token."""
+
+    def next_sequence(self, name: str) -> int:
+        """Atomically increment and return the counter `name` (1, 2, 3, …)."""
+
+    # rows of 表二/表三, stored per upload; a filing points at the upload whose rows count
+    def put_rows(self, upload_id: str, start: int, rows: list[dict]) -> None:
+        """Store rows numbered start, start+1, …  (idempotent: the same numbers overwrite)."""
+
+    def get_rows(self, upload_id: str, *, offset: int = 0, limit: int = 50) -> list[dict]: ...
+
+    def iter_rows(self, upload_id: str) -> Iterator[dict]: ...
+
+    def delete_rows(self, upload_id: str) -> None: ...
+
+    # uploads
+    def put_upload(self, upload: Upload) -> None: ...
+
+    def get_upload(self, upload_id: str) -> Upload | None: ...
+
+    # outbox and audit
+    def pending_messages(self, limit: int = 100) -> list[Message]: ...
+
+    def mark_message(self, message: Message) -> None:
+        """Persist the message's new status/attempts/sent_at."""
+
+    def list_messages(self, limit: int = 100) -> list[Message]:
+        """Newest first (the embedded mailbox page)."""
+
+    def append_audit(self, event: AuditEvent) -> None: ...
+
+    def list_audit(self, limit: int = 100) -> list[AuditEvent]: ...
+
+
+class BlobStore(Protocol):
+    def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None: ...
+
+    def open(self, key: str):
+        """A readable binary file object (seekable) for the blob; FileNotFoundError if absent."""
+
+    def size(self, key: str) -> int | None: ...
+
+    def delete(self, key: str) -> None: ...
+
+    def presigned_post(self, key: str, *, max_bytes: int, expires_seconds: int = 3600,
+                       redirect: str | None = None) -> dict:
+        """{url, fields}: a browser POSTs `fields` + `file` to `url` to upload straight to storage.
+        With `redirect`, storage answers a successful plain-form POST with 303 to that URL
+        (S3's success_action_redirect), so pages work without JavaScript."""
+
+
+class Sender(Protocol):
+    def send(self, message: Message) -> None:
+        """Deliver one message; raise on failure (the outbox retries)."""
+
+
+class Clock(Protocol):
+    def now(self) -> dt.datetime:
+        """An aware UTC datetime."""

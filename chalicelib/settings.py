@@ -1,0 +1,51 @@
+"""Settings from the environment (AWS mode gets them from the CDK stack as Lambda variables)."""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class SettingsError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    backend: str  # embedded / aws
+    base_url: str
+    secret_key: str
+    data_dir: Path | None = None  # embedded
+    table_name: str | None = None  # aws
+    bucket_name: str | None = None
+    mail_from: str | None = None
+
+    @property
+    def embedded(self) -> bool:
+        return self.backend == "embedded"
+
+
+def _embedded_secret(data_dir: Path) -> str:
+    """A local run keeps a random secret beside its data, so sessions survive restarts."""
+    path = data_dir / "secret.key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def from_env(env=os.environ) -> Settings:
+    backend = env.get("BACKEND", "embedded")
+    base_url = env.get("BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+    if backend == "embedded":
+        data_dir = Path(env.get("DATA_DIR", "var")).resolve()
+        return Settings(backend, base_url, env.get("SECRET_KEY") or _embedded_secret(data_dir), data_dir=data_dir)
+    if backend == "aws":
+        missing = [k for k in ("SECRET_KEY", "TABLE_NAME", "BUCKET_NAME", "MAIL_FROM") if not env.get(k)]
+        if missing:
+            raise SettingsError(f"AWS mode needs environment variables: {', '.join(missing)}")
+        return Settings(backend, base_url, env["SECRET_KEY"], table_name=env["TABLE_NAME"],
+                        bucket_name=env["BUCKET_NAME"], mail_from=env["MAIL_FROM"])
+    raise SettingsError(f"BACKEND must be embedded or aws, not {backend!r}")

@@ -1,0 +1,284 @@
+"""Server-rendered pages (Simplified Chinese, phone first): employer, reviewer, local mailbox."""
+from __future__ import annotations
+
+import functools
+import hmac
+from collections import defaultdict
+
+from chalice import Blueprint
+
+from .http import cookies, form_body, html, new_csrf, redirect, set_cookie
+
+pages = Blueprint(__name__)
+SESSION, CSRF = "session", "csrf"
+
+
+def _c():
+    from ..bootstrap import container
+    return container()
+
+
+class Page:
+    """What every page handler gets: the caller, the CSRF token, and the parsed form on POST."""
+
+    def __init__(self, request):
+        self.request = request
+        self.cookies = cookies(request)
+        self.csrf = self.cookies.get(CSRF) or new_csrf()
+        self.set_cookies: list[str] = []
+        if CSRF not in self.cookies:
+            self.set_cookies.append(set_cookie(CSRF, self.csrf, secure=self._secure))
+        # missing form fields read as "" in templates
+        self.form = defaultdict(str, form_body(request) if request.method == "POST" else {})
+        self.who = None
+        token = self.cookies.get(SESSION)
+        if token:
+            from ..domain.errors import Unauthenticated
+            try:
+                self.who = _c().accounts.authenticate(token)
+            except Unauthenticated:
+                self.who = None
+
+    @property
+    def _secure(self) -> bool:
+        return _c().settings.base_url.startswith("https://")
+
+    def csrf_ok(self) -> bool:
+        return bool(self.cookies.get(CSRF)) and hmac.compare_digest(self.form.get(CSRF, ""), self.cookies[CSRF])
+
+    def render(self, template: str, status: int = 200, **context):
+        return html(template, status, headers=self._cookie_headers(), page=self, who=self.who, csrf=self.csrf,
+                    embedded=_c().settings.embedded, **context)
+
+    def go(self, location: str):
+        return redirect(location, headers=self._cookie_headers())
+
+    def _cookie_headers(self) -> dict:
+        return {"Set-Cookie": list(self.set_cookies)} if self.set_cookies else {}
+
+
+def page(role: str | None = None):
+    """Decorator: builds the Page, enforces sign-in/role and CSRF, turns domain errors into pages."""
+    def wrap(view):
+        @functools.wraps(view)
+        def handler(*args, **kwargs):
+            from ..domain.errors import DomainError
+            p = Page(pages.current_request)
+            if p.request.method == "POST" and not p.csrf_ok():
+                return p.render("error.html", 403, message="页面已过期或来源不明（CSRF校验失败），请返回刷新后重试")
+            if role and p.who is None:
+                return p.go(f"/login?next={p.request.context.get('path', '/')}")
+            if role == "filer" and not p.who.is_filer or role == "reviewer" and not p.who.is_reviewer:
+                return p.render("error.html", 403, message="您的账号无权访问此页面")
+            try:
+                return view(p, *args, **kwargs)
+            except DomainError as e:
+                return p.render("error.html", e.status, message=e.message, details=e.details)
+        return handler
+    return wrap
+
+
+@pages.route("/", methods=["GET"])
+@page()
+def index(p: Page):
+    if p.who:
+        return p.go("/employer" if p.who.is_filer else "/review")
+    return p.render("index.html")
+
+
+@pages.route("/login", methods=["GET", "POST"])
+@page()
+def login(p: Page):
+    from ..domain.errors import DomainError
+    error = None
+    if p.request.method == "POST":
+        try:
+            token, _, who = _c().accounts.login(p.form.get("username", ""), p.form.get("password", ""))
+        except DomainError as e:
+            error = e.message
+        else:
+            p.set_cookies.append(set_cookie(SESSION, token, secure=p._secure))
+            nxt = (p.request.query_params or {}).get("next", "")
+            safe_next = nxt if nxt.startswith("/") and not nxt.startswith("//") else ""
+            return p.go(safe_next or ("/employer" if who.is_filer else "/review"))
+    return p.render("login.html", 401 if error else 200, error=error, username=p.form.get("username", ""))
+
+
+@pages.route("/logout", methods=["POST"])
+@page()
+def logout(p: Page):
+    p.set_cookies.append(set_cookie(SESSION, "", max_age=0, secure=p._secure))
+    return p.go("/login")
+
+
+@pages.route("/register", methods=["GET", "POST"])
+@page()
+def register(p: Page):
+    from ..domain.errors import DomainError
+    from ..domain.reference import codes, divisions
+    from ..services.accounts import REGISTER_TITLES, Registration
+    errors, message = [], None
+    if p.request.method == "POST":
+        data = Registration(**{k: p.form.get(k, "") for k in REGISTER_TITLES if k not in ("foreign_invested",
+                                                                                          "labor_dispatch")},
+                            foreign_invested=p.form.get("foreign_invested") == "是",
+                            labor_dispatch=p.form.get("labor_dispatch") == "是")
+        try:
+            unit, authority = _c().accounts.register(data)
+        except DomainError as e:
+            errors, message = e.details, e.message
+        else:
+            return p.render("registered.html", unit=unit, authority=authority)
+    c, d = codes(), divisions()
+    options = {k: [(v, v) for v in c[k]] for k in ("unit_type", "economic_type", "affiliation")}
+    options["industry"] = [(k, f"{k} {v}") for k, v in c["industry"].items()]
+    options["registration_division"] = [(x.code, f"{d[x.parent_code].name} {x.name}（{x.code}）")
+                                        for x in d.values() if x.level == "county"]
+    return p.render("register.html", 422 if message else 200, form=p.form, errors=errors, message=message,
+                    titles=REGISTER_TITLES, options=options)
+
+
+# ---------- employer ----------
+
+@pages.route("/employer", methods=["GET"])
+@page("filer")
+def employer_home(p: Page):
+    from ..domain import calendar, jurisdiction
+    c = _c()
+    unit = c.store.get_unit(p.who.scope)
+    filings, _ = c.filings.list(p.who)
+    today = calendar.local_today(c.clock.now())
+    year = today.year - 1
+    has_annual = any(f.year == year and f.kind == "annual" for f in filings)
+    return p.render("employer_home.html", unit=unit, authority=jurisdiction.authority(unit.authority_code),
+                    filings=filings, year=year, due=calendar.due_date(year), has_annual=has_annual, today=today)
+
+
+@pages.route("/employer/filings", methods=["POST"])
+@page("filer")
+def employer_create(p: Page):
+    filing = _c().filings.create(p.who, int(p.form.get("year") or 0), p.form.get("kind") or "annual")
+    return p.go(f"/employer/filings/{filing.id}")
+
+
+@pages.route("/employer/filings/{filing_id}", methods=["GET"])
+@page("filer")
+def employer_filing(p: Page, filing_id):
+    c = _c()
+    filing = c.filings.get(p.who, filing_id)
+    rows, total = c.filings.rows(p.who, filing_id, "table2", limit=20) if "table2" in filing.row_sets else ([], 0)
+    return p.render("employer_filing.html", filing=filing, checks=c.filings.checks(filing), rows=rows, total=total)
+
+
+@pages.route("/employer/filings/{filing_id}/table1", methods=["GET", "POST"])
+@page("filer")
+def employer_table1(p: Page, filing_id):
+    from ..domain.errors import ValidationFailed
+    from ..domain.tables import TABLE1_CONTACT, TABLE1_COUNTS
+    c = _c()
+    filing = c.filings.get(p.who, filing_id)
+    errors, message = [], None
+    values = filing.table1 or {}
+    if not values:
+        unit = c.store.get_unit(filing.uscc)
+        values = {"contact_name": unit.filer_name, "contact_phone": unit.filer_mobile,
+                  "business_address": unit.registered_address}
+    if p.request.method == "POST":
+        values = p.form
+        try:
+            c.filings.save_table1(p.who, filing_id, p.form)
+        except ValidationFailed as e:
+            errors, message = e.details, e.message
+        else:
+            return p.go(f"/employer/filings/{filing_id}")
+    return p.render("table1.html", 422 if message else 200, filing=filing, values=values, errors=errors,
+                    message=message, contact=TABLE1_CONTACT, counts=TABLE1_COUNTS)
+
+
+@pages.route("/employer/filings/{filing_id}/uploads", methods=["POST"])
+@page("filer")
+def employer_upload_form(p: Page, filing_id):
+    """Step 1 of an upload: get a presigned form; the browser then posts the file straight to storage."""
+    c = _c()
+    table = p.form.get("table", "table2")
+    back = f"{c.settings.base_url}/employer/filings/{filing_id}/uploads/{{upload_id}}"
+    upload, post = c.filings.start_upload(p.who, filing_id, table, "网页上传.xlsx", redirect=back)
+    return p.render("upload.html", filing=c.filings.get(p.who, filing_id), upload=upload, post=post)
+
+
+@pages.route("/employer/filings/{filing_id}/uploads/{upload_id}", methods=["GET"])
+@page("filer")
+def employer_upload_result(p: Page, filing_id, upload_id):
+    c = _c()
+    upload = c.filings.get_upload(p.who, filing_id, upload_id)
+    return p.render("upload_result.html", filing=c.filings.get(p.who, filing_id), upload=upload)
+
+
+@pages.route("/employer/filings/{filing_id}/submit", methods=["POST"])
+@page("filer")
+def employer_submit(p: Page, filing_id):
+    from ..domain.errors import ValidationFailed
+    c = _c()
+    try:
+        c.filings.submit(p.who, filing_id)
+    except ValidationFailed as e:
+        filing = c.filings.get(p.who, filing_id)
+        return p.render("employer_filing.html", 422, filing=filing, checks=c.filings.checks(filing), rows=[],
+                        total=0, message=e.message, submit_errors=e.details)
+    return p.go(f"/employer/filings/{filing_id}?submitted=1")
+
+
+@pages.route("/employer/filings/{filing_id}/withdraw", methods=["POST"])
+@page("filer")
+def employer_withdraw(p: Page, filing_id):
+    _c().filings.withdraw(p.who, filing_id)
+    return p.go(f"/employer/filings/{filing_id}")
+
+
+# ---------- reviewer ----------
+
+@pages.route("/review", methods=["GET"])
+@page("reviewer")
+def review_queue(p: Page):
+    from ..domain import jurisdiction
+    from ..domain.filing import STATUS_LABEL
+    q = p.request.query_params or {}
+    status = q.get("status", "submitted")
+    items, token = _c().filings.list(p.who, status=status or None, page_token=q.get("page_token"))
+    return p.render("review_queue.html", items=items, next_token=token, status=status, statuses=STATUS_LABEL,
+                    authority=jurisdiction.authority(p.who.scope), authority_of=jurisdiction.authority)
+
+
+@pages.route("/review/filings/{filing_id}", methods=["GET", "POST"])
+@page("reviewer")
+def review_filing(p: Page, filing_id):
+    from ..domain import jurisdiction
+    from ..domain.errors import Conflict, ValidationFailed
+    from ..domain.tables import TABLE1
+    c = _c()
+    message = None
+    if p.request.method == "POST":
+        try:
+            c.filings.review(p.who, filing_id, decision=p.form.get("decision", ""), reason=p.form.get("reason"),
+                             version=int(p.form.get("version") or 0))
+        except (Conflict, ValidationFailed) as e:
+            message = e.message
+        else:
+            return p.go(f"/review/filings/{filing_id}")
+    filing = c.filings.get(p.who, filing_id)
+    rows, total = c.filings.rows(p.who, filing_id, "table2", limit=50) if "table2" in filing.row_sets else ([], 0)
+    return p.render("review_filing.html", 409 if message else 200, filing=filing, checks=c.filings.checks(filing),
+                    rows=rows, total=total, message=message, table1_columns=TABLE1,
+                    can_review=jurisdiction.Scope(p.who.scope).can_review(filing.authority_code),
+                    authority=jurisdiction.authority(filing.authority_code))
+
+
+# ---------- embedded mode only ----------
+
+@pages.route("/dev/mailbox", methods=["GET"])
+@page()
+def mailbox(p: Page):
+    c = _c()
+    if not c.settings.embedded:
+        return p.render("error.html", 404, message="页面不存在")
+    return p.render("mailbox.html", messages=c.store.list_messages(200))

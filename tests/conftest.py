@@ -1,0 +1,77 @@
+"""Shared fixtures. Tiers are the folders under tests/ and are marked by folder automatically;
+the run ends with a count of passed tests per tier."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ["tests.aws_emulator"]
+TIERS = ("unit", "contract", "web", "aws", "e2e", "fuzz", "package")
+_passed: Counter = Counter()
+
+
+def pytest_configure(config):
+    for tier in TIERS:
+        config.addinivalue_line("markers", f"{tier}: the {tier} test tier")
+
+
+def _tier(item) -> str:
+    parts = Path(str(item.fspath)).relative_to(Path(__file__).parent).parts
+    return parts[0] if len(parts) > 1 and parts[0] in TIERS else "unit"
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        item.add_marker(getattr(pytest.mark, _tier(item)))
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call" and report.passed:
+        _passed[_tier_of_nodeid(report.nodeid)] += 1
+
+
+def _tier_of_nodeid(nodeid: str) -> str:
+    parts = nodeid.split("/")
+    return parts[1] if len(parts) > 2 and parts[0] == "tests" and parts[1] in TIERS else "unit"
+
+
+def pytest_terminal_summary(terminalreporter):
+    terminalreporter.write_sep("=", "passed per tier")
+    for tier in TIERS:
+        terminalreporter.write_line(f"{tier:>9}: {_passed[tier]}")
+
+
+class FakeClock:
+    """A clock the test moves by hand (aware UTC)."""
+
+    def __init__(self, now: dt.datetime | None = None):
+        self.current = now or dt.datetime(2026, 3, 2, 2, 0, tzinfo=dt.timezone.utc)  # 10:00 Beijing
+
+    def now(self) -> dt.datetime:
+        return self.current
+
+    def advance(self, **kw) -> None:
+        self.current += dt.timedelta(**kw)
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def embedded_settings(tmp_path):
+    from chalicelib.settings import Settings
+    return Settings("embedded", "http://testserver", "test-secret-" + "x" * 32, data_dir=tmp_path)
+
+
+@pytest.fixture
+def container(embedded_settings, clock):
+    from chalicelib import bootstrap
+    c = bootstrap.build(embedded_settings, clock=clock)
+    bootstrap.override(c)
+    yield c
+    bootstrap.override(None)

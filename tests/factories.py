@@ -1,0 +1,77 @@
+"""Test data that passes the checks: units, 表一, 表二 workbooks."""
+from __future__ import annotations
+
+import io
+
+from chalicelib.domain.identifiers import USCC_ALPHABET, id_check_char, uscc_check_char
+from chalicelib.domain.tables import TABLE2
+
+
+def uscc(serial: int, division: str = "140105") -> str:
+    body = f"91{division}MA{serial:07d}"[:17]
+    body = "".join(ch if ch in USCC_ALPHABET else "0" for ch in body)
+    return body + uscc_check_char(body)
+
+
+def resident_id(division: str, birth: str, serial: int, male: bool) -> str:
+    seq = serial * 2 + (1 if male else 0)
+    first17 = f"{division}{birth}{seq % 1000:03d}"
+    return first17 + id_check_char(first17)
+
+
+def registration(serial: int = 1, **over) -> dict:
+    data = {
+        "uscc": uscc(serial), "name": f"山西演示科技有限公司{serial}", "unit_type": "企业", "economic_type": "私营",
+        "industry": "I", "affiliation": "其他", "foreign_invested": False, "labor_dispatch": False,
+        "registration_division": "140105", "registered_address": "太原市小店区长治路1号",
+        "legal_representative": "张三", "filer_name": "李四", "filer_mobile": "13800000001",
+        "filer_email": f"filer{serial}@example.com", "password": "Passw0rd!",
+    }
+    data.update(over)
+    return data
+
+
+def table1(employees: int = 3, **over) -> dict:
+    male = employees - employees // 2
+    data = {
+        "contact_name": "李四", "contact_phone": "0351-1234567", "business_address": "太原市小店区长治路1号",
+        "employees": employees, "male": male, "female": employees - male, "on_post": employees, "off_post": 0,
+        "migrant_workers": 0, "dispatched": 0, "part_time": 0, "contracts_due": employees,
+        "contracts_signed": employees, "signed_task": 0, "signed_fixed_lt3": employees, "signed_fixed_3to10": 0,
+        "signed_fixed_ge10_open": 0, "insured_pension": employees, "insured_medical": employees,
+        "insured_injury": employees, "insured_unemployment": employees, "average_wage": 72000,
+    }
+    data.update(over)
+    return data
+
+
+def person(i: int, **over) -> dict:
+    male = i % 2 == 0
+    values = {
+        "seq": i + 1, "name": f"职工{i + 1}", "id_type": "居民身份证",
+        "id_number": resident_id("140105", "19900101", i, male), "gender": "男" if male else "女",
+        "birth_date": "1990-01-01", "hukou": "城镇", "education": "大学本科", "phone": "13900000000",
+        "employment_form": "全日制", "post_category": "其他", "special_job": "否", "workplace": "太原",
+        "hire_date": "2020-03-01", "contract_term": "固定期限", "contract_start": "2020-03-01",
+        "contract_end": "2026-02-28", "insured": "是",
+    }
+    values.update(over)
+    return values
+
+
+def table2_workbook(people: list[dict]) -> bytes:
+    """A 表二 workbook laid out like the official template (its header row, then the people)."""
+    from openpyxl import load_workbook
+
+    from chalicelib.excel.templates import template_workbook
+
+    book = load_workbook(io.BytesIO(template_workbook("table2")))
+    sheet = book.worksheets[0]
+    header_row = next(r for r in range(1, 6) if sheet.cell(r, 1).value == TABLE2[0].title)
+    sheet.delete_rows(header_row + 1, sheet.max_row)  # drop the template's example row
+    for offset, p in enumerate(people, start=1):
+        for col, column in enumerate(TABLE2, start=1):
+            sheet.cell(header_row + offset, col, p.get(column.key))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
