@@ -30,9 +30,9 @@ def make_file(path: str, rows: int) -> None:
     ws = book.create_sheet(TABLE_TITLES["table2"])
     ws.append([c.title for c in COLUMNS["table2"]])
     for i in range(rows):
-        born = dt.date(1960, 1, 1) + dt.timedelta(days=rnd.randrange(15000))
+        born = dt.date(1960, 1, 1) + dt.timedelta(days=i // 1000 * 7 + rnd.randrange(7))  # unique IDs
         first17 = f"140105{born:%Y%m%d}{i % 1000:03d}"
-        hired = born.replace(year=born.year + 20) if born.month != 2 or born.day != 29 else born + dt.timedelta(7300)
+        hired = born + dt.timedelta(days=7400)
         ws.append([i + 1, f"职工{i}", "居民身份证", first17 + id_check_char(first17),
                    "男" if int(first17[16]) % 2 else "女", born, "城镇", "大学本科", f"138{i:08d}", "全日制",
                    "其他", "否", "太原市小店区", hired, "固定期限", dt.date(2021, 1, 1), dt.date(2026, 1, 1), "是"])

@@ -27,14 +27,8 @@ class Container:
     outbox: object
 
 
-def build(settings: settings_module.Settings, *, clock=None, sender=None, aws_clients=None) -> Container:
-    from .services.accounts import AccountService
-    from .services.filings import FilingService
-    from .services.imports import ImportService
-    from .services.notify import Outbox
-    from .services.security import TokenSigner
-
-    clock = clock or SystemClock()
+def build(settings: settings_module.Settings, *, clock=None, sender=None, aws_session=None) -> Container:
+    """Adapters for the configured backend, then the services over them."""
     if settings.embedded:
         from .adapters.embedded.file_blobs import FileBlobStore
         from .adapters.embedded.mailbox import LocalMailbox
@@ -52,11 +46,22 @@ def build(settings: settings_module.Settings, *, clock=None, sender=None, aws_cl
         from .adapters.aws.s3_blobs import S3BlobStore
         from .adapters.aws.senders import ChannelSender, SesSender, SnsSmsSender
 
-        clients = aws_clients or boto3.session.Session()
+        clients = aws_session or boto3.session.Session()
         store = DynamoStore(settings.table_name, clients.client("dynamodb"))
         blobs = S3BlobStore(settings.bucket_name, clients.client("s3"))
         sender = sender or ChannelSender({"email": SesSender(clients.client("ses"), settings.mail_from),
                                           "sms": SnsSmsSender(clients.client("sns"))})
+    return assemble(settings, store=store, blobs=blobs, sender=sender, clock=clock or SystemClock())
+
+
+def assemble(settings: settings_module.Settings, *, store, blobs, sender, clock) -> Container:
+    """The services over given adapters (build() picks the adapters; tests may pass their own)."""
+    from .services.accounts import AccountService
+    from .services.filings import FilingService
+    from .services.imports import ImportService
+    from .services.notify import Outbox
+    from .services.security import TokenSigner
+
     signer = TokenSigner(settings.secret_key)
     outbox = Outbox(store, sender, clock)
     return Container(settings=settings, store=store, blobs=blobs, sender=sender, clock=clock, signer=signer,

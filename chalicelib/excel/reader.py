@@ -18,6 +18,7 @@ from typing import BinaryIO
 from ..domain.errors import ValidationFailed
 from ..domain.identifiers import normalize
 from ..domain.tables import COLUMNS, TABLE_TITLES
+from .templates import EXAMPLE_ROWS  # no openpyxl import: templates.py imports it lazily
 
 HEADER_SEARCH_ROWS = 5
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -111,28 +112,26 @@ def read_rows(fileobj: BinaryIO | bytes, table: str) -> Iterator[tuple[int, dict
 
     positions: list[tuple[int, str]] = []
     unknown: list[str] = []
+    twice: list[str] = []
     seen: set[str] = set()
     for i, cell in enumerate(header):
         key = by_title.get(_header_key(cell))
         if key is None:
             if _header_key(cell):
                 unknown.append(str(cell).strip())
-        elif key not in seen:
+        elif key in seen:
+            twice.append(str(cell).strip())
+        else:
             seen.add(key)
             positions.append((i, key))
     missing = [c.title for c in columns if c.key not in seen]
-    if missing or unknown:
-        parts = []
-        if missing:
-            parts.append(f"缺少列：{'、'.join(missing)}")
-        if unknown:
-            parts.append(f"无法识别的列：{'、'.join(unknown)}")
+    if missing or unknown or twice:
+        parts = [f"{label}：{'、'.join(names)}" for label, names in
+                 (("缺少列", missing), ("无法识别的列", unknown), ("重复的列", twice)) if names]
         raise UploadRejected(f"第{header_row}行表头与模板不一致（{'；'.join(parts)}），请下载最新模板，"
                              f"不要增删或修改列名")
 
-    from .templates import EXAMPLE_ROWS  # templates.py imports openpyxl lazily; this is cheap
-    example = EXAMPLE_ROWS.get(table)
-    return _rows(rows, header_row, positions, example)
+    return _rows(rows, header_row, positions, EXAMPLE_ROWS.get(table))
 
 
 def _rows(rows, header_row: int, positions: list[tuple[int, str]], example: dict | None):

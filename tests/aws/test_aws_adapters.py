@@ -8,7 +8,6 @@ import json
 import urllib.error
 import urllib.request
 import uuid
-from types import SimpleNamespace
 
 import pytest
 from pytest_localstack import exceptions as localstack_exceptions

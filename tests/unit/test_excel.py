@@ -1,7 +1,10 @@
 """Templates and the upload reader: what a filer downloads, fills in Excel and uploads."""
 import datetime as dt
 import io
+import subprocess
+import sys
 import zipfile
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -191,6 +194,13 @@ def test_header_mismatch_names_missing_and_unknown_columns():
     assert isinstance(caught.value, ValidationFailed) and caught.value.status == 422
 
 
+def test_duplicate_header_refused():
+    book = load(template_workbook("table2"))
+    book.worksheets[0].cell(1, len(COLUMNS["table2"]) + 1, "姓名")
+    with pytest.raises(UploadRejected, match="重复的列：姓名"):
+        read_rows(save(book), "table2")
+
+
 def test_wrong_table_refused():
     with pytest.raises(UploadRejected, match="模板"):
         read_rows(template_workbook("table3"), "table2")
@@ -220,3 +230,12 @@ def test_non_xlsx_refused_by_content(data, words):
     with pytest.raises(UploadRejected) as caught:
         read_rows(io.BytesIO(data), "table2")
     assert words in caught.value.message and "xlsx" in caught.value.message
+
+
+def test_importing_excel_modules_loads_no_excel_library():
+    # Lambda cold start (DESIGN.md): openpyxl/calamine are imported only when a file is handled
+    code = ("import sys, chalicelib.excel.reader, chalicelib.excel.templates, chalicelib.domain.roster;"
+            "print([m for m in sys.modules if m.startswith(('openpyxl', 'python_calamine'))])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[2])
+    assert out.stdout.strip() == "[]"

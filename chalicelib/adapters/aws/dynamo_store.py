@@ -143,7 +143,7 @@ class DynamoStore:
             self._transact([
                 {"Item": _item(keys.unit(unit.uscc), unit.model_dump_json()),
                  "ConditionExpression": "attribute_not_exists(PK)"},
-                {"Item": _item(keys.account(filer.username), filer.model_dump_json()),
+                {"Item": _item(keys.account_item(filer), filer.model_dump_json()),
                  "ConditionExpression": "attribute_not_exists(PK)"},
             ])
         except ClientError as e:
@@ -156,11 +156,15 @@ class DynamoStore:
         return Unit.model_validate_json(doc) if doc else None
 
     def put_account(self, account: Account) -> None:
-        self._put(_item(keys.account(account.username), account.model_dump_json()))
+        self._put(_item(keys.account_item(account), account.model_dump_json()))
 
     def get_account(self, username: str) -> Account | None:
         doc = self._get(keys.account(username))
         return Account.model_validate_json(doc) if doc else None
+
+    def list_accounts(self, scope: str) -> list[Account]:
+        return [Account.model_validate_json(_doc(i))
+                for i in self._query(keys.accounts_in_scope(scope), index="GSI3")]
 
     # filings
     @staticmethod
@@ -175,7 +179,7 @@ class DynamoStore:
     def create_filing(self, filing: Filing, *, audit: AuditEvent) -> None:
         puts = [{"Item": self._filing_item(filing), "ConditionExpression": "attribute_not_exists(PK)"}]
         if filing.kind == "annual":
-            puts.append({"Item": _item(keys.annual_marker(filing.uscc, filing.year), filing.id),
+            puts.append({"Item": _av({**keys.annual_marker(filing.uscc, filing.year), "filing_id": filing.id}),
                          "ConditionExpression": "attribute_not_exists(PK)"})
         puts.append(self._audit_put(audit))
         try:

@@ -4,6 +4,7 @@ Access patterns (→ how they are served; no Scan anywhere):
 
   get unit by USCC                    GetItem  PK=UNIT#<uscc>            SK=UNIT
   get account by username             GetItem  PK=ACCOUNT#<username>     SK=ACCOUNT
+  accounts of one division (notify)   Query GSI3 GSI3PK=SCOPE#<division>, GSI3SK=ACCOUNT#<username>
   get filing by id                    GetItem  PK=FILING#<id>            SK=FILING
   annual filing uniqueness (uscc,y)   marker   PK=UNIT#<uscc>            SK=ANNUAL#<year>, put with
                                       attribute_not_exists in the filing's create transaction
@@ -22,8 +23,11 @@ Access patterns (→ how they are served; no Scan anywhere):
   recent messages                     Query GSI2 GSI2PK=MESSAGE, newest first
   audit log newest first              Query GSI2 GSI2PK=AUDIT, newest first (PK=AUDIT#<id>, append-only)
 
-Index roles: GSI1 = work queues (an authority's filings, the outbox), GSI2 = province-wide
-listings, GSI3 = a unit's own items. All three are sparse: an item has only the keys it is listed by.
+Three GSIs because a filing is listed three ways at once (its authority's queue, the province, its
+unit) and an item has one partition key per index. Roles: GSI1 = work queues (an authority's
+filings, the outbox), GSI2 = province-wide listings (filings, messages, audit), GSI3 = a unit's own
+items. All are sparse: an item carries only the keys it is listed by. MESSAGE and AUDIT are single
+partitions, like FILING#<status>: ample for a province's write rate; shard by month if it grows.
 The queue order is the embedded store's: oldest submission first, never-submitted filings after by
 creation, ties by id — one sort-key format on GSI1 and GSI2, so a page token is just "after this key".
 """
@@ -45,6 +49,7 @@ INDEXES: dict[str, tuple[str, str]] = {
     "GSI2": ("GSI2PK", "GSI2SK"),
     "GSI3": ("GSI3PK", "GSI3SK"),
 }
+STATUSES = tuple(s.value for s in Status)
 OUTBOX_PENDING = "OUTBOX#PENDING"
 MESSAGES = "MESSAGE"
 AUDIT = "AUDIT"
@@ -68,6 +73,15 @@ def unit(uscc: str) -> dict[str, str]:
 
 def account(username: str) -> dict[str, str]:
     return _key(f"ACCOUNT#{username}", "ACCOUNT")
+
+
+def account_item(a) -> dict[str, str]:
+    """An account, listed under its division so an authority's reviewers can be notified."""
+    return {**account(a.username), "GSI3PK": f"SCOPE#{a.scope}", "GSI3SK": f"ACCOUNT#{a.username}"}
+
+
+def accounts_in_scope(scope: str) -> str:
+    return f"SCOPE#{scope}"
 
 
 def counter(name: str) -> dict[str, str]:
@@ -109,9 +123,6 @@ def filing_item(f: Filing) -> dict[str, str]:
             "GSI1PK": authority_queue(f.authority_code, f.status.value), "GSI1SK": order,
             "GSI2PK": all_filings(f.status.value), "GSI2SK": order,
             "GSI3PK": unit_filings(f.uscc), "GSI3SK": f"FILING#{f.year:04d}#{f.id}"}
-
-
-STATUSES = tuple(s.value for s in Status)
 
 
 # uploads and their rows

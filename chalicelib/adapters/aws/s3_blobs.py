@@ -56,8 +56,13 @@ class S3BlobStore:
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=key)
 
-    def presigned_post(self, key: str, *, max_bytes: int, expires_seconds: int = 3600) -> dict:
+    def presigned_post(self, key: str, *, max_bytes: int, expires_seconds: int = 3600,
+                       redirect: str | None = None) -> dict:
+        conditions: list = [["content-length-range", 0, max_bytes]]
+        fields = {}
+        if redirect:  # S3 answers the browser's form POST with a 303 to the app's result page
+            fields["success_action_redirect"] = redirect
+            conditions.append({"success_action_redirect": redirect})
         post = self.client.generate_presigned_post(
-            Bucket=self.bucket, Key=key, Conditions=[["content-length-range", 0, max_bytes]],
-            ExpiresIn=expires_seconds)
+            Bucket=self.bucket, Key=key, Fields=fields, Conditions=conditions, ExpiresIn=expires_seconds)
         return {"url": post["url"], "fields": post["fields"]}

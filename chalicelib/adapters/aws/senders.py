@@ -4,13 +4,10 @@ Each sender raises on failure; the outbox keeps the message and retries (the act
 """
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
 from ...domain.model import Message
-
-
-class _Sender(Protocol):
-    def send(self, message: Message) -> None: ...
+from ...ports import Sender
 
 
 class SesSender:
@@ -48,7 +45,7 @@ class SnsSmsSender:
 class ChannelSender:
     """Dispatches by message.channel ("email", "sms"); an unknown channel is a failure, not a drop."""
 
-    def __init__(self, senders: dict[str, _Sender]):
+    def __init__(self, senders: dict[str, Sender]):
         self.senders = senders
 
     def send(self, message: Message) -> None:

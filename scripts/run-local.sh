@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Runs the system locally on the embedded backend (SQLite + files in ./var), with demo reviewer accounts.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export BACKEND=embedded DATA_DIR="${DATA_DIR:-$PWD/var}" PORT="${PORT:-8000}"
+export BASE_URL="${BASE_URL:-http://127.0.0.1:$PORT}"
+.venv/bin/python -m chalicelib.cli seed-demo
+echo
+echo "打开 / Open: $BASE_URL   (本地邮箱 / local mailbox: $BASE_URL/dev/mailbox)"
+echo
+exec .venv/bin/chalice local --host 127.0.0.1 --port "$PORT" --no-autoreload
