@@ -3,14 +3,17 @@ from __future__ import annotations
 
 import functools
 import hmac
+import logging
 from collections import defaultdict
 
 from chalice import Blueprint
 
 from .http import cookies, form_body, html, new_csrf, redirect, set_cookie
 
+log = logging.getLogger(__name__)
 pages = Blueprint(__name__)
 SESSION, CSRF = "session", "csrf"
+FORM = ["application/x-www-form-urlencoded", "application/json"]  # GETs arrive as the default json type
 
 
 def _c():
@@ -74,6 +77,9 @@ def page(role: str | None = None):
                 return view(p, *args, **kwargs)
             except DomainError as e:
                 return p.render("error.html", e.status, message=e.message, details=e.details)
+            except Exception:
+                log.exception("page failed")
+                return p.render("error.html", 500, message="系统繁忙，请稍后重试")
         return handler
     return wrap
 
@@ -86,7 +92,7 @@ def index(p: Page):
     return p.render("index.html")
 
 
-@pages.route("/login", methods=["GET", "POST"])
+@pages.route("/login", methods=["GET", "POST"], content_types=FORM)
 @page()
 def login(p: Page):
     from ..domain.errors import DomainError
@@ -104,14 +110,14 @@ def login(p: Page):
     return p.render("login.html", 401 if error else 200, error=error, username=p.form.get("username", ""))
 
 
-@pages.route("/logout", methods=["POST"])
+@pages.route("/logout", methods=["POST"], content_types=FORM)
 @page()
 def logout(p: Page):
     p.set_cookies.append(set_cookie(SESSION, "", max_age=0, secure=p._secure))
     return p.go("/login")
 
 
-@pages.route("/register", methods=["GET", "POST"])
+@pages.route("/register", methods=["GET", "POST"], content_types=FORM)
 @page()
 def register(p: Page):
     from ..domain.errors import DomainError
@@ -154,7 +160,7 @@ def employer_home(p: Page):
                     filings=filings, year=year, due=calendar.due_date(year), has_annual=has_annual, today=today)
 
 
-@pages.route("/employer/filings", methods=["POST"])
+@pages.route("/employer/filings", methods=["POST"], content_types=FORM)
 @page("filer")
 def employer_create(p: Page):
     filing = _c().filings.create(p.who, int(p.form.get("year") or 0), p.form.get("kind") or "annual")
@@ -170,7 +176,7 @@ def employer_filing(p: Page, filing_id):
     return p.render("employer_filing.html", filing=filing, checks=c.filings.checks(filing), rows=rows, total=total)
 
 
-@pages.route("/employer/filings/{filing_id}/table1", methods=["GET", "POST"])
+@pages.route("/employer/filings/{filing_id}/table1", methods=["GET", "POST"], content_types=FORM)
 @page("filer")
 def employer_table1(p: Page, filing_id):
     from ..domain.errors import ValidationFailed
@@ -195,7 +201,7 @@ def employer_table1(p: Page, filing_id):
                     message=message, contact=TABLE1_CONTACT, counts=TABLE1_COUNTS)
 
 
-@pages.route("/employer/filings/{filing_id}/uploads", methods=["POST"])
+@pages.route("/employer/filings/{filing_id}/uploads", methods=["POST"], content_types=FORM)
 @page("filer")
 def employer_upload_form(p: Page, filing_id):
     """Step 1 of an upload: get a presigned form; the browser then posts the file straight to storage."""
@@ -214,7 +220,7 @@ def employer_upload_result(p: Page, filing_id, upload_id):
     return p.render("upload_result.html", filing=c.filings.get(p.who, filing_id), upload=upload)
 
 
-@pages.route("/employer/filings/{filing_id}/submit", methods=["POST"])
+@pages.route("/employer/filings/{filing_id}/submit", methods=["POST"], content_types=FORM)
 @page("filer")
 def employer_submit(p: Page, filing_id):
     from ..domain.errors import ValidationFailed
@@ -228,7 +234,7 @@ def employer_submit(p: Page, filing_id):
     return p.go(f"/employer/filings/{filing_id}?submitted=1")
 
 
-@pages.route("/employer/filings/{filing_id}/withdraw", methods=["POST"])
+@pages.route("/employer/filings/{filing_id}/withdraw", methods=["POST"], content_types=FORM)
 @page("filer")
 def employer_withdraw(p: Page, filing_id):
     _c().filings.withdraw(p.who, filing_id)
@@ -249,7 +255,7 @@ def review_queue(p: Page):
                     authority=jurisdiction.authority(p.who.scope), authority_of=jurisdiction.authority)
 
 
-@pages.route("/review/filings/{filing_id}", methods=["GET", "POST"])
+@pages.route("/review/filings/{filing_id}", methods=["GET", "POST"], content_types=FORM)
 @page("reviewer")
 def review_filing(p: Page, filing_id):
     from ..domain import jurisdiction

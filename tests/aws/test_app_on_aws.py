@@ -1,0 +1,51 @@
+"""The Chalice app on the AWS backend (DynamoDB + S3 + SES in the emulator), driven like a client would:
+JSON API calls, a presigned POST straight to S3, the S3 event handler, SES mail read back."""
+import pytest
+from chalice.test import Client
+
+from chalicelib import bootstrap
+from chalicelib.settings import Settings
+from tests import scenarios
+from tests.api_client import Api
+from tests.aws_emulator import SENDER_EMAIL, sent_messages
+
+REVIEWERS = {"demo-xiaodian": "140105", "demo-taiyuan": "140100", "demo-yingze": "140106"}
+
+
+@pytest.fixture
+def aws_app(aws_adapters, clock):
+    settings = Settings("aws", "https://filing.example.cn", "aws-test-secret-" + "y" * 32,
+                        table_name=aws_adapters.table_name, bucket_name=aws_adapters.bucket, mail_from=SENDER_EMAIL)
+    c = bootstrap.build(settings, clock=clock, aws_session=aws_adapters.clients.boto3)
+    bootstrap.override(c)
+    from app import app
+    with Client(app) as client:
+        api = Api(client)
+        api.bucket = aws_adapters.bucket
+        yield api, c, aws_adapters
+    bootstrap.override(None)
+
+
+def test_full_flow_on_aws(aws_app):
+    api, c, aws = aws_app
+    passwords = {}
+    for username, scope in REVIEWERS.items():
+        passwords[username] = "Review-" + username
+        c.accounts.create_reviewer(username, passwords[username], scope, username, email=f"{username}@hrss.example.cn")
+    scenarios.full_flow(api, c, passwords)
+
+    subjects = {(to, m["subject"]) for m in sent_messages(aws.endpoint).emails for to in m["to"]}
+    assert ("demo-xiaodian@hrss.example.cn", "新的劳动用工备案待审核") in subjects
+    assert ("filer1@example.com", "劳动用工备案审核通过") in subjects
+
+
+def test_local_upload_endpoint_does_not_exist_in_aws_mode(aws_app):
+    api, _, _ = aws_app
+    response = api.http.post("/api/v1/local-uploads", headers={"Content-Type": "multipart/form-data; boundary=x"},
+                             body=b"--x--\r\n")
+    assert response.status_code == 404
+
+
+def test_mailbox_page_is_not_shown_in_aws_mode(aws_app):
+    api, _, _ = aws_app
+    assert api.http.get("/dev/mailbox").status_code == 404
