@@ -1,6 +1,4 @@
 """Chalice entry point: thin. Routes live in chalicelib/web; everything else loads on first use."""
-import os
-
 from chalice import Chalice
 
 from chalicelib.web.api import api
@@ -13,9 +11,14 @@ app.register_blueprint(api, url_prefix="/api/v1")
 app.register_blueprint(pages)
 
 
-@app.on_s3_event(bucket=os.environ.get("BUCKET_NAME", "labor-filing-uploads"), events=["s3:ObjectCreated:*"],
-                 prefix="uploads/")
-def on_upload(event):
-    """A workbook reached S3 through a presigned POST: import it (AWS mode)."""
+@app.lambda_function(name="on_upload")
+def on_upload(event, context):
+    """S3 ObjectCreated under uploads/: import the workbook (AWS mode).
+
+    A plain function rather than @app.on_s3_event: the bucket belongs to the CDK stack, which wires the
+    notification (CloudFormation packaging cannot attach events to a bucket it does not create)."""
+    from urllib.parse import unquote_plus
+
     from chalicelib.bootstrap import container
-    container().imports.import_blob(event.key)
+    for record in event.get("Records", []):
+        container().imports.import_blob(unquote_plus(record["s3"]["object"]["key"]))

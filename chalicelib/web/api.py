@@ -23,12 +23,16 @@ def _query() -> dict:
     return api.current_request.query_params or {}
 
 
-def _int(value, name: str, title: str) -> int:
+def _int(value, name: str, title: str, low: int = 0, high: int = 10**9) -> int:
     from ..domain.errors import ValidationFailed, problem
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
-        raise ValidationFailed(f"{title}应为整数", [problem(f"{title}应为整数", column=title, field=name)]) from None
+        number = None
+    if number is None or not low <= number <= high or isinstance(value, bool):
+        message = f"{title}应为{low}到{high}之间的整数"
+        raise ValidationFailed(message, [problem(message, column=title, field=name)]) from None
+    return number
 
 
 def filing_json(filing, checks: dict | None = None) -> dict:
@@ -101,7 +105,8 @@ def me():
 def create_filing():
     who = _who()
     body = json_body(api.current_request)
-    filing = _c().filings.create(who, _int(body.get("year"), "year", "备案年度"), str(body.get("kind") or "annual"))
+    filing = _c().filings.create(who, _int(body.get("year"), "year", "备案年度", 2000, 2100),
+                                 str(body.get("kind") or "annual"))
     return json_response(filing_json(filing), 201)
 
 
@@ -110,7 +115,7 @@ def create_filing():
 def list_filings():
     who = _who()
     q = _query()
-    year = _int(q["year"], "year", "备案年度") if q.get("year") else None
+    year = _int(q["year"], "year", "备案年度", 2000, 2100) if q.get("year") else None
     try:
         items, token = _c().filings.list(who, status=q.get("status"), year=year, division=q.get("division"),
                                          page_token=q.get("page_token"))
@@ -156,8 +161,8 @@ def get_upload(filing_id, upload_id):
 def get_rows(filing_id, table):
     q = _query()
     offset = _int(q.get("offset", 0), "offset", "起始行")
-    limit = min(max(_int(q.get("limit", 50), "limit", "每页行数"), 1), 500)
-    rows, total = _c().filings.rows(_who(), filing_id, table, offset=max(offset, 0), limit=limit)
+    limit = _int(q.get("limit", 50), "limit", "每页行数", 1, 500)
+    rows, total = _c().filings.rows(_who(), filing_id, table, offset=offset, limit=limit)
     return json_response({"items": rows, "total": total, "offset": offset, "limit": limit})
 
 
@@ -181,7 +186,7 @@ def review(filing_id):
     body = json_body(api.current_request)
     filing = _c().filings.review(_who(), filing_id, decision=str(body.get("decision") or ""),
                                  reason=body.get("reason") if isinstance(body.get("reason"), str) else None,
-                                 version=_int(body.get("version"), "version", "版本号"))
+                                 version=_int(body.get("version"), "version", "版本号", 1))
     return json_response({"status": filing.status.value, "version": filing.version})
 
 

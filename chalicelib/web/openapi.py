@@ -17,8 +17,9 @@ def _resp(description: str, schema: dict | None = None) -> dict:
 
 def _errors(*codes: int) -> dict:
     text = {400: "请求格式错误", 401: "未登录", 403: "无权限", 404: "不存在", 409: "状态冲突",
-            413: "文件过大", 422: "校验不通过", 423: "账号已锁定"}
-    return {str(c): _resp(text[c], _ERROR) for c in codes}
+            413: "文件过大", 415: "须为multipart/form-data", 422: "校验不通过", 423: "账号已锁定"}
+    # 415 comes from Chalice itself (not multipart/JSON), in its own body shape
+    return {str(c): _resp(text[c], None if c == 415 else _ERROR) for c in codes}
 
 
 def _op(summary: str, *, ok: tuple = ("200", "成功"), body: dict | None = None, auth: bool = True,
@@ -103,10 +104,10 @@ def document(base_url: str) -> dict:
             "/openapi.json": {"get": _op("本文档", auth=False, errors=())},
             "/local-uploads": {"post": {
                 "summary": "本地模式的上传接口（与S3预签名POST表单相同；AWS模式下不存在）", "security": [],
-                "requestBody": {"content": {"multipart/form-data": {"schema": _obj(
+                "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": _obj(
                     {"key": _STR, "policy": _STR, "file": {"type": "string", "format": "binary"}},
                     ["key", "policy", "file"])}}},
                 "responses": {"204": {"description": "已接收"}, "303": {"description": "已接收，跳转"},
-                              **_errors(400, 403, 404, 413)}}},
+                              **_errors(400, 403, 404, 413, 415)}}},
         },
     }

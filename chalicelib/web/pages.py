@@ -251,7 +251,7 @@ def review_queue(p: Page):
     q = p.request.query_params or {}
     status = q.get("status", "submitted")
     items, token = _c().filings.list(p.who, status=status or None, page_token=q.get("page_token"))
-    return p.render("review_queue.html", items=items, next_token=token, status=status, statuses=STATUS_LABEL,
+    return p.render("review_queue.html", items=items, next_token=token, status_filter=status, statuses=STATUS_LABEL,
                     authority=jurisdiction.authority(p.who.scope), authority_of=jurisdiction.authority)
 
 
