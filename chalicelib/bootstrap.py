@@ -23,8 +23,13 @@ class Container:
     signer: object
     accounts: object
     filings: object
+    review: object
     imports: object
     outbox: object
+    audit: object
+    reminders: object
+    applications: object  # account applications (附件2)
+    rosters: object = None  # error reports, roster diff, leavers' 表三 (issue 3)
 
 
 def build(settings: settings_module.Settings, *, clock=None, sender=None, aws_session=None) -> Container:
@@ -57,17 +62,28 @@ def build(settings: settings_module.Settings, *, clock=None, sender=None, aws_se
 def assemble(settings: settings_module.Settings, *, store, blobs, sender, clock) -> Container:
     """The services over given adapters (build() picks the adapters; tests may pass their own)."""
     from .services.accounts import AccountService
+    from .services.applications import ApplicationService
+    from .services.audit import AuditLog
     from .services.filings import FilingService
     from .services.imports import ImportService
+    from .services.links import ActionLinks
     from .services.notify import Outbox
+    from .services.reminders import ReminderService
+    from .services.review import ReviewService
+    from .services.rosters import RosterService
     from .services.security import TokenSigner
 
     signer = TokenSigner(settings.secret_key)
     outbox = Outbox(store, sender, clock)
+    links = ActionLinks(signer, clock, settings.base_url)
+    filings = FilingService(store, blobs, clock, outbox, links)
     return Container(settings=settings, store=store, blobs=blobs, sender=sender, clock=clock, signer=signer,
-                     accounts=AccountService(store, clock, signer),
-                     filings=FilingService(store, blobs, clock, outbox, settings.base_url),
-                     imports=ImportService(store, blobs, clock), outbox=outbox)
+                     accounts=AccountService(store, clock, signer), filings=filings,
+                     review=ReviewService(store, clock, outbox, filings, links, settings.base_url),
+                     imports=ImportService(store, blobs, clock), outbox=outbox, audit=AuditLog(store),
+                     reminders=ReminderService(store, clock, outbox, settings.base_url),
+                     applications=ApplicationService(store, clock),
+                     rosters=RosterService(store, blobs, filings))
 
 
 _lock = threading.Lock()

@@ -1,4 +1,6 @@
-"""Operator commands.  python -m chalicelib.cli seed-demo | deliver-outbox
+"""Operator commands.  python -m chalicelib.cli seed-demo | deliver-outbox | run-scheduler
+                      python -m chalicelib.cli create-admin --username U --division 140000 [--display-name N]
+                      python -m chalicelib.cli daily [--today YYYY-MM-DD] [--dry-run]
 
 seed-demo exists only for the embedded backend: AWS mode has no default accounts or passwords.
 """
@@ -15,6 +17,11 @@ DEMO_REVIEWERS = (  # (username, division, display name)
     ("demo-xiaodian", "140105", "演示审核员（小店区）"),
     ("demo-yingze", "140106", "演示审核员（迎泽区）"),
 )
+DEMO_ADMINS = tuple(  # (username, division, display name, role): the province's and 太原市's administrators
+    (f"demo-{place}-{suffix}", code, f"演示{title}（{name}）", role)
+    for place, code, name in (("sheng", "140000", "山西省"), ("taiyuan", "140100", "太原市"))
+    for suffix, title, role in (("sysadmin", "系统管理员", "system_admin"), ("bizadmin", "业务管理员", "business_admin"),
+                                ("security", "系统安全员", "security"), ("auditor", "业务审计员", "auditor")))
 
 
 def seed_demo(c) -> list[dict]:
@@ -24,13 +31,60 @@ def seed_demo(c) -> list[dict]:
     if path.exists():
         return json.loads(path.read_text(encoding="utf-8"))
     logins = []
-    for username, code, name in DEMO_REVIEWERS:
+    for username, code, name, role in [(*r, "operator") for r in DEMO_REVIEWERS] + list(DEMO_ADMINS):
         password = "Demo-" + secrets.token_urlsafe(6)
-        c.accounts.create_reviewer(username, password, code, name, email=f"{username}@demo.invalid")
-        logins.append({"username": username, "password": password, "authority": authority(code).name})
+        c.accounts.create_reviewer(username, password, code, name, email=f"{username}@demo.invalid", role=role)
+        logins.append({"username": username, "password": password, "authority": authority(code).name, "role": role})
     path.write_text(json.dumps(logins, ensure_ascii=False, indent=1), encoding="utf-8")
     path.chmod(0o600)
     return logins
+
+
+def _date(text: str):
+    import datetime as dt
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期格式应为 YYYY-MM-DD，例如 2026-06-23（收到 {text!r}）") from None
+
+
+def run_scheduler(c) -> int:
+    """The embedded backend's daily timer (AWS mode has EventBridge), until interrupted."""
+    import os
+    import threading
+
+    from .adapters.embedded import scheduler
+    if not c.settings.embedded:
+        print("run-scheduler is for the embedded backend; in AWS mode EventBridge runs the daily job.", file=sys.stderr)
+        return 2
+    print(f"定时任务已启动：每天 {scheduler.DAILY_AT:%H:%M}（北京时间）发送备案提醒和审核提醒摘要", flush=True)
+    stop, parent = threading.Event(), os.getppid()
+
+    def follow_parent() -> None:  # started in the background by run-local.sh: end when the server has gone
+        while not stop.wait(5):
+            if os.getppid() != parent:
+                stop.set()
+
+    threading.Thread(target=follow_parent, daemon=True).start()
+    try:
+        scheduler.run(c, stop=stop, out=lambda line: print(line, flush=True))
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def create_admin(c, args) -> int:
+    from .domain.errors import DomainError
+    from .domain.model import ROLE_LABEL, Role
+    try:
+        account, password = c.accounts.create_admin(args.username, args.division, args.display_name,
+                                                    role=Role(args.role))
+    except DomainError as e:
+        print(e.message, file=sys.stderr)
+        return 1
+    print(f"已创建{ROLE_LABEL[account.role]} {account.username}（{account.scope}）")
+    print(f"初始密码（只显示这一次，首次登录须修改）：{password}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,17 +93,37 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("seed-demo", help="create demo reviewer accounts (embedded backend only) and print them")
     sub.add_parser("deliver-outbox", help="send pending notifications now")
+    admin = sub.add_parser("create-admin", help="create a provincial administrator with a one-time password printed "
+                                                "once (both backends; refuses an existing username)")
+    admin.add_argument("--username", required=True)
+    admin.add_argument("--division", required=True, help="the province's division code (140000)")
+    admin.add_argument("--display-name", default="")
+    admin.add_argument("--role", default="system_admin",
+                       choices=["system_admin", "business_admin", "security", "auditor"],
+                       help="default system_admin; the others bootstrap the province's two approvers and auditor")
+    daily = sub.add_parser("daily", help="run the daily reminder job now (reminders, reviewer digest, delivery)")
+    daily.add_argument("--today", type=_date, help="the day to run for, YYYY-MM-DD (default: today in Asia/Shanghai)")
+    daily.add_argument("--dry-run", action="store_true", help="print what would be sent; write and send nothing")
+    sub.add_parser("run-scheduler", help="embedded backend: run the daily job every day at 09:00 Asia/Shanghai")
     args = parser.parse_args(argv)
     c = container()
     if args.command == "seed-demo":
+        from .domain.model import ROLE_LABEL, Role
         if not c.settings.embedded:
             print("seed-demo is for the embedded backend only; AWS mode has no demo accounts.", file=sys.stderr)
             return 2
         print("演示账号（DEMO，仅本地演示数据）：")
         for login in seed_demo(c):
-            print(f"  {login['authority']:<24} 账号 {login['username']:<14} 密码 {login['password']}")
+            role = ROLE_LABEL[Role(login.get("role", "operator"))]
+            print(f"  {login['authority']:<20} {role:<10} 账号 {login['username']:<22} 密码 {login['password']}")
+    elif args.command == "create-admin":
+        return create_admin(c, args)
     elif args.command == "deliver-outbox":
         print(f"sent {c.outbox.deliver_pending()} message(s)")
+    elif args.command == "daily":
+        print("\n".join(c.reminders.run_daily(args.today, dry_run=args.dry_run).lines(detail=200)))
+    elif args.command == "run-scheduler":
+        return run_scheduler(c)
     return 0
 
 

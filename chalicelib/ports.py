@@ -9,6 +9,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from typing import Protocol
 
+from .domain.applications import Application
 from .domain.filing import Filing
 from .domain.model import Account, AuditEvent, Message, Unit, Upload
 
@@ -51,6 +52,33 @@ class Store(Protocol):
     def list_accounts(self, scope: str) -> list[Account]:
         """Reviewer-side accounts scoped to one division code (who to notify about its queue)."""
 
+    # reviewer-side accounts and their applications (附件2, issue 6)
+    def create_account(self, account: Account, *, audit: AuditEvent) -> None:
+        """Create-if-absent, with its audit event; AlreadyExists if the username is taken."""
+
+    def save_account(self, account: Account, *, expected_version: int, audit: AuditEvent | None = None) -> None:
+        """Write only if the stored version is `expected_version` (else StaleVersion), with the audit event."""
+
+    def accounts_of_person(self, id_number: str) -> list[Account]:
+        """The accounts one person holds, by ID number (separation of duties)."""
+
+    def create_application(self, application: Application, *, audit: AuditEvent) -> None:
+        """AlreadyExists if the id is taken."""
+
+    def get_application(self, application_id: str) -> Application | None: ...
+
+    def save_application(self, application: Application, *, expected_version: int, audit: AuditEvent,
+                         account: Account | None = None, account_version: int | None = None) -> None:
+        """Write the application only at `expected_version` (else StaleVersion), with the audit event and, when
+        it is carried out, the account in the same transaction: `account_version` None creates the account
+        (AlreadyExists if the username is taken), otherwise the account is written only at that version."""
+
+    def list_applications(self, managing_division: str, *, limit: int = 200) -> list[Application]:
+        """Applications handled by one division's administrators, newest first."""
+
+    def list_own_applications(self, applicant: str, *, limit: int = 200) -> list[Application]:
+        """Applications one account submitted, newest first."""
+
     # filings
     def create_filing(self, filing: Filing, *, audit: AuditEvent) -> None:
         """AlreadyExists if the unit already has an annual filing for that year."""
@@ -66,10 +94,14 @@ class Store(Protocol):
         """A unit's filings, newest year first."""
 
     def list_authority_filings(self, authority_codes: list[str] | None, *, status: str | None = None,
-                               year: int | None = None, limit: int = 50,
-                               page_token: str | None = None) -> Page:
+                               year: int | None = None, unit_type: str | None = None, search: str | None = None,
+                               limit: int = 50, page_token: str | None = None) -> Page:
         """Filings routed to any of `authority_codes` (None: all authorities), oldest submission first
-        (drafts after, by creation). Stable paging by an opaque token."""
+        (drafts after, by creation). `search` matches a USCC prefix or part of the unit name.
+        Stable paging by an opaque token."""
+
+    def count_authority_filings(self, authority_codes: list[str] | None, *, year: int | None = None) -> dict[str, int]:
+        """How many filings per status (all four statuses present, zeros included)."""
 
     def next_sequence(self, name: str) -> int:
         """Atomically increment and return the counter `name` (1, 2, 3, …)."""
@@ -82,12 +114,21 @@ class Store(Protocol):
 
     def iter_rows(self, upload_id: str) -> Iterator[dict]: ...
 
+    def search_rows(self, upload_id: str, text: str, *, limit: int = 50) -> list[dict]:
+        """Rows whose name or ID number contains `text`, in row order."""
+
     def delete_rows(self, upload_id: str) -> None: ...
 
     # uploads
     def put_upload(self, upload: Upload) -> None: ...
 
     def get_upload(self, upload_id: str) -> Upload | None: ...
+
+    # single-use markers (action links)
+    def claim(self, key: str, at: dt.datetime) -> None:
+        """Record that `key` was used; AlreadyExists if it already was."""
+
+    def claimed(self, key: str) -> bool: ...
 
     # outbox and audit
     def pending_messages(self, limit: int = 100) -> list[Message]: ...
@@ -101,6 +142,28 @@ class Store(Protocol):
     def append_audit(self, event: AuditEvent) -> None: ...
 
     def list_audit(self, limit: int = 100) -> list[AuditEvent]: ...
+
+    # who still owes an annual filing (sparse: only units that have not filed are listed), reminders.
+    # create_unit records the years a new unit owes; save_filing of an annual filing moves the unit
+    # out of (submitted/approved) or back into (draft/rejected) the year's list, in the same transaction.
+    def units_owing(self, year: int, authority_codes: list[str] | None = None, *, limit: int = 500,
+                    page_token: str | None = None) -> Page:
+        """Obligations (domain.reminders) of units that have not filed `year`, with the reminders sent,
+        routed to any of `authority_codes` (None: all); ordered by authority then USCC."""
+
+    def get_units(self, usccs: Iterable[str]) -> dict[str, Unit]:
+        """The units found among `usccs`, by USCC (one batch read)."""
+
+    def open_filing_year(self, year: int, at: dt.datetime) -> int:
+        """Once per year: every registered unit that has no record for `year` starts owing it.
+        Returns how many were added (0 when the year was already opened)."""
+
+    def claim_reminder(self, uscc: str, year: int, step: str, at: dt.datetime, messages: Iterable[Message]) -> bool:
+        """Record reminder `step` of `year` for the unit and write its outbox messages, all or nothing.
+        False (nothing written) if that step was already claimed or the unit no longer owes the year."""
+
+    def claim_notice(self, key: str, at: dt.datetime, messages: Iterable[Message]) -> bool:
+        """Write `messages` once per `key` (e.g. a reviewer digest per authority and day); False if done."""
 
 
 class BlobStore(Protocol):
@@ -118,6 +181,11 @@ class BlobStore(Protocol):
         """{url, fields}: a browser POSTs `fields` + `file` to `url` to upload straight to storage.
         With `redirect`, storage answers a successful plain-form POST with 303 to that URL
         (S3's success_action_redirect), so pages work without JavaScript."""
+
+    def presigned_get(self, key: str, expires_seconds: int, filename: str) -> str:
+        """A URL that downloads the blob, as `filename`, without further authentication until it expires
+        (S3: a presigned GET; embedded: a signed link to the app's local download endpoint). Hand it out
+        only after checking the caller may read the blob."""
 
 
 class Sender(Protocol):

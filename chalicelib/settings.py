@@ -36,6 +36,13 @@ def _embedded_secret(data_dir: Path) -> str:
     return path.read_text().strip()
 
 
+def _stored_secret(arn: str) -> str:
+    """The deployed stack keeps the signing key in Secrets Manager (never in the repo or the template);
+    the Lambda gets only its ARN and reads it once, when the container is built."""
+    import boto3
+    return boto3.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
+
+
 def from_env(env=os.environ) -> Settings:
     backend = env.get("BACKEND", "embedded")
     base_url = env.get("BASE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -43,9 +50,11 @@ def from_env(env=os.environ) -> Settings:
         data_dir = Path(env.get("DATA_DIR", "var")).resolve()
         return Settings(backend, base_url, env.get("SECRET_KEY") or _embedded_secret(data_dir), data_dir=data_dir)
     if backend == "aws":
-        missing = [k for k in ("SECRET_KEY", "TABLE_NAME", "BUCKET_NAME", "MAIL_FROM") if not env.get(k)]
+        missing = [k for k in ("TABLE_NAME", "BUCKET_NAME", "MAIL_FROM") if not env.get(k)]
+        if not (env.get("SECRET_KEY") or env.get("SECRET_ARN")):
+            missing.insert(0, "SECRET_KEY (or SECRET_ARN)")
         if missing:
             raise SettingsError(f"AWS mode needs environment variables: {', '.join(missing)}")
-        return Settings(backend, base_url, env["SECRET_KEY"], table_name=env["TABLE_NAME"],
-                        bucket_name=env["BUCKET_NAME"], mail_from=env["MAIL_FROM"])
+        return Settings(backend, base_url, env.get("SECRET_KEY") or _stored_secret(env["SECRET_ARN"]),
+                        table_name=env["TABLE_NAME"], bucket_name=env["BUCKET_NAME"], mail_from=env["MAIL_FROM"])
     raise SettingsError(f"BACKEND must be embedded or aws, not {backend!r}")

@@ -9,4 +9,6 @@ export BASE_URL="${BASE_URL:-http://127.0.0.1:$PORT}"
 echo
 echo "打开 / Open: $BASE_URL   (本地邮箱 / local mailbox: $BASE_URL/dev/mailbox)"
 echo
+# the daily reminder job at 09:00 Beijing time (EventBridge does this in AWS mode); it stops with the server
+.venv/bin/python -m chalicelib.cli run-scheduler &
 exec .venv/bin/chalice local --host 127.0.0.1 --port "$PORT" --no-autoreload

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test tier: unit, contract (both backends), web, aws (moto server), e2e (Chromium), fuzz, package.
-# Installs what the tiers need first: Debian's chromium, the venv and its packages.
+# Runs every test tier: unit, contract (both backends), web, aws (moto server), e2e (Chromium), fuzz, package,
+# infra (CDK synth + cfn-lint). Installs what the tiers need first: Debian's chromium, the venv and its packages,
+# the CDK packages and CLI (infra/setup.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # chromium for the e2e tier; CJK fonts so its screenshots show Chinese
@@ -10,4 +11,5 @@ if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "noto.*cjk"; t
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
 fi
 bash scripts/setup.sh
+bash infra/setup.sh
 exec .venv/bin/pytest tests "$@"

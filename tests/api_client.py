@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
 import uuid
 
@@ -51,8 +52,16 @@ class Api:
                 assert response.status in (200, 201, 204)
             event = self.client.events.generate_s3_event(bucket=self.bucket, key=started["fields"]["key"])
             self.client.lambda_.invoke("on_upload", event)
-        status, upload = self.call("GET", f"/filings/{filing_id}/uploads/{started['upload_id']}", token=token)
-        assert status == 200
-        return upload
+        return self.wait_for_upload(filing_id, started["upload_id"], token)
+
+    def wait_for_upload(self, filing_id: str, upload_id: str, token: str, timeout: float = 120) -> dict:
+        """The upload once its import has finished (embedded mode imports on a background thread)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            status, upload = self.call("GET", f"/filings/{filing_id}/uploads/{upload_id}", token=token)
+            assert status == 200, upload
+            if upload["status"] not in ("waiting", "processing") or time.monotonic() > deadline:
+                return upload
+            time.sleep(0.02)
 
 

@@ -35,6 +35,7 @@ def table1(employees: int = 3, **over) -> dict:
     male = employees - employees // 2
     data = {
         "contact_name": "李四", "contact_phone": "0351-1234567", "business_address": "太原市小店区长治路1号",
+        "industry_division": "65",  # 软件和信息技术服务业, in the registration's 门类 I
         "employees": employees, "male": male, "female": employees - male, "on_post": employees, "off_post": 0,
         "migrant_workers": 0, "dispatched": 0, "part_time": 0, "contracts_due": employees,
         "contracts_signed": employees, "signed_task": 0, "signed_fixed_lt3": employees, "signed_fixed_3to10": 0,
@@ -72,6 +73,36 @@ def table2_workbook(people: list[dict]) -> bytes:
     for offset, p in enumerate(people, start=1):
         for col, column in enumerate(TABLE2, start=1):
             sheet.cell(header_row + offset, col, p.get(column.key))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def ended(person_row: dict, **over) -> dict:
+    """A 表三 row for someone on a roster: contract ended by the employee's own notice (R03, no compensation)."""
+    values = {
+        "seq": 1, "name": person_row["name"], "id_type": person_row["id_type"], "id_number": person_row["id_number"],
+        "gender": person_row["gender"], "contract_start": person_row["contract_start"],
+        "contract_end": person_row["contract_end"], "ended_on": "2025-09-30", "category": "解除",
+        "reason_code": "R03", "compensated": "否", "compensation": None, "years_of_service": 5,
+    }
+    values.update(over)
+    return values
+
+
+def workbook(table: str, rows: list[dict]) -> bytes:
+    """Any table's template with `rows` from row 2 (the example row removed)."""
+    from openpyxl import load_workbook
+
+    from chalicelib.domain.tables import COLUMNS
+    from chalicelib.excel.templates import template_workbook
+
+    book = load_workbook(io.BytesIO(template_workbook(table)))
+    sheet = book.worksheets[0]
+    sheet.delete_rows(2, sheet.max_row)
+    for r, values in enumerate(rows, start=2):
+        for col, column in enumerate(COLUMNS[table], start=1):
+            sheet.cell(r, col, values.get(column.key))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

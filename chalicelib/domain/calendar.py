@@ -44,3 +44,17 @@ def tables_for(kind: str, *, first_annual: bool) -> tuple[str, ...]:
     if kind == "interim":
         return ("table3",)
     return ("table1", "table2") if first_annual else ("table1", "table2", "table3")
+
+
+def is_overdue(year: int, today: dt.date) -> bool:
+    """True from the day after the due date (the due date itself is still on time)."""
+    return today > due_date(year)
+
+
+def period(kind: str, year: int, today: dt.date) -> tuple[dt.date, dt.date]:
+    """The days a filing's 表三 may report terminations on: the year filed; for an interim filing of
+    the current year, up to today (nothing can be reported as ended in the future)."""
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    if kind == "interim" and today < end:
+        end = today
+    return start, end

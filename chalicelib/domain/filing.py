@@ -41,12 +41,16 @@ class RowSet(BaseModel):
     upload_id: str
     rows: int
     warnings: list[dict] = Field(default_factory=list)
+    summary: dict | None = None  # 表二: checks.RosterSummary, for the 表一 cross-checks
+    diff: dict | None = None  # 表二: checks.RosterDiff against the last approved roster
+    carried_from: str | None = None  # the rows belong to this (approved) filing: never delete them here
 
 
 class Filing(BaseModel):
     id: str
     uscc: str
     unit_name: str
+    unit_type: str = ""
     authority_code: str
     year: int
     kind: str  # annual / interim
@@ -55,6 +59,7 @@ class Filing(BaseModel):
     version: int = 1
     table1: dict | None = None
     row_sets: dict[str, RowSet] = Field(default_factory=dict)
+    base_filing_id: str | None = None  # the last approved annual filing this one was prefilled from
     receipt_no: str | None = None
     created_at: dt.datetime
     updated_at: dt.datetime

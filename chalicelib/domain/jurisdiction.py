@@ -75,6 +75,16 @@ class Scope:
     def can_review(self, authority_code: str) -> bool:
         return authority_code == self.code
 
+    def visible_authorities(self, division: str | None = None) -> list[str] | None:
+        """Authorities whose filings this scope reads (None: all), optionally narrowed to one division."""
+        if division:
+            return [division] if self.can_read(division) else []
+        if self.level == "province":
+            return None
+        if self.level == "city":
+            return [self.code] + sorted(d.code for d in divisions().values() if d.parent_code == self.code)
+        return [self.code]
+
     def can_read(self, authority_code: str) -> bool:
         if self.can_review(authority_code):
             return True

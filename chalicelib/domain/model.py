@@ -51,6 +51,20 @@ class Account(BaseModel):
     mobile: str | None = None
     status: str = "active"  # active / locked / frozen / deregistered
     created_at: dt.datetime
+    # reviewer-side accounts (issue 6): the person behind it (附件2), permissions, sign-in security
+    id_number: str | None = None
+    unit: str | None = None
+    position: str | None = None
+    permissions: list[str] | None = None  # None: the role's full set (domain/roles.py)
+    version: int = 1  # conditional writes
+    token_epoch: int = 0  # bumped to revoke every token/session of the account
+    closed_sessions: dict[str, int] = Field(default_factory=dict)  # signed-out session id → its token's expiry
+    failed_logins: list[dt.datetime] = Field(default_factory=list)  # within the lockout window
+    locked_at: dt.datetime | None = None
+    must_change_password: bool = False  # initial passwords are one-time
+
+
+STALLED_AFTER = dt.timedelta(minutes=15)  # an import writes progress every 1,000 rows
 
 
 class Upload(BaseModel):
@@ -64,8 +78,13 @@ class Upload(BaseModel):
     rows_done: int = 0
     errors: list[dict] = Field(default_factory=list)
     message: str | None = None
+    error_report_key: str | None = None  # exports/…: the user's rows with 错误说明, when rows had errors
     created_at: dt.datetime
     updated_at: dt.datetime
+
+    def stalled(self, now: dt.datetime) -> bool:
+        """An import that stopped reporting progress (its process died): it will not finish."""
+        return self.status == "processing" and now - self.updated_at > STALLED_AFTER
 
 
 class Message(BaseModel):
@@ -78,6 +97,7 @@ class Message(BaseModel):
     created_at: dt.datetime
     status: str = "pending"  # pending / sent / failed
     attempts: int = 0
+    next_attempt_at: dt.datetime | None = None  # backoff after a failed attempt
     sent_at: dt.datetime | None = None
 
 
@@ -87,5 +107,6 @@ class AuditEvent(BaseModel):
     actor: str
     action: str
     target: str
+    scope: str | None = None  # the division whose auditors may read it (None: province only)
     outcome: str = "ok"
     detail: dict = Field(default_factory=dict)

@@ -44,8 +44,12 @@ class Policy:
     reminder_overdue_every_days: int
     reviewer_digest_after_working_days: int
     session_hours: int
+    lockout_threshold: int  # failed sign-ins within the window that lock an account
+    lockout_window_minutes: int
     action_link_days: int
     upload_max_bytes: int
+    holidays: frozenset[dt.date] = frozenset()  # 法定节假日 (no working day even on a weekday)
+    working_weekends: frozenset[dt.date] = frozenset()  # 调休上班 (a working Saturday/Sunday)
 
 
 @cache
@@ -66,8 +70,17 @@ def codes() -> dict:
 @cache
 def policy() -> Policy:
     raw = json.loads((_DIR / "policy.json").read_text(encoding="utf-8"))
-    raw.pop("_comment", None)
+    raw = {k: v for k, v in raw.items() if not k.startswith("_")}  # "_…" keys are comments
     raw["annual_due_month_day"] = tuple(raw["annual_due_month_day"])
     raw["reminder_days_before_due"] = tuple(raw["reminder_days_before_due"])
     raw["due_date_exceptions"] = {int(y): dt.date.fromisoformat(d) for y, d in raw["due_date_exceptions"].items()}
+    raw["holidays"] = frozenset(d for entry in raw.get("holidays", ()) for d in _dates(entry))
+    raw["working_weekends"] = frozenset(d for entry in raw.get("working_weekends", ()) for d in _dates(entry))
     return Policy(**raw)
+
+
+def _dates(entry: str) -> list[dt.date]:
+    """"2026-02-15" or an inclusive range "2026-02-15/2026-02-23"."""
+    first, _, last = entry.partition("/")
+    start, end = dt.date.fromisoformat(first), dt.date.fromisoformat(last or first)
+    return [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]

@@ -5,10 +5,15 @@ and the name in every error message), its kind, and its code list where it has o
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import cache
 
 from .errors import problem
+from .identifiers import normalize, uscc_error
 from .reference import codes
+
+_PHONE = re.compile(r"\+?[\d-]{5,20}")
 
 
 @dataclass(frozen=True)
@@ -20,10 +25,15 @@ class Column:
     required: bool = True
 
     def choices(self) -> list[str]:
+        """The dropdown texts: the code list's values, or "code name" for coded lists."""
+        if self.codes == "division":  # county-level divisions of Shanxi (registration places)
+            from .reference import divisions
+            d = divisions()
+            return [f"{x.code} {d[x.parent_code].name}{x.name}" for x in d.values() if x.level == "county"]
         values = codes()[self.codes]
         if isinstance(values, list):
             return list(values)
-        return [f"{k} {v if isinstance(v, str) else v['reason']}" for k, v in values.items()]
+        return [f"{k} {v if isinstance(v, str) else v.get('reason') or v['name']}" for k, v in values.items()]
 
 
 TABLE_TITLES = {
@@ -32,7 +42,26 @@ TABLE_TITLES = {
     "table3": "表三 用人单位终止或解除劳动合同备案表",
 }
 
-# 表一: the year's figures (the unit's own details come from its registration).
+# 表一: the unit's details (prefilled from its registration or last approved filing), then the year's figures.
+TABLE1_UNIT = (
+    Column("unit_name", "单位名称"),
+    Column("uscc", "统一社会信用代码"),
+    Column("unit_type", "单位类型", "code", "unit_type"),
+    Column("economic_type", "经济类型", "code", "economic_type"),
+    Column("industry", "所属行业门类", "code", "industry"),
+    Column("industry_division", "所属行业大类", "code", "industry_division"),
+    Column("affiliation", "隶属关系", "code", "affiliation"),
+    Column("foreign_invested", "是否外商投资", "code", "yes_no"),
+    Column("labor_dispatch", "是否劳务派遣机构", "code", "yes_no"),
+    Column("registration_division", "注册地行政区划", "code", "division"),
+    Column("registered_address", "注册地址"),
+    Column("business_address", "经营地址"),
+    Column("legal_representative", "法定代表人"),
+    Column("contact_name", "联系人"),
+    Column("contact_phone", "联系电话"),
+)
+# The fields that decide the reviewing authority (jurisdiction.route); see routing_warning.
+ROUTING_FIELDS = ("affiliation", "foreign_invested", "economic_type", "registration_division")
 TABLE1_COUNTS = (
     Column("employees", "在册职工人数", "int"),
     Column("male", "其中男", "int"),
@@ -54,12 +83,8 @@ TABLE1_COUNTS = (
     Column("insured_unemployment", "年末参加失业保险人数", "int"),
     Column("average_wage", "上年度职工平均工资（元）", "int"),
 )
-TABLE1_CONTACT = (
-    Column("contact_name", "联系人"),
-    Column("contact_phone", "联系电话"),
-    Column("business_address", "经营地址"),
-)
-TABLE1 = TABLE1_CONTACT + TABLE1_COUNTS
+TABLE1_CONTACT = TABLE1_UNIT  # the earlier name
+TABLE1 = TABLE1_UNIT + TABLE1_COUNTS
 
 TABLE2 = (
     Column("seq", "序号", "int", required=False),
@@ -102,7 +127,9 @@ COLUMNS = {"table1": TABLE1, "table2": TABLE2, "table3": TABLE3}
 
 
 def _int_field(raw, col: Column, errors: list[dict]) -> int | None:
-    text = str(raw).strip() if raw is not None else ""
+    if isinstance(raw, float) and raw.is_integer():  # a number cell read from Excel: 12.0
+        raw = int(raw)
+    text = normalize(str(raw)) if raw is not None else ""
     if text == "":
         errors.append(problem(f"请填写{col.title}", column=col.title, field=col.key))
         return None
@@ -117,21 +144,103 @@ def _int_field(raw, col: Column, errors: list[dict]) -> int | None:
     return value
 
 
-def clean_table1(data: dict) -> tuple[dict, list[dict]]:
-    """Parse and check 表一. Returns (cleaned values, errors); errors name the Chinese column."""
+_CODED = ("industry", "industry_division", "division", "termination_reason")  # "code name" choices
+
+
+def choice_code(col: Column, choice: str) -> str:
+    """The value stored for a dropdown choice: the code of "I 信息传输…", the text itself otherwise."""
+    return choice.split(" ", 1)[0] if col.codes in _CODED else choice
+
+
+@cache
+def code_lookup(col: Column) -> dict[str, str]:
+    """Accepted spellings of a coded field → its canonical value (the code, or the listed text).
+
+    Codes may be given alone ("I", "65", "140105") or as the dropdown shows them ("I 信息传输…")."""
+    lookup: dict[str, str] = {}
+    for choice in col.choices():
+        code = choice_code(col, choice)
+        for spelling in (code, choice):
+            lookup[spelling] = lookup[normalize(spelling)] = code
+    return lookup
+
+
+def _code_field(raw, col: Column, errors: list[dict]) -> str | None:
+    if raw is True or raw is False:  # JSON booleans for the 是/否 fields
+        raw = "是" if raw else "否"
+    if isinstance(raw, float) and raw.is_integer():  # a code typed into a number cell: 65.0, 140105.0
+        raw = int(raw)
+    text = str(raw).strip() if raw is not None else ""
+    if text.isdigit() and col.codes == "industry_division":
+        text = text.zfill(2)
+    if not text:
+        errors.append(problem(f"请选择{col.title}", column=col.title, field=col.key))
+        return None
+    lookup = code_lookup(col)
+    found = lookup.get(text) or lookup.get(normalize(text))
+    if found is None:
+        choices = col.choices()
+        shown = "、".join(choices) if len(choices) <= 20 else "请从列表中选择"
+        errors.append(problem(f"{col.title}“{text}”不在可选范围内（{shown}）", column=col.title, field=col.key))
+    return found
+
+
+def table1_defaults(unit, last_table1: dict | None = None) -> dict:
+    """表一's unit fields as prefilled: the unit's registration, overridden by the unit fields of
+    the last approved 表一 (more recent), without the year's figures."""
+    out = {"unit_name": unit.name, "uscc": unit.uscc, "unit_type": unit.unit_type,
+           "economic_type": unit.economic_type, "industry": unit.industry, "industry_division": None,
+           "affiliation": unit.affiliation, "foreign_invested": "是" if unit.foreign_invested else "否",
+           "labor_dispatch": "是" if unit.labor_dispatch else "否",
+           "registration_division": unit.registration_division, "registered_address": unit.registered_address,
+           "business_address": unit.registered_address, "legal_representative": unit.legal_representative,
+           "contact_name": unit.filer_name, "contact_phone": unit.filer_mobile}
+    for col in TABLE1_UNIT:
+        if last_table1 and last_table1.get(col.key) not in (None, "") and col.key != "uscc":
+            out[col.key] = last_table1[col.key]
+    return out
+
+
+def clean_table1(data: dict, defaults: dict | None = None) -> tuple[dict, list[dict]]:
+    """Parse and check 表一. Returns (cleaned values, errors); errors name the Chinese column.
+
+    `defaults` (the unit's registration, or last year's approved 表一) fills unit fields the caller
+    left out (an API client may send only the year's figures); 统一社会信用代码 always comes from it."""
+    defaults = defaults or {}
     errors: list[dict] = []
     out: dict = {}
-    for col in TABLE1_CONTACT:
-        value = str(data.get(col.key) or "").strip()
+    for col in TABLE1_UNIT:
+        raw = data[col.key] if col.key in data else defaults.get(col.key)
+        if col.key == "uscc" and defaults.get("uscc"):
+            given = normalize(str(raw or ""))
+            if given and given != defaults["uscc"]:
+                errors.append(problem("统一社会信用代码不能在表一中修改；如代码已变更，请联系审核机关",
+                                      column=col.title, field=col.key))
+            out[col.key] = defaults["uscc"]
+            continue
+        if col.kind == "code":
+            out[col.key] = _code_field(raw, col, errors)
+            continue
+        value = str(raw if raw is not None else "").strip()
         if not value:
             errors.append(problem(f"请填写{col.title}", column=col.title, field=col.key))
         elif len(value) > 200:
             errors.append(problem(f"{col.title}不能超过200个字", column=col.title, field=col.key))
+        elif col.key == "contact_phone":
+            value = normalize(value)
+            if not _PHONE.fullmatch(value):
+                errors.append(problem("联系电话只能填写数字（可含“-”），5至20位", column=col.title, field=col.key))
+        elif col.key == "uscc" and (message := uscc_error(normalize(value))):
+            errors.append(problem(message, column=col.title, field=col.key))
         out[col.key] = value
+    section, division = out.get("industry"), out.get("industry_division")
+    if section and division and codes()["industry_division"][division]["section"] != section:
+        errors.append(problem(f"所属行业大类{division}不属于门类{section}（{codes()['industry'][section]}），请核对",
+                              column="所属行业大类", field="industry_division"))
     for col in TABLE1_COUNTS:
         out[col.key] = _int_field(data.get(col.key), col, errors)
-    if errors:
-        return out, errors
+    if any(out[col.key] is None for col in TABLE1_COUNTS):
+        return out, errors  # the identities below need every count
 
     title = {c.key: c.title for c in TABLE1}
     n = out["employees"]

@@ -24,6 +24,11 @@ HEADER_SEARCH_ROWS = 5
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and password-protected .xlsx
 _HELPER_SHEETS = ("填表说明", "代码表")
+IGNORED_HEADERS = ("错误说明",)  # the error report's added column: a fixed report can be uploaded as it is
+# calamine holds the whole sheet in memory (~2 KiB per 18-column row: 193 MiB at 100,000 rows, 876 MiB at
+# 500,000). Above this much sheet XML (≈ 250,000 rows) the reader streams with openpyxl read-only instead:
+# ~10x slower, but flat memory, so the biggest roster SPEC allows still fits a 1 GB Lambda.
+CALAMINE_MAX_SHEET_XML = 128 * 1024 * 1024
 
 
 class UploadRejected(ValidationFailed):
@@ -49,11 +54,8 @@ def _header_key(text: object) -> str:
     return normalize(str(text)).strip("*") if text is not None else ""
 
 
-def _open(fileobj: BinaryIO | bytes):
-    """The calamine workbook, after checking by content that it is an .xlsx (not just named so)."""
-    from python_calamine import CalamineError, CalamineWorkbook
-
-    data = fileobj if isinstance(fileobj, bytes) else fileobj.read()
+def _check_package(data: bytes) -> int:
+    """Checks by content that `data` is an .xlsx (not just named so); returns its biggest sheet's XML size."""
     head = data[:8]
     if head.startswith(_OLE_MAGIC):
         raise UploadRejected("文件是旧版.xls格式或设置了打开密码：请取消密码，并在Excel中“另存为”.xlsx格式后重新上传")
@@ -61,15 +63,54 @@ def _open(fileobj: BinaryIO | bytes):
         raise UploadRejected("文件不是Excel工作簿（可能是CSV、网页或改了扩展名的文件），请下载模板填写后以.xlsx格式上传")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
-            is_xlsx = "xl/workbook.xml" in z.namelist()
+            names = {i.filename: i.file_size for i in z.infolist()}
+            types = z.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
     except zipfile.BadZipFile:
-        is_xlsx = False
-    if not is_xlsx:  # .docx, .ods, .xlsb or a broken download all start with the zip magic
+        names, types = {}, b""
+    if "xl/workbook.xml" not in names:  # .docx, .ods, .xlsb or a broken download all start with the zip magic
         raise UploadRejected("文件不是.xlsx格式的Excel工作簿或已损坏，请下载模板填写后以.xlsx格式上传")
+    if "xl/vbaProject.bin" in names or b"macroEnabled" in types:  # an .xlsm renamed to .xlsx
+        raise UploadRejected("文件是含宏的Excel工作簿（.xlsm），请在Excel中“另存为”Excel工作簿（*.xlsx）格式后重新上传")
+    return max((size for name, size in names.items() if name.startswith("xl/worksheets/")), default=0)
+
+
+def _open(fileobj: BinaryIO | bytes):
+    """The calamine workbook, after checking by content that it is an .xlsx (not just named so)."""
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    data = fileobj if isinstance(fileobj, bytes) else fileobj.read()
+    _check_package(data)
     try:
         return CalamineWorkbook.from_filelike(io.BytesIO(data))
     except CalamineError:
         raise UploadRejected("Excel文件已损坏，无法读取，请在Excel中重新保存为.xlsx格式后上传") from None
+
+
+class _OpenpyxlSheet:
+    """The two things read_rows needs from a calamine sheet, from openpyxl read-only (huge files)."""
+
+    def __init__(self, ws):
+        self.ws = ws
+        self.end = ((ws.max_row or 1) - 1, (ws.max_column or 1) - 1)
+
+    def iter_rows(self):
+        return (list(r) for r in self.ws.iter_rows(values_only=True))
+
+
+def _open_streaming(data: bytes, table: str) -> _OpenpyxlSheet:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds on a damaged package
+        raise UploadRejected("Excel文件已损坏，无法读取，请在Excel中重新保存为.xlsx格式后上传") from None
+    title = _header_key(TABLE_TITLES[table])
+    by_name = {_header_key(ws.title): ws for ws in book.worksheets}
+    ws = by_name.get(title) or next((ws for ws in book.worksheets if ws.sheet_state == "visible"
+                                     and ws.title not in _HELPER_SHEETS), None)
+    if ws is None:
+        raise UploadRejected(f"文件中没有找到“{TABLE_TITLES[table]}”工作表，请使用模板填写")
+    return _OpenpyxlSheet(ws)
 
 
 def _data_sheet(book, table: str):
@@ -86,18 +127,33 @@ def _data_sheet(book, table: str):
     raise UploadRejected(f"文件中没有找到“{TABLE_TITLES[table]}”工作表，请使用模板填写")
 
 
-def read_rows(fileobj: BinaryIO | bytes, table: str) -> Iterator[tuple[int, dict]]:
-    """Yields (Excel row number, {column key: value}) for every non-empty data row.
+class TableRows:
+    """The data rows of an uploaded sheet: iterate for (Excel row number, {key: value});
+    `total` is the number of rows below the header (known up front; empty rows included)."""
+
+    def __init__(self, rows: Iterator[tuple[int, dict]], total: int, header_row: int):
+        self._rows, self.total, self.header_row = rows, total, header_row
+
+    def __iter__(self):
+        return self._rows
+
+
+def read_rows(fileobj: BinaryIO | bytes, table: str) -> TableRows:
+    """(Excel row number, {column key: value}) for every non-empty data row.
 
     The file and header are checked before this returns (UploadRejected raises here, not on the
     first next()). Values are as calamine reads them: str, float, bool, date/datetime; empty
     cells are None. Rows left as the template's untouched example are skipped.
     """
     columns = COLUMNS[table]
-    book = _open(fileobj)
-    sheet = _data_sheet(book, table)
+    data = fileobj if isinstance(fileobj, bytes) else fileobj.read()
+    if _check_package(data) > CALAMINE_MAX_SHEET_XML:
+        sheet = _open_streaming(data, table)
+    else:
+        sheet = _data_sheet(_open(data), table)
     rows = sheet.iter_rows()  # starts at Excel row 1 (calamine pads leading empty rows)
     by_title = {_header_key(c.title): c.key for c in columns}
+    ignored = {_header_key(t) for t in IGNORED_HEADERS}
 
     header, header_row = None, 0
     for header_row, cells in enumerate(rows, start=1):
@@ -117,7 +173,7 @@ def read_rows(fileobj: BinaryIO | bytes, table: str) -> Iterator[tuple[int, dict
     for i, cell in enumerate(header):
         key = by_title.get(_header_key(cell))
         if key is None:
-            if _header_key(cell):
+            if _header_key(cell) and _header_key(cell) not in ignored:
                 unknown.append(str(cell).strip())
         elif key in seen:
             twice.append(str(cell).strip())
@@ -131,7 +187,8 @@ def read_rows(fileobj: BinaryIO | bytes, table: str) -> Iterator[tuple[int, dict
         raise UploadRejected(f"第{header_row}行表头与模板不一致（{'；'.join(parts)}），请下载最新模板，"
                              f"不要增删或修改列名")
 
-    return _rows(rows, header_row, positions, EXAMPLE_ROWS.get(table))
+    total = max(sheet.end[0] + 1 - header_row, 0)  # sheet.end is the last used cell, 0-based
+    return TableRows(_rows(rows, header_row, positions, EXAMPLE_ROWS.get(table)), total, header_row)
 
 
 def _rows(rows, header_row: int, positions: list[tuple[int, str]], example: dict | None):

@@ -72,6 +72,11 @@ _KEY_NOTE = {
     "reason_code": "选择“代码 原因”，也可只填代码（如T01）",
     "compensated": "应与原因代码一致：依法应支付的填“是”，无需支付的填“否”（T09按有关规定）",
     "compensation": "支付经济补偿的必须填写",
+    "uscc": "18位，须与注册时一致；不能在表一中修改",
+    "industry_division": "GB/T 4754-2017大类，应属于所填门类",
+    "registration_division": "工商注册地所在县（市、区）",
+    "employees": "应等于其中男与其中女之和，也等于在岗与不在岗人数之和；与表二人数核对",
+    "contracts_signed": "不超过应签劳动合同人数；等于以下四类期限人数之和",
 }
 
 
@@ -82,8 +87,18 @@ def _width(col: Column) -> float:
     return max(kind_width, len(col.title) * 2 + 4)
 
 
+def text_column(col: Column) -> bool:
+    """Columns whose digits must stay text (ID numbers, phones, the USCC)."""
+    return col.kind == "id" or col.key.endswith("phone") or col.key == "uscc"
+
+
 def _note(col: Column) -> str:
-    base = f"从下拉列表选择：{'、'.join(col.choices())}" if col.kind == "code" else _KIND_NOTE[col.kind]
+    if col.kind == "code":
+        choices = col.choices()
+        base = (f"从下拉列表选择：{'、'.join(choices)}" if len(choices) <= 30
+                else f"从下拉列表选择（共{len(choices)}项，可只填代码）")
+    else:
+        base = _KIND_NOTE[col.kind]
     extra = _KEY_NOTE.get(col.key)
     return f"{base}；{extra}" if extra else base
 
@@ -112,7 +127,7 @@ def template_workbook(table: str) -> bytes:
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         dim = data.column_dimensions[letter]
         dim.width = _width(col)
-        if col.kind == "id" or col.key.endswith("phone"):
+        if text_column(col):
             dim.number_format = "@"  # typed digits stay text: no 1.40105E+17
         elif col.kind == "date":
             dim.number_format = "yyyy-mm-dd"

@@ -2,18 +2,45 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import secrets
 from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
 
 from ..domain import jurisdiction
-from ..domain.errors import Conflict, Forbidden, Unauthenticated, ValidationFailed, problem
+from ..domain.errors import Conflict, Forbidden, Locked, NotFound, Unauthenticated, ValidationFailed, problem
 from ..domain.identifiers import normalize, uscc_error
 from ..domain.model import ROLE_LABEL, Account, Role, Unit
-from ..domain.reference import codes, policy
-from ..ports import AlreadyExists, Clock, Store
+from ..domain.reference import codes, divisions, policy
+from ..domain.roles import Permission, covers, effective_permissions, managing_division
+from ..ports import AlreadyExists, Clock, StaleVersion, Store
 from .audit import audit_event
 from .security import TokenSigner, hash_password, password_problem, verify_password
+
+LOCKED_MESSAGE = "连续登录失败次数过多，账号已被锁定，请联系系统安全员解锁"
+USERNAME = re.compile(r"[a-z][a-z0-9._-]{2,31}")
+
+
+def username_problem(username: str) -> str | None:
+    if not USERNAME.fullmatch(username or ""):
+        return "账号名应为3到32位小写字母、数字或 . _ -，以字母开头"
+    return None
+
+
+def initial_password() -> str:
+    """A one-time password meeting the policy (shown once to whoever creates the account; never a default)."""
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"  # no 0/O, 1/l/I to misread
+    while True:
+        password = "".join(secrets.choice(alphabet) for _ in range(14))
+        if not password_problem(password):
+            return password
+
+
+def audit_scope(account: Account) -> str | None:
+    """The division whose auditors may read events about this account (filers: province only)."""
+    return None if account.role == Role.FILER else account.scope
+
 
 REGISTER_TITLES = {
     "uscc": "统一社会信用代码", "name": "单位名称", "unit_type": "单位类型", "economic_type": "经济类型",
@@ -48,6 +75,19 @@ class Principal:
     role: Role
     scope: str  # division code, or the unit's USCC for a filer
     display_name: str
+    permissions: frozenset[str] = frozenset()  # domain/roles.py Permission values
+    must_change_password: bool = False  # signed in with a one-time initial password
+    session: str = ""  # the token's session id and expiry (for sign-out)
+    session_expires: int = 0
+
+    def can(self, permission: str) -> bool:
+        return permission in self.permissions
+
+    @property
+    def home(self) -> str:
+        """Where this account lands after signing in."""
+        return {Role.FILER: "/employer", Role.OPERATOR: "/review", Role.AUDITOR: "/audit"}.get(
+            self.role, "/admin/applications")
 
     @property
     def is_filer(self) -> bool:
@@ -124,33 +164,192 @@ class AccountService:
         return unit, authority
 
     def login(self, username: str, password: str) -> tuple[str, dt.datetime, Principal]:
+        """Sign in. Failed attempts are counted per account; `lockout_threshold` of them within
+        `lockout_window_minutes` lock it (423) until the 系统安全员 unlocks it (a filer's lock lifts by
+        itself after the window: units have no security officer to call)."""
         username = username.strip()
         account = self.store.get_account(normalize(username)) or self.store.get_account(username)
         now = self.clock.now()
-        if account is None or not verify_password(password, account.password_hash):
-            self.store.append_audit(audit_event(now, username or "-", "sign_in", username or "-", outcome="denied"))
+        if account is None:
+            self.store.append_audit(audit_event(now, username[:64] or "-", "sign_in", username[:64] or "-",
+                                                outcome="denied"))
             raise Unauthenticated("账号或密码错误")
-        if account.status != "active":
+        if account.status == "locked" and not self._lock_expired(account, now):
+            self.store.append_audit(audit_event(now, account.username, "sign_in", account.username,
+                                                outcome="locked", scope=audit_scope(account)))
+            raise Locked(LOCKED_MESSAGE)
+        if not verify_password(password, account.password_hash):
+            if self._record_failure(account.username, now).status == "locked":
+                raise Locked(LOCKED_MESSAGE)
+            raise Unauthenticated("账号或密码错误")
+        if account.status in ("frozen", "deregistered"):
+            self.store.append_audit(audit_event(now, account.username, "sign_in", account.username,
+                                                outcome="refused", scope=audit_scope(account)))
             raise Forbidden("账号已被冻结或注销，请联系系统管理员")
-        self.store.append_audit(audit_event(now, account.username, "sign_in", account.username))
-        hours = policy().session_hours
-        token = self.signer.sign("api-token", {"u": account.username})
-        return token, now + dt.timedelta(hours=hours), self._principal(account)
+        account = self._update(account.username, lambda a: a.model_copy(update={
+            "status": "active" if a.status == "locked" else a.status, "failed_logins": [], "locked_at": None}),
+            lambda a: audit_event(now, a.username, "sign_in", a.username, scope=audit_scope(a)))
+        token, expires = self._token(account)
+        return token, expires, self.authenticate(token)
 
-    def authenticate(self, token: str | None) -> Principal:
-        payload = self.signer.verify("api-token", token or "", policy().session_hours * 3600) if token else None
-        account = self.store.get_account(payload["u"]) if payload else None
-        if account is None or account.status != "active":
-            raise Unauthenticated("请先登录")
-        return self._principal(account)
+    def _token(self, account: Account) -> tuple[str, dt.datetime]:
+        """A signed token naming the account, its token epoch and when it expires (session_hours)."""
+        expires = self.clock.now() + dt.timedelta(hours=policy().session_hours)
+        payload = {"u": account.username, "e": account.token_epoch, "x": int(expires.timestamp()),
+                   "s": secrets.token_urlsafe(9)}  # this session's id (sign-out closes just this one)
+        return self.signer.sign("api-token", payload), expires
 
     @staticmethod
-    def _principal(account: Account) -> Principal:
-        return Principal(account.username, account.role, account.scope, account.display_name)
+    def _lock_expired(account: Account, now: dt.datetime) -> bool:
+        window = dt.timedelta(minutes=policy().lockout_window_minutes)
+        return account.role == Role.FILER and account.locked_at is not None and account.locked_at + window <= now
+
+    def _record_failure(self, username: str, now: dt.datetime) -> Account:
+        p = policy()
+        since = now - dt.timedelta(minutes=p.lockout_window_minutes)
+
+        def fail(a: Account) -> Account:
+            recent = [t for t in a.failed_logins if t > since] + [now]
+            if len(recent) < p.lockout_threshold or a.status in ("frozen", "deregistered"):
+                return a.model_copy(update={"failed_logins": recent[-p.lockout_threshold:]})
+            return a.model_copy(update={"failed_logins": recent, "status": "locked", "locked_at": now,
+                                        "token_epoch": a.token_epoch + 1})
+
+        def event(a: Account):
+            locked = a.status == "locked"
+            return audit_event(now, a.username, "sign_in", a.username, outcome="locked" if locked else "denied",
+                               scope=audit_scope(a), detail={"failures": len(a.failed_logins), "locked": locked})
+        return self._update(username, fail, event)
+
+    def _update(self, username: str, change, event=None, attempts: int = 5) -> Account:
+        """Read, change, write at the read version; on a lost race read again (sign-ins race each other)."""
+        for _ in range(attempts):
+            before = self.store.get_account(username)
+            if before is None:
+                raise NotFound("账号不存在")
+            after = change(before)
+            if after == before:
+                if event:
+                    self.store.append_audit(event(before))
+                return before
+            after = after.model_copy(update={"version": before.version + 1})
+            try:
+                self.store.save_account(after, expected_version=before.version, audit=event(after) if event else None)
+                return after
+            except StaleVersion:
+                continue
+        raise Conflict("账号正在被其他操作修改，请稍后重试")
+
+    def authenticate(self, token: str | None) -> Principal:
+        """The caller of a signed token: it must be unexpired, of an active account, and issued since the
+        account's sessions were last revoked (token_epoch: lock, freeze, password or permission change), and not
+        signed out (closed_sessions)."""
+        payload = self.signer.verify("api-token", token or "", policy().session_hours * 3600) if token else None
+        account = self.store.get_account(payload["u"]) if isinstance(payload, dict) and "u" in payload else None
+        if account is None or account.status != "active" or payload.get("e", 0) != account.token_epoch \
+                or payload.get("x", 0) <= self.clock.now().timestamp() or payload.get("s") in account.closed_sessions:
+            raise Unauthenticated("登录已过期或已退出，请重新登录")
+        return self._principal(account, payload.get("s", ""), payload.get("x", 0))
+
+    def logout(self, who: Principal) -> None:
+        """Sign-out closes this session's token (the account's other devices stay signed in; changing the
+        password signs out everywhere). Closed ids are kept until their tokens would have expired anyway."""
+        now = self.clock.now()
+
+        def close(a: Account) -> Account:
+            still_valid = {sid: x for sid, x in a.closed_sessions.items() if x > now.timestamp()}
+            return a.model_copy(update={"closed_sessions": {**still_valid, who.session: who.session_expires}})
+        self._update(who.username, close,
+                     lambda a: audit_event(now, a.username, "sign_out", a.username, scope=audit_scope(a)))
+
+    def change_password(self, who: Principal, old: str, new: str) -> tuple[str, Principal]:
+        """Change one's own password; other sessions end. Returns a fresh token for this session."""
+        account = self.store.get_account(who.username)
+        if account is None or not verify_password(old, account.password_hash):
+            message = "原密码不正确"
+            raise ValidationFailed(message, [problem(message, column="原密码", field="old_password")])
+        message = password_problem(new) or (
+            "新密码不能与原密码相同" if new == old else
+            "密码不能包含账号名" if who.username.lower() in new.lower() else None)
+        if message:
+            raise ValidationFailed(message, [problem(message, column="新密码", field="new_password")])
+        now = self.clock.now()
+        account = self._update(who.username, lambda a: a.model_copy(update={
+            "password_hash": hash_password(new), "must_change_password": False, "token_epoch": a.token_epoch + 1}),
+            lambda a: audit_event(now, a.username, "change_password", a.username, scope=audit_scope(a)))
+        token = self._token(account)[0]
+        return token, self.authenticate(token)
+
+    @staticmethod
+    def _principal(account: Account, session: str = "", session_expires: int = 0) -> Principal:
+        return Principal(account.username, account.role, account.scope, account.display_name,
+                         effective_permissions(account.role, account.permissions), account.must_change_password,
+                         session, session_expires)
+
+    # reviewer-side accounts, as administrators see them
+    def visible_divisions(self, who: Principal, division: str | None = None) -> list[str]:
+        """Divisions whose accounts `who` lists: one asked for (if in scope), or those it manages."""
+        if not who.can(Permission.ACCOUNT_READ):
+            raise Forbidden("您的角色不能查看账号")
+        if division:
+            if not covers(who.scope, division):
+                raise Forbidden("该行政区划不在您的管辖范围内")
+            return [division]
+        return [who.scope] + sorted(d.code for d in divisions().values() if d.parent_code == who.scope)
+
+    def list_staff(self, who: Principal, division: str | None = None) -> list[Account]:
+        return [a for code in self.visible_divisions(who, division) for a in self.store.list_accounts(code)
+                if a.role != Role.FILER]
+
+    def get_staff(self, who: Principal, username: str) -> Account:
+        account = self.store.get_account(username)
+        if account is None or account.role == Role.FILER:
+            raise NotFound("账号不存在")
+        if not (who.can(Permission.ACCOUNT_READ) and covers(who.scope, account.scope)):
+            raise Forbidden("该账号不在您的管辖范围内")
+        return account
+
+    def unlock(self, who: Principal, username: str) -> Account:
+        """The 系统安全员 of the managing division lifts a sign-in lock (frozen accounts need a 解锁账号 application)."""
+        account = self.get_staff(who, username)
+        if not who.can(Permission.UNLOCK) or managing_division(account.role, account.scope) != who.scope:
+            raise Forbidden("只有该账号管理机构的系统安全员可以解除锁定")
+        if account.status != "locked":
+            raise Conflict("该账号未被锁定")
+        now = self.clock.now()
+
+        def unlock(a: Account) -> Account:
+            if a.status != "locked":
+                raise Conflict("该账号未被锁定")
+            return a.model_copy(update={"status": "active", "failed_logins": [], "locked_at": None})
+        return self._update(username, unlock, lambda a: audit_event(now, who.username, "unlock_account", a.username,
+                                                                    scope=audit_scope(a)))
+
+    def create_admin(self, username: str, division: str, display_name: str, *,
+                     role: Role = Role.SYSTEM_ADMIN) -> tuple[Account, str]:
+        """Ops command (cli create-admin): the province's first administrators, with a one-time password.
+        Every other account goes through an application."""
+        if division != policy().province_code:
+            raise ValidationFailed("create-admin 只用于创建省级管理员；其他账号请通过账号申请单办理")
+        if Role(role) not in (Role.SYSTEM_ADMIN, Role.BUSINESS_ADMIN, Role.SECURITY, Role.AUDITOR):
+            raise ValidationFailed("create-admin 只能创建系统管理员、业务管理员、系统安全员或业务审计员")
+        if message := username_problem(username):
+            raise ValidationFailed(message)
+        password = initial_password()
+        now = self.clock.now()
+        account = Account(username=username, password_hash=hash_password(password), role=role, scope=division,
+                          display_name=display_name.strip() or username, created_at=now, must_change_password=True)
+        try:
+            self.store.create_account(account, audit=audit_event(now, "ops:create-admin", "create_account", username,
+                                                                 scope=division, detail={"role": str(role)}))
+        except AlreadyExists:
+            raise Conflict(f"账号 {username} 已存在") from None
+        return account, password
 
     def create_reviewer(self, username: str, password: str, scope: str, display_name: str, *,
                         role: Role = Role.OPERATOR, email: str | None = None) -> Account:
-        """Ops/seeding path for reviewer-side accounts (the application workflow comes later)."""
+        """Demo seeding and tests only: real reviewer-side accounts come from applications (services/applications.py)
+        or, for the province's first administrators, from `cli create-admin`."""
         jurisdiction.division(scope)
         if message := password_problem(password):
             raise ValidationFailed(message)

@@ -1,4 +1,4 @@
-"""Use cases of a filing: create, fill 表一, upload 表二/表三, submit, withdraw, review, read."""
+"""Use cases of a filing: create, fill 表一, upload 表二/表三, submit, withdraw, read. (Reviewing: review.py)"""
 from __future__ import annotations
 
 import logging
@@ -10,20 +10,23 @@ from ..domain.filing import Filing, RowSet, Status, receipt_number
 from ..domain.identifiers import mask_id
 from ..domain.model import Upload
 from ..domain.reference import policy
+from ..domain.checks import BUCKETS, cross_table_warnings, routing_warning
 from ..domain.tables import COLUMNS, TABLE_TITLES, clean_table1, signing_rate
 from ..ports import AlreadyExists, BlobStore, Clock, StaleVersion, Store
 from .accounts import Principal
+from . import prefill
 from .audit import audit_event
-from .notify import Outbox, message
+from .links import REVIEW, ActionLinks
+from .messages import review_requested
+from .notify import Outbox
 
 log = logging.getLogger(__name__)
-LOST_RACE = "该备案已被其他审核员处理，请刷新后查看"
+_NO_SUMMARY = {"rows": 0, "male": 0, "female": 0, **dict.fromkeys(BUCKETS, 0)}
 
 
 class FilingService:
-    def __init__(self, store: Store, blobs: BlobStore, clock: Clock, outbox: Outbox, base_url: str):
-        self.store, self.blobs, self.clock, self.outbox = store, blobs, clock, outbox
-        self.base_url = base_url.rstrip("/")
+    def __init__(self, store: Store, blobs: BlobStore, clock: Clock, outbox: Outbox, links: ActionLinks):
+        self.store, self.blobs, self.clock, self.outbox, self.links = store, blobs, clock, outbox, links
 
     # access
     def get(self, who: Principal, filing_id: str) -> Filing:
@@ -46,30 +49,12 @@ class FilingService:
         filing.require_editable()
         return filing
 
-    def list(self, who: Principal, *, status: str | None = None, year: int | None = None,
-             division: str | None = None, page_token: str | None = None, limit: int = 50):
-        if who.is_filer:
-            items = [f for f in self.store.list_unit_filings(who.scope)
-                     if (not status or f.status == status) and (not year or f.year == year)]
-            return items, None
-        if not who.is_reviewer:
-            raise Forbidden("您的角色不能查看备案")
-        return self.store.list_authority_filings(self._visible_authorities(who.scope, division), status=status,
-                                                 year=year, limit=limit, page_token=page_token)
-
-    @staticmethod
-    def _visible_authorities(scope_code: str, division: str | None) -> list[str] | None:
-        scope = jurisdiction.Scope(scope_code)
-        if division:
-            if not scope.can_read(division):
-                raise Forbidden("该行政区划不在您的管辖范围内")
-            return [division]
-        if scope.level == "province":
-            return None
-        if scope.level == "city":
-            from ..domain.reference import divisions
-            return [scope_code] + [d.code for d in divisions().values() if d.parent_code == scope_code]
-        return [scope_code]
+    def list(self, who: Principal, *, status: str | None = None, year: int | None = None) -> list[Filing]:
+        """The unit's own filings (reviewers use ReviewService.queue)."""
+        if not who.is_filer:
+            raise Forbidden("只有用人单位备案填报员可以查看本单位备案")
+        return [f for f in self.store.list_unit_filings(who.scope)
+                if (not status or f.status == status) and (not year or f.year == year)]
 
     # employer side
     def create(self, who: Principal, year: int, kind: str = "annual") -> Filing:
@@ -87,11 +72,14 @@ class FilingService:
             raise ValidationFailed(error, [problem(error, column="备案年度", field="year")])
         earlier = [f for f in self.store.list_unit_filings(unit.uscc) if f.kind == "annual" and f.year < year]
         now = self.clock.now()
-        filing = Filing(id=uuid.uuid4().hex, uscc=unit.uscc, unit_name=unit.name, authority_code=unit.authority_code,
+        base = prefill.base_filing(self.store, unit.uscc, year) if kind == "annual" else None
+        filing = Filing(id=uuid.uuid4().hex, uscc=unit.uscc, unit_name=unit.name, unit_type=unit.unit_type,
+                        authority_code=unit.authority_code,
                         year=year, kind=kind, tables=calendar.tables_for(kind, first_annual=not earlier),
-                        created_at=now, updated_at=now)
+                        created_at=now, updated_at=now, base_filing_id=base.id if base else None,
+                        row_sets=prefill.carried_roster(base))
         try:
-            self.store.create_filing(filing, audit=audit_event(now, who.username, "create_filing", filing.id,
+            self.store.create_filing(filing, audit=audit_event(now, who.username, "create_filing", filing.id, scope=filing.authority_code,
                                                                detail={"year": year, "kind": kind}))
         except AlreadyExists:
             raise Conflict(f"{year}年度的年度备案已存在") from None
@@ -101,10 +89,10 @@ class FilingService:
         filing = self._own_editable(who, filing_id)
         if "table1" not in filing.tables:
             raise ValidationFailed("本次备案不含表一")
-        values, errors = clean_table1(data)
+        values, errors = clean_table1(data, prefill.defaults_for(self.store, filing))
         if errors:
             raise ValidationFailed("表一填写有误，请按提示修改", errors)
-        return self._save(filing, filing.edited(self.clock.now(), table1=values))
+        return self._save(filing, filing.edited(self.clock.now(), table1=values, unit_name=values["unit_name"]))
 
     def _save(self, before: Filing, after: Filing, **kw) -> Filing:
         try:
@@ -117,8 +105,8 @@ class FilingService:
                      redirect: str | None = None) -> tuple[Upload, dict]:
         from ..excel.reader import check_filename
         filing = self._own_editable(who, filing_id)
-        if table not in ("table2", "table3") or table not in filing.tables:
-            raise ValidationFailed("本次备案不能上传该表", [problem("table 只能是本次备案包含的 table2 或 table3",
+        if table not in filing.tables:
+            raise ValidationFailed("本次备案不能上传该表", [problem("table 只能是本次备案包含的 table1、table2 或 table3",
                                                                    column="表", field="table")])
         if message_ := check_filename(filename or ""):
             raise ValidationFailed(message_, [problem(message_, column="文件", field="filename")])
@@ -157,15 +145,23 @@ class FilingService:
             errors.append(problem("请填写表一", column=TABLE_TITLES["table1"]))
         if "table2" in filing.tables and "table2" not in filing.row_sets:
             errors.append(problem("请上传表二（劳动关系人员名册）", column=TABLE_TITLES["table2"]))
-        if "table2" in filing.tables and filing.table1 and "table2" in filing.row_sets:
-            rows, employees = filing.row_sets["table2"].rows, filing.table1["employees"]
-            if rows != employees:
-                warnings.append(problem(f"表二人数（{rows}）与表一在册职工人数（{employees}）不一致",
-                                        column="在册职工人数", field="employees"))
+        roster = filing.row_sets.get("table2")
+        cross = []
+        if "table2" in filing.tables and filing.table1 and roster:
+            cross = cross_table_warnings(filing.table1, roster.summary)
+            if roster.summary is None:  # a roster imported before summaries were kept: the count only
+                cross = [w for w in cross_table_warnings(filing.table1, {**_NO_SUMMARY, "rows": roster.rows})
+                         if w["field"] == "employees"]
         if filing.kind == "interim" and "table3" not in filing.row_sets:
             errors.append(problem("请上传表三（终止或解除劳动合同名册）", column=TABLE_TITLES["table3"]))
         if policy().cross_table_checks_block_submit:
-            errors, warnings = errors + warnings, []
+            errors += cross
+        else:
+            warnings += cross
+        if "table1" in filing.tables and (moved := routing_warning(filing.table1, filing.authority_code)):
+            warnings.append(moved)
+        if "table3" in filing.row_sets:
+            warnings += filing.row_sets["table3"].warnings
         rate = signing_rate(filing.table1) if filing.table1 else None
         return {"errors": errors, "warnings": warnings, "signing_rate": rate}
 
@@ -182,15 +178,13 @@ class FilingService:
         receipt = receipt_number(filing.authority_code, filing.year,
                                  self.store.next_sequence(f"receipt#{filing.authority_code}#{filing.year}"))
         after = filing.submit(actor=who.username, now=now, receipt_no=receipt)
-        authority = jurisdiction.authority(filing.authority_code)
-        link = f"{self.base_url}/review/filings/{filing.id}"
-        messages = [message(self.clock, channel="email", to=a.email, subject="新的劳动用工备案待审核",
-                            body=f"{filing.unit_name}提交了{filing.year}年度劳动用工备案（回执号{receipt}），"
-                                 f"请登录审核：{link}")
-                    for a in self.store.list_accounts(authority.code) if a.role == "operator" and a.email]
-        self._save(filing, after, audit=audit_event(now, who.username, "submit", filing.id,
+        messages = [m for reviewer in self.store.list_accounts(filing.authority_code)
+                    if reviewer.role == "operator" and reviewer.status == "active"
+                    for m in review_requested(self.clock, after, reviewer,
+                                              self.links.url(REVIEW, filing.id, reviewer.username))]
+        self._save(filing, after, audit=audit_event(now, who.username, "submit", filing.id, scope=filing.authority_code,
                                                     detail={"receipt_no": receipt}), messages=messages)
-        self._deliver()
+        self.outbox.deliver_soon()
         return after
 
     def withdraw(self, who: Principal, filing_id: str) -> Filing:
@@ -201,41 +195,10 @@ class FilingService:
         after = filing.withdraw(actor=who.username, now=now)
         try:
             self.store.save_filing(after, expected_version=filing.version,
-                                   audit=audit_event(now, who.username, "withdraw", filing.id))
+                                   audit=audit_event(now, who.username, "withdraw", filing.id,
+                                                     scope=filing.authority_code))
         except StaleVersion:
             raise Conflict("审核机关已处理该备案，不能撤回") from None
         return after
 
-    # reviewer side
-    def review(self, who: Principal, filing_id: str, *, decision: str, reason: str | None, version: int) -> Filing:
-        if not who.is_reviewer:
-            raise Forbidden("只有审核员可以审核备案")
-        filing = self.get(who, filing_id)
-        if not jurisdiction.Scope(who.scope).can_review(filing.authority_code):
-            raise Forbidden("该备案不由您所在的审核机关审核，您只能查看")
-        if version != filing.version:
-            raise Conflict(LOST_RACE)
-        now = self.clock.now()
-        after = filing.review(decision=decision, reason=reason, actor=who.username, now=now)
-        unit = self.store.get_unit(filing.uscc)
-        if after.status == Status.APPROVED:
-            subject, body = "劳动用工备案审核通过", f"您单位{filing.year}年度劳动用工备案（回执号{filing.receipt_no}）已审核通过。"
-        else:
-            subject = "劳动用工备案审核不通过"
-            body = (f"您单位{filing.year}年度劳动用工备案（回执号{filing.receipt_no}）审核不通过，原因：{after.history[-1].reason}。"
-                    f"请修改后重新提交：{self.base_url}/employer/filings/{filing.id}")
-        messages = [message(self.clock, channel="email", to=unit.filer_email, subject=subject, body=body)] if unit else []
-        try:
-            self.store.save_filing(after, expected_version=filing.version, messages=messages,
-                                   audit=audit_event(now, who.username, after.history[-1].action, filing.id,
-                                                     detail={"reason": after.history[-1].reason}))
-        except StaleVersion:
-            raise Conflict(LOST_RACE) from None
-        self._deliver()
-        return after
 
-    def _deliver(self) -> None:
-        try:
-            self.outbox.deliver_pending()
-        except Exception:  # delivery is retried later; the action already happened
-            log.warning("outbox delivery failed", exc_info=True)

@@ -1,22 +1,45 @@
-"""Import an uploaded 表二/表三 workbook into a filing (报盘).
+"""Import an uploaded 表一/表二/表三 workbook into a filing (报盘).
 
-Runs where the file landed: from the local upload endpoint (embedded) or the S3 event (AWS).
-Rows are written in batches under the upload's own id and only become the filing's rows when the
-whole file passed; a failed or abandoned import leaves the filing's previous rows as they were.
+Runs where the file landed: on a background thread after the local upload (embedded) or from the S3
+event (AWS), never inside the upload request. Rows are written in batches under the upload's own id
+and only become the filing's rows when the whole file passed; a failed import, or one whose process
+died half way (abandoned: Upload.stalled), leaves the filing's previous rows as they were. Progress
+(rows_done of rows_total) is written every BATCH rows. A file with row errors gets an error report
+workbook (the user's rows, bad cells red, a 错误说明 column) under exports/.
 """
 from __future__ import annotations
 
-import datetime as dt
 import logging
 
-from ..domain.errors import DomainError
+from ..domain import calendar
+from ..domain.errors import DomainError, problem
 from ..domain.filing import RowSet
 from ..ports import BlobStore, Clock, StaleVersion, Store
+from . import prefill
 from .audit import audit_event
 
 log = logging.getLogger(__name__)
 BATCH = 1000
-MAX_LISTED_ERRORS = 1000
+MAX_LISTED_ERRORS = 1000  # listed on the page and in the API; the error report has them all
+MAX_LISTED_WARNINGS = 200
+REPORT_PREFIX = "exports/error-reports/"
+
+
+class _Outcome:
+    def __init__(self):
+        self.read = self.stored = self.error_count = 0
+        self.listed: list[dict] = []
+        self.by_row: dict[int, list[tuple[str, str]]] = {}  # compact: all errors, for the report
+        self.warnings: list[dict] = []
+        self.warning_count = 0
+        self.summary = self.diff = None
+
+    def add_errors(self, row_no: int, problems: list[dict]) -> None:
+        self.error_count += len(problems)
+        room = MAX_LISTED_ERRORS - len(self.listed)
+        if room > 0:
+            self.listed.extend(problems[:room])
+        self.by_row[row_no] = [(p["field"], p["message"]) for p in problems]
 
 
 class ImportService:
@@ -28,15 +51,25 @@ class ImportService:
         name = blob_key.rsplit("/", 1)[-1]
         return name.removesuffix(".xlsx") if blob_key.startswith("uploads/") else None
 
+    def refuse(self, blob_key: str, message: str) -> None:
+        """Storage refused the file itself (too big): the upload fails with `message`, nothing is read."""
+        upload = self.store.get_upload(self.upload_id_of(blob_key) or "")
+        if upload is not None and upload.status == "waiting":
+            self._fail(upload, message, [problem(message, column="文件", field="file")])
+
     def import_blob(self, blob_key: str) -> None:
         upload_id = self.upload_id_of(blob_key)
         upload = self.store.get_upload(upload_id) if upload_id else None
-        if upload is None or upload.status not in ("waiting", "failed"):
+        if upload is None or not (upload.status in ("waiting", "failed") or upload.stalled(self.clock.now())):
             log.info("ignoring blob %s (no waiting upload)", blob_key)
             return
-        self._update(upload, status="processing", rows_done=0, errors=[], message=None)
+        self._update(upload, status="processing", rows_done=0, rows_total=0, errors=[], message=None,
+                     error_report_key=None)
         try:
-            rows, errors = self._read_and_store(upload)
+            if upload.table == "table1":
+                self._import_table1(upload)
+                return
+            outcome = self._read_and_store(upload)
         except DomainError as e:  # the workbook as a whole is refused (not .xlsx, wrong headers…)
             self.store.delete_rows(upload.id)
             self._fail(upload, e.message, e.details)
@@ -44,46 +77,99 @@ class ImportService:
         except Exception:
             log.exception("import of %s failed", upload.id)
             self.store.delete_rows(upload.id)
-            self._fail(upload, "文件无法读取，请确认是用模板填写的.xlsx文件后重新上传", [])
+            self._fail(upload, "文件无法读取，请确认是用模板填写的.xlsx文件后重新上传（原有数据未受影响）", [])
             return
-        if errors:
+        if outcome.error_count:
             self.store.delete_rows(upload.id)
-            self._fail(upload, f"共发现{len(errors)}处错误，请修改后重新上传（原有数据未受影响）",
-                       errors[:MAX_LISTED_ERRORS], rows_total=rows)
+            self._update(upload, message="正在生成错误报告……")
+            self._fail(upload, f"共发现{outcome.error_count}处错误，请修改后重新上传（原有数据未受影响）",
+                       outcome.listed, rows_total=outcome.read, rows_done=outcome.read,
+                       error_report_key=self._error_report(upload, outcome.by_row))
             return
-        self._attach(upload, rows)
+        self._attach(upload, outcome)
 
-    def _read_and_store(self, upload) -> tuple[int, list[dict]]:
+    # -- 表二/表三 -------------------------------------------------------------------------------
+    def _read_and_store(self, upload) -> _Outcome:
+        from ..domain.checks import RosterDiff, RosterSummary
         from ..domain.roster import RowChecker
         from ..excel.reader import read_rows
 
         filing = self.store.get_filing(upload.filing_id)
-        checker = RowChecker(upload.table, period_end=dt.date(filing.year, 12, 31))
-        errors: list[dict] = []
+        _, period_end = calendar.period(filing.kind, filing.year, calendar.local_today(self.clock.now()))
+        checker = RowChecker(upload.table, period_end=period_end)
+        out = _Outcome()
+        known: set[str] | None = None
+        if upload.table == "table2":
+            out.summary = RosterSummary()
+            base = self.store.get_filing(filing.base_filing_id) if filing.base_filing_id else None
+            if base and "table2" in base.row_sets:
+                out.diff = RosterDiff(self.store.iter_rows(base.row_sets["table2"].upload_id),
+                                      base_filing_id=base.id, base_year=base.year)
+        else:
+            known = prefill.roster_ids(self.store, filing.uscc)
         batch: list[dict] = []
-        read = stored = 0
         with self.blobs.open(upload.blob_key) as f:
-            for row_no, raw in read_rows(f, upload.table):
-                read += 1
+            rows = read_rows(f, upload.table)
+            self._update(upload, rows_total=rows.total)
+            for row_no, raw in rows:
+                out.read += 1
+                if out.read % BATCH == 0 and out.error_count:  # no batch write to report progress with
+                    self._update(upload, rows_done=out.read)
                 clean, problems = checker.check(row_no, raw)
                 if problems:
-                    errors.extend(problems)
+                    out.add_errors(row_no, problems)
                     continue
-                if errors:
+                if out.error_count:
                     continue  # the file will be refused; keep checking, stop writing
+                if out.summary:
+                    out.summary.add(clean)
+                if out.diff:
+                    out.diff.add(clean)
+                if known is not None and clean["id_number"] not in known:
+                    self._warn(out, row_no)
                 batch.append({**clean, "row": row_no})
                 if len(batch) >= BATCH:
-                    self.store.put_rows(upload.id, stored, batch)
-                    stored += len(batch)
+                    self.store.put_rows(upload.id, out.stored, batch)
+                    out.stored += len(batch)
                     batch = []
-                    self._update(upload, rows_done=stored)
-        if batch and not errors:
-            self.store.put_rows(upload.id, stored, batch)
-            stored += len(batch)
-        return read, errors
+                    self._update(upload, rows_done=out.read)
+        if batch and not out.error_count:
+            self.store.put_rows(upload.id, out.stored, batch)
+            out.stored += len(batch)
+        return out
 
-    def _attach(self, upload, rows: int) -> None:
+    @staticmethod
+    def _warn(out: _Outcome, row_no: int) -> None:
+        out.warning_count += 1
+        if len(out.warnings) < MAX_LISTED_WARNINGS:
+            out.warnings.append(problem("该人员不在本单位已备案的任何表二名册中，请核对证件号码", row=row_no,
+                                        column="证件号码", field="id_number"))
+
+    def _error_report(self, upload, by_row: dict) -> str | None:
+        """The error report workbook in the blob store; None if it could not be written (the listed
+        errors are still shown)."""
+        from ..excel.reader import read_rows
+        from ..excel.workbooks import rows_workbook
+
+        try:
+            with self.blobs.open(upload.blob_key) as f:
+                data = rows_workbook(upload.table, read_rows(f, upload.table), errors=by_row)
+            key = f"{REPORT_PREFIX}{upload.id}.xlsx"
+            self.blobs.put(key, data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            return key
+        except Exception:
+            log.exception("error report for %s failed", upload.id)
+            return None
+
+    def _attach(self, upload, out: _Outcome) -> None:
         """Point the filing at the new rows (retrying if the filing was edited meanwhile)."""
+        warnings = list(out.warnings)
+        if out.warning_count > len(warnings):
+            warnings.append(problem(f"另有{out.warning_count - len(warnings)}人不在本单位已备案的表二名册中",
+                                    column="证件号码", field="id_number"))
+        row_set = RowSet(upload_id=upload.id, rows=out.stored, warnings=warnings,
+                         summary=out.summary.as_dict() if out.summary else None,
+                         diff=out.diff.result() if out.diff else None)
         for _ in range(5):
             filing = self.store.get_filing(upload.filing_id)
             if not filing.editable:
@@ -91,20 +177,52 @@ class ImportService:
                 self._fail(upload, "备案已提交，不能再替换数据", [])
                 return
             previous = filing.row_sets.get(upload.table)
-            after = filing.edited(self.clock.now(),
-                                  row_sets={**filing.row_sets, upload.table: RowSet(upload_id=upload.id, rows=rows)})
+            after = filing.edited(self.clock.now(), row_sets={**filing.row_sets, upload.table: row_set})
             try:
                 self.store.save_filing(after, expected_version=filing.version, audit=audit_event(
-                    self.clock.now(), filing.uscc, "import_rows", filing.id,
-                    detail={"table": upload.table, "rows": rows, "upload_id": upload.id}))
+                    self.clock.now(), filing.uscc, "import_rows", filing.id, scope=filing.authority_code,
+                    detail={"table": upload.table, "rows": out.stored, "upload_id": upload.id}))
             except StaleVersion:
                 continue
-            self._update(upload, status="done", rows_total=rows, rows_done=rows,
-                         message=f"已导入{rows}行")
-            if previous:
-                self.store.delete_rows(previous.upload_id)
+            self._update(upload, status="done", rows_total=out.stored, rows_done=out.stored,
+                         message=f"已导入{out.stored}行")
+            if previous and previous.carried_from is None and previous.upload_id != upload.id:
+                self.store.delete_rows(previous.upload_id)  # carried rows belong to the approved filing
             return
         self.store.delete_rows(upload.id)
+        self._fail(upload, "备案正在被修改，请稍后重新上传", [])
+
+    # -- 表一 (one row) ----------------------------------------------------------------------------
+    def _import_table1(self, upload) -> None:
+        from ..domain.tables import clean_table1
+        from ..excel.reader import read_rows
+
+        filing = self.store.get_filing(upload.filing_id)
+        with self.blobs.open(upload.blob_key) as f:
+            rows = list(read_rows(f, "table1"))
+        if len(rows) != 1:
+            self._fail(upload, "表一模板应在表头下方填写且只填写一行" if rows else "表一模板中没有填写内容", [])
+            return
+        row_no, raw = rows[0]
+        values, errors = clean_table1(raw, prefill.defaults_for(self.store, filing))
+        if errors:
+            self._fail(upload, f"共发现{len(errors)}处错误，请修改后重新上传（原有数据未受影响）",
+                       [{**e, "row": row_no} for e in errors], rows_total=1, rows_done=1)
+            return
+        for _ in range(5):
+            filing = self.store.get_filing(upload.filing_id)
+            if not filing.editable:
+                self._fail(upload, "备案已提交，不能再替换数据", [])
+                return
+            after = filing.edited(self.clock.now(), table1=values, unit_name=values["unit_name"])
+            try:
+                self.store.save_filing(after, expected_version=filing.version, audit=audit_event(
+                    self.clock.now(), filing.uscc, "import_table1", filing.id, scope=filing.authority_code,
+                    detail={"upload_id": upload.id}))
+            except StaleVersion:
+                continue
+            self._update(upload, status="done", rows_total=1, rows_done=1, message="已导入表一")
+            return
         self._fail(upload, "备案正在被修改，请稍后重新上传", [])
 
     def _update(self, upload, **changes) -> None:

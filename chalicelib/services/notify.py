@@ -1,9 +1,11 @@
 """The outbox: messages are written with the action that caused them, then delivered here.
 
-Delivery failures are recorded and retried later; they never undo or block the action.
+Delivery failures are recorded and retried with exponential backoff (by the next action, and by the
+scheduled outbox job); they never undo or block the action.
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import uuid
 
@@ -12,10 +14,17 @@ from ..ports import Clock, Sender, Store
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
+FIRST_RETRY = dt.timedelta(minutes=1)
+LONGEST_WAIT = dt.timedelta(hours=6)
 
 
 def message(clock: Clock, *, channel: str, to: str, subject: str, body: str) -> Message:
     return Message(id=uuid.uuid4().hex, channel=channel, to=to, subject=subject, body=body, created_at=clock.now())
+
+
+def retry_delay(attempts: int) -> dt.timedelta:
+    """1, 2, 4, 8 … minutes after each failure, at most six hours."""
+    return min(FIRST_RETRY * 2 ** (attempts - 1), LONGEST_WAIT)
 
 
 class Outbox:
@@ -23,18 +32,29 @@ class Outbox:
         self.store, self.sender, self.clock = store, sender, clock
 
     def deliver_pending(self, limit: int = 100) -> int:
-        """Try to send what is pending; returns how many were sent."""
+        """Send what is pending and due; returns how many were sent."""
         sent = 0
+        now = self.clock.now()
         for m in self.store.pending_messages(limit):
+            if m.next_attempt_at and m.next_attempt_at > now:
+                continue
             try:
                 self.sender.send(m)
-            except Exception:  # any sender failure: keep the message for the next run
+            except Exception:  # any sender failure: keep the message for a later attempt
                 log.warning("sending message %s failed", m.id, exc_info=True)
                 attempts = m.attempts + 1
                 self.store.mark_message(m.model_copy(update={
-                    "attempts": attempts, "status": "failed" if attempts >= MAX_ATTEMPTS else "pending"}))
+                    "attempts": attempts, "status": "failed" if attempts >= MAX_ATTEMPTS else "pending",
+                    "next_attempt_at": now + retry_delay(attempts)}))
                 continue
             self.store.mark_message(m.model_copy(update={"status": "sent", "attempts": m.attempts + 1,
-                                                         "sent_at": self.clock.now()}))
+                                                         "sent_at": now, "next_attempt_at": None}))
             sent += 1
         return sent
+
+    def deliver_soon(self) -> None:
+        """Right after an action: try to send, but never let delivery fail the action."""
+        try:
+            self.deliver_pending()
+        except Exception:
+            log.warning("outbox delivery failed; the scheduled job will retry", exc_info=True)

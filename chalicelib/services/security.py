@@ -37,6 +37,14 @@ def password_problem(password: str) -> str | None:
     return None
 
 
+class TokenInvalid(Exception):
+    pass
+
+
+class TokenExpired(TokenInvalid):
+    pass
+
+
 class TokenSigner:
     """Bearer tokens and session cookies: signed, expiring, bound to a purpose (salt)."""
 
@@ -46,8 +54,17 @@ class TokenSigner:
     def sign(self, purpose: str, payload: dict) -> str:
         return URLSafeTimedSerializer(self._secret, salt=purpose).dumps(payload)
 
-    def verify(self, purpose: str, token: str, max_age_seconds: int) -> dict | None:
+    def load(self, purpose: str, token: str, max_age_seconds: int | None):
+        """The payload; TokenExpired or TokenInvalid otherwise."""
         try:
             return URLSafeTimedSerializer(self._secret, salt=purpose).loads(token, max_age=max_age_seconds)
-        except (BadSignature, SignatureExpired):
+        except SignatureExpired:
+            raise TokenExpired(purpose) from None
+        except BadSignature:
+            raise TokenInvalid(purpose) from None
+
+    def verify(self, purpose: str, token: str, max_age_seconds: int) -> dict | None:
+        try:
+            return self.load(purpose, token, max_age_seconds)
+        except TokenInvalid:
             return None

@@ -14,9 +14,13 @@ def _c():
 
 
 def _who():
-    header = api.current_request.headers.get("authorization", "")
-    token = header[7:].strip() if header.lower().startswith("bearer ") else None
-    return _c().accounts.authenticate(token)
+    """The caller of the bearer token (worked out once per request, shared with the access guard)."""
+    from ..domain.errors import Unauthenticated
+    from .access import caller
+    who = caller(api.current_request)
+    if who is None:
+        raise Unauthenticated("请先登录")
+    return who
 
 
 def _query() -> dict:
@@ -52,9 +56,18 @@ def filing_json(filing, checks: dict | None = None) -> dict:
 
 
 def upload_json(upload) -> dict:
-    return {"upload_id": upload.id, "table": upload.table, "filename": upload.filename, "status": upload.status,
-            "rows_total": upload.rows_total, "rows_done": upload.rows_done, "message": upload.message,
-            "errors": upload.errors, "error_report_url": None}
+    c = _c()
+    status, message = upload.status, upload.message
+    if upload.stalled(c.clock.now()):  # its import died half way; the filing's rows are untouched
+        status, message = "failed", STALLED_MESSAGE
+    report = (f"{c.settings.base_url}/api/v1/filings/{upload.filing_id}/uploads/{upload.id}/error-report"
+              if upload.error_report_key else None)
+    return {"upload_id": upload.id, "table": upload.table, "filename": upload.filename, "status": status,
+            "rows_total": upload.rows_total, "rows_done": upload.rows_done, "message": message,
+            "errors": upload.errors, "error_report_url": report}
+
+
+STALLED_MESSAGE = "导入中断（服务可能已重启），原有数据未受影响，请重新上传"
 
 
 @api.route("/employers/register", methods=["POST"])
@@ -81,7 +94,7 @@ def login():
     body = json_body(api.current_request)
     token, expires, who = _c().accounts.login(str(body.get("username") or ""), str(body.get("password") or ""))
     return json_response({"token": token, "expires_at": expires.isoformat(), "role": who.role.value,
-                          "scope": who.scope})
+                          "scope": who.scope, "password_change_required": who.must_change_password})
 
 
 @api.route("/me", methods=["GET"])
@@ -116,13 +129,13 @@ def list_filings():
     who = _who()
     q = _query()
     year = _int(q["year"], "year", "备案年度", 2000, 2100) if q.get("year") else None
-    try:
-        items, token = _c().filings.list(who, status=q.get("status"), year=year, division=q.get("division"),
-                                         page_token=q.get("page_token"))
-    except ValueError as e:
-        from ..domain.errors import DomainError
-        raise DomainError(str(e)) from None
-    return json_response({"items": [filing_json(f) for f in items], "next_page_token": token})
+    if who.is_filer:
+        items = _c().filings.list(who, status=q.get("status"), year=year)
+        return json_response({"items": [filing_json(f) for f in items], "next_page_token": None})
+    items, token, counts = _c().review.queue(
+        who, status=q.get("status"), year=year, division=q.get("division"), unit_type=q.get("unit_type"),
+        search=q.get("q"), page_token=q.get("page_token"), limit=_int(q.get("limit", 50), "limit", "每页条数", 1, 200))
+    return json_response({"items": [filing_json(f) for f in items], "next_page_token": token, "counts": counts})
 
 
 @api.route("/filings/{filing_id}", methods=["GET"])
@@ -130,7 +143,11 @@ def list_filings():
 def get_filing(filing_id):
     c = _c()
     filing = c.filings.get(_who(), filing_id)
-    return json_response(filing_json(filing, c.filings.checks(filing)))
+    body = filing_json(filing, c.filings.checks(filing))
+    if "table1" in filing.tables and filing.table1 is None:  # what the 表一 form starts with
+        from ..services.prefill import defaults_for
+        body["table1_prefill"] = defaults_for(c.store, filing)
+    return json_response(body)
 
 
 @api.route("/filings/{filing_id}/table1", methods=["PUT"])
@@ -162,8 +179,28 @@ def get_rows(filing_id, table):
     q = _query()
     offset = _int(q.get("offset", 0), "offset", "起始行")
     limit = _int(q.get("limit", 50), "limit", "每页行数", 1, 500)
-    rows, total = _c().filings.rows(_who(), filing_id, table, offset=offset, limit=limit)
+    who = _who()
+    if who.is_reviewer:  # masked ID numbers; revealing one is a separate, audited call
+        rows, total = _c().review.rows(who, filing_id, table, offset=offset, limit=limit, search=q.get("q"))
+    else:
+        rows, total = _c().filings.rows(who, filing_id, table, offset=offset, limit=limit)
     return json_response({"items": rows, "total": total, "offset": offset, "limit": limit})
+
+
+@api.route("/filings/{filing_id}/rows/{table}/{index}/reveal", methods=["POST"])
+@api_errors
+def reveal_id(filing_id, table, index):
+    """A reviewer sees one full ID number (audited)."""
+    number = _c().review.reveal_id(_who(), filing_id, table, _int(index, "index", "行序号"))
+    return json_response({"id_number": number})
+
+
+@api.route("/audit", methods=["GET"])
+@api_errors
+def audit_log():
+    q = _query()
+    events = _c().audit.read(_who(), limit=_int(q.get("limit", 100), "limit", "条数", 1, 500))
+    return json_response({"items": [e.model_dump(mode="json") for e in events]})
 
 
 @api.route("/filings/{filing_id}/submit", methods=["POST"])
@@ -184,7 +221,7 @@ def withdraw(filing_id):
 @api_errors
 def review(filing_id):
     body = json_body(api.current_request)
-    filing = _c().filings.review(_who(), filing_id, decision=str(body.get("decision") or ""),
+    filing = _c().review.review(_who(), filing_id, decision=str(body.get("decision") or ""),
                                  reason=body.get("reason") if isinstance(body.get("reason"), str) else None,
                                  version=_int(body.get("version"), "version", "版本号", 1))
     return json_response({"status": filing.status.value, "version": filing.version})
@@ -196,9 +233,9 @@ def template(table):
     from ..domain.errors import NotFound
     from ..domain.tables import TABLE_TITLES
     from ..excel.templates import template_workbook
-    if table not in TABLE_TITLES or table == "table1":
-        raise NotFound("没有这个模板（可下载 table2、table3）")
-    filename = {"table2": "biao2.xlsx", "table3": "biao3.xlsx"}[table]
+    if table not in TABLE_TITLES:
+        raise NotFound("没有这个模板（可下载 table1、table2、table3）")
+    filename = {"table1": "biao1.xlsx", "table2": "biao2.xlsx", "table3": "biao3.xlsx"}[table]
     return Response(body=template_workbook(table), status_code=200,
                     headers={"Content-Type": XLSX, "Content-Disposition": f'attachment; filename="{filename}"'})
 
@@ -224,7 +261,11 @@ def local_upload():
     try:
         key, to = c.blobs.check_post(fields, len(content))
     except UploadPolicyError as e:
+        if e.key and e.redirect:  # a page's form: show the refusal on the upload's result page
+            c.imports.refuse(e.key, str(e))
+            return redirect(e.redirect)
         return json_response(error_body("too_large" if e.status == 413 else "forbidden", str(e)), e.status)
+    from ..adapters.embedded.background import run_in_background
     c.blobs.put(key, content)
-    c.imports.import_blob(key)  # S3 would fire an event here; locally we run the import now
+    run_in_background(c.imports.import_blob, key)  # what S3's event does in AWS mode: not in this request
     return redirect(to) if to else Response(body="", status_code=204)

@@ -47,7 +47,9 @@ def _obj(props: dict, required: list | None = None) -> dict:
 
 def document(base_url: str) -> dict:
     fid = _path("filing_id")
-    table1 = _obj({c.key: (_INT if c.kind == "int" else _STR) for c in TABLE1}, [c.key for c in TABLE1])
+    # unit fields left out are taken from the prefill (last approved 表一, else the registration)
+    table1 = _obj({c.key: (_INT if c.kind == "int" else _STR) for c in TABLE1},
+                  [c.key for c in TABLE1 if c.kind == "int"])
     register = _obj({k: _STR for k in (
         "uscc", "name", "unit_type", "economic_type", "industry", "affiliation", "registration_division",
         "registered_address", "legal_representative", "filer_name", "filer_mobile", "filer_email", "password")}
@@ -75,20 +77,27 @@ def document(base_url: str) -> dict:
                 "post": _op("创建备案", ok=("201", "已创建"), errors=(400, 401, 403, 409, 422),
                             body=_obj({"year": _INT, "kind": {"type": "string", "enum": ["annual", "interim"]}},
                                       ["year"])),
-                "get": _op("备案列表", params=[_query("year", _INT), _query("status"), _query("division"),
-                                               _query("page_token")], errors=(400, 401, 403, 422)),
+                "get": _op("备案列表（审核员：本机关及下级的审核队列，含各状态数量）",
+                           params=[_query("year", _INT), _query("status"), _query("division"), _query("unit_type"),
+                                   _query("q"), _query("page_token"), _query("limit", _INT)],
+                           errors=(400, 401, 403, 422)),
             },
             "/filings/{filing_id}": {"get": _op("备案详情", params=[fid])},
             "/filings/{filing_id}/table1": {"put": _op("保存表一", params=[fid], body=table1,
                                                        errors=(400, 401, 403, 404, 409, 422))},
             "/filings/{filing_id}/uploads": {"post": _op(
                 "发起上传（返回预签名表单）", ok=("201", "上传地址与表单字段"), params=[fid],
-                body=_obj({"table": {"type": "string", "enum": ["table2", "table3"]}, "filename": _STR},
+                body=_obj({"table": {"type": "string", "enum": ["table1", "table2", "table3"]}, "filename": _STR},
                           ["table", "filename"]), errors=(400, 401, 403, 404, 409, 422))},
             "/filings/{filing_id}/uploads/{upload_id}": {"get": _op("上传导入进度", params=[fid, _path("upload_id")])},
             "/filings/{filing_id}/rows/{table}": {"get": _op(
-                "分页查看表二/表三", params=[fid, _path("table"), _query("offset", _INT), _query("limit", _INT)],
+                "分页查看表二/表三（审核员看到脱敏证件号码；q 按姓名或证件号码查找）",
+                params=[fid, _path("table"), _query("offset", _INT), _query("limit", _INT), _query("q")],
                 errors=(400, 401, 403, 404, 422))},
+            "/filings/{filing_id}/rows/{table}/{index}/reveal": {"post": _op(
+                "审核员查看完整证件号码（记入审计日志）", params=[fid, _path("table"), {**_path("index"), "schema": _INT}],
+                errors=(400, 401, 403, 404, 422))},
+            "/audit": {"get": _op("审计日志（仅业务审计员）", params=[_query("limit", _INT)], errors=(400, 401, 403, 422))},
             "/filings/{filing_id}/submit": {"post": _op("提交备案", params=[fid],
                                                         errors=(400, 401, 403, 404, 409, 422))},
             "/filings/{filing_id}/withdraw": {"post": _op("撤回备案", params=[fid], errors=(400, 401, 403, 404, 409))},
@@ -101,7 +110,13 @@ def document(base_url: str) -> dict:
                 "responses": {"200": {"description": "xlsx文件", "content": {
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
                         "schema": {"type": "string", "format": "binary"}}}}, **_errors(404)}}},
+            "/overdue": {"get": _op(
+                "未依法备案单位名单（审核员，本辖区；含从未备案的单位及已发提醒记录）",
+                params=[_query("year", _INT), _query("division"), _query("page_token"), _query("limit", _INT)],
+                errors=(400, 401, 403, 422))},
             "/openapi.json": {"get": _op("本文档", auth=False, errors=())},
+            **_account_paths(),
+            **_roster_paths(),
             "/local-uploads": {"post": {
                 "summary": "本地模式的上传接口（与S3预签名POST表单相同；AWS模式下不存在）", "security": [],
                 "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": _obj(
@@ -110,4 +125,67 @@ def document(base_url: str) -> dict:
                 "responses": {"204": {"description": "已接收"}, "303": {"description": "已接收，跳转"},
                               **_errors(400, 403, 404, 413, 415)}}},
         },
+    }
+
+
+def _roster_paths() -> dict:
+    """Error reports, roster diff, leavers' 表三 and embedded mode's download links (issue 3)."""
+    fid, xlsx = _path("filing_id"), {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+        "schema": {"type": "string", "format": "binary"}}}
+    return {
+        "/filings/{filing_id}/uploads/{upload_id}/error-report": {"get": {
+            "summary": "下载错误报告（用户原数据+错误说明列，出错单元格标红）", "security": [{"bearer": []}],
+            "parameters": [fid, _path("upload_id")],
+            "responses": {"200": {"description": "xlsx文件（本地模式）", "content": xlsx},
+                          "302": {"description": "跳转到短时有效的下载地址（AWS模式）"}, **_errors(401, 403, 404)}}},
+        "/filings/{filing_id}/roster-diff": {"get": _op("与上一次审核通过的表二相比：新增、减少、合同变更人员",
+                                                        params=[fid], errors=(401, 403, 404))},
+        "/filings/{filing_id}/leavers": {"get": {
+            "summary": "减少人员（可作为表三填写）；format=xlsx 时返回预填的表三工作簿", "security": [{"bearer": []}],
+            "parameters": [fid, _query("format")],
+            "responses": {"200": {"description": "JSON 或 xlsx", "content": {
+                "application/json": {"schema": {"type": "object"}}, **xlsx}}, **_errors(401, 403, 404)}}},
+        "/local-downloads": {"get": {
+            "summary": "本地模式的下载地址（与S3预签名GET相同作用；AWS模式下不存在）", "security": [],
+            "parameters": [_query("token")],
+            "responses": {"200": {"description": "文件", "content": xlsx}, **_errors(403, 404)}}},
+    }
+
+
+def _account_paths() -> dict:
+    """Sign-out, one's own password, and the accounts/applications of 附件2 (issue 6)."""
+    app_id, username = _path("application_id"), _path("username")
+    opinion = _obj({"decision": {"type": "string", "enum": ["approve", "reject"]}, "comment": _STR,
+                    "version": _INT}, ["decision", "version"])
+    apply = _obj({
+        "kind": {"type": "string", "enum": ["create", "freeze", "unlock", "deregister", "permissions"]},
+        **{k: _STR for k in ("username", "contact_name", "contact_phone", "applying_unit", "reason", "role",
+                             "division", "person_name", "person_unit", "person_position", "person_id_number",
+                             "person_mobile", "person_email")},
+        "permissions": {"type": "array", "items": _STR}},
+        ["kind", "username", "contact_name", "contact_phone", "applying_unit"])
+    return {
+        "/auth/logout": {"post": _op("退出登录（该账号的所有会话和令牌同时失效）", errors=(401, 403))},
+        "/auth/password": {"post": _op("修改本人密码（其他会话失效，返回新令牌）", errors=(400, 401, 403, 422),
+                                       body=_obj({"old_password": _STR, "new_password": _STR},
+                                                 ["old_password", "new_password"]))},
+        "/admin/accounts": {"get": _op("审核端账号列表（本级及直接下级，或指定行政区划；身份证号脱敏）",
+                                       params=[_query("division")], errors=(400, 401, 403))},
+        "/admin/accounts/{username}": {"get": _op("审核端账号详情", params=[username])},
+        "/admin/accounts/{username}/unlock": {"post": _op("系统安全员解除登录锁定", params=[username],
+                                                          errors=(400, 401, 403, 404, 409))},
+        "/admin/applications": {
+            "get": _op("账号申请单列表（本机构办理的和本人提交的）", params=[_query("status")], errors=(400, 401, 403)),
+            "post": _op("提交账号申请（变更）单（附件2）", ok=("201", "已提交，返回申请单"), body=apply,
+                        errors=(400, 401, 403, 422)),
+        },
+        "/admin/applications/{application_id}": {"get": _op("账号申请单详情", params=[app_id])},
+        "/admin/applications/{application_id}/business-review": {"post": _op(
+            "业务部门业务处室意见（业务管理员）", params=[app_id], body=opinion, errors=(400, 401, 403, 404, 409, 422))},
+        "/admin/applications/{application_id}/it-review": {"post": _op(
+            "信息化综合管理机构业务科室意见（系统安全员）", params=[app_id], body=opinion,
+            errors=(400, 401, 403, 404, 409, 422))},
+        "/admin/applications/{application_id}/execute": {"post": _op(
+            "系统管理员办理已同意的申请（新增账号时返回一次性初始密码）", params=[app_id],
+            body=_obj({"version": _INT}, ["version"]), errors=(400, 401, 403, 404, 409, 422))},
     }

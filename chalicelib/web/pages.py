@@ -33,14 +33,8 @@ class Page:
             self.set_cookies.append(set_cookie(CSRF, self.csrf, secure=self._secure))
         # missing form fields read as "" in templates
         self.form = defaultdict(str, form_body(request) if request.method == "POST" else {})
-        self.who = None
-        token = self.cookies.get(SESSION)
-        if token:
-            from ..domain.errors import Unauthenticated
-            try:
-                self.who = _c().accounts.authenticate(token)
-            except Unauthenticated:
-                self.who = None
+        from .access import caller
+        self.who = caller(request)  # the session cookie's account, shared with the access guard
 
     @property
     def _secure(self) -> bool:
@@ -61,7 +55,8 @@ class Page:
 
 
 def page(role: str | None = None):
-    """Decorator: builds the Page, enforces sign-in/role and CSRF, turns domain errors into pages."""
+    """Decorator: builds the Page, enforces sign-in/role and CSRF, turns domain errors into pages.
+    `role`: None (anyone), "any" (signed in), "filer", "reviewer" (业务操作员) or another Role value."""
     def wrap(view):
         @functools.wraps(view)
         def handler(*args, **kwargs):
@@ -71,7 +66,7 @@ def page(role: str | None = None):
                 return p.render("error.html", 403, message="页面已过期或来源不明（CSRF校验失败），请返回刷新后重试")
             if role and p.who is None:
                 return p.go(f"/login?next={p.request.context.get('path', '/')}")
-            if role == "filer" and not p.who.is_filer or role == "reviewer" and not p.who.is_reviewer:
+            if role and role != "any" and p.who.role.value != {"reviewer": "operator"}.get(role, role):
                 return p.render("error.html", 403, message="您的账号无权访问此页面")
             try:
                 return view(p, *args, **kwargs)
@@ -88,7 +83,7 @@ def page(role: str | None = None):
 @page()
 def index(p: Page):
     if p.who:
-        return p.go("/employer" if p.who.is_filer else "/review")
+        return p.go(p.who.home)
     return p.render("index.html")
 
 
@@ -96,23 +91,27 @@ def index(p: Page):
 @page()
 def login(p: Page):
     from ..domain.errors import DomainError
-    error = None
+    error, status = None, 200
     if p.request.method == "POST":
         try:
             token, _, who = _c().accounts.login(p.form.get("username", ""), p.form.get("password", ""))
         except DomainError as e:
-            error = e.message
+            error, status = e.message, e.status  # 401 wrong password, 423 locked, 403 frozen
         else:
             p.set_cookies.append(set_cookie(SESSION, token, secure=p._secure))
+            if who.must_change_password:  # a one-time initial password: change it before anything else
+                return p.go("/account/password")
             nxt = (p.request.query_params or {}).get("next", "")
             safe_next = nxt if nxt.startswith("/") and not nxt.startswith("//") else ""
-            return p.go(safe_next or ("/employer" if who.is_filer else "/review"))
-    return p.render("login.html", 401 if error else 200, error=error, username=p.form.get("username", ""))
+            return p.go(safe_next or who.home)
+    return p.render("login.html", status, error=error, username=p.form.get("username", ""))
 
 
 @pages.route("/logout", methods=["POST"], content_types=FORM)
 @page()
 def logout(p: Page):
+    if p.who:  # ends every session of the account, not just this cookie
+        _c().accounts.logout(p.who)
     p.set_cookies.append(set_cookie(SESSION, "", max_age=0, secure=p._secure))
     return p.go("/login")
 
@@ -152,12 +151,18 @@ def employer_home(p: Page):
     from ..domain import calendar, jurisdiction
     c = _c()
     unit = c.store.get_unit(p.who.scope)
-    filings, _ = c.filings.list(p.who)
+    filings = c.filings.list(p.who)
+    from ..domain.reference import policy
     today = calendar.local_today(c.clock.now())
     year = today.year - 1
     has_annual = any(f.year == year and f.kind == "annual" for f in filings)
+    filed = {f.year for f in filings if f.kind == "annual"}
+    first = policy().first_filing_year
+    missed = [y for y in range(year - 1, first - 1, -1) if y not in filed]  # 补报: earlier years not filed
+    interim_years = [y for y in (today.year, today.year - 1) if y >= first]
     return p.render("employer_home.html", unit=unit, authority=jurisdiction.authority(unit.authority_code),
-                    filings=filings, year=year, due=calendar.due_date(year), has_annual=has_annual, today=today)
+                    filings=filings, year=year, due=calendar.due_date(year), has_annual=has_annual, today=today,
+                    overdue=calendar.is_overdue(year, today), missed=missed, interim_years=interim_years)
 
 
 @pages.route("/employer/filings", methods=["POST"], content_types=FORM)
@@ -180,15 +185,12 @@ def employer_filing(p: Page, filing_id):
 @page("filer")
 def employer_table1(p: Page, filing_id):
     from ..domain.errors import ValidationFailed
-    from ..domain.tables import TABLE1_CONTACT, TABLE1_COUNTS
+    from ..domain.tables import TABLE1_COUNTS, TABLE1_UNIT, choice_code
+    from ..services.prefill import defaults_for
     c = _c()
     filing = c.filings.get(p.who, filing_id)
     errors, message = [], None
-    values = filing.table1 or {}
-    if not values:
-        unit = c.store.get_unit(filing.uscc)
-        values = {"contact_name": unit.filer_name, "contact_phone": unit.filer_mobile,
-                  "business_address": unit.registered_address}
+    values = filing.table1 or defaults_for(c.store, filing)  # last approved 表一's unit fields, or registration
     if p.request.method == "POST":
         values = p.form
         try:
@@ -197,8 +199,10 @@ def employer_table1(p: Page, filing_id):
             errors, message = e.details, e.message
         else:
             return p.go(f"/employer/filings/{filing_id}")
+    options = {col.key: [(choice_code(col, choice), choice) for choice in col.choices()]
+               for col in TABLE1_UNIT if col.kind == "code"}
     return p.render("table1.html", 422 if message else 200, filing=filing, values=values, errors=errors,
-                    message=message, contact=TABLE1_CONTACT, counts=TABLE1_COUNTS)
+                    message=message, unit_fields=TABLE1_UNIT, counts=TABLE1_COUNTS, options=options)
 
 
 @pages.route("/employer/filings/{filing_id}/uploads", methods=["POST"], content_types=FORM)
@@ -209,7 +213,10 @@ def employer_upload_form(p: Page, filing_id):
     table = p.form.get("table", "table2")
     back = f"{c.settings.base_url}/employer/filings/{filing_id}/uploads/{{upload_id}}"
     upload, post = c.filings.start_upload(p.who, filing_id, table, "网页上传.xlsx", redirect=back)
-    return p.render("upload.html", filing=c.filings.get(p.who, filing_id), upload=upload, post=post)
+    from ..domain.reference import policy
+    limit = policy().upload_max_bytes
+    return p.render("upload.html", filing=c.filings.get(p.who, filing_id), upload=upload, post=post,
+                    max_bytes=limit, max_mb=limit // (1024 * 1024))
 
 
 @pages.route("/employer/filings/{filing_id}/uploads/{upload_id}", methods=["GET"])
@@ -217,7 +224,8 @@ def employer_upload_form(p: Page, filing_id):
 def employer_upload_result(p: Page, filing_id, upload_id):
     c = _c()
     upload = c.filings.get_upload(p.who, filing_id, upload_id)
-    return p.render("upload_result.html", filing=c.filings.get(p.who, filing_id), upload=upload)
+    return p.render("upload_result.html", filing=c.filings.get(p.who, filing_id), upload=upload,
+                    stalled=upload.stalled(c.clock.now()))
 
 
 @pages.route("/employer/filings/{filing_id}/submit", methods=["POST"], content_types=FORM)
@@ -239,44 +247,6 @@ def employer_submit(p: Page, filing_id):
 def employer_withdraw(p: Page, filing_id):
     _c().filings.withdraw(p.who, filing_id)
     return p.go(f"/employer/filings/{filing_id}")
-
-
-# ---------- reviewer ----------
-
-@pages.route("/review", methods=["GET"])
-@page("reviewer")
-def review_queue(p: Page):
-    from ..domain import jurisdiction
-    from ..domain.filing import STATUS_LABEL
-    q = p.request.query_params or {}
-    status = q.get("status", "submitted")
-    items, token = _c().filings.list(p.who, status=status or None, page_token=q.get("page_token"))
-    return p.render("review_queue.html", items=items, next_token=token, status_filter=status, statuses=STATUS_LABEL,
-                    authority=jurisdiction.authority(p.who.scope), authority_of=jurisdiction.authority)
-
-
-@pages.route("/review/filings/{filing_id}", methods=["GET", "POST"], content_types=FORM)
-@page("reviewer")
-def review_filing(p: Page, filing_id):
-    from ..domain import jurisdiction
-    from ..domain.errors import Conflict, ValidationFailed
-    from ..domain.tables import TABLE1
-    c = _c()
-    message = None
-    if p.request.method == "POST":
-        try:
-            c.filings.review(p.who, filing_id, decision=p.form.get("decision", ""), reason=p.form.get("reason"),
-                             version=int(p.form.get("version") or 0))
-        except (Conflict, ValidationFailed) as e:
-            message = e.message
-        else:
-            return p.go(f"/review/filings/{filing_id}")
-    filing = c.filings.get(p.who, filing_id)
-    rows, total = c.filings.rows(p.who, filing_id, "table2", limit=50) if "table2" in filing.row_sets else ([], 0)
-    return p.render("review_filing.html", 409 if message else 200, filing=filing, checks=c.filings.checks(filing),
-                    rows=rows, total=total, message=message, table1_columns=TABLE1,
-                    can_review=jurisdiction.Scope(p.who.scope).can_review(filing.authority_code),
-                    authority=jurisdiction.authority(filing.authority_code))
 
 
 # ---------- embedded mode only ----------

@@ -49,3 +49,18 @@ def test_local_upload_endpoint_does_not_exist_in_aws_mode(aws_app):
 def test_mailbox_page_is_not_shown_in_aws_mode(aws_app):
     api, _, _ = aws_app
     assert api.http.get("/dev/mailbox").status_code == 404
+
+
+def test_outbox_schedule_delivers_what_failed_before(aws_app):
+    api, c, aws = aws_app
+    from chalicelib.domain.model import Message
+    pending = Message(id="m1", channel="email", to="someone@example.cn", subject="重试", body="正文",
+                      created_at=c.clock.now())
+    from tests.contract.test_store_contract import audit, filing, submitted
+    f = filing()
+    c.store.create_filing(f, audit=audit())
+    c.store.save_filing(submitted(f, 1), expected_version=1, messages=[pending])
+    api.client.lambda_.invoke("deliver_outbox", api.client.events.generate_cw_event(
+        source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]))
+    assert c.store.pending_messages() == []
+    assert any(m["subject"] == "重试" for m in sent_messages(aws.endpoint).emails)

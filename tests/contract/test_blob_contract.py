@@ -20,3 +20,34 @@ def test_presigned_post_has_url_fields_and_redirect(blobs):
     assert post["url"].startswith("http")
     assert post["fields"]["key"] == "uploads/b.xlsx"
     assert post["fields"]["success_action_redirect"] == "http://app/result"
+
+
+def fetch(blobs, url: str) -> tuple[bytes, str]:
+    """What a browser gets from a presigned_get URL: (body, Content-Disposition). The embedded link is served
+    by the app's /api/v1/local-downloads (tests/web), which does exactly this with check_get."""
+    import urllib.parse
+    import urllib.request
+    if hasattr(blobs, "check_get"):
+        token = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["token"][0]
+        key, filename = blobs.check_get(token)
+        from chalicelib.adapters.filenames import content_disposition
+        with blobs.open(key) as f:
+            return f.read(), content_disposition(filename)
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.read(), response.headers.get("Content-Disposition", "")
+
+
+def test_presigned_get_downloads_the_blob_under_its_name(blobs):
+    blobs.put("exports/error-reports/u1.xlsx", b"PK\x03\x04report")
+    url = blobs.presigned_get("exports/error-reports/u1.xlsx", 300, "表二错误报告.xlsx")
+    assert url.startswith("http")
+    body, disposition = fetch(blobs, url)
+    assert body == b"PK\x03\x04report"
+    assert "attachment" in disposition and "%E8%A1%A8%E4%BA%8C" in disposition  # 表二, UTF-8 encoded
+
+
+def test_presigned_get_of_another_key_is_another_link(blobs):
+    blobs.put("exports/a.xlsx", b"A")
+    blobs.put("exports/b.xlsx", b"B")
+    a = blobs.presigned_get("exports/a.xlsx", 300, "a.xlsx")
+    assert fetch(blobs, a)[0] == b"A" and a != blobs.presigned_get("exports/b.xlsx", 300, "a.xlsx")

@@ -186,3 +186,40 @@ def test_filing_status_survives_round_trip(store):
     store.save_filing(s, expected_version=1)
     got = store.get_filing(f.id)
     assert got.status == Status.SUBMITTED and got.receipt_no == "R3" and got.history == s.history
+
+
+def test_queue_filters_by_unit_type_and_search_and_counts_by_status(store):
+    a = filing(uscc="91140105MA0000001X").model_copy(update={"unit_name": "太原钢铁公司", "unit_type": "企业"})
+    b = filing(uscc="52140105MJ0000002Y").model_copy(update={"unit_name": "小店区民办学校", "unit_type": "民办非企业单位"})
+    for f in (a, b):
+        store.create_filing(f, audit=audit())
+    store.save_filing(submitted(a, 1), expected_version=1)
+
+    def ids(**kw):
+        return [f.id for f in store.list_authority_filings(["140105"], **kw).items]
+
+    assert ids(unit_type="民办非企业单位") == [b.id]
+    assert ids(search="钢铁") == [a.id]
+    assert ids(search="52140105") == [b.id]
+    assert ids(search="100%") == []  # wildcards are literal
+    assert store.count_authority_filings(["140105"]) == {"draft": 1, "submitted": 1, "approved": 0, "rejected": 0}
+    assert store.count_authority_filings(["140106"]) == {"draft": 0, "submitted": 0, "approved": 0, "rejected": 0}
+    assert store.count_authority_filings(None, year=2024)["draft"] == 0
+
+
+def test_rows_searchable_by_name_or_id_number(store):
+    store.put_rows("up", 0, [{"name": "张三", "id_number": "140105199001011234"},
+                             {"name": "李四", "id_number": "140105199202022345"},
+                             {"name": "张三丰", "id_number": "140105198803033456", "workplace": "李四路"}])
+    assert [r["name"] for r in store.search_rows("up", "张三")] == ["张三", "张三丰"]
+    assert [r["name"] for r in store.search_rows("up", "19920202")] == ["李四"]
+    assert [r["name"] for r in store.search_rows("up", "李四")] == ["李四"]  # not other columns
+    assert store.search_rows("up", "王五") == []
+
+
+def test_claims_are_single_use(store):
+    assert not store.claimed("link-1")
+    store.claim("link-1", T0)
+    assert store.claimed("link-1")
+    with pytest.raises(AlreadyExists):
+        store.claim("link-1", T0)

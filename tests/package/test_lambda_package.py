@@ -18,7 +18,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 CHALICE = ROOT / ".venv" / "bin" / "chalice"
 REQUIRED = ("app.py", "templates/base.html", "chalicelib/reference/shanxi_divisions.csv")
-DEV_TOOLS = ("pytest", "_pytest", "moto", "playwright", "schemathesis", "hypothesis", "pytest_localstack")
+DEV_TOOLS = ("pytest", "_pytest", "moto", "playwright", "schemathesis", "hypothesis", "pytest_localstack",
+             "aws_cdk", "constructs", "jsii", "cfnlint")  # the last four: infra/requirements.txt
 
 
 @pytest.fixture(scope="module")

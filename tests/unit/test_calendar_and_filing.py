@@ -64,3 +64,53 @@ def test_reject_needs_a_reason():
     s = draft().submit(actor="u", now=NOW, receipt_no="R")
     with pytest.raises(ValidationFailed):
         s.review(decision="reject", reason="  ", actor="r", now=NOW)
+
+
+# -- every date rule at its edges (SPEC.md §3) ---------------------------------------------------
+@pytest.mark.parametrize("year,today,overdue", [
+    (2025, dt.date(2026, 6, 30), False),  # due by 30 June of Y+1: the day itself is on time
+    (2025, dt.date(2026, 7, 1), True),
+    (2022, dt.date(2023, 7, 1), False),  # the 2022 exception: due by 31 Dec 2023
+    (2022, dt.date(2023, 12, 31), False),
+    (2022, dt.date(2024, 1, 1), True),
+    (2023, dt.date(2024, 6, 30), False),  # the exception is 2022's alone
+    (2023, dt.date(2024, 7, 1), True),
+])
+def test_overdue_edges(year, today, overdue):
+    assert calendar.is_overdue(year, today) is overdue
+
+
+def test_due_date_turns_at_beijing_midnight():
+    # 2026-06-30 23:59 Beijing is 15:59 UTC: still on time; one minute later it is overdue
+    on_time = calendar.local_today(dt.datetime(2026, 6, 30, 15, 59, tzinfo=dt.timezone.utc))
+    late = calendar.local_today(dt.datetime(2026, 6, 30, 16, 0, tzinfo=dt.timezone.utc))
+    assert not calendar.is_overdue(2025, on_time) and calendar.is_overdue(2025, late)
+
+
+@pytest.mark.parametrize("year,today,ok", [
+    (2025, dt.date(2026, 1, 1), True),  # the first day a year can be filed
+    (2025, dt.date(2025, 12, 31), False),  # its last day: not yet
+    (2022, dt.date(2023, 1, 1), True),  # the first year the system takes
+    (2021, dt.date(2023, 1, 1), False),
+])
+def test_annual_year_edges(year, today, ok):
+    assert (calendar.annual_year_error(year, today) is None) is ok
+
+
+@pytest.mark.parametrize("year,today,ok", [
+    (2026, dt.date(2026, 1, 1), True),  # terminations of the current year, from its first day
+    (2025, dt.date(2026, 1, 1), True),  # or of a past year
+    (2027, dt.date(2026, 12, 31), False),  # not of a year to come
+    (2021, dt.date(2026, 3, 1), False),  # nor before the system
+    (2022, dt.date(2026, 3, 1), True),
+])
+def test_interim_year_edges(year, today, ok):
+    assert (calendar.interim_year_error(year, today) is None) is ok
+
+
+def test_table3_period():
+    today = dt.date(2026, 3, 2)
+    assert calendar.period("annual", 2025, today) == (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+    assert calendar.period("interim", 2025, today) == (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+    assert calendar.period("interim", 2026, today) == (dt.date(2026, 1, 1), today)  # nothing ends in the future
+    assert calendar.period("interim", 2026, dt.date(2026, 12, 31)) == (dt.date(2026, 1, 1), dt.date(2026, 12, 31))

@@ -239,3 +239,44 @@ def test_importing_excel_modules_loads_no_excel_library():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[2])
     assert out.stdout.strip() == "[]"
+
+
+# -- issue 3: macro workbooks, the error report's column, row totals, the streaming fallback --------
+def test_macro_workbook_renamed_to_xlsx_is_refused():
+    src, out = zipfile.ZipFile(io.BytesIO(template_workbook("table2"))), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for item in src.infolist():
+            z.writestr(item, src.read(item))
+        z.writestr("xl/vbaProject.bin", b"\0" * 16)
+    with pytest.raises(UploadRejected, match="含宏"):
+        read_rows(out.getvalue(), "table2")
+
+
+def test_error_report_column_is_ignored_and_totals_are_known_up_front():
+    book = load(template_workbook("table2"))
+    ws = book.worksheets[0]
+    ws.cell(1, len(COLUMNS["table2"]) + 1, "错误说明")
+    fill(ws, 3, person())
+    ws.cell(3, len(COLUMNS["table2"]) + 1, "【性别】……")
+    for r in range(4, 12):  # formatted empty rows still count in the sheet's height
+        ws.cell(r, 2).font = Font(bold=True)
+    ws.cell(11, 3, " ")
+    rows = read_rows(save(book), "table2")
+    assert rows.total == 10  # rows 2..11 under the header
+    assert [n for n, _ in rows] == [3]
+
+
+def test_huge_sheets_are_streamed_with_openpyxl_and_read_the_same(monkeypatch):
+    from chalicelib.excel import reader
+    book = load(template_workbook("table2"))
+    ws = book.worksheets[0]
+    fill(ws, 3, person(hire_date="2015年3月1日", id_number=FULL_WIDTH_ID))
+    fill(ws, 4, person(id_number=rid("14010519900101123"), name="孙七", gender="女",
+                       birth_date=dt.date(1990, 1, 1)))
+    data = save(book)
+    calamine_rows, calamine_errors = check_all(data)
+    monkeypatch.setattr(reader, "CALAMINE_MAX_SHEET_XML", 0)
+    monkeypatch.setattr(reader, "_open", lambda *a: pytest.fail("calamine used for a huge sheet"))
+    streamed_rows, streamed_errors = check_all(data)
+    assert streamed_rows == calamine_rows and streamed_errors == calamine_errors
+    assert read_rows(data, "table2").total == 3

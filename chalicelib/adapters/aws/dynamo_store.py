@@ -16,14 +16,17 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from ...domain.applications import Application
 from ...domain.filing import Filing
 from ...domain.model import Account, AuditEvent, Message, Unit, Upload
+from ...domain import reminders
 from ...ports import AlreadyExists, Page, StaleVersion
 from . import keys
 
 BATCH_SIZE = 25  # BatchWriteItem's limit
 BATCH_ATTEMPTS = 8
 TRANSACT_ATTEMPTS = 4
+TRANSACT_MAX = 100  # TransactWriteItems' limit
 
 
 def _av(values: dict[str, str | int]) -> dict[str, dict[str, str]]:
@@ -82,7 +85,8 @@ class DynamoStore:
     def _transact(self, puts: list[dict]) -> None:
         """All or nothing. Retries only TransactionConflict (another transaction touching the same
         items); a failed condition raises ClientError with the per-item CancellationReasons."""
-        items = [{"Put": {"TableName": self.table, **p}} for p in puts]
+        # a dict with "Item" is a Put; anything else is already a whole operation (an Update)
+        items = [{"Put": {"TableName": self.table, **p}} if "Item" in p else p for p in puts]
         for attempt in range(TRANSACT_ATTEMPTS):
             try:
                 self.client.transact_write_items(TransactItems=items)
@@ -141,10 +145,11 @@ class DynamoStore:
     def create_unit(self, unit: Unit, filer: Account) -> None:
         try:
             self._transact([
-                {"Item": _item(keys.unit(unit.uscc), unit.model_dump_json()),
+                {"Item": _item(keys.unit_item(unit), unit.model_dump_json()),
                  "ConditionExpression": "attribute_not_exists(PK)"},
-                {"Item": _item(keys.account_item(filer), filer.model_dump_json()),
-                 "ConditionExpression": "attribute_not_exists(PK)"},
+                {"Item": self._account_item(filer), "ConditionExpression": "attribute_not_exists(PK)"},
+                *(self._owes_put(unit.uscc, y, unit.authority_code)
+                  for y in reminders.years_owed_at_registration(unit.registered_at)),
             ])
         except ClientError as e:
             if "ConditionalCheckFailed" in _cancel_reasons(e):
@@ -155,8 +160,12 @@ class DynamoStore:
         doc = self._get(keys.unit(uscc))
         return Unit.model_validate_json(doc) if doc else None
 
+    @staticmethod
+    def _account_item(a: Account) -> dict:
+        return _item(keys.account_item(a), a.model_dump_json(), version=a.version)
+
     def put_account(self, account: Account) -> None:
-        self._put(_item(keys.account_item(account), account.model_dump_json()))
+        self._put(self._account_item(account))
 
     def get_account(self, username: str) -> Account | None:
         doc = self._get(keys.account(username))
@@ -166,10 +175,83 @@ class DynamoStore:
         return [Account.model_validate_json(_doc(i))
                 for i in self._query(keys.accounts_in_scope(scope), index="GSI3")]
 
+    # reviewer-side accounts and their applications
+    def _account_put(self, account: Account, expected_version: int | None) -> dict:
+        """Create-if-absent (expected_version None) or write only at the expected version."""
+        if expected_version is None:
+            return {"Item": self._account_item(account), "ConditionExpression": "attribute_not_exists(PK)"}
+        return {"Item": self._account_item(account), "ConditionExpression": "version = :expected",
+                "ExpressionAttributeValues": _av({":expected": expected_version})}
+
+    def create_account(self, account: Account, *, audit: AuditEvent) -> None:
+        try:
+            self._transact([self._account_put(account, None), self._audit_put(audit)])
+        except ClientError as e:
+            if _cancel_reasons(e)[:1] == ["ConditionalCheckFailed"]:
+                raise AlreadyExists(account.username) from None
+            raise
+
+    def save_account(self, account: Account, *, expected_version: int, audit: AuditEvent | None = None) -> None:
+        try:
+            self._transact([self._account_put(account, expected_version), *([self._audit_put(audit)] if audit else [])])
+        except ClientError as e:
+            if _cancel_reasons(e)[:1] == ["ConditionalCheckFailed"]:
+                raise StaleVersion(account.username) from None
+            raise
+
+    def accounts_of_person(self, id_number: str) -> list[Account]:
+        return [Account.model_validate_json(_doc(i))
+                for i in self._query(keys.person_accounts(id_number), index="GSI1")]
+
+    @staticmethod
+    def _application_item(a: Application) -> dict:
+        return _item(keys.application_item(a), a.model_dump_json(), version=a.version)
+
+    def create_application(self, application: Application, *, audit: AuditEvent) -> None:
+        try:
+            self._transact([{"Item": self._application_item(application),
+                             "ConditionExpression": "attribute_not_exists(PK)"}, self._audit_put(audit)])
+        except ClientError as e:
+            if _cancel_reasons(e)[:1] == ["ConditionalCheckFailed"]:
+                raise AlreadyExists(application.id) from None
+            raise
+
+    def get_application(self, application_id: str) -> Application | None:
+        doc = self._get(keys.application(application_id))
+        return Application.model_validate_json(doc) if doc else None
+
+    def save_application(self, application: Application, *, expected_version: int, audit: AuditEvent,
+                         account: Account | None = None, account_version: int | None = None) -> None:
+        puts = [{"Item": self._application_item(application), "ConditionExpression": "version = :expected",
+                 "ExpressionAttributeValues": _av({":expected": expected_version})}]
+        if account is not None:
+            puts.append(self._account_put(account, account_version))
+        puts.append(self._audit_put(audit))
+        try:
+            self._transact(puts)
+        except ClientError as e:
+            reasons = _cancel_reasons(e)
+            if reasons[:1] == ["ConditionalCheckFailed"]:
+                raise StaleVersion(application.id) from None
+            if account is not None and reasons[1:2] == ["ConditionalCheckFailed"]:
+                if account_version is None:
+                    raise AlreadyExists(account.username) from None
+                raise StaleVersion(account.username) from None
+            raise
+
+    def list_applications(self, managing_division: str, *, limit: int = 200) -> list[Application]:
+        return [Application.model_validate_json(d) for d in
+                self._listing("GSI1", keys.division_applications(managing_division), limit, newest_first=True)]
+
+    def list_own_applications(self, applicant: str, *, limit: int = 200) -> list[Application]:
+        return [Application.model_validate_json(d) for d in
+                self._listing("GSI3", keys.applicant_applications(applicant), limit, newest_first=True)]
+
     # filings
     @staticmethod
     def _filing_item(f: Filing) -> dict:
-        return _item(keys.filing_item(f), f.model_dump_json(), version=f.version, year=f.year)
+        return _item(keys.filing_item(f), f.model_dump_json(), version=f.version, year=f.year, uscc=f.uscc,
+                     unit_name=f.unit_name, unit_type=f.unit_type)
 
     @staticmethod
     def _audit_put(event: AuditEvent) -> dict:
@@ -200,6 +282,8 @@ class DynamoStore:
         if audit:
             puts.append(self._audit_put(audit))
         puts += [{"Item": _item(keys.message_item(m), m.model_dump_json())} for m in messages]
+        if filing.kind == "annual":  # the unit leaves / rejoins the year's list of units owing it
+            puts.append(self._owes_update(filing))
         try:
             self._transact(puts)
         except ClientError as e:
@@ -212,25 +296,52 @@ class DynamoStore:
         filings = [Filing.model_validate_json(_doc(i)) for i in self._query(keys.unit_filings(uscc), index="GSI3")]
         return sorted(filings, key=lambda f: (-f.year, f.kind, keys.queue_order(f)))
 
+    @staticmethod
+    def _partitions(authority_codes: list[str] | None, statuses: list[str]) -> list[tuple[str, str]]:
+        if authority_codes is None:
+            return [("GSI2", keys.all_filings(s)) for s in statuses]
+        return [("GSI1", keys.authority_queue(a, s)) for a in authority_codes for s in statuses]
+
+    @staticmethod
+    def _filing_filter(year, unit_type, search) -> tuple[str, dict, dict]:
+        """A FilterExpression over the filing item's plain attributes (applied within the key's partition)."""
+        parts, values, names = [], {}, {}
+        if year:
+            parts.append("#year = :year")
+            values[":year"], names["#year"] = year, "year"
+        if unit_type:
+            parts.append("unit_type = :unit_type")
+            values[":unit_type"] = unit_type
+        if search:
+            parts.append("(begins_with(uscc, :q) OR contains(unit_name, :q))")
+            values[":q"] = search
+        return " AND ".join(parts), values, names
+
+    def count_authority_filings(self, authority_codes: list[str] | None, *, year: int | None = None) -> dict[str, int]:
+        filter_, values, names = self._filing_filter(year, None, None)
+        counts = dict.fromkeys(keys.STATUSES, 0)
+        for index, pk in self._partitions(authority_codes, list(keys.STATUSES)):
+            status = pk.rsplit("#", 1)[-1]
+            counts[status] += sum(1 for _ in self._query(pk, index=index, values=values, filter_=filter_,
+                                                         names=names or None, projection="PK"))
+        return counts
+
     def list_authority_filings(self, authority_codes: list[str] | None, *, status: str | None = None,
-                               year: int | None = None, limit: int = 50, page_token: str | None = None) -> Page:
+                               year: int | None = None, unit_type: str | None = None, search: str | None = None,
+                               limit: int = 50, page_token: str | None = None) -> Page:
         """Merges the sorted partitions involved (authority × status, or the province-wide status
         partitions); the token is the last returned sort key, valid in every partition alike."""
-        statuses = [status] if status else list(keys.STATUSES)
-        if authority_codes is None:
-            partitions = [("GSI2", keys.all_filings(s)) for s in statuses]
-        else:
-            partitions = [("GSI1", keys.authority_queue(a, s)) for a in authority_codes for s in statuses]
+        partitions = self._partitions(authority_codes, [status] if status else list(keys.STATUSES))
         after = _untoken(page_token) if page_token else None
         want = limit + 1  # one extra tells whether another page exists
         found: list[tuple[str, str]] = []
+        filter_, values, names = self._filing_filter(year, unit_type, search)
         for index, pk in partitions:
             sk_attr = keys.INDEXES[index][1]
             items = self._query(
                 pk, index=index, sk_condition="#sk > :after" if after else "",
-                values={**({":after": after} if after else {}), **({":year": year} if year else {})},
-                filter_="#year = :year" if year else "", names={"#year": "year"} if year else None,
-                page_size=want)
+                values={**({":after": after} if after else {}), **values},
+                filter_=filter_, names=names or None, page_size=want)
             for n, item in enumerate(items, 1):
                 found.append((item[sk_attr]["S"], _doc(item)))
                 if n == want:
@@ -272,6 +383,29 @@ class DynamoStore:
     def iter_rows(self, upload_id: str) -> Iterator[dict]:
         for item in self._row_items(upload_id):
             yield json.loads(_doc(item))
+
+    def search_rows(self, upload_id: str, text: str, *, limit: int = 50) -> list[dict]:
+        """Filtered within the upload's own partition (a roster is read by one reviewer at a time)."""
+        out = []
+        for item in self._query(keys.rows_partition(upload_id), sk_condition="begins_with(#sk, :row)",
+                                values={":row": "ROW#", ":q": text}, filter_="contains(doc, :q)"):
+            row = json.loads(_doc(item))
+            if text in (row.get("name") or "") or text in (row.get("id_number") or ""):
+                out.append(row)
+                if len(out) == limit:
+                    break
+        return out
+
+    def claim(self, key: str, at) -> None:
+        try:
+            self._put(_item(keys.claim(key), "{}", at=keys.stamp(at)), condition="attribute_not_exists(PK)")
+        except ClientError as e:
+            if _error_code(e) == "ConditionalCheckFailedException":
+                raise AlreadyExists(key) from None
+            raise
+
+    def claimed(self, key: str) -> bool:
+        return self._get(keys.claim(key)) is not None
 
     def delete_rows(self, upload_id: str) -> None:
         found = list(self._row_items(upload_id, projection="PK, SK"))
@@ -318,6 +452,132 @@ class DynamoStore:
 
     def list_audit(self, limit: int = 100) -> list[AuditEvent]:
         return [AuditEvent.model_validate_json(d) for d in self._listing("GSI2", keys.AUDIT, limit, newest_first=True)]
+
+    # who still owes an annual filing, and reminders
+    def _owes_put(self, uscc: str, year: int, authority_code: str) -> dict:
+        return {"Item": _av({**keys.owes(uscc, year), **keys.owing_listing(year, authority_code, uscc),
+                             "uscc": uscc, "year": year, "authority_code": authority_code})}
+
+    def _owes_update(self, f: Filing) -> dict:
+        """Upsert of the filing year's OWES item: listed while the filing does not count as filed. The
+        reminder history on the item is left alone."""
+        values: dict[str, str | int] = {":u": f.uscc, ":y": f.year, ":a": f.authority_code, ":s": f.status.value}
+        expression = "SET uscc = :u, #year = :y, authority_code = :a, filing_status = :s"
+        listing = keys.owing_listing(f.year, f.authority_code, f.uscc)
+        if reminders.counts_as_filed(f.status):
+            expression += " REMOVE " + ", ".join(listing)
+        else:
+            expression += "".join(f", {name} = :{name}" for name in listing)
+            values.update({f":{name}": value for name, value in listing.items()})
+        return {"Update": {"TableName": self.table, "Key": _av(keys.owes(f.uscc, f.year)),
+                           "UpdateExpression": expression, "ExpressionAttributeNames": {"#year": "year"},
+                           "ExpressionAttributeValues": _av(values)}}
+
+    def units_owing(self, year: int, authority_codes: list[str] | None = None, *, limit: int = 500,
+                    page_token: str | None = None) -> Page:
+        """Authority partitions are read in code order and their sort keys start with the code, so
+        reading them one after another yields the same order as the province-wide partition."""
+        after = _untoken(page_token) if page_token else ""
+        if authority_codes is None:
+            partitions = [("GSI2", keys.owing_all(year))]
+        else:
+            partitions = [("GSI1", keys.owing_at(year, a)) for a in sorted(set(authority_codes))
+                          if a >= after.partition("#")[0]]
+        found: list[dict] = []
+        for index, pk in partitions:
+            for item in self._query(pk, index=index, sk_condition="#sk > :after" if after else "",
+                                    values={":after": after} if after else None, page_size=min(limit + 1, 1000)):
+                found.append(item)
+                if len(found) > limit:
+                    break
+            if len(found) > limit:
+                break
+        page = found[:limit]
+        items = [reminders.Obligation(
+            i["uscc"]["S"], year, i["authority_code"]["S"], i.get("filing_status", {}).get("S"),
+            tuple(reminders.SentReminder(step, keys.unstamp(at))
+                  for step, _, at in (r["S"].partition("|") for r in i.get("reminders", {}).get("L", []))))
+            for i in page]
+        sort_attr = keys.INDEXES[partitions[0][0]][1] if partitions else ""
+        return Page(items, _token(page[-1][sort_attr]["S"]) if len(found) > limit else None)
+
+    def get_units(self, usccs: Iterable[str]) -> dict[str, Unit]:
+        """BatchGetItem, 100 keys a call, retrying UnprocessedKeys."""
+        wanted, found = list(dict.fromkeys(usccs)), {}
+        for i in range(0, len(wanted), 100):
+            request = {self.table: {"Keys": [_av(keys.unit(u)) for u in wanted[i:i + 100]],
+                                    "ProjectionExpression": "doc"}}
+            for attempt in range(BATCH_ATTEMPTS):
+                resp = self.client.batch_get_item(RequestItems=request)
+                for item in resp.get("Responses", {}).get(self.table, []):
+                    unit = Unit.model_validate_json(_doc(item))
+                    found[unit.uscc] = unit
+                request = resp.get("UnprocessedKeys") or {}
+                if not request:
+                    break
+                time.sleep(min(self.backoff_seconds * 2 ** attempt, 2.0))
+            else:
+                raise RuntimeError(f"DynamoDB left keys unread after {BATCH_ATTEMPTS} tries")
+        return found
+
+    def open_filing_year(self, year: int, at) -> int:
+        """Reads the all-units partition once and puts the missing OWES items, 100 conditional puts per
+        transaction (one by one for a chunk where some unit already has its item)."""
+        marker = _av(keys.year_opened(year))
+        if self.client.get_item(TableName=self.table, Key=marker, ConsistentRead=True).get("Item"):
+            return 0
+        added, chunk = 0, []
+        for item in self._query(keys.ALL_UNITS, index="GSI2", projection="doc"):
+            unit = json.loads(_doc(item))
+            chunk.append({**self._owes_put(unit["uscc"], year, unit["authority_code"]),
+                          "ConditionExpression": "attribute_not_exists(PK)"})
+            if len(chunk) == TRANSACT_MAX:
+                added, chunk = added + self._put_absent(chunk), []
+        if chunk:
+            added += self._put_absent(chunk)
+        self._put({**marker, "at": {"S": keys.stamp(at)}})
+        return added
+
+    def _put_absent(self, puts: list[dict]) -> int:
+        try:
+            self._transact(puts)
+            return len(puts)
+        except ClientError as e:
+            if "ConditionalCheckFailed" not in _cancel_reasons(e):
+                raise
+        added = 0
+        for p in puts:
+            try:
+                self._put(p["Item"], condition=p["ConditionExpression"])
+                added += 1
+            except ClientError as e:
+                if _error_code(e) != "ConditionalCheckFailedException":
+                    raise
+        return added
+
+    def _claim(self, claim_put: dict, messages: Iterable[Message], *extra: dict) -> bool:
+        ops = [claim_put, *extra, *({"Item": _item(keys.message_item(m), m.model_dump_json())} for m in messages)]
+        try:
+            self._transact(ops)
+            return True
+        except ClientError as e:
+            if "ConditionalCheckFailed" in _cancel_reasons(e):
+                return False
+            raise
+
+    def claim_reminder(self, uscc: str, year: int, step: str, at, messages: Iterable[Message]) -> bool:
+        stamp = keys.stamp(at)
+        history = {"Update": {
+            "TableName": self.table, "Key": _av(keys.owes(uscc, year)),
+            "UpdateExpression": "SET reminders = list_append(if_not_exists(reminders, :none), :sent)",
+            "ConditionExpression": f"attribute_exists({keys.OWING_FLAG})",  # filed meanwhile: no reminder
+            "ExpressionAttributeValues": {":none": {"L": []}, ":sent": {"L": [{"S": f"{step}|{stamp}"}]}}}}
+        return self._claim({"Item": _av({**keys.reminder_claim(uscc, year, step), "at": stamp}),
+                            "ConditionExpression": "attribute_not_exists(PK)"}, messages, history)
+
+    def claim_notice(self, key: str, at, messages: Iterable[Message]) -> bool:
+        return self._claim({"Item": _av({**keys.notice(key), "at": keys.stamp(at)}),
+                            "ConditionExpression": "attribute_not_exists(PK)"}, messages)
 
 
 def create_table(client: Any, table_name: str) -> None:

@@ -5,6 +5,13 @@ Access patterns (→ how they are served; no Scan anywhere):
   get unit by USCC                    GetItem  PK=UNIT#<uscc>            SK=UNIT
   get account by username             GetItem  PK=ACCOUNT#<username>     SK=ACCOUNT
   accounts of one division (notify)   Query GSI3 GSI3PK=SCOPE#<division>, GSI3SK=ACCOUNT#<username>
+  accounts of one person (duties)     Query GSI1 GSI1PK=PERSON#<id number>, GSI1SK=ACCOUNT#<username> (sparse:
+                                      reviewer-side accounts with an ID number)
+  account change (conditional)        Put    PK=ACCOUNT#<username> with version = :expected (a `version` attr)
+  application by id                   GetItem  PK=APPLICATION#<id>       SK=APPLICATION (`version` attr)
+  applications a division handles     Query GSI1 GSI1PK=APPS#<managing division>, GSI1SK=<applied at>#<id>,
+                                      newest first
+  applications one account submitted  Query GSI3 GSI3PK=APPLICANT#<username>, GSI3SK=<applied at>#<id>
   get filing by id                    GetItem  PK=FILING#<id>            SK=FILING
   annual filing uniqueness (uscc,y)   marker   PK=UNIT#<uscc>            SK=ANNUAL#<year>, put with
                                       attribute_not_exists in the filing's create transaction
@@ -15,6 +22,20 @@ Access patterns (→ how they are served; no Scan anywhere):
                                       Four constant partitions: fine for a province's write rate (filings
                                       change a few times a year each); shard the key if that ever changes.
   counters                            UpdateItem ADD  PK=COUNTER#<name>  SK=COUNTER
+  all units (once a year: open year Y) Query GSI2 GSI2PK=UNIT, GSI2SK=<uscc> (every unit item carries it)
+  units owing year Y, per authority   Query GSI1 GSI1PK=OWES#<year>#<authority>, GSI1SK=<authority>#<uscc>
+  units owing year Y, province-wide   Query GSI2 GSI2PK=OWES#<year>, GSI2SK=<authority>#<uscc>
+                                      Both on the item PK=UNIT#<uscc> SK=OWES#<year>, sparse: it carries the
+                                      four listing keys only while the unit has not filed Y (create_unit and
+                                      the yearly opening put it; save_filing of an annual filing removes or
+                                      restores them in the filing's transaction). It also holds the history
+                                      of reminders sent (list `reminders`). The daily job reads these
+                                      partitions, so its cost follows the units that still owe, not all units.
+  filing year opened (once)           GetItem  PK=YEAR#<year>            SK=OPENED
+  one reminder per unit, year, step   conditional Put PK=UNIT#<uscc> SK=REMINDER#<year>#<step>, in one
+                                      transaction with the OWES item's history and the outbox messages
+  once-only notices (reviewer digest) conditional Put PK=NOTICE#<key>    SK=NOTICE, with its messages
+  single-use markers (action links)   conditional Put PK=CLAIM#<key>     SK=CLAIM
   rows of an upload, by row number    Query    PK=UPLOAD#<id>  SK BETWEEN ROW#<start> AND ROW#<max>
                                       (row numbers zero-padded, so string order is number order)
   upload by id                        GetItem  PK=UPLOAD#<id>            SK=UPLOAD
@@ -53,6 +74,8 @@ STATUSES = tuple(s.value for s in Status)
 OUTBOX_PENDING = "OUTBOX#PENDING"
 MESSAGES = "MESSAGE"
 AUDIT = "AUDIT"
+ALL_UNITS = "UNIT"
+OWING_FLAG = "GSI2PK"  # an OWES item has it exactly while the unit still owes the year
 
 
 def stamp(t: dt.datetime) -> str:
@@ -71,17 +94,53 @@ def unit(uscc: str) -> dict[str, str]:
     return _key(f"UNIT#{uscc}", "UNIT")
 
 
+def unit_item(u) -> dict[str, str]:
+    """A unit, also listed in the all-units partition (read once a year to open a filing year)."""
+    return {**unit(u.uscc), "GSI2PK": ALL_UNITS, "GSI2SK": u.uscc}
+
+
 def account(username: str) -> dict[str, str]:
     return _key(f"ACCOUNT#{username}", "ACCOUNT")
 
 
 def account_item(a) -> dict[str, str]:
-    """An account, listed under its division so an authority's reviewers can be notified."""
-    return {**account(a.username), "GSI3PK": f"SCOPE#{a.scope}", "GSI3SK": f"ACCOUNT#{a.username}"}
+    """An account, listed under its division so an authority's reviewers can be notified, and under its
+    holder's ID number (reviewer-side accounts) for the separation-of-duties check."""
+    item = {**account(a.username), "GSI3PK": f"SCOPE#{a.scope}", "GSI3SK": f"ACCOUNT#{a.username}"}
+    if getattr(a, "id_number", None):
+        item.update(GSI1PK=person_accounts(a.id_number), GSI1SK=f"ACCOUNT#{a.username}")
+    return item
+
+
+def person_accounts(id_number: str) -> str:
+    return f"PERSON#{id_number}"
+
+
+# account applications (附件2)
+def application(application_id: str) -> dict[str, str]:
+    return _key(f"APPLICATION#{application_id}", "APPLICATION")
+
+
+def division_applications(managing_division: str) -> str:
+    return f"APPS#{managing_division}"
+
+
+def applicant_applications(username: str) -> str:
+    return f"APPLICANT#{username}"
+
+
+def application_item(a) -> dict[str, str]:
+    order = f"{stamp(a.applied_at)}#{a.id}"
+    return {**application(a.id), "GSI1PK": division_applications(a.managing_division), "GSI1SK": order,
+            "GSI3PK": applicant_applications(a.applicant), "GSI3SK": order}
 
 
 def accounts_in_scope(scope: str) -> str:
     return f"SCOPE#{scope}"
+
+
+def claim(key: str) -> dict[str, str]:
+    return _key(f"CLAIM#{key}", "CLAIM")
 
 
 def counter(name: str) -> dict[str, str]:
@@ -172,3 +231,39 @@ def audit_item(e: AuditEvent) -> dict[str, str]:
     """Newest first by time; events stamped the same instant keep their write order (the tick)."""
     return {**_key(f"AUDIT#{e.id}", "AUDIT"),
             "GSI2PK": AUDIT, "GSI2SK": f"{stamp(e.at)}#{_tick():020d}#{e.id}"}
+
+
+def unstamp(text: str) -> dt.datetime:
+    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.timezone.utc)
+
+
+# who still owes an annual filing (sparse listing), reminders, once-only notices
+def owes(uscc: str, year: int) -> dict[str, str]:
+    return _key(f"UNIT#{uscc}", f"OWES#{year:04d}")
+
+
+def owing_at(year: int, authority_code: str) -> str:
+    return f"OWES#{year:04d}#{authority_code}"
+
+
+def owing_all(year: int) -> str:
+    return f"OWES#{year:04d}"
+
+
+def owing_listing(year: int, authority_code: str, uscc: str) -> dict[str, str]:
+    """The listing keys an OWES item carries while the unit owes the year (removed once it has filed).
+    One sort key format in both indexes, so a page token is "after <authority>#<uscc>" in either."""
+    order = f"{authority_code}#{uscc}"
+    return {"GSI1PK": owing_at(year, authority_code), "GSI1SK": order, "GSI2PK": owing_all(year), "GSI2SK": order}
+
+
+def year_opened(year: int) -> dict[str, str]:
+    return _key(f"YEAR#{year:04d}", "OPENED")
+
+
+def reminder_claim(uscc: str, year: int, step: str) -> dict[str, str]:
+    return _key(f"UNIT#{uscc}", f"REMINDER#{year:04d}#{step}")
+
+
+def notice(key: str) -> dict[str, str]:
+    return _key(f"NOTICE#{key}", "NOTICE")

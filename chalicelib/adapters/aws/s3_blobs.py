@@ -10,6 +10,8 @@ from typing import IO, Any
 
 from botocore.exceptions import ClientError
 
+from ..filenames import content_disposition
+
 SPOOL_BYTES = 8 * 1024 * 1024  # smaller blobs stay in memory, bigger ones go to a temp file
 
 
@@ -55,6 +57,12 @@ class S3BlobStore:
 
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=key)
+
+    def presigned_get(self, key: str, expires_seconds: int, filename: str) -> str:
+        """A presigned GET whose response downloads as `filename` (RFC 6266: UTF-8 name + ASCII fallback)."""
+        return self.client.generate_presigned_url(
+            "get_object", ExpiresIn=expires_seconds,
+            Params={"Bucket": self.bucket, "Key": key, "ResponseContentDisposition": content_disposition(filename)})
 
     def presigned_post(self, key: str, *, max_bytes: int, expires_seconds: int = 3600,
                        redirect: str | None = None) -> dict:

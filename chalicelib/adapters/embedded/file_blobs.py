@@ -8,22 +8,26 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from urllib.parse import urlencode
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 
 class UploadPolicyError(Exception):
-    def __init__(self, message: str, status: int = 403):
+    def __init__(self, message: str, status: int = 403, *, key: str | None = None, redirect: str | None = None):
         super().__init__(message)
         self.status = status
+        self.key, self.redirect = key, redirect  # known when the policy itself was genuine
 
 
 class FileBlobStore:
-    def __init__(self, root: str | Path, *, secret: str, upload_url: str):
+    def __init__(self, root: str | Path, *, secret: str, upload_url: str, download_url: str | None = None):
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         self.upload_url = upload_url
+        self.download_url = download_url or upload_url.replace("local-uploads", "local-downloads")
         self._signer = URLSafeTimedSerializer(secret, salt="local-upload-policy")
+        self._get_signer = URLSafeTimedSerializer(secret, salt="local-download")
 
     def _path(self, key: str) -> Path:
         path = (self.root / key).resolve()
@@ -59,6 +63,21 @@ class FileBlobStore:
             fields["success_action_redirect"] = redirect
         return {"url": self.upload_url, "fields": fields}
 
+    def presigned_get(self, key: str, expires_seconds: int, filename: str) -> str:
+        token = self._get_signer.dumps({"key": key, "filename": filename, "expires": expires_seconds})
+        return f"{self.download_url}?{urlencode({'token': token})}"
+
+    def check_get(self, token: str) -> tuple[str, str]:
+        """(key, filename) of a presigned_get link; UploadPolicyError when forged or expired."""
+        try:
+            raw = self._get_signer.loads(token or "", max_age=None)
+            self._get_signer.loads(token, max_age=raw["expires"])
+            return raw["key"], raw["filename"]
+        except SignatureExpired:
+            raise UploadPolicyError("下载链接已过期，请返回页面重新下载") from None
+        except (BadSignature, KeyError, TypeError):
+            raise UploadPolicyError("下载链接无效") from None
+
     def check_post(self, fields: dict, size: int) -> tuple[str, str | None]:
         """Validate a local upload's form fields like S3 checks a presigned POST.
         Returns (key, redirect URL or None)."""
@@ -74,5 +93,6 @@ class FileBlobStore:
         if fields.get("success_action_redirect") != raw.get("redirect") and raw.get("redirect"):
             raise UploadPolicyError("上传凭证与跳转地址不符")
         if size > raw["max_bytes"]:
-            raise UploadPolicyError(f"文件超过{raw['max_bytes'] // (1024 * 1024)}MB上限", 413)
+            raise UploadPolicyError(f"文件大小超过{raw['max_bytes'] // (1024 * 1024)}MB上限，请删除多余的工作表、"
+                                    f"图片和空行后重新上传", 413, key=raw["key"], redirect=raw.get("redirect"))
         return raw["key"], raw.get("redirect")

@@ -1,0 +1,30 @@
+"""Embedded mode's stand-in for the S3 event: run the import on a worker thread after the upload.
+
+One worker: imports queue up instead of running side by side, so two 100,000-row files never hold two
+parsed sheets in memory at once. If the process stops mid-import the upload stays "processing" and is
+shown as interrupted once it stops reporting progress (Upload.stalled); the filing's rows are untouched.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+
+log = logging.getLogger(__name__)
+_lock = threading.Lock()
+_executor: ThreadPoolExecutor | None = None
+
+
+def _run(fn, *args) -> None:
+    try:
+        fn(*args)
+    except Exception:  # the import records its own failures; this is for anything it could not
+        log.exception("background job failed")
+
+
+def run_in_background(fn, *args) -> Future:
+    global _executor
+    with _lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import")
+        return _executor.submit(_run, fn, *args)

@@ -1,0 +1,36 @@
+"""Embedded mode's stand-in for EventBridge: runs the daily job each day at 09:00 Asia/Shanghai, the time
+app.py's @app.schedule fires in AWS mode (cron(0 1 * * ? *) in UTC).
+
+scripts/run-local.sh starts it beside `chalice local` (`python -m chalicelib.cli run-scheduler`). Started
+after 09:00 it runs today's job at once; the job is idempotent, so a restart never sends anything twice.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
+
+from ...domain.reference import policy
+
+log = logging.getLogger(__name__)
+DAILY_AT = dt.time(9, 0)  # Asia/Shanghai; keep in step with the cron in app.py
+
+
+def run(container, *, stop: threading.Event, poll_seconds: float = 60, out: Callable[[str], None] = print) -> None:
+    """Until `stop` is set: once per local day, at or after DAILY_AT, run the daily job and print its summary.
+    A failed run is tried again at the next poll."""
+    last_run: dt.date | None = None
+    while not stop.is_set():
+        local = container.clock.now().astimezone(ZoneInfo(policy().timezone))
+        if local.time() >= DAILY_AT and local.date() != last_run:
+            try:
+                report = container.reminders.run_daily(local.date())
+            except Exception:
+                log.exception("daily job failed; trying again in %s s", poll_seconds)
+            else:
+                last_run = local.date()
+                for line in report.lines():
+                    out(line)
+        stop.wait(poll_seconds)

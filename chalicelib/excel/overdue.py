@@ -1,0 +1,54 @@
+"""The 未依法备案单位名单 as an .xlsx for 劳动保障监察 (责令限期改正).
+
+Safe against formula injection: unit names, addresses and the like come from the public registration
+form, so any text a spreadsheet could read as a formula (starting with = + - @, a tab or a carriage
+return) is written as a text cell with Excel's quote prefix: shown and kept exactly as registered, never
+evaluated (no formula or DDE reaches the file). Written with openpyxl's write-only mode, row by row.
+"""
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+COLUMNS = (  # (title, width)
+    ("序号", 6), ("单位名称", 32), ("统一社会信用代码", 22), ("审核机关", 30), ("注册地址", 36), ("法定代表人", 12),
+    ("填报员", 10), ("填报员手机号", 14), ("填报员电子邮箱", 26), ("注册时间", 18), ("备案状态", 20),
+    ("截止日期", 12), ("逾期天数", 10), ("已发提醒次数", 12), ("提醒记录", 60),
+)
+
+
+def _cell(sheet, value):
+    from openpyxl.cell import WriteOnlyCell
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        cell.data_type = "s"  # openpyxl would otherwise store "=…" as a formula
+        cell.quotePrefix = True
+    return cell
+
+
+def overdue_workbook(title: str, rows: Iterable[list]) -> bytes:
+    """`rows`: one list per unit, in COLUMNS order without 序号 (numbered here)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("未依法备案单位名单")
+    for n, (_, width) in enumerate(COLUMNS):
+        sheet.column_dimensions[get_column_letter(n + 1)].width = width
+    sheet.freeze_panes = "A3"
+    heading = _cell(sheet, title)
+    heading.font = Font(bold=True, size=14)
+    sheet.append([heading])
+    header = []
+    for name, _ in COLUMNS:
+        cell = _cell(sheet, name)
+        cell.font = Font(bold=True)
+        header.append(cell)
+    sheet.append(header)
+    for n, row in enumerate(rows, 1):
+        sheet.append([_cell(sheet, n), *(_cell(sheet, v) for v in row)])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -1,0 +1,48 @@
+"""Carrying a unit's last approved filing into its next one (SPEC.md §3, issue 3).
+
+- The last approved annual filing before year Y is the *base* of Y's filing.
+- 表一's unit fields start from the base's 表一 (else from the registration); the year's figures start empty.
+- 表二 starts as the base's roster, shared by reference (RowSet.carried_from): no copy of up to 500,000
+  rows inside the create request; the import of a new 表二 replaces the reference, never the base's rows.
+- The roster diff (joined / left / changed contract) is worked out while a new 表二 is imported
+  (domain.checks.RosterDiff); leavers are offered as 表三 rows to complete.
+"""
+from __future__ import annotations
+
+from ..domain.checks import unchanged_diff
+from ..domain.filing import Filing, RowSet, Status
+from ..domain.tables import table1_defaults
+
+
+def base_filing(store, uscc: str, year: int) -> Filing | None:
+    """The newest approved annual filing of the unit for a year before `year`."""
+    approved = [f for f in store.list_unit_filings(uscc)
+                if f.kind == "annual" and f.year < year and f.status == Status.APPROVED]
+    return max(approved, key=lambda f: f.year, default=None)
+
+
+def carried_roster(base: Filing | None) -> dict[str, RowSet]:
+    """The new filing's starting 表二: the base's rows, by reference."""
+    rs = base.row_sets.get("table2") if base else None
+    if rs is None:
+        return {}
+    return {"table2": RowSet(upload_id=rs.upload_id, rows=rs.rows, summary=rs.summary,
+                             carried_from=rs.carried_from or base.id, diff=unchanged_diff(base.id, base.year))}
+
+
+def defaults_for(store, filing: Filing) -> dict:
+    """表一's unit fields as the form starts with them."""
+    unit = store.get_unit(filing.uscc)
+    base = store.get_filing(filing.base_filing_id) if filing.base_filing_id else None
+    return table1_defaults(unit, base.table1 if base else None) if unit else {}
+
+
+def roster_ids(store, uscc: str) -> set[str]:
+    """Every ID number on any 表二 the unit has imported (表三's "in no roster" warning)."""
+    seen_uploads, ids = set(), set()
+    for f in store.list_unit_filings(uscc):
+        rs = f.row_sets.get("table2")
+        if rs and rs.upload_id not in seen_uploads:
+            seen_uploads.add(rs.upload_id)
+            ids.update(r["id_number"] for r in store.iter_rows(rs.upload_id) if r.get("id_number"))
+    return ids

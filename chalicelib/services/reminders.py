@@ -1,0 +1,279 @@
+"""Use cases: the daily job (deadline reminders to units, the reviewers' digest) and the enforcement list
+(未依法备案单位名单). The date rules are in domain/reminders.py.
+
+The daily job is safe to run any number of times a day, at once or one after another (EventBridge
+delivers at least once; an operator may rerun it): each reminder is claimed per unit, year and step, and
+each digest per authority and day, in the same transaction as its outbox messages.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from ..domain import jurisdiction
+from ..domain.calendar import due_date, local_today
+from ..domain.errors import DomainError, Forbidden, ValidationFailed, problem
+from ..domain.filing import Filing
+from ..domain.model import Message, Role, Unit
+from ..domain.reference import divisions, policy
+from ..domain.reminders import (Obligation, Step, current_step, days_overdue, is_working_day, open_years,
+                                working_days_between)
+from ..ports import Clock, Store
+from .accounts import Principal
+from .notify import Outbox, message
+
+log = logging.getLogger(__name__)
+PAGE = 1000  # obligations read per store call by the job and the export
+DIGEST_LISTED = 50  # filings spelled out in one digest (the rest are counted)
+
+
+def _cn(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+@dataclass(frozen=True)
+class Reminded:
+    uscc: str
+    unit_name: str
+    step: Step
+    to: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Digest:
+    authority_code: str
+    filings: int
+    to: tuple[str, ...]
+
+
+@dataclass
+class DailyReport:
+    today: dt.date
+    dry_run: bool
+    opened: dict[int, int] = field(default_factory=dict)  # year → units that started owing it
+    reminded: list[Reminded] = field(default_factory=list)
+    already: int = 0  # owing units whose current step had been sent before
+    digests: list[Digest] = field(default_factory=list)
+    delivered: int = 0
+
+    def lines(self, detail: int = 20) -> list[str]:
+        """A readable summary (the CLI prints it; the scheduled run logs it)."""
+        verb = "将" if self.dry_run else "已"
+        out = [f"{self.today.isoformat()} 每日提醒任务" + ("（演练：不写入、不发送）" if self.dry_run else "")]
+        out += [f"  开启{y}年度备案：{n}家单位开始应备案" for y, n in self.opened.items()]
+        steps: dict[tuple[int, str], list[Reminded]] = {}
+        for r in self.reminded:
+            steps.setdefault((r.step.year, r.step.label), []).append(r)
+        for (year, label), group in steps.items():
+            out.append(f"  {year}年度（{label}）：{verb}提醒{len(group)}家单位")
+            out += [f"    {r.uscc} {r.unit_name} → {'，'.join(r.to)}" for r in group[:detail]]
+            if len(group) > detail:
+                out.append(f"    ……等共{len(group)}家")
+        if not self.reminded:
+            out.append("  今天没有需要发送的备案提醒")
+        out.append(f"  本步骤此前已提醒、不再重复：{self.already}家")
+        for d in self.digests:
+            name = jurisdiction.authority(d.authority_code).name
+            out.append(f"  审核提醒摘要 {name}：{d.filings}件待审超时，{verb}发给 {'，'.join(d.to) or '（无审核员邮箱）'}")
+        if not self.dry_run:
+            out.append(f"  已投递消息：{self.delivered}条")
+        return out
+
+
+@dataclass(frozen=True)
+class OverdueRow:
+    unit: Unit
+    obligation: Obligation
+    days_overdue: int
+
+    @property
+    def authority_name(self) -> str:
+        return jurisdiction.authority(self.obligation.authority_code).name
+
+
+@dataclass(frozen=True)
+class OverduePage:
+    year: int
+    due: dt.date
+    today: dt.date
+    years: list[int]
+    rows: list[OverdueRow]
+    next_page_token: str | None
+
+    @property
+    def overdue(self) -> bool:
+        return self.today > self.due
+
+
+def reminder_messages(clock: Clock, unit: Unit, obligation: Obligation, step: Step, today: dt.date,
+                      base_url: str) -> list[Message]:
+    """E-mail to the unit's filer and an SMS to the filer's mobile."""
+    year, due = step.year, step.due
+    if today > due:
+        late = (today - due).days
+        subject = f"【逾期提醒】{year}年度劳动用工备案已逾期{late}天"
+        when = (f"截止日期为{_cn(due)}，已逾期{late}天。逾期未备案的单位将列入未依法备案单位名单，"
+                f"由劳动保障监察机构责令限期改正。")
+        short = f"已逾期{late}天"
+    else:
+        left = (due - today).days
+        subject = f"【备案提醒】请于{_cn(due)}前完成{year}年度劳动用工备案"
+        when = f"截止日期为{_cn(due)}，还有{left}天。" if left else f"今天（{_cn(due)}）是截止日期。"
+        short = f"将于{_cn(due)}截止"
+    fix = "您单位的备案审核未通过，请按审核意见修改后重新提交。" if obligation.filing_status == "rejected" else ""
+    link = f"{base_url.rstrip('/')}/employer"
+    body = f"{unit.name}：\n您单位尚未完成{year}年度劳动用工备案。{when}{fix}\n请登录填报并提交：{link}"
+    sms = f"【劳动用工备案】{unit.name}：{year}年度劳动用工备案{short}，请尽快登录{link}填报。"
+    return [message(clock, channel="email", to=unit.filer_email, subject=subject, body=body),
+            message(clock, channel="sms", to=unit.filer_mobile, subject=subject, body=sms)]
+
+
+class ReminderService:
+    def __init__(self, store: Store, clock: Clock, outbox: Outbox, base_url: str):
+        self.store, self.clock, self.outbox, self.base_url = store, clock, outbox, base_url.rstrip("/")
+
+    # the daily job
+    def run_daily(self, today: dt.date | None = None, *, dry_run: bool = False,
+                  deliver_seconds: float = 120.0) -> DailyReport:
+        """Reminders for every open year at its current ladder step, then the reviewers' digest (working
+        days only), then delivery. `today` defaults to the date in Asia/Shanghai; dry_run writes nothing."""
+        now = self.clock.now()
+        today = today or local_today(now)
+        report = DailyReport(today, dry_run)
+        years = open_years(today)
+        if years and not dry_run:  # each 1 January every unit starts owing the year just ended (once)
+            if added := self.store.open_filing_year(years[-1], now):
+                report.opened[years[-1]] = added
+        for year in years:
+            if step := current_step(year, today):
+                self._remind(step, today, now, report)
+        if is_working_day(today):
+            self._digest(today, now, report)
+        if not dry_run:
+            report.delivered = self._deliver(deliver_seconds)
+        return report
+
+    def _remind(self, step: Step, today: dt.date, now: dt.datetime, report: DailyReport) -> None:
+        token = None
+        while True:
+            page = self.store.units_owing(step.year, limit=PAGE, page_token=token)
+            todo = [o for o in page.items if step.key not in o.steps]
+            report.already += len(page.items) - len(todo)
+            units = self.store.get_units(o.uscc for o in todo) if todo else {}
+            for o in todo:
+                unit = units.get(o.uscc)
+                if unit is None:
+                    continue
+                messages = reminder_messages(self.clock, unit, o, step, today, self.base_url)
+                if report.dry_run or self.store.claim_reminder(o.uscc, step.year, step.key, now, messages):
+                    report.reminded.append(Reminded(o.uscc, unit.name, step, tuple(m.to for m in messages)))
+                else:  # another run got there first, or the unit filed a moment ago
+                    report.already += 1
+            token = page.next_page_token
+            if token is None:
+                return
+
+    def _waiting_too_long(self, today: dt.date) -> dict[str, list[tuple[Filing, int]]]:
+        """Submitted filings waiting more than N working days, by authority. The province-wide queue is
+        oldest submission first, so reading stops at the first filing that has not waited that long."""
+        limit = policy().reviewer_digest_after_working_days
+        found: dict[str, list[tuple[Filing, int]]] = {}
+        token = None
+        while True:
+            page = self.store.list_authority_filings(None, status="submitted", limit=200, page_token=token)
+            for f in page.items:
+                waited = working_days_between(local_today(f.submitted_at), today)
+                if waited <= limit:
+                    return found
+                found.setdefault(f.authority_code, []).append((f, waited))
+            token = page.next_page_token
+            if token is None:
+                return found
+
+    def _digest(self, today: dt.date, now: dt.datetime, report: DailyReport) -> None:
+        limit = policy().reviewer_digest_after_working_days
+        for code, waiting in self._waiting_too_long(today).items():
+            reviewers = [a for a in self.store.list_accounts(code)
+                         if a.role == Role.OPERATOR and a.status == "active" and a.email]
+            authority = jurisdiction.authority(code)
+            lines = [f"{n}. {f.unit_name}（回执号{f.receipt_no}，{_cn(local_today(f.submitted_at))}提交，"
+                     f"已等待{days}个工作日）{self.base_url}/review/filings/{f.id}"
+                     for n, (f, days) in enumerate(waiting[:DIGEST_LISTED], 1)]
+            if len(waiting) > DIGEST_LISTED:
+                lines.append(f"……等共{len(waiting)}件，请登录审核：{self.base_url}/review")
+            subject = f"待审核提醒：{len(waiting)}件劳动用工备案已等待超过{limit}个工作日"
+            body = f"{authority.name}：\n以下备案提交后已超过{limit}个工作日尚未审核，请尽快处理。\n" + "\n".join(lines)
+            messages = [message(self.clock, channel="email", to=a.email, subject=subject, body=body) for a in reviewers]
+            if not messages:
+                log.warning("no reviewer with an e-mail address at %s for the digest", code)
+            elif not (report.dry_run or self.store.claim_notice(f"digest#{code}#{today.isoformat()}", now, messages)):
+                continue  # already sent today
+            report.digests.append(Digest(code, len(waiting), tuple(m.to for m in messages)))
+
+    def _deliver(self, seconds: float) -> int:
+        """Send what the job queued (and earlier failures now due), within a time budget; what is left
+        goes out with the next delivery (the outbox retries)."""
+        sent, deadline = 0, time.monotonic() + seconds
+        try:
+            while time.monotonic() < deadline and (n := self.outbox.deliver_pending(200)):
+                sent += n
+        except Exception:  # the reminders are recorded; delivery is retried later
+            log.warning("outbox delivery failed during the daily job", exc_info=True)
+        return sent
+
+    # the enforcement list (未依法备案单位名单)
+    def _authorities(self, who: Principal, division: str | None) -> list[str] | None:
+        if not who.is_reviewer:
+            raise Forbidden("只有审核机关的审核员可以查看未依法备案单位名单")
+        if division and division not in divisions():
+            raise ValidationFailed("行政区划代码不存在", [problem("行政区划代码不存在", column="行政区划", field="division")])
+        codes = jurisdiction.Scope(who.scope).visible_authorities(division or None)
+        if codes == []:
+            raise Forbidden("该行政区划不在您的管辖范围内")
+        return codes
+
+    def _year(self, year: int | None, today: dt.date) -> int:
+        years = open_years(today)
+        if year is None:  # the latest year already past its due date, else the latest open year
+            past = [y for y in years if due_date(y) < today]
+            return (past or list(years) or [policy().first_filing_year])[-1]
+        if year not in years:
+            text = f"备案年度应在{years.start}年至{years.stop - 1}年之间"
+            raise ValidationFailed(text, [problem(text, column="备案年度", field="year")])
+        return year
+
+    def _rows(self, page_items: list[Obligation], today: dt.date) -> list[OverdueRow]:
+        units = self.store.get_units(o.uscc for o in page_items) if page_items else {}
+        return [OverdueRow(units[o.uscc], o, days_overdue(o.year, today)) for o in page_items if o.uscc in units]
+
+    def overdue(self, who: Principal, *, year: int | None = None, division: str | None = None,
+                page_token: str | None = None, limit: int = 50) -> OverduePage:
+        """Units in the caller's jurisdiction that have not filed `year` (never filed included)."""
+        codes = self._authorities(who, division)
+        today = local_today(self.clock.now())
+        year = self._year(year, today)
+        try:
+            page = self.store.units_owing(year, codes, limit=limit, page_token=page_token)
+        except ValueError as e:
+            raise DomainError(str(e)) from None
+        return OverduePage(year, due_date(year), today, list(open_years(today)), self._rows(page.items, today),
+                           page.next_page_token)
+
+    def overdue_all(self, who: Principal, *, year: int | None = None,
+                    division: str | None = None) -> tuple[int, Iterator[OverdueRow]]:
+        """Every row of the list (for the Excel export): the year, then the rows as they are read."""
+        codes = self._authorities(who, division)
+        today = local_today(self.clock.now())
+        year = self._year(year, today)
+
+        def rows() -> Iterator[OverdueRow]:
+            token = None
+            while True:
+                page = self.store.units_owing(year, codes, limit=PAGE, page_token=token)
+                yield from self._rows(page.items, today)
+                if (token := page.next_page_token) is None:
+                    return
+        return year, rows()

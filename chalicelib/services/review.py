@@ -1,0 +1,125 @@
+"""Use cases of the reviewing authority: the queue, reading a filing's rows, revealing an ID, deciding
+(directly or through a signed action link from a notification)."""
+from __future__ import annotations
+
+import logging
+
+from ..domain import jurisdiction
+from ..domain.errors import Conflict, Forbidden, NotFound, ValidationFailed, problem
+from ..domain.filing import Filing, Status
+from ..domain.identifiers import mask_id
+from ..ports import AlreadyExists, Clock, StaleVersion, Store
+from .accounts import Principal
+from .audit import audit_event
+from .filings import FilingService
+from .links import REVIEW, ActionLinks, LinkRefused
+from .messages import review_decided
+from .notify import Outbox
+
+log = logging.getLogger(__name__)
+LOST_RACE = "该备案已被其他审核员处理，请刷新后查看"
+
+
+class ReviewService:
+    def __init__(self, store: Store, clock: Clock, outbox: Outbox, filings: FilingService, links: ActionLinks,
+                 base_url: str):
+        self.store, self.clock, self.outbox, self.filings, self.links = store, clock, outbox, filings, links
+        self.base_url = base_url.rstrip("/")
+
+    @staticmethod
+    def _reviewer(who: Principal) -> jurisdiction.Scope:
+        if not who.is_reviewer:
+            raise Forbidden("只有审核员可以查看审核列表")
+        return jurisdiction.Scope(who.scope)
+
+    def queue(self, who: Principal, *, status: str | None = None, year: int | None = None,
+              division: str | None = None, unit_type: str | None = None, search: str | None = None,
+              page_token: str | None = None, limit: int = 50):
+        """(filings, next_page_token, counts per status) in the caller's scope, oldest waiting first."""
+        scope = self._reviewer(who)
+        authorities = scope.visible_authorities(division)
+        if authorities == []:
+            raise Forbidden("该行政区划不在您的管辖范围内")
+        search = (search or "").strip() or None
+        try:
+            page = self.store.list_authority_filings(authorities, status=status or None, year=year,
+                                                     unit_type=unit_type or None, search=search, limit=limit,
+                                                     page_token=page_token)
+        except ValueError:
+            raise ValidationFailed("翻页参数无效，请从第一页重新查看",
+                                   [problem("page_token 无效", field="page_token")]) from None
+        return page.items, page.next_page_token, self.store.count_authority_filings(authorities, year=year)
+
+    def rows(self, who: Principal, filing_id: str, table: str, *, offset: int = 0, limit: int = 50,
+             search: str | None = None) -> tuple[list[dict], int]:
+        """A page of 表二/表三 rows with ID numbers masked; `search` finds a name or ID number."""
+        self._reviewer(who)
+        filing = self.filings.get(who, filing_id)
+        row_set = filing.row_sets.get(table)
+        if row_set is None:
+            return [], 0
+        search = (search or "").strip()
+        rows = (self.store.search_rows(row_set.upload_id, search, limit=limit) if search
+                else self.store.get_rows(row_set.upload_id, offset=offset, limit=limit))
+        return [{**r, "id_number": mask_id(r.get("id_number") or "")} for r in rows], row_set.rows
+
+    def reveal_id(self, who: Principal, filing_id: str, table: str, row: int) -> str:
+        """The full ID number of one row: an explicit, audited action."""
+        self._reviewer(who)
+        filing = self.filings.get(who, filing_id)
+        row_set = filing.row_sets.get(table)
+        found = self.store.get_rows(row_set.upload_id, offset=row, limit=1) if row_set else []
+        if not found:
+            raise NotFound("该行不存在")
+        self.store.append_audit(audit_event(self.clock.now(), who.username, "reveal_id", filing.id,
+                                            scope=filing.authority_code,
+                                            detail={"table": table, "row": found[0].get("row"),
+                                                    "name": found[0].get("name")}))
+        return found[0]["id_number"]
+
+    def review(self, who: Principal, filing_id: str, *, decision: str, reason: str | None, version: int) -> Filing:
+        self._reviewer(who)
+        filing = self.filings.get(who, filing_id)
+        if not jurisdiction.Scope(who.scope).can_review(filing.authority_code):
+            raise Forbidden("该备案不由您所在的审核机关审核，您只能查看")
+        if version != filing.version:
+            raise Conflict(LOST_RACE)
+        now = self.clock.now()
+        after = filing.review(decision=decision, reason=reason, actor=who.username, now=now)
+        unit = self.store.get_unit(filing.uscc)
+        messages = review_decided(self.clock, after, unit, f"{self.base_url}/employer/filings/{filing.id}") if unit else []
+        try:
+            self.store.save_filing(after, expected_version=filing.version, messages=messages,
+                                   audit=audit_event(now, who.username, after.history[-1].action, filing.id,
+                                                     scope=filing.authority_code,
+                                                     detail={"reason": after.history[-1].reason}))
+        except StaleVersion:
+            raise Conflict(LOST_RACE) from None
+        self.outbox.deliver_soon()
+        return after
+
+    # action links from notifications
+    def open_link(self, who: Principal, token: str) -> Filing:
+        """The filing a link is for, if the link may still be used by `who` (else LinkRefused)."""
+        link = self.links.read(token, purpose=REVIEW, username=who.username)
+        if self.store.claimed(link.claim_key):
+            raise LinkRefused("此链接已使用过，不能再次办理；请在审核列表中查看结果")
+        try:
+            filing = self.filings.get(who, link.filing_id)
+        except (NotFound, Forbidden):
+            raise LinkRefused("链接对应的备案不存在或不在您的管辖范围内") from None
+        if filing.status != Status.SUBMITTED:
+            raise LinkRefused(f"该备案已被其他审核员处理（当前状态：{filing.status_label}）")
+        return filing
+
+    def act_by_link(self, who: Principal, token: str, *, decision: str, reason: str | None, version: int) -> Filing:
+        filing = self.open_link(who, token)
+        link = self.links.read(token, purpose=REVIEW, username=who.username)
+        if decision == "reject" and not (reason or "").strip():
+            # refuse before using up the link, so the reviewer can add the reason and try again
+            filing.review(decision=decision, reason=reason, actor=who.username, now=self.clock.now())
+        try:
+            self.store.claim(link.claim_key, self.clock.now())
+        except AlreadyExists:
+            raise LinkRefused("此链接已使用过，不能再次办理；请在审核列表中查看结果") from None
+        return self.review(who, filing.id, decision=decision, reason=reason, version=version)

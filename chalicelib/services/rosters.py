@@ -1,0 +1,72 @@
+"""Use cases around a filing's rosters: the error report of an upload, the roster diff, the leavers' 表三."""
+from __future__ import annotations
+
+from ..domain.errors import Forbidden, NotFound
+from ..domain.identifiers import mask_id
+from ..domain.tables import TABLE_TITLES
+from .accounts import Principal
+
+REPORT_SECONDS = 300  # presigned download links live five minutes: enough to start the download
+_SHORT = {"table1": "表一", "table2": "表二", "table3": "表三"}
+
+
+class RosterService:
+    def __init__(self, store, blobs, filings):
+        self.store, self.blobs, self.filings = store, blobs, filings
+
+    def error_report(self, who: Principal, filing_id: str, upload_id: str) -> tuple[str, str]:
+        """(blob key, download name) of an upload's error report, for whoever may read the filing."""
+        upload = self.filings.get_upload(who, filing_id, upload_id)
+        if not upload.error_report_key:
+            raise NotFound("该次上传没有错误报告")
+        return upload.error_report_key, f"{_SHORT[upload.table]}错误报告.xlsx"
+
+    def report_url(self, who: Principal, filing_id: str, upload_id: str) -> str:
+        key, name = self.error_report(who, filing_id, upload_id)
+        return self.blobs.presigned_get(key, REPORT_SECONDS, name)
+
+    def diff(self, who: Principal, filing_id: str) -> dict:
+        """Joined / left / changed contract against the last approved roster (counts, and the first
+        people of each group). ID numbers masked for reviewers."""
+        filing = self.filings.get(who, filing_id)
+        rs = filing.row_sets.get("table2")
+        diff = rs.diff if rs else None
+        if diff is None:
+            return {"base_filing_id": filing.base_filing_id, "base_year": None, "joined": None, "left": None,
+                    "changed": None, "samples": {"joined": [], "left": [], "changed": []},
+                    "carried_over": False}
+        samples = diff["samples"]
+        if not who.is_filer:
+            samples = {k: [{**p, "id_number": mask_id(p["id_number"])} for p in v] for k, v in samples.items()}
+        return {**diff, "samples": samples, "carried_over": bool(rs.carried_from)}
+
+    def leavers(self, who: Principal, filing_id: str) -> list[dict]:
+        """People on the last approved roster but not on this filing's, less those already in its 表三,
+        as 表三 rows with what is known filled in (name, ID, gender, contract dates)."""
+        if not who.is_filer:
+            raise Forbidden("只有用人单位备案填报员可以下载离职人员表三")
+        filing = self.filings.get(who, filing_id)
+        base = self.store.get_filing(filing.base_filing_id) if filing.base_filing_id else None
+        base_rs = base.row_sets.get("table2") if base else None
+        rs = filing.row_sets.get("table2")
+        if base_rs is None or rs is None or rs.upload_id == base_rs.upload_id:
+            return []
+        staying = {r["id_number"] for r in self.store.iter_rows(rs.upload_id)}
+        reported = filing.row_sets.get("table3")
+        if reported:
+            staying |= {r["id_number"] for r in self.store.iter_rows(reported.upload_id)}
+        out = []
+        for r in self.store.iter_rows(base_rs.upload_id):
+            if r["id_number"] not in staying:
+                out.append({"seq": len(out) + 1, "name": r.get("name"), "id_type": r.get("id_type"),
+                            "id_number": r["id_number"], "gender": r.get("gender"),
+                            "contract_start": r.get("contract_start"), "contract_end": r.get("contract_end")})
+        return out
+
+    def leavers_workbook(self, who: Principal, filing_id: str) -> tuple[bytes, str]:
+        """The leavers as a 表三 workbook to complete (终止或解除日期, 类别, 原因代码, 补偿) and upload."""
+        from ..excel.workbooks import rows_workbook
+        filing = self.filings.get(who, filing_id)
+        rows = self.leavers(who, filing_id)
+        data = rows_workbook("table3", ((i, r) for i, r in enumerate(rows, start=2)))
+        return data, f"{filing.year}年度离职人员{TABLE_TITLES['table3'][:2]}.xlsx"

@@ -1,0 +1,296 @@
+"""Who may call what: the one declaration of access for every route, enforced by `guard` (Chalice HTTP
+middleware, registered in app.py) before any handler runs, and read by tests/web/test_authorization_matrix.py,
+which calls every route as every role on an in-scope and an out-of-scope target.
+
+A rule is keyed by (method, route path as in `app.routes`) and is one of
+  PUBLIC                      anyone, signed in or not
+  SIGNED_IN                   any signed-in account
+  allow(role=grant, …)        only these roles; a grant names the permission the account must hold (roles.py)
+                              and the scope rule its target must meet (SCOPES below; "none": no target)
+Services check jurisdiction again (defence in depth, and for callers that are not HTTP).
+
+Adding a route? Add its rule here; the matrix test names any route that has none. Until then the guard lets
+the request through to the handler's own checks and logs a warning (so work in progress is not blocked).
+
+Light at import time (Lambda cold start): plain data here, domain and services imported inside functions.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+log = logging.getLogger(__name__)
+ROLES = ("filer", "operator", "system_admin", "business_admin", "security", "auditor")
+
+
+@dataclass(frozen=True)
+class Grant:
+    permission: str | None = None  # domain.roles.Permission value; None: the role is enough
+    scope: str = "none"  # a key of SCOPES
+
+
+@dataclass(frozen=True)
+class Rule:
+    public: bool = False
+    grants: dict[str, Grant] = field(default_factory=dict)  # role value → grant
+
+    def grant_for(self, role: str | None) -> Grant | None:
+        return self.grants.get(role) if role else None
+
+
+PUBLIC = Rule(public=True)
+SIGNED_IN = Rule(grants={role: Grant() for role in ROLES})
+
+
+def allow(**grants: str | tuple[str | None, str] | None) -> Rule:
+    """allow(filer="own_filing", operator=("filing.read", "filing_read"), auditor=("audit.read", "none"))
+    A plain string is a scope rule with no permission; a pair is (permission, scope rule)."""
+    built = {}
+    for role, g in grants.items():
+        assert role in ROLES, role
+        permission, scope = g if isinstance(g, tuple) else (None, g or "none")
+        assert scope in SCOPES, scope
+        built[role] = Grant(permission, scope)
+    return Rule(grants=built)
+
+
+READ, REVIEW = "filing.read", "filing.review"
+APPLY, ACCOUNTS = "application.create", "account.read"
+
+# Scope rules: (path parameter or "?query", what it names, deny status when out of scope).
+# A filer asking for another unit's filing gets 404, as if it did not exist.
+SCOPES: dict[str, tuple[str, str, int] | None] = {
+    "none": None,
+    "own_filing": ("filing_id", "filing", 404),
+    "filing_read": ("filing_id", "filing", 403),
+    "filing_review": ("filing_id", "filing", 403),
+    "division": ("?division", "division", 403),
+    "account": ("username", "account", 403),
+    "account_manage": ("username", "account", 403),
+    "application_read": ("application_id", "application", 403),
+    "application_handle": ("application_id", "application", 403),
+}
+
+FILER_OWN = "own_filing"
+ADMINS = ("system_admin", "business_admin", "security")
+
+RULES: dict[tuple[str, str], Rule] = {
+    # public
+    ("GET", "/"): PUBLIC,
+    ("GET", "/login"): PUBLIC,
+    ("POST", "/login"): PUBLIC,
+    ("POST", "/logout"): PUBLIC,  # signs out whoever is signed in; harmless otherwise
+    ("GET", "/register"): PUBLIC,
+    ("POST", "/register"): PUBLIC,
+    ("GET", "/dev/mailbox"): PUBLIC,  # embedded mode only (404 on AWS)
+    ("POST", "/api/v1/employers/register"): PUBLIC,
+    ("POST", "/api/v1/auth/login"): PUBLIC,
+    ("GET", "/api/v1/templates/{table}"): PUBLIC,
+    ("GET", "/api/v1/openapi.json"): PUBLIC,
+    ("POST", "/api/v1/local-uploads"): PUBLIC,  # the signed upload policy is the credential
+    ("GET", "/api/v1/local-downloads"): PUBLIC,  # the signed link (BlobStore.presigned_get) is the credential
+    # any account
+    ("GET", "/api/v1/me"): SIGNED_IN,
+    ("POST", "/api/v1/auth/logout"): SIGNED_IN,
+    ("POST", "/api/v1/auth/password"): SIGNED_IN,
+    ("GET", "/account/password"): SIGNED_IN,
+    ("POST", "/account/password"): SIGNED_IN,
+    # employer filer: its own unit's filings
+    ("GET", "/employer"): allow(filer="none"),
+    ("POST", "/employer/filings"): allow(filer="none"),
+    ("GET", "/employer/filings/{filing_id}"): allow(filer=FILER_OWN),
+    ("GET", "/employer/filings/{filing_id}/table1"): allow(filer=FILER_OWN),
+    ("POST", "/employer/filings/{filing_id}/table1"): allow(filer=FILER_OWN),
+    ("POST", "/employer/filings/{filing_id}/uploads"): allow(filer=FILER_OWN),
+    ("GET", "/employer/filings/{filing_id}/uploads/{upload_id}"): allow(filer=FILER_OWN),
+    ("POST", "/employer/filings/{filing_id}/submit"): allow(filer=FILER_OWN),
+    ("POST", "/employer/filings/{filing_id}/withdraw"): allow(filer=FILER_OWN),
+    ("POST", "/api/v1/filings"): allow(filer="none"),
+    ("PUT", "/api/v1/filings/{filing_id}/table1"): allow(filer=FILER_OWN),
+    ("POST", "/api/v1/filings/{filing_id}/uploads"): allow(filer=FILER_OWN),
+    ("POST", "/api/v1/filings/{filing_id}/submit"): allow(filer=FILER_OWN),
+    ("POST", "/api/v1/filings/{filing_id}/withdraw"): allow(filer=FILER_OWN),
+    # both sides read filings: the filer its own, the 业务操作员 those in its jurisdiction
+    ("GET", "/api/v1/filings"): allow(filer="none", operator=(READ, "division")),
+    ("GET", "/api/v1/filings/{filing_id}"): allow(filer=FILER_OWN, operator=(READ, "filing_read")),
+    ("GET", "/api/v1/filings/{filing_id}/uploads/{upload_id}"): allow(filer=FILER_OWN, operator=(READ, "filing_read")),
+    ("GET", "/api/v1/filings/{filing_id}/rows/{table}"): allow(filer=FILER_OWN, operator=(READ, "filing_read")),
+    # rosters (issue 3): error reports and the roster diff for both sides; leavers' 表三 for the filer
+    ("GET", "/api/v1/filings/{filing_id}/uploads/{upload_id}/error-report"):
+        allow(filer=FILER_OWN, operator=(READ, "filing_read")),
+    ("GET", "/api/v1/filings/{filing_id}/roster-diff"): allow(filer=FILER_OWN, operator=(READ, "filing_read")),
+    ("GET", "/api/v1/filings/{filing_id}/leavers"): allow(filer=FILER_OWN),
+    ("GET", "/employer/filings/{filing_id}/uploads/{upload_id}/error-report"): allow(filer=FILER_OWN),
+    ("GET", "/employer/filings/{filing_id}/leavers"): allow(filer=FILER_OWN),
+    # 业务操作员 (审核员)
+    ("GET", "/review"): allow(operator=(READ, "division")),
+    ("GET", "/review/overdue"): allow(operator=(READ, "division")),  # 未依法备案单位名单
+    ("GET", "/review/overdue/export"): allow(operator=(READ, "division")),
+    ("GET", "/api/v1/overdue"): allow(operator=(READ, "division")),
+    ("GET", "/review/filings/{filing_id}"): allow(operator=(READ, "filing_read")),
+    ("POST", "/review/filings/{filing_id}"): allow(operator=(REVIEW, "filing_review")),
+    ("POST", "/review/filings/{filing_id}/reveal"): allow(operator=(READ, "filing_read")),
+    ("POST", "/api/v1/filings/{filing_id}/rows/{table}/{index}/reveal"): allow(operator=(READ, "filing_read")),
+    ("POST", "/api/v1/filings/{filing_id}/review"): allow(operator=(REVIEW, "filing_review")),
+    ("GET", "/act/{token}"): allow(operator=(READ, "none")),  # the signed link names the filing
+    ("POST", "/act/{token}"): allow(operator=(REVIEW, "none")),
+    # 未依法备案单位名单 (issue 5): the operator's jurisdiction, optionally narrowed by ?division
+    ("GET", "/review/overdue"): allow(operator=(READ, "division")),
+    ("GET", "/review/overdue/export"): allow(operator=(READ, "division")),
+    ("GET", "/api/v1/overdue"): allow(operator=(READ, "division")),
+    # 业务审计员: the audit log and nothing else
+    ("GET", "/audit"): allow(auditor=("audit.read", "none")),
+    ("GET", "/api/v1/audit"): allow(auditor=("audit.read", "none")),
+    # accounts and account applications (附件2)
+    ("GET", "/admin/accounts"): allow(**{r: (ACCOUNTS, "division") for r in ADMINS}),
+    ("GET", "/admin/accounts/{username}"): allow(**{r: (ACCOUNTS, "account") for r in ADMINS}),
+    ("POST", "/admin/accounts/{username}/unlock"): allow(security=("account.unlock", "account_manage")),
+    ("GET", "/api/v1/admin/accounts"): allow(**{r: (ACCOUNTS, "division") for r in ADMINS}),
+    ("GET", "/api/v1/admin/accounts/{username}"): allow(**{r: (ACCOUNTS, "account") for r in ADMINS}),
+    ("POST", "/api/v1/admin/accounts/{username}/unlock"): allow(security=("account.unlock", "account_manage")),
+    ("GET", "/admin/applications"): allow(**{r: (APPLY, "none") for r in ("operator", *ADMINS)}),
+    ("GET", "/admin/applications/new"): allow(**{r: (APPLY, "none") for r in ("operator", *ADMINS)}),
+    ("POST", "/admin/applications/new"): allow(**{r: (APPLY, "none") for r in ("operator", *ADMINS)}),
+    ("GET", "/admin/applications/{application_id}"):
+        allow(operator=(APPLY, "application_read"), **{r: (ACCOUNTS, "application_read") for r in ADMINS}),
+    ("POST", "/admin/applications/{application_id}/business-review"):
+        allow(business_admin=("application.business_review", "application_handle")),
+    ("POST", "/admin/applications/{application_id}/it-review"):
+        allow(security=("application.it_review", "application_handle")),
+    ("POST", "/admin/applications/{application_id}/execute"):
+        allow(system_admin=("application.execute", "application_handle")),
+    ("GET", "/api/v1/admin/applications"): allow(**{r: (APPLY, "none") for r in ("operator", *ADMINS)}),
+    ("POST", "/api/v1/admin/applications"): allow(**{r: (APPLY, "none") for r in ("operator", *ADMINS)}),
+    ("GET", "/api/v1/admin/applications/{application_id}"):
+        allow(operator=(APPLY, "application_read"), **{r: (ACCOUNTS, "application_read") for r in ADMINS}),
+    ("POST", "/api/v1/admin/applications/{application_id}/business-review"):
+        allow(business_admin=("application.business_review", "application_handle")),
+    ("POST", "/api/v1/admin/applications/{application_id}/it-review"):
+        allow(security=("application.it_review", "application_handle")),
+    ("POST", "/api/v1/admin/applications/{application_id}/execute"):
+        allow(system_admin=("application.execute", "application_handle")),
+}
+
+# What an account signed in with a one-time initial password may do before changing it.
+WHILE_PASSWORD_TEMPORARY = {("GET", "/account/password"), ("POST", "/account/password"), ("POST", "/logout"),
+                            ("POST", "/api/v1/auth/password"), ("POST", "/api/v1/auth/logout"), ("GET", "/api/v1/me")}
+
+
+def _c():
+    from ..bootstrap import container
+    return container()
+
+
+def is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def caller(request):
+    """The signed-in Principal of this request, or None: the API's bearer token, the pages' session cookie.
+    Worked out once per request (the guard and the handler share it)."""
+    if "_caller" in request.__dict__:
+        return request.__dict__["_caller"]
+    if is_api(request):
+        header = request.headers.get("authorization", "")
+        token = header[7:].strip() if header.lower().startswith("bearer ") else None
+    else:
+        from .http import cookies
+        token = cookies(request).get("session")
+    who = None
+    if token:
+        from ..domain.errors import Unauthenticated
+        try:
+            who = _c().accounts.authenticate(token)
+        except Unauthenticated:
+            who = None
+    request.__dict__["_caller"] = who
+    return who
+
+
+def in_scope(scope: str, who, target) -> bool:
+    """Does `target` (a filing, division code, account or application) fall in `who`'s scope under `scope`?"""
+    from ..domain import jurisdiction
+    from ..domain.model import Role
+    from ..domain.roles import covers, managing_division
+    if scope == "own_filing":
+        return target.uscc == who.scope
+    if scope == "filing_read":
+        return jurisdiction.Scope(who.scope).can_read(target.authority_code)
+    if scope == "filing_review":
+        return jurisdiction.Scope(who.scope).can_review(target.authority_code)
+    if scope == "division":
+        return covers(who.scope, target)
+    if scope == "account":
+        return target.role != Role.FILER and covers(who.scope, target.scope)
+    if scope == "account_manage":
+        return target.role != Role.FILER and managing_division(target.role, target.scope) == who.scope
+    if scope == "application_read":
+        from ..services.applications import may_read
+        return may_read(who, target)
+    if scope == "application_handle":
+        return target.managing_division == who.scope
+    raise KeyError(scope)
+
+
+def _target(request, kind: str, name: str):
+    """The object a request aims at, or None if there is none (the handler then answers 404 or 400)."""
+    if name.startswith("?"):
+        return (request.query_params or {}).get(name[1:]) or None
+    value = (request.uri_params or {}).get(name)
+    if not value:
+        return None
+    store = _c().store
+    return {"filing": store.get_filing, "account": store.get_account,
+            "application": store.get_application}[kind](value)
+
+
+def decide(rule: Rule, who, request) -> tuple[int, str] | None:
+    """None to let the request through, else (status, Chinese message)."""
+    if rule.public:
+        return None
+    if who is None:
+        return 401, "请先登录"
+    grant = rule.grant_for(who.role.value)
+    if grant is None or (grant.permission and not who.can(grant.permission)):
+        return 403, "您的账号无权访问此功能"
+    if SCOPES[grant.scope] is None:
+        return None
+    name, kind, status = SCOPES[grant.scope]
+    target = _target(request, kind, name)
+    if target is None or in_scope(grant.scope, who, target):
+        return None
+    return status, "备案不存在" if status == 404 else "不在您的管辖范围内"
+
+
+def guard(request, get_response):
+    """Chalice 'http' middleware: enforce RULES before the handler runs."""
+    key = (request.method, request.path)
+    rule = RULES.get(key)
+    if rule is None:
+        log.warning("no access rule for %s %s (add it to chalicelib/web/access.py RULES)", *key)
+        return get_response(request)
+    who = None if rule.public else caller(request)
+    if who is not None and who.must_change_password and key not in WHILE_PASSWORD_TEMPORARY:
+        return _refuse(request, 403, "请先修改初始密码", "password_change_required", to="/account/password")
+    denied = decide(rule, who, request)
+    if denied is None:
+        return get_response(request)
+    status, message = denied
+    if status == 401:
+        path = request.context.get("path") or "/"
+        return _refuse(request, 401, message, "unauthenticated", to=f"/login?next={quote(path)}")
+    return _refuse(request, status, message, "not_found" if status == 404 else "forbidden")
+
+
+def _refuse(request, status: int, message: str, code: str, to: str | None = None):
+    """The refusal, marked `X-Access: denied` (so a 404 from here is told apart from a missing record)."""
+    from .http import error_body, json_response
+    if is_api(request):
+        response = json_response(error_body(code, message), status)
+    else:
+        from .pages import Page
+        page = Page(request)
+        response = page.go(to) if to else page.render("error.html", status, message=message)
+    response.headers["X-Access"] = "denied"
+    return response

@@ -1,0 +1,127 @@
+"""未依法备案单位名单 (units that have not filed): the reviewer page, its Excel export, and the JSON API.
+
+In scope only: a county sees its own units, a city its own and its counties', the province all
+(domain.jurisdiction.Scope). Units registered but never filed are included.
+"""
+from __future__ import annotations
+
+from chalice import Blueprint, Response
+
+from .http import XLSX, api_errors, json_response
+from .pages import Page, page
+
+enforcement = Blueprint(__name__)  # pages, at /review/overdue
+enforcement_api = Blueprint(__name__)  # JSON, registered under /api/v1
+
+
+def _c():
+    from ..bootstrap import container
+    return container()
+
+
+def _number(value, name: str, title: str, low: int, high: int) -> int | None:
+    from ..domain.errors import ValidationFailed, problem
+    if value in (None, ""):
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = None
+    if number is None or not low <= number <= high:
+        text = f"{title}应为{low}到{high}之间的整数"
+        raise ValidationFailed(text, [problem(text, column=title, field=name)])
+    return number
+
+
+def _filters(query: dict) -> dict:
+    return {"year": _number(query.get("year"), "year", "备案年度", 2000, 2100),
+            "division": (query.get("division") or "").strip() or None}
+
+
+def _division_choices(scope_code: str) -> list:
+    """The authorities a reviewer can narrow the list to (none for a county)."""
+    from ..domain import jurisdiction
+    from ..domain.reference import divisions
+    visible = jurisdiction.Scope(scope_code).visible_authorities()
+    if visible is None:
+        visible = [d.code for d in divisions().values() if d.level != "province" and not d.statistical_zone]
+    return [jurisdiction.authority(code) for code in sorted(visible)] if len(visible) > 1 else []
+
+
+def _title(who, result_year: int, due, today, division: str | None) -> str:
+    from ..domain import jurisdiction
+    kind = "未依法备案单位名单" if today > due else "尚未备案单位名单"
+    where = jurisdiction.authority(division or who.scope).name
+    return f"{where}{result_year}年度{kind}（截止日期{due.isoformat()}，截至{today.isoformat()}）"
+
+
+def _history(obligation, last: int | None = None) -> str:
+    """"2026-06-23 截止前7天；…" (the page shows the latest few, the export all of them)."""
+    from .http import local_time
+    sent = obligation.reminders[-last:] if last else obligation.reminders
+    return "；".join(f"{local_time(r.at)[:10]} {r.label}" for r in sent)
+
+
+@enforcement.route("/review/overdue", methods=["GET"])
+@page("reviewer")
+def overdue_page(p: Page):
+    from urllib.parse import urlencode
+
+    from ..domain import jurisdiction
+    q = p.request.query_params or {}
+    filters = _filters(q)
+    result = _c().reminders.overdue(p.who, **filters, page_token=q.get("page_token"))
+    shown = {"year": result.year, "division": filters["division"] or ""}
+    return p.render("overdue.html", result=result, filters=shown, history=_history,
+                    title=_title(p.who, result.year, result.due, result.today, filters["division"]),
+                    divisions=_division_choices(p.who.scope), authority=jurisdiction.authority(p.who.scope),
+                    export_url=f"/review/overdue/export?{urlencode(shown)}",
+                    next_url=f"/review/overdue?{urlencode({**shown, 'page_token': result.next_page_token})}"
+                    if result.next_page_token else None)
+
+
+@enforcement.route("/review/overdue/export", methods=["GET"])
+@page("reviewer")
+def overdue_export(p: Page):
+    from ..domain.calendar import due_date, local_today
+    from ..excel.overdue import overdue_workbook
+    from .http import local_time
+    c = _c()
+    filters = _filters(p.request.query_params or {})
+    year, rows = c.reminders.overdue_all(p.who, **filters)
+    due, today = due_date(year), local_today(c.clock.now())
+    body = overdue_workbook(_title(p.who, year, due, today, filters["division"]), (
+        [r.unit.name, r.unit.uscc, r.authority_name, r.unit.registered_address, r.unit.legal_representative,
+         r.unit.filer_name, r.unit.filer_mobile, r.unit.filer_email, local_time(r.unit.registered_at),
+         r.obligation.status_label, due.isoformat(), r.days_overdue, len(r.obligation.reminders),
+         _history(r.obligation)] for r in rows))
+    name = f"weiyifabeian-{year}-{filters['division'] or p.who.scope}.xlsx"
+    return Response(body=body, status_code=200, headers={
+        "Content-Type": XLSX, "Cache-Control": "no-store",
+        "Content-Disposition": f'attachment; filename="{name}"; filename*=UTF-8\'\'{name}'})
+
+
+@enforcement_api.route("/overdue", methods=["GET"])
+@api_errors
+def overdue_json():
+    from ..domain import jurisdiction
+    request = enforcement_api.current_request
+    header = request.headers.get("authorization", "")
+    who = _c().accounts.authenticate(header[7:].strip() if header.lower().startswith("bearer ") else None)
+    q = request.query_params or {}
+    limit = _number(q.get("limit"), "limit", "每页条数", 1, 500) or 50
+    result = _c().reminders.overdue(who, **_filters(q), page_token=q.get("page_token"), limit=limit)
+    return json_response({
+        "year": result.year, "due_date": result.due.isoformat(), "overdue": result.overdue,
+        "next_page_token": result.next_page_token,
+        "items": [{
+            "uscc": r.unit.uscc, "name": r.unit.name,
+            "authority": jurisdiction.authority(r.obligation.authority_code).as_dict(),
+            "registration_division": r.unit.registration_division, "registered_address": r.unit.registered_address,
+            "legal_representative": r.unit.legal_representative, "filer_name": r.unit.filer_name,
+            "filer_mobile": r.unit.filer_mobile, "filer_email": r.unit.filer_email,
+            "registered_at": r.unit.registered_at.isoformat(), "filing_status": r.obligation.filing_status,
+            "filing_status_label": r.obligation.status_label, "days_overdue": r.days_overdue,
+            "reminders": [{"step": s.step, "label": s.label, "sent_at": s.at.isoformat()}
+                          for s in r.obligation.reminders],
+        } for r in result.rows]})

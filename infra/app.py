@@ -1,0 +1,13 @@
+"""The CDK app: one stack per stage (dev, prod) from the same code. Run through the CDK CLI (see README.md)."""
+import shutil
+from pathlib import Path
+
+import aws_cdk as cdk
+from filing_stack import STAGES, LaborFilingStack, StageSettings
+
+# The Chalice construct packages the app into ./chalice.out/<uuid>/ on every synth; keep one run's worth.
+shutil.rmtree(Path.cwd() / "chalice.out", ignore_errors=True)
+app = cdk.App()
+for stage in STAGES:
+    LaborFilingStack(app, StageSettings.from_context(app, stage))
+app.synth()

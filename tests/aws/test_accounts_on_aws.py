@@ -1,0 +1,66 @@
+"""Accounts on the AWS backend (DynamoDB in the emulator): the ops command's first administrator, an account
+application from creation to the new reviewer's first sign-in, lockout and unlock, revocation."""
+import pytest
+from chalice.test import Client
+
+from chalicelib import bootstrap
+from chalicelib.settings import Settings
+from tests.api_client import Api
+from tests.aws_emulator import SENDER_EMAIL
+from tests.web.test_accounts import PASSWORD, STAFF, apply, approve_all, execute, new_operator
+
+
+@pytest.fixture
+def aws_api(aws_adapters, clock):
+    settings = Settings("aws", "https://filing.example.cn", "aws-test-secret-" + "y" * 32,
+                        table_name=aws_adapters.table_name, bucket_name=aws_adapters.bucket, mail_from=SENDER_EMAIL)
+    c = bootstrap.build(settings, clock=clock, aws_session=aws_adapters.clients.boto3)
+    bootstrap.override(c)
+    for username, (division, role) in STAFF.items():
+        c.accounts.create_reviewer(username, PASSWORD, division, username, role=role)
+    from app import app
+    with Client(app) as client:
+        yield Api(client), c
+    bootstrap.override(None)
+
+
+def test_create_admin_prints_a_one_time_password_and_refuses_an_existing_name(aws_api, capsys):
+    from argparse import Namespace
+
+    from chalicelib.cli import create_admin
+    api, c = aws_api
+    args = Namespace(username="sx-root", division="140000", display_name="省系统管理员", role="system_admin")
+    assert create_admin(c, args) == 0
+    password = capsys.readouterr().out.split("：")[-1].strip()
+    status, body = api.call("POST", "/auth/login", {"username": "sx-root", "password": password})
+    assert status == 200 and body["role"] == "system_admin" and body["scope"] == "140000"
+    assert api.call("GET", "/admin/accounts", token=body["token"])[0] == 403  # change the password first
+    assert create_admin(c, args) == 1 and "已存在" in capsys.readouterr().err
+
+
+def test_application_to_first_sign_in_on_aws(aws_api):
+    api, c = aws_api
+    status, created = apply(api, new_operator())
+    assert status == 201 and created["number"] == "ZH-140100-2026-000001"
+    status, listed = api.call("GET", "/admin/applications?status=pending_business", token=api.login("ty-biz", PASSWORD))
+    assert [a["id"] for a in listed["items"]] == [created["id"]]
+    initial = execute(api, approve_all(api, created))["initial_password"]
+    token = api.login("xd-new", initial)
+    status, body = api.call("POST", "/auth/password", {"old_password": initial, "new_password": "Better-Passw0rd"},
+                            token)
+    assert status == 200
+    status, me = api.call("GET", "/me", token=body["token"])
+    assert (me["username"], me["role"], me["scope"]) == ("xd-new", "operator", "140105")
+    assert c.store.get_account("xd-new").id_number == new_operator()["person_id_number"]
+
+
+def test_lockout_and_unlock_on_aws(aws_api):
+    api, c = aws_api
+    token = api.login("xd-op", PASSWORD)
+    for _ in range(5):
+        status, _ = api.call("POST", "/auth/login", {"username": "xd-op", "password": "wrong"})
+    assert status == 423
+    assert api.call("GET", "/me", token=token)[0] == 401  # the lock ended the open session too
+    status, body = api.call("POST", "/admin/accounts/xd-op/unlock", token=api.login("ty-sec", PASSWORD))
+    assert status == 200 and body["status"] == "active"
+    api.login("xd-op", PASSWORD)

@@ -1,0 +1,42 @@
+"""Issue 3 on the AWS backend (DynamoDB + S3 in the emulator): the S3 event imports, the error report is a
+redirect to a presigned S3 GET, and prefill / roster diff / leavers work on DynamoDB."""
+import io
+import urllib.request
+
+import openpyxl
+
+from tests import factories
+from tests.aws.test_app_on_aws import aws_app  # noqa: F401  (fixture)
+from tests.web.test_filing_complete import PEOPLE, approve
+
+
+def test_error_report_prefill_and_roster_diff_on_aws(aws_app):  # noqa: F811
+    api, c, _ = aws_app
+    api.call("POST", "/employers/register", factories.registration())
+    token = api.login(factories.uscc(1), "Passw0rd!")
+    _, first = api.call("POST", "/filings", {"year": 2024}, token)
+    api.call("PUT", f"/filings/{first['id']}/table1", factories.table1(4), token)
+
+    wrong = {**PEOPLE[2], "hukou": "非农业"}
+    failed = api.upload(first["id"], "table2", factories.table2_workbook([PEOPLE[0], PEOPLE[1], wrong]), token)
+    assert failed["status"] == "failed" and failed["error_report_url"]
+    response = api.http.get("/api/v1" + failed["error_report_url"].split("/api/v1", 1)[1],
+                            headers={"Authorization": f"Bearer {token}", "Accept": "*/*"})
+    assert response.status_code == 302
+    with urllib.request.urlopen(response.headers["Location"], timeout=10) as s3:
+        ws = openpyxl.load_workbook(io.BytesIO(s3.read())).worksheets[0]
+    header = [cell.value for cell in ws[1]]
+    assert header[-1] == "错误说明" and "【户口性质】" in ws.cell(4, len(header)).value
+
+    assert api.upload(first["id"], "table2", factories.table2_workbook(PEOPLE), token)["status"] == "done"
+    approve(c, first["id"])
+    _, nxt = api.call("POST", "/filings", {"year": 2025}, token)
+    assert nxt["tables"] == ["table1", "table2", "table3"] and nxt["row_counts"] == {"table2": 4}
+    changed = api.upload(nxt["id"], "table2", factories.table2_workbook([*PEOPLE[:3], factories.person(8)]), token)
+    assert changed["status"] == "done"
+    _, diff = api.call("GET", f"/filings/{nxt['id']}/roster-diff", token=token)
+    assert (diff["joined"], diff["left"], diff["changed"]) == (1, 1, 0)
+    _, leavers = api.call("GET", f"/filings/{nxt['id']}/leavers", token=token)
+    assert [x["id_number"] for x in leavers["items"]] == [PEOPLE[3]["id_number"]]
+    base_upload = c.store.get_filing(first["id"]).row_sets["table2"].upload_id
+    assert len(c.store.get_rows(base_upload, limit=10)) == 4  # the approved roster was not touched

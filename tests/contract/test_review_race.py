@@ -1,0 +1,49 @@
+"""Two reviewers deciding the same filing at the same moment, on each backend: exactly one wins and the
+other is told 已被其他审核员处理 (real threads, real storage)."""
+import threading
+
+from chalicelib import bootstrap
+from chalicelib.domain.errors import Conflict
+from chalicelib.services.accounts import Registration
+from chalicelib.settings import Settings
+from tests import factories
+
+
+def test_concurrent_reviews_exactly_one_succeeds(adapters, clock, tmp_path):
+    settings = Settings("embedded", "http://testserver", "s" * 40, data_dir=tmp_path)
+    c = bootstrap.assemble(settings, store=adapters.store, blobs=adapters.blobs, sender=adapters.sender, clock=clock)
+    c.accounts.register(Registration(**factories.registration()))
+    for name in ("r1", "r2", "r3"):
+        c.accounts.create_reviewer(name, "Review-Passw0rd", "140105", name)
+    filer = c.accounts.authenticate(c.accounts.login(factories.uscc(1), "Passw0rd!")[0])
+    filing = c.filings.create(filer, 2025)
+    filing = c.filings.save_table1(filer, filing.id, factories.table1(1))
+    rows_upload = "race-upload"
+    adapters.store.put_rows(rows_upload, 0, [factories.person(0)])
+    from chalicelib.domain.filing import RowSet
+    adapters.store.save_filing(filing.edited(clock.now(), row_sets={"table2": RowSet(upload_id=rows_upload, rows=1)}),
+                               expected_version=filing.version)
+    submitted = c.filings.submit(filer, filing.id)
+
+    reviewers = [c.accounts.authenticate(c.accounts.login(n, "Review-Passw0rd")[0]) for n in ("r1", "r2", "r3")]
+    barrier = threading.Barrier(len(reviewers))
+    outcomes: list[str] = []
+
+    def decide(who, decision):
+        barrier.wait()
+        try:
+            c.review.review(who, filing.id, decision=decision, reason="原因", version=submitted.version)
+            outcomes.append("ok")
+        except Conflict as e:
+            outcomes.append(e.message)
+
+    threads = [threading.Thread(target=decide, args=(who, "approve" if i else "reject"))
+               for i, who in enumerate(reviewers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outcomes.count("ok") == 1
+    assert all("已被其他审核员处理" in o for o in outcomes if o != "ok")
+    final = adapters.store.get_filing(filing.id)
+    assert final.version == submitted.version + 1 and [t.action for t in final.history][-1] in ("approve", "reject")

@@ -1,0 +1,42 @@
+"""AWS mode reads its signing key from Secrets Manager (the CDK stack passes only the secret's ARN)."""
+from __future__ import annotations
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from chalicelib.settings import SettingsError, from_env
+
+AWS_ENV = {"BACKEND": "aws", "TABLE_NAME": "t", "BUCKET_NAME": "b", "MAIL_FROM": "noreply@example.cn",
+           "BASE_URL": "https://ba.example.cn/"}
+
+
+@pytest.fixture
+def fake_aws(monkeypatch):
+    for name, value in {"AWS_DEFAULT_REGION": "cn-north-1", "AWS_ACCESS_KEY_ID": "testing",
+                        "AWS_SECRET_ACCESS_KEY": "testing"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    with mock_aws():
+        yield
+
+
+def test_the_signing_key_comes_from_the_secret_named_by_its_arn(fake_aws):
+    arn = boto3.client("secretsmanager").create_secret(Name="labor-filing-dev-session",
+                                                       SecretString="s3cr3t-" + "k" * 40)["ARN"]
+    settings = from_env({**AWS_ENV, "SECRET_ARN": arn})
+    assert settings.secret_key == "s3cr3t-" + "k" * 40
+    assert (settings.table_name, settings.bucket_name, settings.base_url) == ("t", "b", "https://ba.example.cn")
+
+
+def test_an_explicit_secret_key_wins_and_secrets_manager_is_not_called(fake_aws):
+    gone = "arn:aws-cn:secretsmanager:cn-north-1:1:secret:gone"  # reading it would fail
+    settings = from_env({**AWS_ENV, "SECRET_KEY": "local-key", "SECRET_ARN": gone})
+    assert settings.secret_key == "local-key"
+
+
+def test_a_missing_secret_is_named_in_the_error():
+    with pytest.raises(SettingsError, match="SECRET_KEY \\(or SECRET_ARN\\)"):
+        from_env(AWS_ENV)
+    with pytest.raises(SettingsError, match="TABLE_NAME"):
+        from_env({**AWS_ENV, "TABLE_NAME": "", "SECRET_ARN": "arn"})

@@ -1,0 +1,184 @@
+"""Issue 4 through the pages and the API: the queue, masked rows and audited reveal, signed single-use
+action links (GET confirms, POST acts), the audit log for the auditor only, and sender outages."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from chalice.test import Client
+
+from chalicelib.domain.model import Role
+from tests import factories
+from tests.api_client import Api
+from tests.web.test_pages import Browser, location, text
+
+PASSWORD = "Review-Passw0rd"
+
+
+@pytest.fixture
+def app_client(container):
+    from app import app
+    c = container
+    c.accounts.create_reviewer("xiaodian", PASSWORD, "140105", "小店区审核员", email="xd@hrss.example.cn")
+    c.accounts.create_reviewer("xiaodian2", PASSWORD, "140105", "小店区审核员二", email="xd2@hrss.example.cn")
+    c.accounts.create_reviewer("taiyuan", PASSWORD, "140100", "太原市审核员", email="ty@hrss.example.cn")
+    c.accounts.create_reviewer("auditor", PASSWORD, "140000", "省审计员", role=Role.AUDITOR)
+    with Client(app) as client:
+        yield client
+
+
+def submitted_filing(api: Api, serial: int = 1, **unit) -> str:
+    api.call("POST", "/employers/register", factories.registration(serial, **unit))
+    filer = api.login(factories.uscc(serial), "Passw0rd!")
+    _, filing = api.call("POST", "/filings", {"year": 2025}, filer)
+    api.call("PUT", f"/filings/{filing['id']}/table1", factories.table1(2), filer)
+    api.upload(filing["id"], "table2", factories.table2_workbook([factories.person(0), factories.person(1)]), filer)
+    status, body = api.call("POST", f"/filings/{filing['id']}/submit", token=filer)
+    assert status == 200, body
+    return filing["id"]
+
+
+def review_link(container, to: str) -> str:
+    mail = next(m for m in container.store.list_messages() if m.to == to and m.subject == "新的劳动用工备案待审核")
+    return re.search(r"http://testserver(/act/[^\s（]+)", mail.body).group(1)
+
+
+def signed_in(client, username: str) -> Browser:
+    b = Browser(client)
+    b.get("/login")
+    assert b.post("/login", {"username": username, "password": PASSWORD}).status_code == 303
+    return b
+
+
+def test_queue_filters_counts_and_masked_rows(app_client, container):
+    api = Api(app_client)
+    fid = submitted_filing(api, 1)
+    submitted_filing(api, 2, name="小店区民办幼儿园", unit_type="民办非企业单位")
+    token = api.login("xiaodian", PASSWORD)
+    status, body = api.call("GET", "/filings?unit_type=民办非企业单位", token=token)
+    assert [f["unit_name"] for f in body["items"]] == ["小店区民办幼儿园"]
+    assert body["counts"]["submitted"] == 2
+    status, body = api.call("GET", "/filings?q=山西演示", token=token)
+    assert [f["id"] for f in body["items"]] == [fid]
+    status, rows = api.call("GET", f"/filings/{fid}/rows/table2", token=token)
+    full = factories.person(0)["id_number"]
+    assert rows["items"][0]["id_number"] == full[:6] + "********" + full[-4:]
+    status, found = api.call("GET", f"/filings/{fid}/rows/table2?q=职工2", token=token)
+    assert [r["name"] for r in found["items"]] == ["职工2"]
+
+    status, revealed = api.call("POST", f"/filings/{fid}/rows/table2/0/reveal", token=token)
+    assert revealed == {"id_number": full}
+    event = container.store.list_audit(5)[0]
+    assert (event.actor, event.action, event.target, event.scope) == ("xiaodian", "reveal_id", fid, "140105")
+
+    city = api.login("taiyuan", PASSWORD)
+    status, body = api.call("GET", "/filings?division=140106", token=city)
+    assert status == 200 and body["items"] == []
+    assert api.call("GET", "/filings?division=140202", token=city)[0] == 403
+
+
+def test_action_link_get_confirms_and_post_acts_once(app_client, container):
+    fid = submitted_filing(Api(app_client))
+    link = review_link(container, "xd@hrss.example.cn")
+
+    anonymous = Browser(app_client)
+    response = anonymous.get(link)
+    assert response.status_code == 303 and location(response).startswith("/login?next=/act/")
+
+    reviewer = signed_in(app_client, "xiaodian")
+    page = reviewer.get(link)
+    assert page.status_code == 200 and 'id="review-form"' in text(page)
+    assert container.store.get_filing(fid).status == "submitted"  # GET never acts
+
+    version = container.store.get_filing(fid).version
+    refused = reviewer.post(link, {"decision": "reject", "reason": "", "version": version})
+    assert refused.status_code == 422 and "必须填写原因" in text(refused)  # the link is not used up
+    done = reviewer.post(link, {"decision": "reject", "reason": "表二缺人", "version": version})
+    assert done.status_code == 303
+    assert container.store.get_filing(fid).status == "rejected"
+
+    again = reviewer.get(link)
+    assert again.status_code == 410 and "已使用" in text(again)
+
+
+def test_action_link_refuses_tampered_expired_and_other_accounts(app_client, container, clock):
+    submitted_filing(Api(app_client))
+    link = review_link(container, "xd@hrss.example.cn")
+    other = signed_in(app_client, "xiaodian2")
+    page = other.get(link)
+    assert page.status_code == 410 and "发给其他审核员" in text(page)
+
+    reviewer = signed_in(app_client, "xiaodian")
+    tampered = link[:-3] + ("abc" if not link.endswith("abc") else "xyz")
+    page = reviewer.get(tampered)
+    assert page.status_code == 410 and "篡改" in text(page)
+
+    clock.advance(days=7, minutes=1)
+    reviewer = signed_in(app_client, "xiaodian")
+    page = reviewer.get(link)
+    assert page.status_code == 410 and "已过期" in text(page)
+
+
+def test_two_reviewers_at_once_exactly_one_wins_and_the_other_is_told(app_client, container):
+    api = Api(app_client)
+    fid = submitted_filing(api)
+    version = container.store.get_filing(fid).version
+    first, second = api.login("xiaodian", PASSWORD), api.login("xiaodian2", PASSWORD)
+    ok = api.call("POST", f"/filings/{fid}/review", {"decision": "approve", "version": version}, first)
+    lost = api.call("POST", f"/filings/{fid}/review", {"decision": "reject", "reason": "x", "version": version}, second)
+    assert ok[0] == 200 and lost[0] == 409 and "已被其他审核员处理" in lost[1]["error"]["message"]
+
+
+def test_resubmitted_filing_shows_the_previous_rejection(app_client, container):
+    api = Api(app_client)
+    fid = submitted_filing(api)
+    token = api.login("xiaodian", PASSWORD)
+    version = container.store.get_filing(fid).version
+    api.call("POST", f"/filings/{fid}/review", {"decision": "reject", "reason": "合同期限有误", "version": version}, token)
+    filer = api.login(factories.uscc(1), "Passw0rd!")
+    api.call("POST", f"/filings/{fid}/submit", token=filer)
+    page = signed_in(app_client, "xiaodian").get(f"/review/filings/{fid}")
+    assert 'id="previous-rejection"' in text(page) and "合同期限有误" in text(page)
+
+
+def test_audit_log_is_for_the_auditor_only(app_client, container):
+    api = Api(app_client)
+    fid = submitted_filing(api)
+    api.call("POST", "/auth/login", {"username": "xiaodian", "password": "wrong"})
+    auditor = api.login("auditor", PASSWORD)
+    status, body = api.call("GET", "/audit", token=auditor)
+    actions = [(e["action"], e["outcome"]) for e in body["items"]]
+    assert ("submit", "ok") in actions and ("sign_in", "denied") in actions
+    assert api.call("GET", "/audit", token=api.login("xiaodian", PASSWORD))[0] == 403
+    assert signed_in(app_client, "xiaodian").get("/audit").status_code == 403
+    page = signed_in(app_client, "auditor").get("/audit")
+    assert page.status_code == 200 and fid in text(page)
+    for method in ("PUT", "DELETE", "PATCH"):
+        assert app_client.http.request(method, "/api/v1/audit", headers={}, body=b"").status_code in (403, 405)
+
+
+def test_a_sender_outage_never_blocks_the_action_and_is_retried(container, clock):
+    from app import app
+
+    class Down:
+        calls = 0
+
+        def send(self, message):
+            Down.calls += 1
+            raise ConnectionError("mail server down")
+
+    container.outbox.sender = Down()
+    container.accounts.create_reviewer("xiaodian", PASSWORD, "140105", "审核员", email="xd@hrss.example.cn")
+    with Client(app) as client:
+        fid = submitted_filing(Api(client))
+    assert container.store.get_filing(fid).status == "submitted"
+    pending = container.store.pending_messages()
+    assert pending and pending[0].attempts == 1 and Down.calls == 1
+
+    assert container.outbox.deliver_pending() == 0 and Down.calls == 1  # waiting out the backoff
+    sent = []
+    container.outbox.sender = type("Up", (), {"send": lambda self, m: sent.append(m)})()
+    clock.advance(minutes=2)
+    assert container.outbox.deliver_pending() == 1 and sent[0].subject == "新的劳动用工备案待审核"
+    assert container.store.pending_messages() == []
