@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import secrets
 from dataclasses import dataclass
@@ -35,6 +36,11 @@ def initial_password() -> str:
         password = "".join(secrets.choice(alphabet) for _ in range(14))
         if not password_problem(password):
             return password
+
+
+@functools.cache
+def _unknown_account_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
 
 
 def audit_scope(account: Account) -> str | None:
@@ -171,6 +177,7 @@ class AccountService:
         account = self.store.get_account(normalize(username)) or self.store.get_account(username)
         now = self.clock.now()
         if account is None:
+            verify_password(password, _unknown_account_hash())  # answer as slowly as for a real account
             self.store.append_audit(audit_event(now, username[:64] or "-", "sign_in", username[:64] or "-",
                                                 outcome="denied"))
             raise Unauthenticated("账号或密码错误")

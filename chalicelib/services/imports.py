@@ -79,6 +79,10 @@ class ImportService:
             self.store.delete_rows(upload.id)
             self._fail(upload, "文件无法读取，请确认是用模板填写的.xlsx文件后重新上传（原有数据未受影响）", [])
             return
+        if outcome.read == 0:
+            self._fail(upload, "文件中没有填写任何数据（未改动的模板示例行不计），请在表头下方逐行填写后重新上传"
+                               "（原有数据未受影响）", [])
+            return
         if outcome.error_count:
             self.store.delete_rows(upload.id)
             self._update(upload, message="正在生成错误报告……")

@@ -9,8 +9,8 @@ A rule is keyed by (method, route path as in `app.routes`) and is one of
                               and the scope rule its target must meet (SCOPES below; "none": no target)
 Services check jurisdiction again (defence in depth, and for callers that are not HTTP).
 
-Adding a route? Add its rule here; the matrix test names any route that has none. Until then the guard lets
-the request through to the handler's own checks and logs a warning (so work in progress is not blocked).
+Adding a route? Add its rule here; the matrix test names any route that has none, and until it has one the
+guard refuses every call to it (403, logged), so nothing is reachable by accident.
 
 Light at import time (Lambda cold start): plain data here, domain and services imported inside functions.
 """
@@ -125,9 +125,6 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/employer/filings/{filing_id}/leavers"): allow(filer=FILER_OWN),
     # 业务操作员 (审核员)
     ("GET", "/review"): allow(operator=(READ, "division")),
-    ("GET", "/review/overdue"): allow(operator=(READ, "division")),  # 未依法备案单位名单
-    ("GET", "/review/overdue/export"): allow(operator=(READ, "division")),
-    ("GET", "/api/v1/overdue"): allow(operator=(READ, "division")),
     ("GET", "/review/filings/{filing_id}"): allow(operator=(READ, "filing_read")),
     ("POST", "/review/filings/{filing_id}"): allow(operator=(REVIEW, "filing_review")),
     ("POST", "/review/filings/{filing_id}/reveal"): allow(operator=(READ, "filing_read")),
@@ -268,8 +265,8 @@ def guard(request, get_response):
     key = (request.method, request.path)
     rule = RULES.get(key)
     if rule is None:
-        log.warning("no access rule for %s %s (add it to chalicelib/web/access.py RULES)", *key)
-        return get_response(request)
+        log.error("no access rule for %s %s: refused (add it to chalicelib/web/access.py RULES)", *key)
+        return _refuse(request, 403, "该功能尚未声明访问规则（chalicelib/web/access.py），暂不可用", "forbidden")
     who = None if rule.public else caller(request)
     if who is not None and who.must_change_password and key not in WHILE_PASSWORD_TEMPORARY:
         return _refuse(request, 403, "请先修改初始密码", "password_change_required", to="/account/password")

@@ -91,8 +91,20 @@ def jinja_env():
                              autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["local"] = local_time
+    env.filters["linkify"] = linkify
     env.filters["by_field"] = lambda errors: {e["field"]: e["message"] for e in reversed(errors or []) if e.get("field")}
     return env
+
+
+def linkify(text: str):
+    """Escape a message body and turn its http(s) links into anchors (links in Chinese text are not
+    separated by spaces, so jinja's urlize misses them)."""
+    import re
+
+    from markupsafe import Markup, escape
+    parts = re.split(r"(https?://[\x21-\x7e]+)", str(text))
+    return Markup("").join(Markup('<a href="{0}">{0}</a>').format(p) if i % 2 else escape(p)
+                           for i, p in enumerate(parts))
 
 
 def local_time(value) -> str:

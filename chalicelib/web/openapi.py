@@ -115,7 +115,6 @@ def document(base_url: str) -> dict:
                 params=[_query("year", _INT), _query("division"), _query("page_token"), _query("limit", _INT)],
                 errors=(400, 401, 403, 422))},
             "/openapi.json": {"get": _op("本文档", auth=False, errors=())},
-            **_account_paths(),
             **_roster_paths(),
             "/local-uploads": {"post": {
                 "summary": "本地模式的上传接口（与S3预签名POST表单相同；AWS模式下不存在）", "security": [],
@@ -124,6 +123,7 @@ def document(base_url: str) -> dict:
                     ["key", "policy", "file"])}}},
                 "responses": {"204": {"description": "已接收"}, "303": {"description": "已接收，跳转"},
                               **_errors(400, 403, 404, 413, 415)}}},
+            **_account_paths(),  # last, /auth/logout last of all: it ends the caller's session (fuzzing order)
         },
     }
 
@@ -165,7 +165,6 @@ def _account_paths() -> dict:
         "permissions": {"type": "array", "items": _STR}},
         ["kind", "username", "contact_name", "contact_phone", "applying_unit"])
     return {
-        "/auth/logout": {"post": _op("退出登录（该账号的所有会话和令牌同时失效）", errors=(401, 403))},
         "/auth/password": {"post": _op("修改本人密码（其他会话失效，返回新令牌）", errors=(400, 401, 403, 422),
                                        body=_obj({"old_password": _STR, "new_password": _STR},
                                                  ["old_password", "new_password"]))},
@@ -188,4 +187,5 @@ def _account_paths() -> dict:
         "/admin/applications/{application_id}/execute": {"post": _op(
             "系统管理员办理已同意的申请（新增账号时返回一次性初始密码）", params=[app_id],
             body=_obj({"version": _INT}, ["version"]), errors=(400, 401, 403, 404, 409, 422))},
+        "/auth/logout": {"post": _op("退出登录（本会话的令牌失效；修改密码则所有会话失效）", errors=(401, 403))},
     }

@@ -47,6 +47,9 @@ def test_account_application_from_creation_to_the_new_reviewers_first_sign_in(li
     applicant.get_by_role("button", name="提交申请单").click()
     expect(applicant.locator("#e-person_id_number")).to_have_text("居民身份证号码校验位错误，请核对")
     expect(applicant.locator("#f-person_name")).to_have_value("赵六")  # what was typed is kept
+    if problem := horizontal_overflow(applicant, "application form with an error"):
+        problems.append(problem)
+    applicant.screenshot(path=screenshots / "account-application-form-375.png", full_page=True)
     applicant.fill("#f-person_id_number", "11010519491231002X")
     applicant.get_by_role("button", name="提交申请单").click()
     expect(applicant.locator(".success")).to_contain_text("申请单已提交")

@@ -70,13 +70,18 @@ def logout(page: Page) -> None:
 
 def fill_table1(page: Page, values: dict) -> None:
     for key, value in values.items():
-        page.fill(f"#f-{key}", str(value))
+        field = page.locator(f"#f-{key}")
+        if field.evaluate("e => e.tagName") == "SELECT":  # coded 表一 fields (e.g. 所属行业大类) are dropdowns
+            field.select_option(str(value))
+        else:
+            field.fill(str(value))
     page.get_by_role("button", name="保存表一").click()
 
 
 def upload_table2(page: Page, content: bytes) -> None:
     """From the filing page or an upload result page: start an upload and post the workbook."""
-    page.locator("form[action$='/uploads'] button").click()
+    # the filing page's 表二 card, or the result page's 修改后重新上传
+    page.locator("#table2 form[action$='/uploads'] button, main > form[action$='/uploads'] button").click()
     expect(page.locator("#upload-form")).to_be_visible()
     page.set_input_files("#file", files=[{"name": "名册.xlsx", "mimeType": XLSX, "buffer": content}])
     page.get_by_role("button", name="上传并检查").click()
@@ -141,7 +146,7 @@ def test_register_file_reject_resubmit_approve_in_the_browser(live_server, new_c
     expect(employer.locator(".card").filter(has_text="用人单位劳动用工基本情况")).to_contain_text("在册职工 3 人")
 
     # --- the 表二 template link serves an .xlsx ---
-    template_link = employer.get_by_role("link", name="下载Excel模板")
+    template_link = employer.get_by_role("link", name="下载表二模板")
     href = template_link.get_attribute("href")
     response = employer.request.get(href)
     assert response.status == 200, response.status

@@ -31,11 +31,14 @@ def test_reviewer_acts_from_the_notification_link(live_server, new_context):
     filing_url = employer.url
     employer.get_by_role("link", name="填写表一").click()
     for key, value in factories.table1(1).items():
-        if employer.locator(f"#f-{key}").count():
-            employer.fill(f"#f-{key}", str(value))
+        field = employer.locator(f"#f-{key}")
+        if field.count() and field.evaluate("e => e.tagName") == "SELECT":  # coded 表一 fields are dropdowns
+            field.select_option(str(value))
+        elif field.count():
+            field.fill(str(value))
     employer.get_by_role("button", name="保存表一").click()
     employer.wait_for_url(filing_url)
-    employer.locator("form[action$='/uploads'] button").click()
+    employer.locator("#table2 form[action$='/uploads'] button").click()
     employer.set_input_files("#file", files=[{
         "name": "名册.xlsx", "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "buffer": factories.table2_workbook([factories.person(0)])}])

@@ -44,6 +44,34 @@ def test_every_route_has_exactly_one_access_rule():
     assert not stale, f"rules for routes that no longer exist (remove from access.py RULES): {stale}"
 
 
+def test_no_route_is_declared_twice():
+    """A dict literal silently keeps the last of two equal keys; two rules for one route hide one of them."""
+    import ast
+    from pathlib import Path
+
+    import chalicelib.web.access as access
+    tree = ast.parse(Path(access.__file__).read_text(encoding="utf-8"))
+    rules = next(n.value for n in ast.walk(tree) if isinstance(n, ast.AnnAssign) and ast.unparse(n.target) == "RULES")
+    keys = [ast.unparse(k) for k in rules.keys]
+    assert sorted({k for k in keys if keys.count(k) > 1}) == []
+
+
+def test_a_route_without_a_rule_is_refused_until_it_has_one(container):
+    from chalice import Chalice
+
+    from chalicelib.web.access import guard
+    app = Chalice(app_name="undeclared")
+    app.register_middleware(guard, "http")
+
+    @app.route("/api/v1/undeclared")
+    def undeclared():
+        return {"reached": True}
+
+    with Client(app) as client:
+        response = client.http.get("/api/v1/undeclared")
+    assert response.status_code == 403 and "access.py" in response.body.decode()
+
+
 class World:
     """The principals' tokens and the in/out values of every path parameter."""
 

@@ -86,6 +86,14 @@ def test_renamed_files_are_refused_by_content(api, content, words):
     assert upload["error_report_url"] is None  # nothing row-level to report
 
 
+def test_an_untouched_template_is_refused_as_empty(api):
+    token = filer(api)
+    fid = new_filing(api, token)["id"]
+    from chalicelib.excel.templates import template_workbook
+    upload = api.upload(fid, "table2", template_workbook("table2"), token)
+    assert upload["status"] == "failed" and "没有填写任何数据" in upload["message"]
+
+
 def test_headers_not_matching_the_template_are_refused(api):
     token = filer(api)
     fid = new_filing(api, token)["id"]

@@ -522,7 +522,7 @@ class DynamoStore:
 
     def open_filing_year(self, year: int, at) -> int:
         """Reads the all-units partition once and puts the missing OWES items, 100 conditional puts per
-        transaction (one by one for a chunk where some unit already has its item)."""
+        transaction."""
         marker = _av(keys.year_opened(year))
         if self.client.get_item(TableName=self.table, Key=marker, ConsistentRead=True).get("Item"):
             return 0
@@ -539,21 +539,18 @@ class DynamoStore:
         return added
 
     def _put_absent(self, puts: list[dict]) -> int:
-        try:
-            self._transact(puts)
-            return len(puts)
-        except ClientError as e:
-            if "ConditionalCheckFailed" not in _cancel_reasons(e):
-                raise
-        added = 0
-        for p in puts:
+        """The conditional puts as one transaction; where some item already exists, the transaction is
+        cancelled with a reason per item, and it is retried without those."""
+        while puts:
             try:
-                self._put(p["Item"], condition=p["ConditionExpression"])
-                added += 1
+                self._transact(puts)
+                return len(puts)
             except ClientError as e:
-                if _error_code(e) != "ConditionalCheckFailedException":
+                reasons = _cancel_reasons(e)
+                if "ConditionalCheckFailed" not in reasons or len(reasons) != len(puts):
                     raise
-        return added
+                puts = [p for p, reason in zip(puts, reasons) if reason != "ConditionalCheckFailed"]
+        return 0
 
     def _claim(self, claim_put: dict, messages: Iterable[Message], *extra: dict) -> bool:
         ops = [claim_put, *extra, *({"Item": _item(keys.message_item(m), m.model_dump_json())} for m in messages)]
