@@ -40,6 +40,10 @@ UPLOAD_DAYS, EXPORT_DAYS = 30, 7  # temporary files: imported workbooks, generat
 API_MEMORY_MB, API_TIMEOUT_S = 512, 30  # API Gateway gives up after 29 s anyway
 IMPORT_MEMORY_MB, IMPORT_TIMEOUT_S = 1024, 300  # a 50 MB workbook is read whole
 ON_UPLOAD = "OnUpload"  # logical id of @app.lambda_function(name="on_upload") in chalice's SAM template
+# Background jobs that outlive an API request: logical id → (memory MB, timeout s)
+JOB_SIZES = {ON_UPLOAD: (IMPORT_MEMORY_MB, IMPORT_TIMEOUT_S),
+             "DailyReminders": (512, 900),  # a reminder day touches every unit that still owes a filing
+             "DeliverOutbox": (256, 300)}
 DYNAMODB_ACTIONS = ("GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem",
                     "ConditionCheckItem")  # no Scan: every read is a key or index lookup (keys.py)
 
@@ -200,8 +204,10 @@ class LaborFilingStack(cdk.Stack):
                                   else logs.RetentionDays.ONE_MONTH, removal_policy=keep)
             self.log_groups[logical_id] = group
             fn.node.add_dependency(group)
-        found[ON_UPLOAD].add_property_override("MemorySize", IMPORT_MEMORY_MB)
-        found[ON_UPLOAD].add_property_override("Timeout", IMPORT_TIMEOUT_S)
+        for logical_id, (memory, timeout) in JOB_SIZES.items():
+            if logical_id in found:
+                found[logical_id].add_property_override("MemorySize", memory)
+                found[logical_id].add_property_override("Timeout", timeout)
         return found
 
     def _grant(self) -> None:

@@ -52,6 +52,14 @@ class Outbox:
             sent += 1
         return sent
 
+    def deliver_for(self, seconds: float, batch: int = 200) -> int:
+        """Deliver batch after batch until nothing due is left or the time budget is spent."""
+        import time
+        sent, deadline = 0, time.monotonic() + seconds
+        while time.monotonic() < deadline and (n := self.deliver_pending(batch)):
+            sent += n
+        return sent
+
     def deliver_soon(self) -> None:
         """Right after an action: try to send, but never let delivery fail the action."""
         try:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -70,7 +69,7 @@ class DailyReport:
         for (year, label), group in steps.items():
             out.append(f"  {year}年度（{label}）：{verb}提醒{len(group)}家单位")
             out += [f"    {r.uscc} {r.unit_name} → {'，'.join(r.to)}" for r in group[:detail]]
-            if len(group) > detail:
+            if 0 < detail < len(group):
                 out.append(f"    ……等共{len(group)}家")
         if not self.reminded:
             out.append("  今天没有需要发送的备案提醒")
@@ -216,13 +215,11 @@ class ReminderService:
     def _deliver(self, seconds: float) -> int:
         """Send what the job queued (and earlier failures now due), within a time budget; what is left
         goes out with the next delivery (the outbox retries)."""
-        sent, deadline = 0, time.monotonic() + seconds
         try:
-            while time.monotonic() < deadline and (n := self.outbox.deliver_pending(200)):
-                sent += n
+            return self.outbox.deliver_for(seconds)
         except Exception:  # the reminders are recorded; delivery is retried later
             log.warning("outbox delivery failed during the daily job", exc_info=True)
-        return sent
+            return 0
 
     # the enforcement list (未依法备案单位名单)
     def _authorities(self, who: Principal, division: str | None) -> list[str] | None:

@@ -340,3 +340,11 @@ def test_a_restored_table_can_take_over(tmp_path):
     granted = sorted(_flat(r) for r in _granted(t, "dynamodb:Query"))
     assert len(granted) == 1 + len(INDEXES)
     assert all(":table/labor-filing-prod-restored-20270105" in g for g in granted)
+
+
+
+def test_background_jobs_get_room_to_finish(china_prod):
+    """The daily job and the outbox drain run for minutes, not an API request's 30 s."""
+    fns = functions(china_prod.json)
+    assert fns["DailyReminders"]["Properties"]["Timeout"] == 900
+    assert fns["DeliverOutbox"]["Properties"]["Timeout"] == 300
