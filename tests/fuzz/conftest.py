@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -74,7 +75,12 @@ def _unit_with_filing(server: LiveServer, serial: int, submit: bool) -> tuple[st
     assert status == 201, (status, started)
     workbook = factories.table2_workbook([factories.person(0), factories.person(1)])
     assert _post_upload(started["url"], started["fields"], workbook) in (204, 303)
-    status, upload = server.api("GET", f"/filings/{fid}/uploads/{started['upload_id']}", token=token)
+    deadline = time.monotonic() + 30  # the local import runs in the background, like the S3 event's
+    while True:
+        status, upload = server.api("GET", f"/filings/{fid}/uploads/{started['upload_id']}", token=token)
+        if upload and upload["status"] not in ("waiting", "processing") or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
     assert status == 200 and upload["status"] == "done", (status, upload)
     if submit:
         status, body = server.api("POST", f"/filings/{fid}/submit", token=token)
