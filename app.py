@@ -10,6 +10,8 @@ from chalicelib.web.enforcement import enforcement, enforcement_api
 from chalicelib.web.http import BINARY_TYPES
 from chalicelib.web.pages import pages
 from chalicelib.web.review_pages import review_pages
+from chalicelib.web.share import share_api, share_pages
+from chalicelib.web.stats_pages import stats_pages
 
 app = Chalice(app_name="labor-filing")
 app.api.binary_types.extend(BINARY_TYPES)
@@ -23,6 +25,9 @@ app.register_blueprint(admin_api, url_prefix="/api/v1")
 app.register_middleware(guard, "http")  # access.RULES, for every route
 app.register_blueprint(enforcement)
 app.register_blueprint(enforcement_api, url_prefix="/api/v1")
+app.register_blueprint(stats_pages)
+app.register_blueprint(share_pages)
+app.register_blueprint(share_api, url_prefix="/api/v1")
 
 
 @app.lambda_function(name="on_upload")

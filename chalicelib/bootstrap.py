@@ -30,6 +30,8 @@ class Container:
     reminders: object
     applications: object  # account applications (附件2)
     rosters: object = None  # error reports, roster diff, leavers' 表三 (issue 3)
+    stats: object = None  # statistics dashboard and exports (issue 8)
+    persons: object = None  # person look-up by ID number for data sharing (issue 8)
 
 
 def build(settings: settings_module.Settings, *, clock=None, sender=None, aws_session=None) -> Container:
@@ -72,6 +74,8 @@ def assemble(settings: settings_module.Settings, *, store, blobs, sender, clock)
     from .services.review import ReviewService
     from .services.rosters import RosterService
     from .services.security import TokenSigner
+    from .services.persons import PersonLookup
+    from .services.statistics import StatsService
 
     signer = TokenSigner(settings.secret_key)
     outbox = Outbox(store, sender, clock)
@@ -83,7 +87,8 @@ def assemble(settings: settings_module.Settings, *, store, blobs, sender, clock)
                      imports=ImportService(store, blobs, clock), outbox=outbox, audit=AuditLog(store),
                      reminders=ReminderService(store, clock, outbox, settings.base_url),
                      applications=ApplicationService(store, clock),
-                     rosters=RosterService(store, blobs, filings))
+                     rosters=RosterService(store, blobs, filings), stats=StatsService(store, clock, blobs),
+                     persons=PersonLookup(store, clock))
 
 
 _lock = threading.Lock()

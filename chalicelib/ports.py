@@ -165,6 +165,19 @@ class Store(Protocol):
     def claim_notice(self, key: str, at: dt.datetime, messages: Iterable[Message]) -> bool:
         """Write `messages` once per `key` (e.g. a reviewer digest per authority and day); False if done."""
 
+    # statistics (domain/stats.py): counters moved by create_unit, save_filing and open_filing_year in
+    # their own transactions, so reading them never touches the filings
+    def stats(self, year: int, authority_codes: list[str] | None = None) -> dict[str, dict[str, int]]:
+        """{authority code: {metric: value}} for `year` (0: all-time `registered`), authorities with counts only."""
+
+    # person index (SPEC.md §9 look-up by ID number): one record per 表二/表三 row of an approved filing,
+    # keyed by (id_number, filing_id, table, row number), written in batches after the approval
+    def put_person_records(self, records: list[dict]) -> None:
+        """Idempotent (the same id_number/filing_id/table/n overwrite)."""
+
+    def person_records(self, id_number: str, *, limit: int = 200) -> list[dict]:
+        """The records filed for one ID number, by filing then table and row."""
+
 
 class BlobStore(Protocol):
     def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None: ...

@@ -75,3 +75,23 @@ def container(embedded_settings, clock):
     bootstrap.override(c)
     yield c
     bootstrap.override(None)
+
+
+@pytest.fixture
+def aws_container(aws_adapters, clock):
+    """The app's container built by bootstrap.build for BACKEND=aws, over the emulator's table and bucket."""
+    from chalicelib import bootstrap
+    from chalicelib.settings import Settings
+    from tests.aws_emulator import SENDER_EMAIL
+    settings = Settings("aws", "https://filing.example.cn", "aws-test-secret-" + "y" * 32,
+                        table_name=aws_adapters.table_name, bucket_name=aws_adapters.bucket, mail_from=SENDER_EMAIL)
+    c = bootstrap.build(settings, clock=clock, aws_session=aws_adapters.clients.boto3)
+    bootstrap.override(c)
+    yield c
+    bootstrap.override(None)
+
+
+@pytest.fixture(params=["embedded", "aws"])
+def backend_container(request):
+    """The app's container on each backend in turn (the AWS one over the emulator)."""
+    return request.getfixturevalue("container" if request.param == "embedded" else "aws_container")

@@ -34,10 +34,12 @@ class Role(StrEnum):
     BUSINESS_ADMIN = "business_admin"
     SECURITY = "security"
     AUDITOR = "auditor"
+    DATA_SHARING = "data_sharing"  # another department's read-only, province-wide account (SPEC.md §9)
 
 
 ROLE_LABEL = {Role.FILER: "备案填报员", Role.OPERATOR: "审核员（业务操作员）", Role.SYSTEM_ADMIN: "系统管理员",
-              Role.BUSINESS_ADMIN: "业务管理员", Role.SECURITY: "系统安全员", Role.AUDITOR: "业务审计员"}
+              Role.BUSINESS_ADMIN: "业务管理员", Role.SECURITY: "系统安全员", Role.AUDITOR: "业务审计员",
+              Role.DATA_SHARING: "数据共享账号"}
 
 
 class Account(BaseModel):
@@ -62,6 +64,7 @@ class Account(BaseModel):
     failed_logins: list[dt.datetime] = Field(default_factory=list)  # within the lockout window
     locked_at: dt.datetime | None = None
     must_change_password: bool = False  # initial passwords are one-time
+    department: str | None = None  # data-sharing accounts: the department it serves (roles.DEPARTMENTS)
 
 
 STALLED_AFTER = dt.timedelta(minutes=15)  # an import writes progress every 1,000 rows

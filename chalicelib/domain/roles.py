@@ -32,6 +32,7 @@ class Permission(StrEnum):
     EXECUTE = "application.execute"
     UNLOCK = "account.unlock"
     AUDIT_READ = "audit.read"
+    PERSON_LOOKUP = "person.lookup"
 
 
 PERMISSION_LABEL = {
@@ -41,6 +42,7 @@ PERMISSION_LABEL = {
     Permission.IT_REVIEW: "签署信息化综合管理机构业务科室意见",
     Permission.EXECUTE: "办理账号申请（新增、冻结、解锁、注销、变更权限）",
     Permission.UNLOCK: "解除登录锁定", Permission.AUDIT_READ: "查看审计日志",
+    Permission.PERSON_LOOKUP: "按身份证号查询人员备案信息（数据共享）",
 }
 
 # What each role may hold; a new account gets all of it unless its application lists fewer.
@@ -51,12 +53,17 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.BUSINESS_ADMIN: frozenset({Permission.ACCOUNT_READ, Permission.APPLY, Permission.BUSINESS_REVIEW}),
     Role.SECURITY: frozenset({Permission.ACCOUNT_READ, Permission.APPLY, Permission.IT_REVIEW, Permission.UNLOCK}),
     Role.AUDITOR: frozenset({Permission.AUDIT_READ}),  # reads the audit log and nothing else
+    Role.DATA_SHARING: frozenset({Permission.PERSON_LOOKUP}),  # read-only, province-wide
 }
 
 STAFF_ROLES = (Role.OPERATOR, Role.SYSTEM_ADMIN, Role.BUSINESS_ADMIN, Role.SECURITY, Role.AUDITOR)
 ADMIN_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.BUSINESS_ADMIN, Role.SECURITY})
 ROLE_ACCOUNT_LABEL = {Role.SYSTEM_ADMIN: "系统管理员账号", Role.BUSINESS_ADMIN: "业务管理员账号",
                       Role.SECURITY: "系统安全员账号", Role.OPERATOR: "业务操作员账号", Role.AUDITOR: "业务审计员账号"}
+
+
+# The departments a data-sharing account may serve (SPEC.md §9)
+DEPARTMENTS = ("社会保险", "劳动保障监察", "就业失业", "信息服务")
 
 
 def effective_permissions(role: Role, assigned: list[str] | None) -> frozenset[str]:
@@ -85,6 +92,8 @@ def placement_problem(role: Role, division_code: str) -> str | None:
         return f"行政区划代码 {division_code} 不是山西省的有效代码"
     if Role(role) == Role.FILER:
         return "备案填报员账号由用人单位自行注册"
+    if Role(role) == Role.DATA_SHARING and d.level != "province":
+        return "数据共享账号只设在省级"
     if d.level == "county" and Role(role) != Role.OPERATOR:
         return "县（市、区）只设业务操作员（审核员）账号"
     return None

@@ -6,7 +6,7 @@ import uuid
 
 from ..domain import calendar, jurisdiction
 from ..domain.errors import Conflict, Forbidden, NotFound, ValidationFailed, problem
-from ..domain.filing import Filing, RowSet, Status, receipt_number
+from ..domain.filing import Filing, Status, receipt_number
 from ..domain.identifiers import mask_id
 from ..domain.model import Upload
 from ..domain.reference import policy

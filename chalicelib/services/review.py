@@ -95,6 +95,9 @@ class ReviewService:
                                                      detail={"reason": after.history[-1].reason}))
         except StaleVersion:
             raise Conflict(LOST_RACE) from None
+        if after.status == Status.APPROVED:  # the person index (services/persons.py), in batches
+            from .persons import index_approved
+            index_approved(self.store, after)
         self.outbox.deliver_soon()
         return after
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 log = logging.getLogger(__name__)
-ROLES = ("filer", "operator", "system_admin", "business_admin", "security", "auditor")
+ROLES = ("filer", "operator", "system_admin", "business_admin", "security", "auditor", "data_sharing")
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,7 @@ def allow(**grants: str | tuple[str | None, str] | None) -> Rule:
 
 READ, REVIEW = "filing.read", "filing.review"
 APPLY, ACCOUNTS = "application.create", "account.read"
+LOOKUP = "person.lookup"
 
 # Scope rules: (path parameter or "?query", what it names, deny status when out of scope).
 # A filer asking for another unit's filing gets 404, as if it did not exist.
@@ -136,6 +137,17 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/review/overdue"): allow(operator=(READ, "division")),
     ("GET", "/review/overdue/export"): allow(operator=(READ, "division")),
     ("GET", "/api/v1/overdue"): allow(operator=(READ, "division")),
+    # statistics (issue 8): 业务操作员 at any level (a county sees itself), administrators at province/city
+    # (StatsService refuses a county administrator)
+    ("GET", "/stats"): allow(operator=(READ, "none"), data_sharing=(LOOKUP, "none"), **{r: "none" for r in ADMINS}),
+    ("POST", "/stats/export"): allow(operator=(READ, "none")),  # the filings and rows of its jurisdiction
+    # data sharing (issue 8): look-up by ID number — the sharing account province-wide with full IDs, an
+    # operator within its jurisdiction, masked (services/persons.py); statistics read-only
+    ("GET", "/share/persons"): allow(data_sharing=(LOOKUP, "none"), operator=(READ, "none")),
+    ("POST", "/share/persons"): allow(data_sharing=(LOOKUP, "none"), operator=(READ, "none")),
+    ("GET", "/api/v1/share/persons/{id_number}"): allow(data_sharing=(LOOKUP, "none"), operator=(READ, "none")),
+    ("GET", "/api/v1/share/stats"): allow(data_sharing=(LOOKUP, "none"), operator=(READ, "none"),
+                                          **{r: "none" for r in ADMINS}),
     # 业务审计员: the audit log and nothing else
     ("GET", "/audit"): allow(auditor=("audit.read", "none")),
     ("GET", "/api/v1/audit"): allow(auditor=("audit.read", "none")),

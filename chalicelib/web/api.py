@@ -73,7 +73,6 @@ STALLED_MESSAGE = "导入中断（服务可能已重启），原有数据未受�
 @api.route("/employers/register", methods=["POST"])
 @api_errors
 def register():
-    from ..domain import jurisdiction
     from ..services.accounts import Registration
     from ..domain.errors import ValidationFailed, problem
     import pydantic

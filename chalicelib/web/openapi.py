@@ -17,7 +17,8 @@ def _resp(description: str, schema: dict | None = None) -> dict:
 
 def _errors(*codes: int) -> dict:
     text = {400: "请求格式错误", 401: "未登录", 403: "无权限", 404: "不存在", 409: "状态冲突",
-            413: "文件过大", 415: "须为multipart/form-data", 422: "校验不通过", 423: "账号已锁定"}
+            413: "文件过大", 415: "须为multipart/form-data", 422: "校验不通过", 423: "账号已锁定",
+            429: "请求过于频繁"}
     # 415 comes from Chalice itself (not multipart/JSON), in its own body shape
     return {str(c): _resp(text[c], None if c == 415 else _ERROR) for c in codes}
 
@@ -115,6 +116,14 @@ def document(base_url: str) -> dict:
                 params=[_query("year", _INT), _query("division"), _query("page_token"), _query("limit", _INT)],
                 errors=(400, 401, 403, 422))},
             "/openapi.json": {"get": _op("本文档", auth=False, errors=())},
+            # data sharing with other departments (只读): full ID numbers only for a data-sharing account
+            "/share/persons/{id_number}": {"get": _op(
+                "按身份证号查询人员的表二/表三备案记录（数据共享账号全省、完整证件号；审核员本辖区、脱敏）；"
+                "记审计日志，每账号每分钟限30次（超出返回429）",
+                params=[_path("id_number")], errors=(400, 401, 403, 422, 429))},
+            "/share/stats": {"get": _op(
+                "备案统计（只读）：按下级区划的注册、应备案、已备案、通过、不通过、未备案单位数，劳动合同签订率（按区划、行业门类）",
+                params=[_query("year", _INT)], errors=(400, 401, 403, 422))},
             **_roster_paths(),
             "/local-uploads": {"post": {
                 "summary": "本地模式的上传接口（与S3预签名POST表单相同；AWS模式下不存在）", "security": [],

@@ -1,27 +1,16 @@
 """Accounts on the AWS backend (DynamoDB in the emulator): the ops command's first administrator, an account
 application from creation to the new reviewer's first sign-in, lockout and unlock, revocation."""
 import pytest
-from chalice.test import Client
 
-from chalicelib import bootstrap
-from chalicelib.settings import Settings
-from tests.api_client import Api
-from tests.aws_emulator import SENDER_EMAIL
 from tests.web.test_accounts import PASSWORD, STAFF, apply, approve_all, execute, new_operator
 
 
 @pytest.fixture
-def aws_api(aws_adapters, clock):
-    settings = Settings("aws", "https://filing.example.cn", "aws-test-secret-" + "y" * 32,
-                        table_name=aws_adapters.table_name, bucket_name=aws_adapters.bucket, mail_from=SENDER_EMAIL)
-    c = bootstrap.build(settings, clock=clock, aws_session=aws_adapters.clients.boto3)
-    bootstrap.override(c)
+def aws_api(aws_app):
+    api, c, _ = aws_app
     for username, (division, role) in STAFF.items():
         c.accounts.create_reviewer(username, PASSWORD, division, username, role=role)
-    from app import app
-    with Client(app) as client:
-        yield Api(client), c
-    bootstrap.override(None)
+    return api, c
 
 
 def test_create_admin_prints_a_one_time_password_and_refuses_an_existing_name(aws_api, capsys):

@@ -1,29 +1,10 @@
 """The Chalice app on the AWS backend (DynamoDB + S3 + SES in the emulator), driven like a client would:
 JSON API calls, a presigned POST straight to S3, the S3 event handler, SES mail read back."""
-import pytest
-from chalice.test import Client
 
-from chalicelib import bootstrap
-from chalicelib.settings import Settings
 from tests import scenarios
-from tests.api_client import Api
-from tests.aws_emulator import SENDER_EMAIL, sent_messages
+from tests.aws_emulator import sent_messages
 
 REVIEWERS = {"demo-xiaodian": "140105", "demo-taiyuan": "140100", "demo-yingze": "140106"}
-
-
-@pytest.fixture
-def aws_app(aws_adapters, clock):
-    settings = Settings("aws", "https://filing.example.cn", "aws-test-secret-" + "y" * 32,
-                        table_name=aws_adapters.table_name, bucket_name=aws_adapters.bucket, mail_from=SENDER_EMAIL)
-    c = bootstrap.build(settings, clock=clock, aws_session=aws_adapters.clients.boto3)
-    bootstrap.override(c)
-    from app import app
-    with Client(app) as client:
-        api = Api(client)
-        api.bucket = aws_adapters.bucket
-        yield api, c, aws_adapters
-    bootstrap.override(None)
 
 
 def test_full_flow_on_aws(aws_app):

@@ -6,11 +6,10 @@ import urllib.request
 import openpyxl
 
 from tests import factories
-from tests.aws.test_app_on_aws import aws_app  # noqa: F401  (fixture)
 from tests.web.test_filing_complete import PEOPLE, approve
 
 
-def test_error_report_prefill_and_roster_diff_on_aws(aws_app):  # noqa: F811
+def test_error_report_prefill_and_roster_diff_on_aws(aws_app):
     api, c, _ = aws_app
     api.call("POST", "/employers/register", factories.registration())
     token = api.login(factories.uscc(1), "Passw0rd!")

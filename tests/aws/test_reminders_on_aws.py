@@ -3,28 +3,11 @@ reminders read back from the emulator's SES and SNS, a second delivery of the ev
 the enforcement list from DynamoDB's sparse index."""
 import datetime as dt
 
-import pytest
 from chalice.test import Client
 
-from chalicelib import bootstrap
-from chalicelib.settings import Settings
 from tests import factories
 from tests.api_client import Api
 from tests.aws_emulator import REGION, SENDER_EMAIL, sent_messages
-
-
-@pytest.fixture
-def aws_app(aws_adapters, clock):
-    settings = Settings("aws", "https://filing.example.cn", "aws-test-secret-" + "r" * 32,
-                        table_name=aws_adapters.table_name, bucket_name=aws_adapters.bucket, mail_from=SENDER_EMAIL)
-    c = bootstrap.build(settings, clock=clock, aws_session=aws_adapters.clients.boto3)
-    bootstrap.override(c)
-    from app import app
-    with Client(app) as client:
-        api = Api(client)
-        api.bucket = aws_adapters.bucket
-        yield api, c, aws_adapters
-    bootstrap.override(None)
 
 
 def scheduled_event(client: Client) -> dict:

@@ -5,13 +5,13 @@ import datetime as dt
 import time
 import urllib.error
 import urllib.request
-import uuid
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from tests import factories
+from tests.api_client import multipart
 from tests.live_server import LiveServer, live_server  # noqa: F401  (session fixture shared with tests/e2e)
 
 SERIAL = 701  # distinct from the e2e tier's unit on the same server
@@ -34,17 +34,8 @@ class Identities:
     reviewer_target: Target
 
 
-def _multipart(fields: dict, filename: str, content: bytes) -> tuple[bytes, str]:
-    boundary = uuid.uuid4().hex
-    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
-             for k, v in fields.items()]
-    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
-                 f"Content-Type: application/octet-stream\r\n\r\n".encode() + content + b"\r\n")
-    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
-
-
 def _post_upload(url: str, fields: dict, content: bytes) -> int:
-    body, ctype = _multipart(fields, "名册.xlsx", content)
+    body, ctype = multipart(fields, "名册.xlsx", content)
 
     class NoRedirect(urllib.request.HTTPRedirectHandler):
         def redirect_request(self, *args, **kwargs):

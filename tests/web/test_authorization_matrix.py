@@ -21,11 +21,12 @@ from chalice.test import Client
 from chalicelib.web.access import RULES, SCOPES
 from tests import factories
 
-ROLES = ("filer", "operator", "system_admin", "business_admin", "security", "auditor", "anonymous")
+ROLES = ("filer", "operator", "system_admin", "business_admin", "security", "auditor", "data_sharing", "anonymous")
 PASSWORD = "Matrix-Passw0rd"
 IN, OUT = "in", "out"
 STAFF = {"operator": ("xd-op", "140105"), "system_admin": ("ty-sys", "140100"),
-         "business_admin": ("ty-biz", "140100"), "security": ("ty-sec", "140100"), "auditor": ("ty-aud", "140100")}
+         "business_admin": ("ty-biz", "140100"), "security": ("ty-sec", "140100"), "auditor": ("ty-aud", "140100"),
+         "data_sharing": ("sh-share", "140000")}
 CSRF = "matrix-csrf-token"
 
 
@@ -93,6 +94,7 @@ class World:
             "filing_id": (own_filing, other_filing), "upload_id": (own_upload, other_upload),
             "username": ("xd-target", "dt-target"), "application_id": (in_app, out_app),
             "table": ("table2", "table2"), "index": ("0", "0"), "token": ("not-a-signed-link", "not-a-signed-link"),
+            "id_number": ("140105199001010011", "140212199001010011"),
         }
         self.division = {IN: "140105", OUT: "140212"}
         self.tokens: dict[str, str] = {}

@@ -1,8 +1,7 @@
-"""Issue 4 through the pages and the API: the queue, masked rows and audited reveal, signed single-use
-action links (GET confirms, POST acts), the audit log for the auditor only, and sender outages."""
+"""Issue 4 through the pages and the API, on both backends: the queue, masked rows and audited reveal, signed
+single-use action links (GET confirms, POST acts), the audit log for the auditor only, and sender outages."""
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
@@ -14,6 +13,18 @@ from tests.api_client import Api
 from tests.web.test_pages import Browser, location, text
 
 PASSWORD = "Review-Passw0rd"
+
+
+@pytest.fixture
+def container(backend_container):
+    """Every test here runs on the embedded and on the AWS backend."""
+    return backend_container
+
+
+def api_for(client, container) -> Api:
+    api = Api(client)
+    api.bucket = container.settings.bucket_name  # AWS mode: where presigned uploads land
+    return api
 
 
 @pytest.fixture
@@ -41,7 +52,7 @@ def submitted_filing(api: Api, serial: int = 1, **unit) -> str:
 
 def review_link(container, to: str) -> str:
     mail = next(m for m in container.store.list_messages() if m.to == to and m.subject == "新的劳动用工备案待审核")
-    return re.search(r"http://testserver(/act/[^\s（]+)", mail.body).group(1)
+    return re.search(r"https?://[^/\s]+(/act/[^\s（]+)", mail.body).group(1)
 
 
 def signed_in(client, username: str) -> Browser:
@@ -52,7 +63,7 @@ def signed_in(client, username: str) -> Browser:
 
 
 def test_queue_filters_counts_and_masked_rows(app_client, container):
-    api = Api(app_client)
+    api = api_for(app_client, container)
     fid = submitted_filing(api, 1)
     submitted_filing(api, 2, name="小店区民办幼儿园", unit_type="民办非企业单位")
     token = api.login("xiaodian", PASSWORD)
@@ -79,7 +90,7 @@ def test_queue_filters_counts_and_masked_rows(app_client, container):
 
 
 def test_action_link_get_confirms_and_post_acts_once(app_client, container):
-    fid = submitted_filing(Api(app_client))
+    fid = submitted_filing(api_for(app_client, container))
     link = review_link(container, "xd@hrss.example.cn")
 
     anonymous = Browser(app_client)
@@ -103,7 +114,7 @@ def test_action_link_get_confirms_and_post_acts_once(app_client, container):
 
 
 def test_action_link_refuses_tampered_expired_and_other_accounts(app_client, container, clock):
-    submitted_filing(Api(app_client))
+    submitted_filing(api_for(app_client, container))
     link = review_link(container, "xd@hrss.example.cn")
     other = signed_in(app_client, "xiaodian2")
     page = other.get(link)
@@ -121,7 +132,7 @@ def test_action_link_refuses_tampered_expired_and_other_accounts(app_client, con
 
 
 def test_two_reviewers_at_once_exactly_one_wins_and_the_other_is_told(app_client, container):
-    api = Api(app_client)
+    api = api_for(app_client, container)
     fid = submitted_filing(api)
     version = container.store.get_filing(fid).version
     first, second = api.login("xiaodian", PASSWORD), api.login("xiaodian2", PASSWORD)
@@ -131,7 +142,7 @@ def test_two_reviewers_at_once_exactly_one_wins_and_the_other_is_told(app_client
 
 
 def test_resubmitted_filing_shows_the_previous_rejection(app_client, container):
-    api = Api(app_client)
+    api = api_for(app_client, container)
     fid = submitted_filing(api)
     token = api.login("xiaodian", PASSWORD)
     version = container.store.get_filing(fid).version
@@ -143,7 +154,7 @@ def test_resubmitted_filing_shows_the_previous_rejection(app_client, container):
 
 
 def test_audit_log_is_for_the_auditor_only(app_client, container):
-    api = Api(app_client)
+    api = api_for(app_client, container)
     fid = submitted_filing(api)
     api.call("POST", "/auth/login", {"username": "xiaodian", "password": "wrong"})
     auditor = api.login("auditor", PASSWORD)
@@ -171,7 +182,7 @@ def test_a_sender_outage_never_blocks_the_action_and_is_retried(container, clock
     container.outbox.sender = Down()
     container.accounts.create_reviewer("xiaodian", PASSWORD, "140105", "审核员", email="xd@hrss.example.cn")
     with Client(app) as client:
-        fid = submitted_filing(Api(client))
+        fid = submitted_filing(api_for(client, container))
     assert container.store.get_filing(fid).status == "submitted"
     pending = container.store.pending_messages()
     assert pending and pending[0].attempts == 1 and Down.calls == 1

@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError
 from ...domain.applications import Application
 from ...domain.filing import Filing
 from ...domain.model import Account, AuditEvent, Message, Unit, Upload
-from ...domain import reminders
+from ...domain import reminders, stats
 from ...ports import AlreadyExists, Page, StaleVersion
 from . import keys
 
@@ -150,6 +150,8 @@ class DynamoStore:
                 {"Item": self._account_item(filer), "ConditionExpression": "attribute_not_exists(PK)"},
                 *(self._owes_put(unit.uscc, y, unit.authority_code)
                   for y in reminders.years_owed_at_registration(unit.registered_at)),
+                *self._count(stats.unit_deltas(unit.authority_code,
+                                               reminders.years_owed_at_registration(unit.registered_at))),
             ])
         except ClientError as e:
             if "ConditionalCheckFailed" in _cancel_reasons(e):
@@ -284,6 +286,12 @@ class DynamoStore:
         puts += [{"Item": _item(keys.message_item(m), m.model_dump_json())} for m in messages]
         if filing.kind == "annual":  # the unit leaves / rejoins the year's list of units owing it
             puts.append(self._owes_update(filing))
+            # the counters move by the status the stored version had; the version condition above
+            # makes this read the one the transaction overwrites
+            stored = self.client.get_item(TableName=self.table, Key=_av(keys.filing(filing.id)),
+                                          ConsistentRead=True, ProjectionExpression="version, GSI2PK").get("Item")
+            if stored and int(stored["version"]["N"]) == expected_version:  # GSI2PK = FILING#<status>
+                puts += self._count(stats.filing_deltas(filing, stored["GSI2PK"]["S"].rsplit("#", 1)[1]))
         try:
             self._transact(puts)
         except ClientError as e:
@@ -527,26 +535,67 @@ class DynamoStore:
         if self.client.get_item(TableName=self.table, Key=marker, ConsistentRead=True).get("Item"):
             return 0
         added, chunk = 0, []
+        counted = lambda puts: self._count([(year, p["Item"]["authority_code"]["S"], "expected", 1) for p in puts])
         for item in self._query(keys.ALL_UNITS, index="GSI2", projection="doc"):
             unit = json.loads(_doc(item))
             chunk.append({**self._owes_put(unit["uscc"], year, unit["authority_code"]),
                           "ConditionExpression": "attribute_not_exists(PK)"})
-            if len(chunk) == TRANSACT_MAX:
-                added, chunk = added + self._put_absent(chunk), []
+            if len(chunk) == TRANSACT_MAX // 2:  # room for the counter updates of the chunk
+                added, chunk = added + self._put_absent(chunk, counted), []
         if chunk:
-            added += self._put_absent(chunk)
+            added += self._put_absent(chunk, counted)
         self._put({**marker, "at": {"S": keys.stamp(at)}})
         return added
 
-    def _put_absent(self, puts: list[dict]) -> int:
-        """The conditional puts as one transaction; where some item already exists, the transaction is
-        cancelled with a reason per item, and it is retried without those."""
+    # statistics
+    def _count(self, deltas: list[tuple[int, str, str, int]]) -> list[dict]:
+        """ADD updates for the counters: one per (year, authority) item, for a transaction."""
+        by_item: dict[tuple[int, str], dict[str, int]] = {}
+        for year, authority, metric, delta in deltas:
+            item = by_item.setdefault((year, authority), {})
+            item[metric] = item.get(metric, 0) + delta
+        updates = []
+        for (year, authority), metrics in by_item.items():
+            names = {f"#m{i}": f"n:{m}" for i, m in enumerate(metrics)}
+            values = {f":v{i}": d for i, d in enumerate(metrics.values())}
+            updates.append({"Update": {
+                "TableName": self.table, "Key": _av(keys.stats(year, authority)),
+                "UpdateExpression": "SET authority_code = :a ADD " + ", ".join(f"#m{i} :v{i}" for i in range(len(names))),
+                "ExpressionAttributeNames": names, "ExpressionAttributeValues": _av({":a": authority, **values})}})
+        return updates
+
+    def put_person_records(self, records: list[dict]) -> None:
+        self._batch_write([{"PutRequest": {"Item": _item(
+            keys.person_record(r["id_number"], r["filing_id"], r["table"], r["n"]), json.dumps(r, ensure_ascii=False))}}
+            for r in records])
+
+    def person_records(self, id_number: str, *, limit: int = 200) -> list[dict]:
+        out = []
+        for item in self._query(keys.person_partition(id_number), page_size=min(limit, 1000)):
+            out.append(json.loads(_doc(item)))
+            if len(out) == limit:
+                break
+        return out
+
+    def stats(self, year: int, authority_codes: list[str] | None = None) -> dict[str, dict[str, int]]:
+        wanted = None if authority_codes is None else set(authority_codes)
+        out = {}
+        for item in self._query(keys.stats_partition(year)):
+            authority = item["authority_code"]["S"]
+            if wanted is None or authority in wanted:
+                out[authority] = {k[2:]: int(v["N"]) for k, v in item.items()
+                                  if k.startswith("n:") and v["N"] != "0"}
+        return out
+
+    def _put_absent(self, puts: list[dict], extra=lambda puts: []) -> int:
+        """The conditional puts as one transaction, with the operations extra(puts); where some item
+        already exists, the transaction is cancelled with a reason per item, and it is retried without those."""
         while puts:
             try:
-                self._transact(puts)
+                self._transact(puts + extra(puts))
                 return len(puts)
             except ClientError as e:
-                reasons = _cancel_reasons(e)
+                reasons = _cancel_reasons(e)[:len(puts)]
                 if "ConditionalCheckFailed" not in reasons or len(reasons) != len(puts):
                     raise
                 puts = [p for p, reason in zip(puts, reasons) if reason != "ConditionalCheckFailed"]

@@ -32,6 +32,11 @@ Access patterns (→ how they are served; no Scan anywhere):
                                       of reminders sent (list `reminders`). The daily job reads these
                                       partitions, so its cost follows the units that still owe, not all units.
   filing year opened (once)           GetItem  PK=YEAR#<year>            SK=OPENED
+  person records by ID number        Query    PK=IDNO#<id number>  SK=<filing id>#<table>#<row>: one item per
+                                      表二/表三 row of an approved filing (BatchWriteItem after approval)
+  statistics counters of year Y       Query    PK=STATS#<year> (one item per authority, SK=AUTH#<code>, an
+                                      attribute per metric, moved by ADD in the writes' transactions;
+                                      year 0: all-time `registered`). ~130 items per year: one Query.
   one reminder per unit, year, step   conditional Put PK=UNIT#<uscc> SK=REMINDER#<year>#<step>, in one
                                       transaction with the OWES item's history and the outbox messages
   once-only notices (reviewer digest) conditional Put PK=NOTICE#<key>    SK=NOTICE, with its messages
@@ -255,6 +260,22 @@ def owing_listing(year: int, authority_code: str, uscc: str) -> dict[str, str]:
     One sort key format in both indexes, so a page token is "after <authority>#<uscc>" in either."""
     order = f"{authority_code}#{uscc}"
     return {"GSI1PK": owing_at(year, authority_code), "GSI1SK": order, "GSI2PK": owing_all(year), "GSI2SK": order}
+
+
+def person_record(id_number: str, filing_id: str, table: str, n: int) -> dict[str, str]:
+    return _key(person_partition(id_number), f"{filing_id}#{table}#{n:0{ROW_DIGITS}d}")
+
+
+def person_partition(id_number: str) -> str:
+    return f"IDNO#{id_number}"
+
+
+def stats(year: int, authority_code: str) -> dict[str, str]:
+    return _key(stats_partition(year), f"AUTH#{authority_code}")
+
+
+def stats_partition(year: int) -> str:
+    return f"STATS#{year:04d}"
 
 
 def year_opened(year: int) -> dict[str, str]:

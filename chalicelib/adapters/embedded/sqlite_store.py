@@ -17,7 +17,7 @@ from pathlib import Path
 from ...domain.applications import Application
 from ...domain.filing import Filing, Status
 from ...domain.model import Account, AuditEvent, Message, Unit, Upload
-from ...domain import reminders
+from ...domain import reminders, stats
 from ...ports import AlreadyExists, Page, StaleVersion
 
 SCHEMA = """
@@ -68,6 +68,14 @@ CREATE TABLE IF NOT EXISTS notices_sent (key TEXT PRIMARY KEY, at TEXT NOT NULL)
 CREATE TABLE IF NOT EXISTS years_opened (year INTEGER PRIMARY KEY, at TEXT NOT NULL);
 """
 
+# Statistics counters (domain/stats.py), moved in the transaction of the write that changes them.
+STATS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS stats (year INTEGER NOT NULL, authority_code TEXT NOT NULL, metric TEXT NOT NULL,
+    value INTEGER NOT NULL, PRIMARY KEY (year, authority_code, metric)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS person_records (id_number TEXT NOT NULL, filing_id TEXT NOT NULL, tbl TEXT NOT NULL,
+    n INTEGER NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (id_number, filing_id, tbl, n)) WITHOUT ROWID;
+"""
+
 
 def queue_key(filing: Filing) -> str:
     """Oldest submission first; filings never submitted sort after, by creation."""
@@ -98,6 +106,7 @@ class SqliteStore:
         self._local = threading.local()
         self._db.executescript(SCHEMA)  # executescript manages its own transaction
         self._db.executescript(OWING_SCHEMA)
+        self._db.executescript(STATS_SCHEMA)
 
     @property
     def _db(self) -> sqlite3.Connection:
@@ -131,9 +140,10 @@ class SqliteStore:
             with self._write() as db:
                 db.execute("INSERT INTO units VALUES (?, ?)", (unit.uscc, _doc(unit)))
                 db.execute("INSERT INTO accounts VALUES (?, ?)", (filer.username, _doc(filer)))
+                owed = reminders.years_owed_at_registration(unit.registered_at)
                 db.executemany("INSERT OR IGNORE INTO owes VALUES (?, ?, ?, 1, NULL)",
-                               [(unit.uscc, y, unit.authority_code)
-                                for y in reminders.years_owed_at_registration(unit.registered_at)])
+                               [(unit.uscc, y, unit.authority_code) for y in owed])
+                self._count(db, stats.unit_deltas(unit.authority_code, owed))
         except sqlite3.IntegrityError:
             raise AlreadyExists(unit.uscc) from None
 
@@ -249,11 +259,14 @@ class SqliteStore:
     def save_filing(self, filing: Filing, *, expected_version: int, audit: AuditEvent | None = None,
                     messages: Iterable[Message] = ()) -> None:
         with self._write() as db:
+            previous = db.execute("SELECT status FROM filings WHERE id = ? AND version = ?",
+                                  (filing.id, expected_version)).fetchone()
             cur = db.execute(
                 "UPDATE filings SET uscc=?, year=?, kind=?, authority_code=?, status=?, version=?, queue_key=?, doc=?"
                 " WHERE id = ? AND version = ?", (*self._filing_values(filing), filing.id, expected_version))
             if cur.rowcount != 1:
                 raise StaleVersion(filing.id)
+            self._count(db, stats.filing_deltas(filing, previous[0]))
             if filing.kind == "annual":  # the unit leaves / rejoins the year's list of units owing it
                 db.execute("INSERT INTO owes VALUES (?, ?, ?, ?, ?) ON CONFLICT (uscc, year) DO UPDATE SET"
                            " owing = excluded.owing, filing_status = excluded.filing_status",
@@ -421,7 +434,12 @@ class SqliteStore:
         with self._write() as db:
             if db.execute("SELECT 1 FROM years_opened WHERE year = ?", (year,)).fetchone():
                 return 0
-            # units that already have a row (registered owing it, or filed early on 1 January) keep it
+            # units that already have a row (registered owing it, or filed early on 1 January) keep it;
+            # the others become `expected` for the year (counted before they are added)
+            db.execute("INSERT INTO stats SELECT ?, json_extract(doc, '$.authority_code'), 'expected', COUNT(*)"
+                       " FROM units WHERE NOT EXISTS (SELECT 1 FROM owes WHERE owes.uscc = units.uscc AND"
+                       " owes.year = ?) GROUP BY 2 ON CONFLICT (year, authority_code, metric)"
+                       " DO UPDATE SET value = value + excluded.value", (year, year))
             added = db.execute("INSERT OR IGNORE INTO owes SELECT uscc, ?, json_extract(doc, '$.authority_code'),"
                                " 1, NULL FROM units", (year,)).rowcount
             db.execute("INSERT INTO years_opened VALUES (?, ?)", (year, at.isoformat()))
@@ -443,6 +461,34 @@ class SqliteStore:
                 return False
             self._queue(db, messages)
             return True
+
+    # statistics
+    @staticmethod
+    def _count(db: sqlite3.Connection, deltas: list[tuple[int, str, str, int]]) -> None:
+        db.executemany("INSERT INTO stats VALUES (?, ?, ?, ?) ON CONFLICT (year, authority_code, metric)"
+                       " DO UPDATE SET value = value + excluded.value", deltas)
+
+    def put_person_records(self, records: list[dict]) -> None:
+        with self._write() as db:
+            db.executemany("INSERT OR REPLACE INTO person_records VALUES (?, ?, ?, ?, ?)",
+                           [(r["id_number"], r["filing_id"], r["table"], r["n"], json.dumps(r, ensure_ascii=False))
+                            for r in records])
+
+    def person_records(self, id_number: str, *, limit: int = 200) -> list[dict]:
+        rows = self._db.execute("SELECT doc FROM person_records WHERE id_number = ? ORDER BY filing_id, tbl, n"
+                                " LIMIT ?", (id_number, limit)).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    def stats(self, year: int, authority_codes: list[str] | None = None) -> dict[str, dict[str, int]]:
+        where, args = "year = ? AND value != 0", [year]
+        if authority_codes is not None:
+            where += " AND authority_code IN (SELECT value FROM json_each(?))"
+            args.append(json.dumps(authority_codes))
+        out: dict[str, dict[str, int]] = {}
+        for authority, metric, value in self._db.execute(
+                f"SELECT authority_code, metric, value FROM stats WHERE {where}", args):  # noqa: S608
+            out.setdefault(authority, {})[metric] = value
+        return out
 
     @staticmethod
     def _queue(db: sqlite3.Connection, messages: Iterable[Message]) -> None:

@@ -1,0 +1,53 @@
+"""Statistics counters (SPEC.md §9), kept up to date by the writes that change them — never recounted on view.
+
+A counter is (year, authority code, metric) → integer. Stores apply the deltas below in the same
+transaction as the write that causes them (create_unit, save_filing, open_filing_year), so a counter
+is exactly as current as the filings. Rules:
+- year 0 holds the all-time `registered` count of units per authority.
+- `expected`: units owing year Y's annual filing at some point (create_unit's owed years, the yearly
+  opening). `filed` (submitted or approved), `approved`, `rejected`: annual filings currently in that
+  state. Not yet filed = expected − filed (overdue once the year's due date has passed).
+- `due` / `signed` (应签/已签 劳动合同人数 of 表一) of approved annual filings, in total and per industry
+  门类 as `due:<门类>` / `signed:<门类>`. Approval is final, so these only grow.
+Interim (变更) filings do not count: the dashboard is about the annual filing.
+Known gap: a filing of year Y made before the daily job opened Y (1 January) creates its unit's owing
+record itself; that unit is then not in `expected`, so 未备案 can read one low per such unit.
+"""
+from __future__ import annotations
+
+from .filing import Filing, Status
+from .reminders import counts_as_filed
+
+REGISTERED_YEAR = 0
+COUNTS = ("expected", "filed", "approved", "rejected")
+
+
+def unit_deltas(authority_code: str, years_owed: list[int]) -> list[tuple[int, str, str, int]]:
+    """A newly registered unit: registered, and expected in each year it owes right away."""
+    return [(REGISTERED_YEAR, authority_code, "registered", 1)] + [(y, authority_code, "expected", 1)
+                                                                    for y in years_owed]
+
+
+def filing_deltas(filing: Filing, previous_status: str | None) -> list[tuple[int, str, str, int]]:
+    """The counters that move when `filing` is written over a stored version in `previous_status`
+    (stores read it inside the write's transaction, so an edit moves nothing and a transition counts once)."""
+    if filing.kind != "annual" or previous_status is None or Status(previous_status) == filing.status:
+        return []
+    before, after = Status(previous_status), filing.status
+    key = (filing.year, filing.authority_code)
+    out: dict[str, int] = {}
+
+    def move(metric: str, was: bool, now: bool) -> None:
+        if was != now:
+            out[metric] = out.get(metric, 0) + (1 if now else -1)
+
+    move("filed", counts_as_filed(before), counts_as_filed(after))
+    move("approved", before == Status.APPROVED, after == Status.APPROVED)
+    move("rejected", before == Status.REJECTED, after == Status.REJECTED)
+    if after == Status.APPROVED and before != Status.APPROVED and filing.table1:
+        industry = str(filing.table1.get("industry") or "未知")
+        for metric, field in (("due", "contracts_due"), ("signed", "contracts_signed")):
+            value = int(filing.table1.get(field) or 0)
+            out[metric] = value
+            out[f"{metric}:{industry}"] = value
+    return [(*key, m, d) for m, d in out.items() if d]

@@ -1,0 +1,82 @@
+"""Person look-up by ID number across employers (SPEC.md §9), for the other departments' data-sharing accounts.
+
+The index: when a filing is approved, each row of its 表二 and 表三 becomes a record under the person's ID
+number (Store.put_person_records), written in batches of INDEX_BATCH after the approval's own transaction —
+a filing can carry tens of thousands of rows, too many for one transaction. Records are keyed by
+(ID number, filing, table, row), so writing them again is harmless: if indexing stops half-way (a crash),
+`index_approved` run again for that filing completes it (`cli`-able; not automated yet).
+
+Every look-up is audited (who, which ID number masked, how many records) and rate-limited per account and
+minute through a store counter. Only a data-sharing account sees full ID numbers; a 业务操作员 may look up
+within its own jurisdiction and sees them masked.
+"""
+from __future__ import annotations
+
+from ..domain import jurisdiction
+from ..domain.errors import DomainError, Forbidden, ValidationFailed, problem
+from ..domain.identifiers import mask_id
+from ..domain.model import Role
+from .audit import audit_event
+
+INDEX_BATCH = 500
+LOOKUPS_PER_MINUTE = 30
+FIELDS = ("name", "gender", "hire_date", "contract_term", "contract_start", "contract_end", "ended_on", "category")
+
+
+class TooManyLookups(DomainError):
+    status, code = 429, "rate_limited"
+
+
+def index_approved(store, filing) -> int:
+    """Index the approved filing's 表二/表三 rows under each person's ID number; returns how many."""
+    written, batch = 0, []
+    for table in ("table2", "table3"):
+        rs = filing.row_sets.get(table)
+        if rs is None:
+            continue
+        for n, row in enumerate(store.iter_rows(rs.upload_id)):
+            if not row.get("id_number"):
+                continue
+            batch.append({"id_number": str(row["id_number"]).upper(), "filing_id": filing.id, "table": table, "n": n,
+                          "uscc": filing.uscc, "unit_name": filing.unit_name, "year": filing.year,
+                          "kind": filing.kind, "authority_code": filing.authority_code,
+                          **{f: row.get(f) for f in FIELDS if row.get(f) is not None}})
+            if len(batch) == INDEX_BATCH:
+                store.put_person_records(batch)
+                written, batch = written + len(batch), []
+    if batch:
+        store.put_person_records(batch)
+        written += len(batch)
+    return written
+
+
+class PersonLookup:
+    def __init__(self, store, clock):
+        self.store, self.clock = store, clock
+
+    def lookup(self, who, id_number: str) -> dict:
+        sharing = who.role == Role.DATA_SHARING
+        if not (sharing and who.can("person.lookup")) and not (who.role == Role.OPERATOR and who.can("filing.read")):
+            raise Forbidden("只有数据共享账号和审核员可以按身份证号查询")
+        id_number = (id_number or "").strip().upper()
+        if not 15 <= len(id_number) <= 18 or not id_number[:-1].isdigit():
+            text = "请输入15或18位身份证号码"
+            raise ValidationFailed(text, [problem(text, column="身份证号码", field="id_number")])
+        now = self.clock.now()
+        used = self.store.next_sequence(f"lookup:{who.username}:{now:%Y%m%d%H%M}")
+        if used > LOOKUPS_PER_MINUTE:
+            self.store.append_audit(audit_event(now, who.username, "person_lookup", mask_id(id_number),
+                                                outcome="rate_limited", scope=who.scope))
+            raise TooManyLookups(f"查询过于频繁：每分钟最多{LOOKUPS_PER_MINUTE}次，请稍后再试")
+        records = self.store.person_records(id_number)
+        if not sharing:  # a reviewer: its own jurisdiction only
+            scope = jurisdiction.Scope(who.scope)
+            records = [r for r in records if scope.can_read(r["authority_code"])]
+        account = self.store.get_account(who.username) if sharing else None
+        self.store.append_audit(audit_event(
+            now, who.username, "person_lookup", mask_id(id_number), scope=who.scope,
+            detail={"records": len(records), "department": account.department if account else None}))
+        shown = id_number if sharing else mask_id(id_number)
+        return {"id_number": shown, "records": [
+            {**{k: v for k, v in r.items() if k not in ("id_number", "n")}, "id_number": shown,
+             "authority_name": jurisdiction.authority(r["authority_code"]).name} for r in records]}
