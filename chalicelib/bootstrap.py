@@ -56,8 +56,9 @@ def build(settings: settings_module.Settings, *, clock=None, sender=None, aws_se
         clients = aws_session or boto3.session.Session()
         store = DynamoStore(settings.table_name, clients.client("dynamodb"))
         blobs = S3BlobStore(settings.bucket_name, clients.client("s3"))
-        sender = sender or ChannelSender({"email": SesSender(clients.client("ses"), settings.mail_from),
-                                          "sms": SnsSmsSender(clients.client("sns"))})
+        senders = {"email": lambda: SesSender(clients.client("ses"), settings.mail_from),
+                   "sms": lambda: SnsSmsSender(clients.client("sns"))}
+        sender = sender or ChannelSender({ch: senders[ch]() for ch in settings.channels})
     return assemble(settings, store=store, blobs=blobs, sender=sender, clock=clock or SystemClock())
 
 
@@ -78,7 +79,7 @@ def assemble(settings: settings_module.Settings, *, store, blobs, sender, clock)
     from .services.statistics import StatsService
 
     signer = TokenSigner(settings.secret_key)
-    outbox = Outbox(store, sender, clock)
+    outbox = Outbox(store, sender, clock, channels=settings.channels)
     links = ActionLinks(signer, clock, settings.base_url)
     filings = FilingService(store, blobs, clock, outbox, links)
     return Container(settings=settings, store=store, blobs=blobs, sender=sender, clock=clock, signer=signer,

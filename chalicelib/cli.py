@@ -78,7 +78,7 @@ def create_admin(c, args) -> int:
     from .domain.model import ROLE_LABEL, Role
     try:
         account, password = c.accounts.create_admin(args.username, args.division, args.display_name,
-                                                    role=Role(args.role))
+                                                    role=Role(args.role), department=getattr(args, "department", None))
     except DomainError as e:
         print(e.message, file=sys.stderr)
         return 1
@@ -99,8 +99,11 @@ def main(argv: list[str] | None = None) -> int:
     admin.add_argument("--division", required=True, help="the province's division code (140000)")
     admin.add_argument("--display-name", default="")
     admin.add_argument("--role", default="system_admin",
-                       choices=["system_admin", "business_admin", "security", "auditor"],
-                       help="default system_admin; the others bootstrap the province's two approvers and auditor")
+                       choices=["system_admin", "business_admin", "security", "auditor", "data_sharing"],
+                       help="default system_admin; the others bootstrap the province's two approvers and auditor; "
+                            "data_sharing: another department's read-only look-up account (needs --department)")
+    admin.add_argument("--department", choices=["社会保险", "劳动保障监察", "就业失业", "信息服务"],
+                       help="the department a data_sharing account serves")
     daily = sub.add_parser("daily", help="run the daily reminder job now (reminders, reviewer digest, delivery)")
     daily.add_argument("--today", type=_date, help="the day to run for, YYYY-MM-DD (default: today in Asia/Shanghai)")
     daily.add_argument("--dry-run", action="store_true", help="print what would be sent; write and send nothing")

@@ -20,6 +20,7 @@ class Settings:
     table_name: str | None = None  # aws
     bucket_name: str | None = None
     mail_from: str | None = None
+    channels: tuple[str, ...] = ("email", "sms")  # CHANNELS=sms where SES is not offered (AWS China)
 
     @property
     def embedded(self) -> bool:
@@ -55,6 +56,10 @@ def from_env(env=os.environ) -> Settings:
             missing.insert(0, "SECRET_KEY (or SECRET_ARN)")
         if missing:
             raise SettingsError(f"AWS mode needs environment variables: {', '.join(missing)}")
+        channels = tuple(c.strip() for c in env.get("CHANNELS", "email,sms").split(",") if c.strip())
+        if not channels or set(channels) - {"email", "sms"}:
+            raise SettingsError("CHANNELS must list email and/or sms")
         return Settings(backend, base_url, env.get("SECRET_KEY") or _stored_secret(env["SECRET_ARN"]),
-                        table_name=env["TABLE_NAME"], bucket_name=env["BUCKET_NAME"], mail_from=env["MAIL_FROM"])
+                        table_name=env["TABLE_NAME"], bucket_name=env["BUCKET_NAME"], mail_from=env["MAIL_FROM"],
+                        channels=channels)
     raise SettingsError(f"BACKEND must be embedded or aws, not {backend!r}")

@@ -130,6 +130,7 @@ class LaborFilingStack(cdk.Stack):
             "environment_variables": {
                 "BACKEND": "aws", "TABLE_NAME": self.table.table_name, "BUCKET_NAME": self.bucket_name,
                 "MAIL_FROM": settings.mail_from, "BASE_URL": settings.base_url,
+                "CHANNELS": "sms" if china(settings.region) else "email,sms",
                 "SECRET_ARN": self.secret.secret_arn},
         })
         self.functions = self._functions(prefix, keep)

@@ -98,7 +98,7 @@ class Message(BaseModel):
     subject: str
     body: str
     created_at: dt.datetime
-    status: str = "pending"  # pending / sent / failed
+    status: str = "pending"  # pending / sent / failed / skipped (channel not offered here)
     attempts: int = 0
     next_attempt_at: dt.datetime | None = None  # backoff after a failed attempt
     sent_at: dt.datetime | None = None

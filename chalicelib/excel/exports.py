@@ -28,7 +28,7 @@ def export_workbook(filings: Iterable[list], row_columns: list[str], rows: Itera
         sheet.append(header)
         for row in values:
             sheet.append([_cell(sheet, v) for v in row])
-    out = tempfile.TemporaryFile()
+    out = tempfile.TemporaryFile()  # noqa: SIM115 (returned open; the caller closes it)
     book.save(out)
     out.seek(0)
     return out

@@ -333,19 +333,23 @@ class AccountService:
                                                                     scope=audit_scope(a)))
 
     def create_admin(self, username: str, division: str, display_name: str, *,
-                     role: Role = Role.SYSTEM_ADMIN) -> tuple[Account, str]:
+                     role: Role = Role.SYSTEM_ADMIN, department: str | None = None) -> tuple[Account, str]:
         """Ops command (cli create-admin): the province's first administrators, with a one-time password.
         Every other account goes through an application."""
         if division != policy().province_code:
             raise ValidationFailed("create-admin 只用于创建省级管理员；其他账号请通过账号申请单办理")
-        if Role(role) not in (Role.SYSTEM_ADMIN, Role.BUSINESS_ADMIN, Role.SECURITY, Role.AUDITOR):
-            raise ValidationFailed("create-admin 只能创建系统管理员、业务管理员、系统安全员或业务审计员")
+        if Role(role) not in (Role.SYSTEM_ADMIN, Role.BUSINESS_ADMIN, Role.SECURITY, Role.AUDITOR, Role.DATA_SHARING):
+            raise ValidationFailed("create-admin 只能创建系统管理员、业务管理员、系统安全员、业务审计员或数据共享账号")
+        from ..domain.roles import DEPARTMENTS
+        if (Role(role) == Role.DATA_SHARING) != (department in DEPARTMENTS):
+            raise ValidationFailed("数据共享账号须指定所属部门（" + "、".join(DEPARTMENTS) + "），其他账号不指定")
         if message := username_problem(username):
             raise ValidationFailed(message)
         password = initial_password()
         now = self.clock.now()
         account = Account(username=username, password_hash=hash_password(password), role=role, scope=division,
-                          display_name=display_name.strip() or username, created_at=now, must_change_password=True)
+                          display_name=display_name.strip() or username, created_at=now, must_change_password=True,
+                          department=department)
         try:
             self.store.create_account(account, audit=audit_event(now, "ops:create-admin", "create_account", username,
                                                                  scope=division, detail={"role": str(role)}))

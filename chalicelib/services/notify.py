@@ -28,8 +28,8 @@ def retry_delay(attempts: int) -> dt.timedelta:
 
 
 class Outbox:
-    def __init__(self, store: Store, sender: Sender, clock: Clock):
-        self.store, self.sender, self.clock = store, sender, clock
+    def __init__(self, store: Store, sender: Sender, clock: Clock, channels: tuple[str, ...] = ("email", "sms")):
+        self.store, self.sender, self.clock, self.channels = store, sender, clock, channels
 
     def deliver_pending(self, limit: int = 100) -> int:
         """Send what is pending and due; returns how many were sent."""
@@ -37,6 +37,9 @@ class Outbox:
         now = self.clock.now()
         for m in self.store.pending_messages(limit):
             if m.next_attempt_at and m.next_attempt_at > now:
+                continue
+            if m.channel not in self.channels:  # e.g. no e-mail where SES is not offered: the SMS twin goes out
+                self.store.mark_message(m.model_copy(update={"status": "skipped"}))
                 continue
             try:
                 self.sender.send(m)

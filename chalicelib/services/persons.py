@@ -4,7 +4,7 @@ The index: when a filing is approved, each row of its 表二 and 表三 becomes 
 number (Store.put_person_records), written in batches of INDEX_BATCH after the approval's own transaction —
 a filing can carry tens of thousands of rows, too many for one transaction. Records are keyed by
 (ID number, filing, table, row), so writing them again is harmless: if indexing stops half-way (a crash),
-`index_approved` run again for that filing completes it (`cli`-able; not automated yet).
+`index_approved` run again for that filing completes it (no command or sweep does that yet).
 
 Every look-up is audited (who, which ID number masked, how many records) and rate-limited per account and
 minute through a store counter. Only a data-sharing account sees full ID numbers; a 业务操作员 may look up

@@ -74,7 +74,7 @@ def test_counters_follow_every_transition_and_equal_a_recount(store):
 def test_opening_a_year_counts_the_units_it_adds_once(store):
     register(store, "U1")
     register(store, "U2", authority="140106")
-    at = dt.datetime(2027, 1, 1, 1, tzinfo=dt.timezone.utc)
+    at = dt.datetime(2027, 1, 1, 1, tzinfo=dt.UTC)
     store.open_filing_year(2026, at)
     store.open_filing_year(2026, at)
     assert store.stats(2026) == {"140105": {"expected": 1}, "140106": {"expected": 1}}

@@ -40,3 +40,13 @@ def test_a_missing_secret_is_named_in_the_error():
         from_env(AWS_ENV)
     with pytest.raises(SettingsError, match="TABLE_NAME"):
         from_env({**AWS_ENV, "TABLE_NAME": "", "SECRET_ARN": "arn"})
+
+
+def test_channels_default_to_email_and_sms_and_can_be_sms_only():
+    from chalicelib.settings import SettingsError, from_env
+    base = {"BACKEND": "aws", "SECRET_KEY": "k", "TABLE_NAME": "t", "BUCKET_NAME": "b", "MAIL_FROM": "a@b.cn"}
+    assert from_env(base).channels == ("email", "sms")
+    assert from_env({**base, "CHANNELS": "sms"}).channels == ("sms",)
+    import pytest
+    with pytest.raises(SettingsError):
+        from_env({**base, "CHANNELS": "fax"})

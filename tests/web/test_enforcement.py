@@ -155,3 +155,29 @@ def test_embedded_scheduler_runs_the_job_at_nine_beijing_time(container, clock):
         worker.join()
     assert "2026-06-23 每日提醒任务" in lines[0] and sum("每日提醒任务" in line for line in lines) == 1
     assert len([m for m in container.store.list_messages() if "2025年度" in m.subject]) == 2
+
+
+def test_embedded_scheduler_retries_failed_notifications(container, clock):
+    from chalicelib.adapters.embedded import scheduler
+    from chalicelib.domain.model import Message
+    clock.current = dt.datetime(2026, 6, 23, 0, 0, tzinfo=dt.timezone.utc)  # before the daily job's hour
+    due = Message(id="retry-me", channel="email", to="r@example.cn", subject="重试", body="b",
+                  created_at=clock.now(), attempts=1, next_attempt_at=clock.now())
+    from tests.contract.test_store_contract import audit, filing, submitted
+    f = filing()
+    container.store.create_filing(f, audit=audit())
+    container.store.save_filing(submitted(f, 1), expected_version=1, messages=[due])
+    stop = threading.Event()
+    worker = threading.Thread(target=scheduler.run, args=(container,),
+                              kwargs={"stop": stop, "poll_seconds": 0.01, "out": lambda line: None})
+    worker.start()
+    try:
+        for _ in range(200):
+            if not container.store.pending_messages():
+                break
+            stop.wait(0.02)
+    finally:
+        stop.set()
+        worker.join()
+    assert container.store.pending_messages() == []
+    assert next(m for m in container.store.list_messages() if m.id == "retry-me").status == "sent"

@@ -193,3 +193,22 @@ def test_a_sender_outage_never_blocks_the_action_and_is_retried(container, clock
     clock.advance(minutes=2)
     assert container.outbox.deliver_pending() == 1 and sent[0].subject == "新的劳动用工备案待审核"
     assert container.store.pending_messages() == []
+
+
+def test_where_email_is_not_offered_the_sms_goes_out_and_the_email_is_skipped(container, clock):
+    from chalicelib.services.notify import Outbox
+    sent = []
+    container.outbox.channels = ("sms",)  # CHANNELS=sms, as the AWS China stage sets it
+    container.outbox.sender = type("Sms", (), {"send": lambda self, m: sent.append(m)})()
+    assert isinstance(container.outbox, Outbox)
+    from app import app
+    container.accounts.create_reviewer("xiaodian", PASSWORD, "140105", "审核员", email="xd@hrss.example.cn")
+    with Client(app) as client:
+        fid = submitted_filing(api_for(client, container))
+        token = Api(client).login("xiaodian", PASSWORD)
+        version = container.store.get_filing(fid).version
+        Api(client).call("POST", f"/filings/{fid}/review", {"decision": "approve", "version": version}, token)
+    assert [m.channel for m in sent] == ["sms"]  # the filer's SMS; the reviewer had no mobile
+    assert container.store.pending_messages() == []
+    statuses = {(m.channel, m.status) for m in container.store.list_messages()}
+    assert ("email", "skipped") in statuses and ("sms", "sent") in statuses

@@ -11,15 +11,15 @@ from chalicelib.domain.filing import Filing, RowSet
 from chalicelib.services.accounts import Registration
 from chalicelib.services.audit import audit_event
 from tests import factories
-from tests.web.test_enforcement import EVIL, PASSWORD, JULY_9_0900, signed_in
+from tests.web.test_enforcement import EVIL, JULY_9_0900, PASSWORD, signed_in
 from tests.web.test_pages import text
 
 
 def cells(page) -> str:
     """The page's table rows as text: cells separated by one space, rows by " | "."""
     import re
-    rows = re.findall(r"<tr>(.*?)</tr>", page.body.decode(), re.S)
-    return " | ".join(" ".join(re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", r, re.S))
+    rows = re.findall(r"<tr>(.*?)</tr>", page.body.decode(), re.DOTALL)
+    return " | ".join(" ".join(re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", r, re.DOTALL))
                       for r in rows)
 
 
@@ -43,8 +43,9 @@ def annual(c, uscc: str, authority: str, due: int, signed: int, *steps: str, nam
 
 
 @pytest.fixture
-def board(container, clock):
-    c = container
+def board(backend_container, clock):
+    """Both backends: the counters are the store's."""
+    c = backend_container
     for username, scope in (("xiaodian", "140105"), ("taiyuan", "140100"), ("sheng", "140000")):
         c.accounts.create_reviewer(username, PASSWORD, scope, username, email=f"{username}@hrss.example.cn")
     for serial, division in ((1, "140105"), (2, "140105"), (3, "140106"), (4, "140213")):
@@ -92,7 +93,7 @@ def test_a_bad_year_is_a_clear_message(board):
     assert page.status_code == 422 and "统计年度应在" in text(page)
 
 
-def test_export_goes_to_the_blob_store_formula_safe_masked_and_audited(board, container):
+def test_export_goes_to_the_blob_store_formula_safe_masked_and_audited(board, backend_container):
     import io
     from urllib.parse import urlparse
 
@@ -102,10 +103,19 @@ def test_export_goes_to_the_blob_store_formula_safe_masked_and_audited(board, co
     response = b.post("/stats/export", {"year": "2025"})
     assert response.status_code == 303
     link = urlparse(response.headers["Location"])
-    assert link.path == "/api/v1/local-downloads"
-    download = board.http.get(f"{link.path}?{link.query}", headers={"Accept": "*/*"})  # a browser download
-    assert download.status_code == 200
-    book = openpyxl.load_workbook(io.BytesIO(download.body))
+    event = backend_container.store.list_audit(1)[0]
+    assert (event.action, event.actor, event.scope, event.detail["filings"]) == ("export", "taiyuan", "140100", 2)
+    assert event.target.startswith("exports/")
+    if backend_container.settings.embedded:  # the app's signed download route
+        assert link.path == "/api/v1/local-downloads"
+        download = board.http.get(f"{link.path}?{link.query}", headers={"Accept": "*/*"})  # a browser download
+        assert download.status_code == 200
+        data = download.body
+    else:  # a presigned S3 GET: the file never passes through the Lambda
+        assert "X-Amz-Signature" in link.query and link.path.endswith(event.target)
+        with backend_container.blobs.open(event.target) as f:
+            data = f.read()
+    book = openpyxl.load_workbook(io.BytesIO(data))
     filings = list(book["备案"].iter_rows(values_only=True))
     assert {r[1] for r in filings[1:]} == {EVIL, "单位"}  # 太原市's two filings, 大同市's not
     evil = next(c for row in book["备案"].iter_rows() for c in row if c.value == EVIL)
@@ -114,7 +124,3 @@ def test_export_goes_to_the_blob_store_formula_safe_masked_and_audited(board, co
     person = factories.person(1)
     assert people[1][:3] == (factories.uscc(1), EVIL, "=1+2") and person["id_number"] not in str(people)
     assert person["id_number"][-4:] in str(people)  # masked: last four kept
-    event = container.store.list_audit(1)[0]
-    assert (event.action, event.actor, event.scope, event.detail["filings"]) == ("export", "taiyuan", "140100", 2)
-    assert event.target.startswith("exports/")
-
