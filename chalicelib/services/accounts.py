@@ -92,7 +92,8 @@ class Principal:
     @property
     def home(self) -> str:
         """Where this account lands after signing in."""
-        return {Role.FILER: "/employer", Role.OPERATOR: "/review", Role.AUDITOR: "/audit"}.get(
+        return {Role.FILER: "/employer", Role.OPERATOR: "/review", Role.AUDITOR: "/audit",
+                Role.DATA_SHARING: "/share/persons"}.get(
             self.role, "/admin/applications")
 
     @property

@@ -25,6 +25,7 @@ from . import keys
 
 BATCH_SIZE = 25  # BatchWriteItem's limit
 BATCH_ATTEMPTS = 8
+WRITERS = 8  # concurrent BatchWriteItem calls per put (boto3 clients are thread-safe)
 TRANSACT_ATTEMPTS = 4
 TRANSACT_MAX = 100  # TransactWriteItems' limit
 
@@ -129,17 +130,26 @@ class DynamoStore:
             kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
 
     def _batch_write(self, requests: list[dict]) -> None:
-        """BatchWriteItem in chunks of 25, retrying UnprocessedItems with backoff."""
-        for i in range(0, len(requests), BATCH_SIZE):
-            pending = requests[i:i + BATCH_SIZE]
-            for attempt in range(BATCH_ATTEMPTS):
-                resp = self.client.batch_write_item(RequestItems={self.table: pending})
-                pending = resp.get("UnprocessedItems", {}).get(self.table, [])
-                if not pending:
-                    break
-                time.sleep(min(self.backoff_seconds * 2 ** attempt, 2.0))
-            else:
-                raise RuntimeError(f"DynamoDB left {len(pending)} writes unprocessed after {BATCH_ATTEMPTS} tries")
+        """BatchWriteItem in chunks of 25, several chunks in flight at once (a roster is tens of thousands of
+        items; one round trip per 25 would dominate an import), each retrying UnprocessedItems with backoff."""
+        chunks = [requests[i:i + BATCH_SIZE] for i in range(0, len(requests), BATCH_SIZE)]
+        if len(chunks) <= 1:
+            for chunk in chunks:
+                self._write_chunk(chunk)
+            return
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(max_workers=min(WRITERS, len(chunks))) as pool:
+            for _ in pool.map(self._write_chunk, chunks):  # re-raises the first failure
+                pass
+
+    def _write_chunk(self, pending: list[dict]) -> None:
+        for attempt in range(BATCH_ATTEMPTS):
+            resp = self.client.batch_write_item(RequestItems={self.table: pending})
+            pending = resp.get("UnprocessedItems", {}).get(self.table, [])
+            if not pending:
+                return
+            time.sleep(min(self.backoff_seconds * 2 ** attempt, 2.0))
+        raise RuntimeError(f"DynamoDB left {len(pending)} writes unprocessed after {BATCH_ATTEMPTS} tries")
 
     # units and accounts
     def create_unit(self, unit: Unit, filer: Account) -> None:

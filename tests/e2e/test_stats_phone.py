@@ -1,0 +1,25 @@
+"""The statistics dashboard on a 375 px phone, in a real browser: the charts (inline SVG, no script) and their
+tables fit the screen; the export button hands over a download link."""
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.e2e.test_browser_flow import horizontal_overflow, login
+
+
+def test_the_dashboard_fits_a_phone_and_exports(live_server, new_context, screenshots):
+    page = new_context("phone").new_page()
+    login(page, "demo-xiaodian", live_server.logins["demo-xiaodian"])
+    page.locator("header").get_by_role("link", name="统计").click()
+    expect(page).to_have_url(re.compile(r"/stats$"))
+    expect(page.locator("h1")).to_contain_text("年度劳动用工备案统计")
+    expect(page.locator("#chart-filing svg")).to_be_visible()
+    expect(page.locator("#filing-table")).to_contain_text("小店区")
+    assert page.locator("#chart-filing svg").bounding_box()["width"] <= 375
+    assert horizontal_overflow(page, "statistics dashboard") is None
+    page.screenshot(path=screenshots / "stats-375.png", full_page=True)
+    with page.expect_download() as download:
+        page.locator("#export").click()
+    assert download.value.suggested_filename.endswith("备案数据导出.xlsx")
