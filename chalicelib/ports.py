@@ -141,7 +141,8 @@ class Store(Protocol):
 
     def append_audit(self, event: AuditEvent) -> None: ...
 
-    def list_audit(self, limit: int = 100) -> list[AuditEvent]: ...
+    def list_audit(self, limit: int = 100, scopes: list[str] | None = None) -> list[AuditEvent]:
+        """Newest first; with `scopes`, only events of those divisions (a city or county auditor's view)."""
 
     # who still owes an annual filing (sparse: only units that have not filed are listed), reminders.
     # create_unit records the years a new unit owes; save_filing of an annual filing moves the unit

@@ -21,6 +21,7 @@ class Settings:
     bucket_name: str | None = None
     mail_from: str | None = None
     channels: tuple[str, ...] = ("email", "sms")  # CHANNELS=sms where SES is not offered (AWS China)
+    dev_mailbox: bool = False  # DEV_MAILBOX=1 (the local demo run): the outbox is readable at /dev/mailbox
 
     @property
     def embedded(self) -> bool:
@@ -49,7 +50,8 @@ def from_env(env=os.environ) -> Settings:
     base_url = env.get("BASE_URL", "http://127.0.0.1:8000").rstrip("/")
     if backend == "embedded":
         data_dir = Path(env.get("DATA_DIR", "var")).resolve()
-        return Settings(backend, base_url, env.get("SECRET_KEY") or _embedded_secret(data_dir), data_dir=data_dir)
+        return Settings(backend, base_url, env.get("SECRET_KEY") or _embedded_secret(data_dir), data_dir=data_dir,
+                        dev_mailbox=env.get("DEV_MAILBOX") == "1")
     if backend == "aws":
         missing = [k for k in ("TABLE_NAME", "BUCKET_NAME", "MAIL_FROM") if not env.get(k)]
         if not (env.get("SECRET_KEY") or env.get("SECRET_ARN")):

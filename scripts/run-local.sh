@@ -3,7 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-export BACKEND=embedded DATA_DIR="${DATA_DIR:-$PWD/var}" PORT="${PORT:-8000}"
+# DEV_MAILBOX=1: the demo's notifications are readable by anyone at /dev/mailbox (never set it on a shared server)
+export BACKEND=embedded DEV_MAILBOX=1 DATA_DIR="${DATA_DIR:-$PWD/var}" PORT="${PORT:-8000}"
 export BASE_URL="${BASE_URL:-http://127.0.0.1:$PORT}"
 .venv/bin/python -m chalicelib.cli seed-demo
 echo

@@ -10,21 +10,13 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from .cells import text_cell
+
 COLUMNS = (  # (title, width)
     ("序号", 6), ("单位名称", 32), ("统一社会信用代码", 22), ("审核机关", 30), ("注册地址", 36), ("法定代表人", 12),
     ("填报员", 10), ("填报员手机号", 14), ("填报员电子邮箱", 26), ("注册时间", 18), ("备案状态", 20),
     ("截止日期", 12), ("逾期天数", 10), ("已发提醒次数", 12), ("提醒记录", 60),
 )
-
-
-def _cell(sheet, value):
-    from openpyxl.cell import WriteOnlyCell
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        cell.data_type = "s"  # openpyxl would otherwise store "=…" as a formula
-        cell.quotePrefix = True
-    return cell
 
 
 def overdue_workbook(title: str, rows: Iterable[list]) -> bytes:
@@ -38,17 +30,17 @@ def overdue_workbook(title: str, rows: Iterable[list]) -> bytes:
     for n, (_, width) in enumerate(COLUMNS):
         sheet.column_dimensions[get_column_letter(n + 1)].width = width
     sheet.freeze_panes = "A3"
-    heading = _cell(sheet, title)
+    heading = text_cell(sheet, title)
     heading.font = Font(bold=True, size=14)
     sheet.append([heading])
     header = []
     for name, _ in COLUMNS:
-        cell = _cell(sheet, name)
+        cell = text_cell(sheet, name)
         cell.font = Font(bold=True)
         header.append(cell)
     sheet.append(header)
     for n, row in enumerate(rows, 1):
-        sheet.append([_cell(sheet, n), *(_cell(sheet, v) for v in row)])
+        sheet.append([text_cell(sheet, n), *(text_cell(sheet, v) for v in row)])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

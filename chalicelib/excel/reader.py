@@ -18,7 +18,9 @@ from typing import BinaryIO
 from ..domain.errors import ValidationFailed
 from ..domain.identifiers import normalize
 from ..domain.tables import COLUMNS, TABLE_TITLES
-from .templates import EXAMPLE_ROWS  # no openpyxl import: templates.py imports it lazily
+from .templates import (
+    EXAMPLE_ROWS,  # no openpyxl import: templates.py imports it lazily
+)
 
 HEADER_SEARCH_ROWS = 5
 _ZIP_MAGIC = b"PK\x03\x04"

@@ -12,8 +12,17 @@ import io
 from collections.abc import Iterable
 
 from ..domain.tables import COLUMNS, TABLE_TITLES, Column
+from .cells import risky, text_cell
 from .reader import IGNORED_HEADERS
-from .templates import _GENERAL_NOTES, CODE_SHEET, HELP_SHEET, MAX_ROW, _note, _width, text_column
+from .templates import (
+    _GENERAL_NOTES,
+    CODE_SHEET,
+    HELP_SHEET,
+    MAX_ROW,
+    _note,
+    _width,
+    text_column,
+)
 
 REPORT_COLUMN = IGNORED_HEADERS[0]  # 错误说明: the reader skips it, so a fixed report uploads as it is
 BAD_FILL, BAD_FONT = "FFC7CE", "9C0006"  # Excel's own "bad" cell style colours
@@ -104,9 +113,10 @@ def rows_workbook(table: str, rows: Iterable[tuple[int, dict]], *,
         cells = []
         for col in columns:
             value = _date_value(col, values.get(col.key))
-            # plain values are several times faster to write; a date value gets a date format by itself
-            if col.key in bad or (col.key in text_keys and value is not None):
-                cell = WriteOnlyCell(data, value)
+            # plain values are several times faster to write; a date value gets a date format by itself;
+            # user text that a spreadsheet would read as a formula never goes in plain
+            if col.key in bad or (col.key in text_keys and value is not None) or risky(value):
+                cell = text_cell(data, value)
                 if col.key in text_keys:
                     cell.number_format = "@"  # an ID retyped here stays text
                 if col.key in bad:
@@ -115,7 +125,7 @@ def rows_workbook(table: str, rows: Iterable[tuple[int, dict]], *,
             else:
                 cells.append(value)
         if problems:
-            note = WriteOnlyCell(data, "；".join(f"【{titles.get(k, k)}】{m}" if k in titles else m
+            note = text_cell(data, "；".join(f"【{titles.get(k, k)}】{m}" if k in titles else m
                                                   for k, m in problems))
             note.font = bad_font
             cells.append(note)

@@ -24,8 +24,5 @@ class AuditLog:
         from ..domain.model import Role
         if who.role != Role.AUDITOR:
             raise Forbidden("只有业务审计员可以查看审计日志")
-        scope = Scope(who.scope)
-        if scope.level == "province":
-            return self.store.list_audit(limit)
         # events without a division are province business; a city/county auditor sees its own area
-        return [e for e in self.store.list_audit(limit * 5) if e.scope and scope.can_read(e.scope)][:limit]
+        return self.store.list_audit(limit, scopes=Scope(who.scope).visible_authorities())

@@ -182,8 +182,14 @@ class FilingService:
                     if reviewer.role == "operator" and reviewer.status == "active"
                     for m in review_requested(self.clock, after, reviewer,
                                               self.links.url(REVIEW, filing.id, reviewer.username))]
-        self._save(filing, after, audit=audit_event(now, who.username, "submit", filing.id, scope=filing.authority_code,
-                                                    detail={"receipt_no": receipt}), messages=messages)
+        try:
+            self.store.save_filing(after, expected_version=filing.version, messages=messages, audit=audit_event(
+                now, who.username, "submit", filing.id, scope=filing.authority_code, detail={"receipt_no": receipt}))
+        except StaleVersion:
+            current = self.store.get_filing(filing.id)
+            if current.status == Status.SUBMITTED:  # a double click or a retry won: answer with its receipt
+                return current
+            raise Conflict("备案已在别处被修改，请刷新后重试") from None
         self.outbox.deliver_soon()
         return after
 

@@ -68,7 +68,7 @@ class ReviewService:
         self._reviewer(who)
         filing = self.filings.get(who, filing_id)
         row_set = filing.row_sets.get(table)
-        found = self.store.get_rows(row_set.upload_id, offset=row, limit=1) if row_set else []
+        found = self.store.get_rows(row_set.upload_id, offset=row, limit=1) if row_set and row >= 0 else []
         if not found:
             raise NotFound("该行不存在")
         self.store.append_audit(audit_event(self.clock.now(), who.username, "reveal_id", filing.id,
@@ -118,9 +118,11 @@ class ReviewService:
     def act_by_link(self, who: Principal, token: str, *, decision: str, reason: str | None, version: int) -> Filing:
         filing = self.open_link(who, token)
         link = self.links.read(token, purpose=REVIEW, username=who.username)
-        if decision == "reject" and not (reason or "").strip():
-            # refuse before using up the link, so the reviewer can add the reason and try again
-            filing.review(decision=decision, reason=reason, actor=who.username, now=self.clock.now())
+        # everything that could refuse the decision is checked before the link is used up, so the reviewer
+        # can correct the form and try again (a bad decision, a missing reason, a stale page)
+        if version != filing.version:
+            raise Conflict(LOST_RACE)
+        filing.review(decision=decision, reason=reason, actor=who.username, now=self.clock.now())
         try:
             self.store.claim(link.claim_key, self.clock.now())
         except AlreadyExists:

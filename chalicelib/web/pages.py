@@ -5,6 +5,7 @@ import functools
 import hmac
 import logging
 from collections import defaultdict
+from urllib.parse import quote, urlsplit
 
 from chalice import Blueprint
 
@@ -45,13 +46,19 @@ class Page:
 
     def render(self, template: str, status: int = 200, **context):
         return html(template, status, headers=self._cookie_headers(), page=self, who=self.who, csrf=self.csrf,
-                    embedded=_c().settings.embedded, **context)
+                    dev_mailbox=_c().settings.dev_mailbox, **context)
 
     def go(self, location: str):
         return redirect(location, headers=self._cookie_headers())
 
     def _cookie_headers(self) -> dict:
         return {"Set-Cookie": list(self.set_cookies)} if self.set_cookies else {}
+
+
+def is_local_path(target: str) -> bool:
+    """A same-site path to go to after sign-in (never another host: //x, /\\x, schemes, control characters)."""
+    return (target.startswith("/") and not target.startswith(("//", "/\\"))
+            and not any(ch in target for ch in "\\\t\r\n") and not urlsplit(target).netloc)
 
 
 def page(role: str | None = None):
@@ -65,7 +72,7 @@ def page(role: str | None = None):
             if p.request.method == "POST" and not p.csrf_ok():
                 return p.render("error.html", 403, message="页面已过期或来源不明（CSRF校验失败），请返回刷新后重试")
             if role and p.who is None:
-                return p.go(f"/login?next={p.request.context.get('path', '/')}")
+                return p.go(f"/login?next={quote(p.request.context.get('path', '/'))}")
             if role and role != "any" and p.who.role.value != {"reviewer": "operator"}.get(role, role):
                 return p.render("error.html", 403, message="您的账号无权访问此页面")
             try:
@@ -102,8 +109,7 @@ def login(p: Page):
             if who.must_change_password:  # a one-time initial password: change it before anything else
                 return p.go("/account/password")
             nxt = (p.request.query_params or {}).get("next", "")
-            safe_next = nxt if nxt.startswith("/") and not nxt.startswith("//") else ""
-            return p.go(safe_next or who.home)
+            return p.go(nxt if is_local_path(nxt) else who.home)
     return p.render("login.html", status, error=error, username=p.form.get("username", ""))
 
 
@@ -255,6 +261,6 @@ def employer_withdraw(p: Page, filing_id):
 @page()
 def mailbox(p: Page):
     c = _c()
-    if not c.settings.embedded:
+    if not (c.settings.embedded and c.settings.dev_mailbox):  # a demo tool: it shows everyone's messages
         return p.render("error.html", 404, message="页面不存在")
     return p.render("mailbox.html", messages=c.store.list_messages(200))

@@ -1,7 +1,7 @@
 """Reviewer pages: the queue, a filing under review, action links from notifications; the audit log."""
 from __future__ import annotations
 
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from chalice import Blueprint
 
@@ -89,10 +89,8 @@ def reveal(p: Page, filing_id):
 def action_link(p: Page, token):
     """A notification's link: sign in if needed, confirm on GET, act only on POST."""
     from ..domain.errors import Conflict, ValidationFailed
-    from ..services.links import LinkRefused
-    if p.who is None:
-        return p.go(f"/login?next={quote('/act/' + token)}")
-    c = _c()
+    from ..services.links import REVIEW, LinkRefused
+    c = _c()  # (signed-out callers were already sent to sign in by the access guard)
     try:
         if p.request.method == "POST":
             decided = c.review.act_by_link(p.who, token, decision=p.form.get("decision", ""),
@@ -101,9 +99,9 @@ def action_link(p: Page, token):
         filing = c.review.open_link(p.who, token)
     except LinkRefused as e:
         return p.render("link_refused.html", 410, message=str(e))
-    except ValidationFailed as e:
-        filing = c.review.open_link(p.who, token)
-        return _filing_page(p, filing.id, status=422, message=e.message, link_token=token)
+    except ValidationFailed as e:  # the link is still unused: show the form again with the message
+        filing_id = c.review.links.read(token, purpose=REVIEW, username=p.who.username).filing_id
+        return _filing_page(p, filing_id, status=422, message=e.message, link_token=token)
     except Conflict as e:
         return p.render("link_refused.html", 409, message=e.message)
     return _filing_page(p, filing.id, link_token=token)

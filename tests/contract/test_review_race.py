@@ -47,3 +47,29 @@ def test_concurrent_reviews_exactly_one_succeeds(adapters, clock, tmp_path):
     assert all("已被其他审核员处理" in o for o in outcomes if o != "ok")
     final = adapters.store.get_filing(filing.id)
     assert final.version == submitted.version + 1 and [t.action for t in final.history][-1] in ("approve", "reject")
+
+
+def test_concurrent_submits_answer_with_one_receipt(adapters, clock, tmp_path):
+    settings = Settings("embedded", "http://testserver", "s" * 40, data_dir=tmp_path)
+    c = bootstrap.assemble(settings, store=adapters.store, blobs=adapters.blobs, sender=adapters.sender, clock=clock)
+    c.accounts.register(Registration(**factories.registration()))
+    filer = c.accounts.authenticate(c.accounts.login(factories.uscc(1), "Passw0rd!")[0])
+    filing = c.filings.create(filer, 2025)
+    filing = c.filings.save_table1(filer, filing.id, factories.table1(1))
+    adapters.store.put_rows("submit-race", 0, [factories.person(0)])
+    from chalicelib.domain.filing import RowSet
+    adapters.store.save_filing(filing.edited(clock.now(), row_sets={"table2": RowSet(upload_id="submit-race", rows=1)}),
+                               expected_version=filing.version)
+    barrier, receipts = threading.Barrier(3), []
+
+    def submit():
+        barrier.wait()
+        receipts.append(c.filings.submit(filer, filing.id).receipt_no)
+
+    threads = [threading.Thread(target=submit) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(receipts) == 3 and len(set(receipts)) == 1
+    assert adapters.store.get_filing(filing.id).receipt_no == receipts[0]

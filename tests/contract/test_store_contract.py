@@ -223,3 +223,13 @@ def test_claims_are_single_use(store):
     assert store.claimed("link-1")
     with pytest.raises(AlreadyExists):
         store.claim("link-1", T0)
+
+
+def test_audit_can_be_read_for_some_divisions_only(store):
+    for i, scope in enumerate(["140105", None, "140106", "140105", "140202"]):
+        event = audit(f"t{i}", minutes=i).model_copy(update={"scope": scope})
+        store.append_audit(event)
+    assert [e.target for e in store.list_audit(10, scopes=["140105", "140106"])] == ["t3", "t2", "t0"]
+    assert [e.target for e in store.list_audit(2, scopes=["140105", "140106"])] == ["t3", "t2"]
+    assert store.list_audit(10, scopes=["140300"]) == []
+    assert len(store.list_audit(10)) == 5

@@ -100,9 +100,10 @@ def test_wrong_password_says_so(browser):
     assert page.status_code == 401 and "账号或密码错误" in text(page)
 
 
-def test_open_redirect_after_login_is_ignored(browser):
+@pytest.mark.parametrize("target", ["//evil.example", "/%5Cevil.example", "https://evil.example", "/%09/evil"])
+def test_open_redirect_after_login_is_ignored(browser, target):
     browser.post("/register", register_form())
-    response = browser.post("/login?next=//evil.example", {"username": factories.uscc(1), "password": "Passw0rd!"})
+    response = browser.post(f"/login?next={target}", {"username": factories.uscc(1), "password": "Passw0rd!"})
     assert location(response) == "/employer"
 
 
@@ -124,3 +125,13 @@ def test_table1_form_shows_errors_next_to_fields(browser):
     ok = browser.post(f"{filing_path}/table1", {k: str(v) for k, v in factories.table1(3).items()})
     assert ok.status_code == 303
     assert "签订率 100.0%" in text(browser.get(filing_path))
+
+
+def test_local_mailbox_only_on_the_demo_run(container):
+    from dataclasses import replace
+
+    from app import app
+    with Client(app) as client:
+        assert client.http.get("/dev/mailbox", headers={"Accept": "text/html"}).status_code == 404
+        container.settings = replace(container.settings, dev_mailbox=True)
+        assert client.http.get("/dev/mailbox", headers={"Accept": "text/html"}).status_code == 200

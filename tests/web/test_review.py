@@ -212,3 +212,17 @@ def test_where_email_is_not_offered_the_sms_goes_out_and_the_email_is_skipped(co
     assert container.store.pending_messages() == []
     statuses = {(m.channel, m.status) for m in container.store.list_messages()}
     assert ("email", "skipped") in statuses and ("sms", "sent") in statuses
+
+
+def test_a_refused_decision_through_a_link_leaves_the_link_usable(app_client, container):
+    fid = submitted_filing(api_for(app_client, container))
+    link = review_link(container, "xd@hrss.example.cn")
+    reviewer = signed_in(app_client, "xiaodian")
+    version = container.store.get_filing(fid).version
+    for form, status in (({"decision": "", "version": version}, 422),
+                         ({"decision": "approve", "version": version - 1}, 409)):
+        page = reviewer.post(link, form)
+        assert page.status_code == status
+    assert reviewer.get(link).status_code == 200  # still usable
+    assert reviewer.post(link, {"decision": "approve", "version": version}).status_code == 303
+    assert container.store.get_filing(fid).status == "approved"

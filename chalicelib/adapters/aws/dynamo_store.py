@@ -468,8 +468,19 @@ class DynamoStore:
         item = self._audit_put(event)
         self._put(item["Item"], condition=item["ConditionExpression"])
 
-    def list_audit(self, limit: int = 100) -> list[AuditEvent]:
-        return [AuditEvent.model_validate_json(d) for d in self._listing("GSI2", keys.AUDIT, limit, newest_first=True)]
+    def list_audit(self, limit: int = 100, scopes: list[str] | None = None) -> list[AuditEvent]:
+        if scopes is None:
+            docs = self._listing("GSI2", keys.AUDIT, limit, newest_first=True)
+        else:
+            found = []
+            for scope in scopes:
+                for n, item in enumerate(self._query(keys.audit_of(scope), index="GSI1", forward=False,
+                                                     page_size=limit), 1):
+                    found.append((item["GSI1SK"]["S"], _doc(item)))
+                    if n == limit:
+                        break
+            docs = [doc for _, doc in sorted(found, reverse=True)[:limit]]
+        return [AuditEvent.model_validate_json(d) for d in docs]
 
     # who still owes an annual filing, and reminders
     def _owes_put(self, uscc: str, year: int, authority_code: str) -> dict:

@@ -48,6 +48,7 @@ Access patterns (→ how they are served; no Scan anywhere):
                                       carry it), oldest first
   recent messages                     Query GSI2 GSI2PK=MESSAGE, newest first
   audit log newest first              Query GSI2 GSI2PK=AUDIT, newest first (PK=AUDIT#<id>, append-only)
+  audit log of some divisions         Query GSI1 GSI1PK=AUDIT#<division> per division, merged newest first
 
 Three GSIs because a filing is listed three ways at once (its authority's queue, the province, its
 unit) and an item has one partition key per index. Roles: GSI1 = work queues (an authority's
@@ -234,8 +235,15 @@ def _tick() -> int:
 
 def audit_item(e: AuditEvent) -> dict[str, str]:
     """Newest first by time; events stamped the same instant keep their write order (the tick)."""
-    return {**_key(f"AUDIT#{e.id}", "AUDIT"),
-            "GSI2PK": AUDIT, "GSI2SK": f"{stamp(e.at)}#{_tick():020d}#{e.id}"}
+    order = f"{stamp(e.at)}#{_tick():020d}#{e.id}"
+    item = {**_key(f"AUDIT#{e.id}", "AUDIT"), "GSI2PK": AUDIT, "GSI2SK": order}
+    if e.scope:  # also listed under its division, for that division's auditors
+        item.update(GSI1PK=audit_of(e.scope), GSI1SK=order)
+    return item
+
+
+def audit_of(scope: str) -> str:
+    return f"AUDIT#{scope}"
 
 
 def unstamp(text: str) -> dt.datetime:

@@ -47,6 +47,7 @@ CREATE TABLE IF NOT EXISTS outbox (id TEXT PRIMARY KEY, status TEXT NOT NULL, cr
 CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (status, created_at);
 CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL,
     doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS audit_by_scope ON audit (json_extract(doc, '$.scope'), seq);
 CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
     BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
@@ -399,8 +400,13 @@ class SqliteStore:
         with self._write() as db:
             self._audit(db, event)
 
-    def list_audit(self, limit: int = 100) -> list[AuditEvent]:
-        rows = self._db.execute("SELECT doc FROM audit ORDER BY seq DESC LIMIT ?", (limit,)).fetchall()
+    def list_audit(self, limit: int = 100, scopes: list[str] | None = None) -> list[AuditEvent]:
+        if scopes is None:
+            rows = self._db.execute("SELECT doc FROM audit ORDER BY seq DESC LIMIT ?", (limit,)).fetchall()
+        else:
+            rows = self._db.execute(
+                f"SELECT doc FROM audit WHERE json_extract(doc, '$.scope') IN ({','.join('?' * len(scopes))})"
+                " ORDER BY seq DESC LIMIT ?", (*scopes, limit)).fetchall()
         return [AuditEvent.model_validate_json(r[0]) for r in rows]
 
     # who still owes an annual filing, and reminders
