@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = ROOT / ".venv" / "bin" / "python"
 HEAVY = ("boto3", "botocore", "openpyxl", "pydantic", "pydantic_core", "jinja2", "python_calamine",
-         "python_multipart", "itsdangerous", "chalicelib.bootstrap", "chalicelib.services", "chalicelib.adapters")
+         "python_multipart", "itsdangerous", "chalicelib.services", "chalicelib.adapters")
 BARE_APP = '''from chalice import Chalice
 
 app = Chalice(app_name="bare")

@@ -20,6 +20,8 @@ import logging
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
+from ..bootstrap import container as _c
+
 log = logging.getLogger(__name__)
 ROLES = ("filer", "operator", "system_admin", "business_admin", "security", "auditor", "data_sharing")
 
@@ -184,11 +186,6 @@ RULES: dict[tuple[str, str], Rule] = {
 # What an account signed in with a one-time initial password may do before changing it.
 WHILE_PASSWORD_TEMPORARY = {("GET", "/account/password"), ("POST", "/account/password"), ("POST", "/logout"),
                             ("POST", "/api/v1/auth/password"), ("POST", "/api/v1/auth/logout"), ("GET", "/api/v1/me")}
-
-
-def _c():
-    from ..bootstrap import container
-    return container()
 
 
 def is_api(request) -> bool:

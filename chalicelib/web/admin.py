@@ -7,16 +7,12 @@ from urllib.parse import parse_qs
 
 from chalice import Blueprint
 
+from ..bootstrap import container as _c
 from .http import api_errors, json_body, json_response, set_cookie
 from .pages import FORM, SESSION, Page, page
 
 admin_pages = Blueprint(__name__)
 admin_api = Blueprint(__name__ + ".api")
-
-
-def _c():
-    from ..bootstrap import container
-    return container()
 
 
 # ---------- JSON shapes ----------
@@ -187,7 +183,12 @@ def accounts(p: Page):
 def _account_page(p: Page, username: str, *, status: int = 200, message: str | None = None):
     from ..domain.jurisdiction import authority
     from ..domain.model import ROLE_LABEL
-    from ..domain.roles import PERMISSION_LABEL, Permission, effective_permissions, managing_division
+    from ..domain.roles import (
+        PERMISSION_LABEL,
+        Permission,
+        effective_permissions,
+        managing_division,
+    )
     account = _c().accounts.get_staff(p.who, username)
     can_unlock = (account.status == "locked" and p.who.can(Permission.UNLOCK)
                   and managing_division(account.role, account.scope) == p.who.scope)

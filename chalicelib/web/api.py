@@ -3,14 +3,18 @@ from __future__ import annotations
 
 from chalice import Blueprint, Response
 
-from .http import XLSX, api_errors, error_body, json_body, json_response, multipart_body, redirect
+from ..bootstrap import container as _c
+from .http import (
+    XLSX,
+    api_errors,
+    error_body,
+    json_body,
+    json_response,
+    multipart_body,
+    redirect,
+)
 
 api = Blueprint(__name__)
-
-
-def _c():
-    from ..bootstrap import container
-    return container()
 
 
 def _who():
@@ -73,9 +77,10 @@ STALLED_MESSAGE = "导入中断（服务可能已重启），原有数据未受�
 @api.route("/employers/register", methods=["POST"])
 @api_errors
 def register():
-    from ..services.accounts import Registration
-    from ..domain.errors import ValidationFailed, problem
     import pydantic
+
+    from ..domain.errors import ValidationFailed, problem
+    from ..services.accounts import Registration
 
     try:
         data = Registration.model_validate(json_body(api.current_request))

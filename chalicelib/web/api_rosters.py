@@ -6,14 +6,10 @@ from __future__ import annotations
 
 from chalice import Blueprint, Response
 
+from ..bootstrap import container as _c
 from .http import XLSX, api_errors, error_body, json_response
 
 rosters_api = Blueprint(__name__)
-
-
-def _c():
-    from ..bootstrap import container
-    return container()
 
 
 def _who():

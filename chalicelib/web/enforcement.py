@@ -5,18 +5,17 @@ In scope only: a county sees its own units, a city its own and its counties', th
 """
 from __future__ import annotations
 
-from chalice import Blueprint, Response
+from chalice import Blueprint
 
-from .http import XLSX, api_errors, json_response
+from ..bootstrap import container as _c
+from ..services.audit import audit_event
+from .access import caller
+from .api_rosters import file_response
+from .http import api_errors, json_response
 from .pages import Page, page
 
 enforcement = Blueprint(__name__)  # pages, at /review/overdue
 enforcement_api = Blueprint(__name__)  # JSON, registered under /api/v1
-
-
-def _c():
-    from ..bootstrap import container
-    return container()
 
 
 def _number(value, name: str, title: str, low: int, high: int) -> int | None:
@@ -95,10 +94,9 @@ def overdue_export(p: Page):
          r.unit.filer_name, r.unit.filer_mobile, r.unit.filer_email, local_time(r.unit.registered_at),
          r.obligation.status_label, due.isoformat(), r.days_overdue, len(r.obligation.reminders),
          _history(r.obligation)] for r in rows))
-    name = f"weiyifabeian-{year}-{filters['division'] or p.who.scope}.xlsx"
-    return Response(body=body, status_code=200, headers={
-        "Content-Type": XLSX, "Cache-Control": "no-store",
-        "Content-Disposition": f'attachment; filename="{name}"; filename*=UTF-8\'\'{name}'})
+    c.store.append_audit(audit_event(c.clock.now(), p.who.username, "export", "overdue-list", scope=p.who.scope,
+                                     detail={"year": year, "division": filters["division"]}))
+    return file_response(body, f"未依法备案单位名单-{year}-{filters['division'] or p.who.scope}.xlsx")
 
 
 @enforcement_api.route("/overdue", methods=["GET"])
@@ -106,8 +104,7 @@ def overdue_export(p: Page):
 def overdue_json():
     from ..domain import jurisdiction
     request = enforcement_api.current_request
-    header = request.headers.get("authorization", "")
-    who = _c().accounts.authenticate(header[7:].strip() if header.lower().startswith("bearer ") else None)
+    who = caller(request) or _c().accounts.authenticate(None)  # (the access guard already refused strangers)
     q = request.query_params or {}
     limit = _number(q.get("limit"), "limit", "每页条数", 1, 500) or 50
     result = _c().reminders.overdue(who, **_filters(q), page_token=q.get("page_token"), limit=limit)

@@ -8,14 +8,10 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
+from ..bootstrap import container as _c
 from .pages import Page, page
 
 filing_pages = Blueprint(__name__)
-
-
-def _c():
-    from ..bootstrap import container
-    return container()
 
 
 @filing_pages.route("/employer/filings/{filing_id}/uploads/{upload_id}/error-report", methods=["GET"])

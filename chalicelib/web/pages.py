@@ -9,17 +9,13 @@ from urllib.parse import quote, urlsplit
 
 from chalice import Blueprint
 
+from ..bootstrap import container as _c
 from .http import cookies, form_body, html, new_csrf, redirect, set_cookie
 
 log = logging.getLogger(__name__)
 pages = Blueprint(__name__)
 SESSION, CSRF = "session", "csrf"
 FORM = ["application/x-www-form-urlencoded", "application/json"]  # GETs arrive as the default json type
-
-
-def _c():
-    from ..bootstrap import container
-    return container()
 
 
 class Page:

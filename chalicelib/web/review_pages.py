@@ -5,14 +5,10 @@ from urllib.parse import urlencode
 
 from chalice import Blueprint
 
+from ..bootstrap import container as _c
 from .pages import FORM, Page, page
 
 review_pages = Blueprint(__name__)
-
-
-def _c():
-    from ..bootstrap import container
-    return container()
 
 
 def _int_or(value, default: int) -> int:

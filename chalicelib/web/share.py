@@ -5,16 +5,12 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
+from ..bootstrap import container as _c
 from .http import api_errors, json_response
 from .pages import FORM, Page, page
 
 share_pages = Blueprint(__name__)
 share_api = Blueprint(__name__)  # registered under /api/v1
-
-
-def _c():
-    from ..bootstrap import container
-    return container()
 
 
 @share_pages.route("/share/persons", methods=["GET", "POST"], content_types=FORM)

@@ -3,15 +3,11 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
+from ..bootstrap import container as _c
 from .pages import FORM, Page, page
 
 stats_pages = Blueprint(__name__)
 APPROVED, PENDING, REJECTED, NOT_FILED = "#2e7d32", "#1565c0", "#c62828", "#bdbdbd"
-
-
-def _c():
-    from ..bootstrap import container
-    return container()
 
 
 def charts(board) -> dict:

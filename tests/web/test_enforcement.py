@@ -181,3 +181,10 @@ def test_embedded_scheduler_retries_failed_notifications(container, clock):
         worker.join()
     assert container.store.pending_messages() == []
     assert next(m for m in container.store.list_messages() if m.id == "retry-me").status == "sent"
+
+
+def test_the_export_is_audited(listed, container):
+    browser = signed_in(listed, "taiyuan")
+    browser.http.get("/review/overdue/export?year=2025", headers=browser._headers({"Accept": "*/*"}))
+    event = container.store.list_audit(1)[0]
+    assert (event.actor, event.action, event.target, event.scope) == ("taiyuan", "export", "overdue-list", "140100")
