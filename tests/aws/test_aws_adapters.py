@@ -210,3 +210,16 @@ def test_a_typical_workflow_never_scans(aws_adapters):
     assert "Scan" not in calls
     assert {"Query", "GetItem", "TransactWriteItems", "BatchWriteItem", "UpdateItem"} <= set(calls)
     assert store.pending_messages() == []
+
+
+@pytest.mark.aws
+def test_save_filing_with_more_messages_than_a_transaction_holds(aws_adapters):
+    """An authority with very many reviewers: every notification is still written (DynamoDB caps a
+    transaction at 100 items)."""
+    from tests.contract.test_store_contract import audit, filing, msg, submitted
+    store = aws_adapters.store
+    f = filing()
+    store.create_filing(f, audit=audit())
+    store.save_filing(submitted(f, 1), expected_version=1, audit=audit(), messages=[msg(i) for i in range(130)])
+    assert len(store.pending_messages(500)) == 130
+    assert store.get_filing(f.id).version == 2

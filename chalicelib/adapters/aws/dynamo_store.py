@@ -25,6 +25,7 @@ from . import keys
 
 BATCH_SIZE = 25  # BatchWriteItem's limit
 BATCH_ATTEMPTS = 8
+TRANSACTION_LIMIT = 100  # items in one TransactWriteItems
 WRITERS = 8  # concurrent BatchWriteItem calls per put (boto3 clients are thread-safe)
 TRANSACT_ATTEMPTS = 4
 TRANSACT_MAX = 100  # TransactWriteItems' limit
@@ -293,7 +294,7 @@ class DynamoStore:
                  "ExpressionAttributeValues": _av({":expected": expected_version})}]
         if audit:
             puts.append(self._audit_put(audit))
-        puts += [{"Item": _item(keys.message_item(m), m.model_dump_json())} for m in messages]
+        message_puts = [{"Item": _item(keys.message_item(m), m.model_dump_json())} for m in messages]
         if filing.kind == "annual":  # the unit leaves / rejoins the year's list of units owing it
             puts.append(self._owes_update(filing))
             # the counters move by the status the stored version had; the version condition above
@@ -302,6 +303,10 @@ class DynamoStore:
                                           ConsistentRead=True, ProjectionExpression="version, GSI2PK").get("Item")
             if stored and int(stored["version"]["N"]) == expected_version:  # GSI2PK = FILING#<status>
                 puts += self._count(stats.filing_deltas(filing, stored["GSI2PK"]["S"].rsplit("#", 1)[1]))
+        # A transaction holds at most 100 items: the messages that do not fit (an authority with very many
+        # reviewers) are written right after it, only if it succeeded.
+        room = max(TRANSACTION_LIMIT - len(puts), 0)
+        puts, overflow = puts + message_puts[:room], message_puts[room:]
         try:
             self._transact(puts)
         except ClientError as e:
@@ -309,6 +314,8 @@ class DynamoStore:
             if reasons and reasons[0] == "ConditionalCheckFailed":
                 raise StaleVersion(filing.id) from None
             raise
+        if overflow:
+            self._batch_write([{"PutRequest": put} for put in overflow])
 
     def list_unit_filings(self, uscc: str) -> list[Filing]:
         filings = [Filing.model_validate_json(_doc(i)) for i in self._query(keys.unit_filings(uscc), index="GSI3")]
