@@ -34,7 +34,7 @@ from chalicelib.domain.filing import Filing  # noqa: E402
 from chalicelib.domain.model import Account, Role, Unit  # noqa: E402
 from chalicelib.domain.reference import divisions  # noqa: E402
 from chalicelib.services.audit import audit_event  # noqa: E402
-from chalicelib.services.notify import Outbox  # noqa: E402
+from chalicelib.services.outbox import Outbox  # noqa: E402
 from chalicelib.services.reminders import ReminderService  # noqa: E402
 
 UTC = dt.timezone.utc

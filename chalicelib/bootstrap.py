@@ -32,6 +32,7 @@ class Container:
     rosters: object = None  # error reports, roster diff, leavers' 表三 (issue 3)
     stats: object = None  # statistics dashboard and exports (issue 8)
     persons: object = None  # person look-up by ID number for data sharing (issue 8)
+    overdue: object = None
 
 
 def build(settings: settings_module.Settings, *, clock=None, sender=None, aws_session=None) -> Container:
@@ -70,13 +71,14 @@ def assemble(settings: settings_module.Settings, *, store, blobs, sender, clock)
     from .services.filings import FilingService
     from .services.imports import ImportService
     from .services.links import ActionLinks
-    from .services.notify import Outbox
+    from .services.outbox import Outbox
     from .services.reminders import ReminderService
     from .services.review import ReviewService
     from .services.rosters import RosterService
-    from .services.security import TokenSigner
-    from .services.persons import PersonLookup
-    from .services.statistics import StatsService
+    from .services.token_signer import TokenSigner
+    from .services.overdue import OverdueService
+    from .services.persons import PersonService
+    from .services.stats import StatsService
 
     signer = TokenSigner(settings.secret_key)
     outbox = Outbox(store, sender, clock, channels=settings.channels)
@@ -89,7 +91,7 @@ def assemble(settings: settings_module.Settings, *, store, blobs, sender, clock)
                      reminders=ReminderService(store, clock, outbox, settings.base_url),
                      applications=ApplicationService(store, clock),
                      rosters=RosterService(store, blobs, filings), stats=StatsService(store, clock, blobs),
-                     persons=PersonLookup(store, clock))
+                     persons=PersonService(store, clock), overdue=OverdueService(store, clock))
 
 
 _lock = threading.Lock()

@@ -12,6 +12,11 @@ def local_today(now_utc: dt.datetime) -> dt.date:
     return now_utc.astimezone(ZoneInfo(policy().timezone)).date()
 
 
+def local_text(at: dt.datetime | None) -> str:
+    """An aware UTC instant as Beijing time, "2026-06-30 23:59" ("" for none)."""
+    return at.astimezone(ZoneInfo(policy().timezone)).strftime("%Y-%m-%d %H:%M") if at else ""
+
+
 def due_date(year: int) -> dt.date:
     """Last day to file year `year`'s annual filing."""
     p = policy()

@@ -68,6 +68,7 @@ class Account(BaseModel):
 
 
 STALLED_AFTER = dt.timedelta(minutes=15)  # an import writes progress every 1,000 rows
+STALLED_MESSAGE = "导入中断（服务可能已重启），原有数据未受影响，请重新上传"
 
 
 class Upload(BaseModel):
@@ -88,6 +89,12 @@ class Upload(BaseModel):
     def stalled(self, now: dt.datetime) -> bool:
         """An import that stopped reporting progress (its process died): it will not finish."""
         return self.status == "processing" and now - self.updated_at > STALLED_AFTER
+
+    def as_seen_at(self, now: dt.datetime) -> "Upload":
+        """The upload as users are shown it: a stalled import as failed (the filing's rows are untouched)."""
+        if self.stalled(now):
+            return self.model_copy(update={"status": "failed", "message": STALLED_MESSAGE})
+        return self
 
 
 class Message(BaseModel):

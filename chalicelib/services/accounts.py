@@ -17,7 +17,7 @@ from ..domain.reference import codes, divisions, policy
 from ..domain.roles import Permission, covers, effective_permissions, managing_division
 from ..ports import AlreadyExists, Clock, StaleVersion, Store
 from .audit import audit_event
-from .security import TokenSigner, hash_password, password_problem, verify_password
+from .token_signer import TokenSigner, hash_password, password_problem, verify_password
 
 LOCKED_MESSAGE = "连续登录失败次数过多，账号已被锁定，请联系系统安全员解锁"
 USERNAME = re.compile(r"[a-z][a-z0-9._-]{2,31}")
@@ -48,31 +48,33 @@ def audit_scope(account: Account) -> str | None:
     return None if account.role == Role.FILER else account.scope
 
 
-REGISTER_TITLES = {
-    "uscc": "统一社会信用代码", "name": "单位名称", "unit_type": "单位类型", "economic_type": "经济类型",
-    "industry": "所属行业", "affiliation": "隶属关系", "foreign_invested": "是否外商投资",
-    "labor_dispatch": "是否劳务派遣机构", "registration_division": "注册地行政区划", "registered_address": "注册地址",
-    "legal_representative": "法定代表人", "filer_name": "填报员姓名", "filer_mobile": "填报员手机号",
-    "filer_email": "填报员电子邮箱", "password": "密码",
-}
-
-
 class Registration(BaseModel):
-    uscc: str = ""
-    name: str = ""
-    unit_type: str = ""
-    economic_type: str = ""
-    industry: str = ""
-    affiliation: str = ""
-    foreign_invested: bool = False
-    labor_dispatch: bool = False
-    registration_division: str = ""
-    registered_address: str = ""
-    legal_representative: str = ""
-    filer_name: str = ""
-    filer_mobile: str = ""
-    filer_email: str = ""
-    password: str = Field(default="", repr=False)
+    """The registration form: one declaration of its fields, their Chinese titles and types (the page, the
+    API and the OpenAPI document are built from it)."""
+    uscc: str = Field("", title="统一社会信用代码")
+    name: str = Field("", title="单位名称")
+    unit_type: str = Field("", title="单位类型")
+    economic_type: str = Field("", title="经济类型")
+    industry: str = Field("", title="所属行业")
+    affiliation: str = Field("", title="隶属关系")
+    foreign_invested: bool = Field(False, title="是否外商投资")
+    labor_dispatch: bool = Field(False, title="是否劳务派遣机构")
+    registration_division: str = Field("", title="注册地行政区划")
+    registered_address: str = Field("", title="注册地址")
+    legal_representative: str = Field("", title="法定代表人")
+    filer_name: str = Field("", title="填报员姓名")
+    filer_mobile: str = Field("", title="填报员手机号")
+    filer_email: str = Field("", title="填报员电子邮箱")
+    password: str = Field("", title="密码", repr=False)
+
+    @classmethod
+    def from_form(cls, form: dict[str, str]) -> "Registration":
+        """From the page's form, where yes/no answers arrive as "是"/"否"."""
+        return cls(**{name: (form.get(name) == "是") if field.annotation is bool else form.get(name, "")
+                      for name, field in cls.model_fields.items()})
+
+
+REGISTER_TITLES = {name: field.title for name, field in Registration.model_fields.items()}
 
 
 @dataclass(frozen=True)
@@ -287,6 +289,13 @@ class AccountService:
             lambda a: audit_event(now, a.username, "change_password", a.username, scope=audit_scope(a)))
         token = self._token(account)[0]
         return token, self.authenticate(token)
+
+    def unit_of(self, who: Principal) -> Unit:
+        """A filer's own unit."""
+        unit = self.store.get_unit(who.scope) if who.is_filer else None
+        if unit is None:
+            raise NotFound("单位不存在")
+        return unit
 
     @staticmethod
     def _principal(account: Account, session: str = "", session_expires: int = 0) -> Principal:

@@ -20,7 +20,7 @@ from ..domain.roles import (ROLE_PERMISSIONS, STAFF_ROLES, Permission, covers, d
 from ..ports import AlreadyExists, Clock, StaleVersion, Store
 from .accounts import Principal, initial_password, username_problem
 from .audit import audit_event
-from .security import hash_password
+from .token_signer import hash_password
 
 TITLES = {
     "kind": "申请事项", "contact_name": "联系人", "contact_phone": "联系方式", "applying_unit": "申请单位",

@@ -1,14 +1,16 @@
 """Use cases of a filing: create, fill 表一, upload 表二/表三, submit, withdraw, read. (Reviewing: review.py)"""
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import uuid
+from dataclasses import dataclass
 
 from ..domain import calendar, jurisdiction
 from ..domain.errors import Conflict, Forbidden, NotFound, ValidationFailed, problem
 from ..domain.filing import Filing, Status, receipt_number
 from ..domain.identifiers import mask_id
-from ..domain.model import Upload
+from ..domain.model import Unit, Upload
 from ..domain.reference import policy
 from ..domain.checks import BUCKETS, cross_table_warnings, routing_warning
 from ..domain.tables import COLUMNS, TABLE_TITLES, clean_table1, signing_rate
@@ -18,10 +20,25 @@ from . import prefill
 from .audit import audit_event
 from .links import REVIEW, ActionLinks
 from .messages import review_requested
-from .notify import Outbox
+from .outbox import Outbox
 
 log = logging.getLogger(__name__)
 _NO_SUMMARY = {"rows": 0, "male": 0, "female": 0, **dict.fromkeys(BUCKETS, 0)}
+
+
+@dataclass(frozen=True)
+class EmployerHome:
+    """What the employer's home page shows: the unit, its filings and what it should file next."""
+    unit: Unit
+    authority: jurisdiction.Authority
+    filings: list[Filing]
+    today: dt.date
+    year: int  # the annual filing due now: last year's
+    due: dt.date
+    has_annual: bool
+    overdue: bool
+    missed: list[int]  # earlier years not filed (补报), newest first
+    interim_years: list[int]  # years a 表三-only filing can be made for
 
 
 class FilingService:
@@ -57,6 +74,25 @@ class FilingService:
                 if (not status or f.status == status) and (not year or f.year == year)]
 
     # employer side
+    def home(self, who: Principal) -> EmployerHome:
+        filings = self.list(who)
+        unit = self.store.get_unit(who.scope)
+        if unit is None:
+            raise NotFound("单位不存在")
+        today = calendar.local_today(self.clock.now())
+        year, first = today.year - 1, policy().first_filing_year
+        filed = {f.year for f in filings if f.kind == "annual"}
+        return EmployerHome(unit=unit, authority=jurisdiction.authority(unit.authority_code), filings=filings,
+                            today=today, year=year, due=calendar.due_date(year), has_annual=year in filed,
+                            overdue=calendar.is_overdue(year, today),
+                            missed=[y for y in range(year - 1, first - 1, -1) if y not in filed],
+                            interim_years=[y for y in (today.year, today.year - 1) if y >= first])
+
+    def table1_start(self, filing: Filing) -> dict:
+        """What the 表一 form starts with: the saved 表一, else the last approved 表一's unit fields, else
+        the registration."""
+        return filing.table1 or prefill.defaults_for(self.store, filing)
+
     def create(self, who: Principal, year: int, kind: str = "annual") -> Filing:
         if not who.is_filer:
             raise Forbidden("只有用人单位备案填报员可以创建备案")
@@ -120,11 +156,12 @@ class FilingService:
         return upload, post
 
     def get_upload(self, who: Principal, filing_id: str, upload_id: str) -> Upload:
+        """The upload as its filer or a reviewer sees it (an import whose process died shows as failed)."""
         self.get(who, filing_id)
         upload = self.store.get_upload(upload_id)
         if upload is None or upload.filing_id != filing_id:
             raise NotFound("上传记录不存在")
-        return upload
+        return upload.as_seen_at(self.clock.now())
 
     def rows(self, who: Principal, filing_id: str, table: str, *, offset: int = 0, limit: int = 50) -> tuple[list, int]:
         filing = self.get(who, filing_id)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from ..domain.reference import policy
 from ..ports import Clock
-from .security import TokenInvalid, TokenSigner
+from .token_signer import TokenInvalid, TokenSigner
 
 REVIEW = "review-filing"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..domain.filing import Filing
 from ..domain.model import Account, Message, Unit
 from ..ports import Clock
-from .notify import message
+from .outbox import message
 
 
 def review_requested(clock: Clock, filing: Filing, reviewer: Account, link: str) -> list[Message]:

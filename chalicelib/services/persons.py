@@ -50,7 +50,7 @@ def index_approved(store, filing) -> int:
     return written
 
 
-class PersonLookup:
+class PersonService:
     def __init__(self, store, clock):
         self.store, self.clock = store, clock
 

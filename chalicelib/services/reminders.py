@@ -1,5 +1,5 @@
-"""Use cases: the daily job (deadline reminders to units, the reviewers' digest) and the enforcement list
-(未依法备案单位名单). The date rules are in domain/reminders.py.
+"""Use case: the daily job (deadline reminders to units, the reviewers' digest). The date rules are in
+domain/reminders.py; the list of units that have not filed is services/overdue.py.
 
 The daily job is safe to run any number of times a day, at once or one after another (EventBridge
 delivers at least once; an operator may rerun it): each reminder is claimed per unit, year and step, and
@@ -22,10 +22,10 @@ from ..domain.reminders import (Obligation, Step, current_step, days_overdue, is
                                 working_days_between)
 from ..ports import Clock, Store
 from .accounts import Principal
-from .notify import Outbox, message
+from .outbox import Outbox, message
 
 log = logging.getLogger(__name__)
-PAGE = 1000  # obligations read per store call by the job and the export
+PAGE = 1000  # obligations read per store call
 DIGEST_LISTED = 50  # filings spelled out in one digest (the rest are counted)
 
 
@@ -80,31 +80,6 @@ class DailyReport:
         if not self.dry_run:
             out.append(f"  已投递消息：{self.delivered}条")
         return out
-
-
-@dataclass(frozen=True)
-class OverdueRow:
-    unit: Unit
-    obligation: Obligation
-    days_overdue: int
-
-    @property
-    def authority_name(self) -> str:
-        return jurisdiction.authority(self.obligation.authority_code).name
-
-
-@dataclass(frozen=True)
-class OverduePage:
-    year: int
-    due: dt.date
-    today: dt.date
-    years: list[int]
-    rows: list[OverdueRow]
-    next_page_token: str | None
-
-    @property
-    def overdue(self) -> bool:
-        return self.today > self.due
 
 
 def reminder_messages(clock: Clock, unit: Unit, obligation: Obligation, step: Step, today: dt.date,
@@ -220,57 +195,3 @@ class ReminderService:
         except Exception:  # the reminders are recorded; delivery is retried later
             log.warning("outbox delivery failed during the daily job", exc_info=True)
             return 0
-
-    # the enforcement list (未依法备案单位名单)
-    def _authorities(self, who: Principal, division: str | None) -> list[str] | None:
-        if not who.is_reviewer:
-            raise Forbidden("只有审核机关的审核员可以查看未依法备案单位名单")
-        if division and division not in divisions():
-            raise ValidationFailed("行政区划代码不存在", [problem("行政区划代码不存在", column="行政区划", field="division")])
-        codes = jurisdiction.Scope(who.scope).visible_authorities(division or None)
-        if codes == []:
-            raise Forbidden("该行政区划不在您的管辖范围内")
-        return codes
-
-    def _year(self, year: int | None, today: dt.date) -> int:
-        years = open_years(today)
-        if year is None:  # the latest year already past its due date, else the latest open year
-            past = [y for y in years if due_date(y) < today]
-            return (past or list(years) or [policy().first_filing_year])[-1]
-        if year not in years:
-            text = f"备案年度应在{years.start}年至{years.stop - 1}年之间"
-            raise ValidationFailed(text, [problem(text, column="备案年度", field="year")])
-        return year
-
-    def _rows(self, page_items: list[Obligation], today: dt.date) -> list[OverdueRow]:
-        units = self.store.get_units(o.uscc for o in page_items) if page_items else {}
-        return [OverdueRow(units[o.uscc], o, days_overdue(o.year, today)) for o in page_items if o.uscc in units]
-
-    def overdue(self, who: Principal, *, year: int | None = None, division: str | None = None,
-                page_token: str | None = None, limit: int = 50) -> OverduePage:
-        """Units in the caller's jurisdiction that have not filed `year` (never filed included)."""
-        codes = self._authorities(who, division)
-        today = local_today(self.clock.now())
-        year = self._year(year, today)
-        try:
-            page = self.store.units_owing(year, codes, limit=limit, page_token=page_token)
-        except ValueError as e:
-            raise DomainError(str(e)) from None
-        return OverduePage(year, due_date(year), today, list(open_years(today)), self._rows(page.items, today),
-                           page.next_page_token)
-
-    def overdue_all(self, who: Principal, *, year: int | None = None,
-                    division: str | None = None) -> tuple[int, Iterator[OverdueRow]]:
-        """Every row of the list (for the Excel export): the year, then the rows as they are read."""
-        codes = self._authorities(who, division)
-        today = local_today(self.clock.now())
-        year = self._year(year, today)
-
-        def rows() -> Iterator[OverdueRow]:
-            token = None
-            while True:
-                page = self.store.units_owing(year, codes, limit=PAGE, page_token=token)
-                yield from self._rows(page.items, today)
-                if (token := page.next_page_token) is None:
-                    return
-        return year, rows()

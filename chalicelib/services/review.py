@@ -14,7 +14,7 @@ from .audit import audit_event
 from .filings import FilingService
 from .links import REVIEW, ActionLinks, LinkRefused
 from .messages import review_decided
-from .notify import Outbox
+from .outbox import Outbox
 
 log = logging.getLogger(__name__)
 LOST_RACE = "该备案已被其他审核员处理，请刷新后查看"
@@ -114,6 +114,10 @@ class ReviewService:
         if filing.status != Status.SUBMITTED:
             raise LinkRefused(f"该备案已被其他审核员处理（当前状态：{filing.status_label}）")
         return filing
+
+    def link_filing_id(self, who: Principal, token: str) -> str:
+        """The filing a still-usable link names (to show its form again after a refused decision)."""
+        return self.links.read(token, purpose=REVIEW, username=who.username).filing_id
 
     def act_by_link(self, who: Principal, token: str, *, decision: str, reason: str | None, version: int) -> Filing:
         filing = self.open_link(who, token)

@@ -8,7 +8,6 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from ..bootstrap import container as _c
-from ..services.audit import audit_event
 from .access import caller
 from .api_rosters import file_response
 from .http import api_errors, json_response
@@ -37,30 +36,6 @@ def _filters(query: dict) -> dict:
             "division": (query.get("division") or "").strip() or None}
 
 
-def _division_choices(scope_code: str) -> list:
-    """The authorities a reviewer can narrow the list to (none for a county)."""
-    from ..domain import jurisdiction
-    from ..domain.reference import divisions
-    visible = jurisdiction.Scope(scope_code).visible_authorities()
-    if visible is None:
-        visible = [d.code for d in divisions().values() if d.level != "province" and not d.statistical_zone]
-    return [jurisdiction.authority(code) for code in sorted(visible)] if len(visible) > 1 else []
-
-
-def _title(who, result_year: int, due, today, division: str | None) -> str:
-    from ..domain import jurisdiction
-    kind = "未依法备案单位名单" if today > due else "尚未备案单位名单"
-    where = jurisdiction.authority(division or who.scope).name
-    return f"{where}{result_year}年度{kind}（截止日期{due.isoformat()}，截至{today.isoformat()}）"
-
-
-def _history(obligation, last: int | None = None) -> str:
-    """"2026-06-23 截止前7天；…" (the page shows the latest few, the export all of them)."""
-    from .http import local_time
-    sent = obligation.reminders[-last:] if last else obligation.reminders
-    return "；".join(f"{local_time(r.at)[:10]} {r.label}" for r in sent)
-
-
 @enforcement.route("/review/overdue", methods=["GET"])
 @page("reviewer")
 def overdue_page(p: Page):
@@ -69,11 +44,11 @@ def overdue_page(p: Page):
     from ..domain import jurisdiction
     q = p.request.query_params or {}
     filters = _filters(q)
-    result = _c().reminders.overdue(p.who, **filters, page_token=q.get("page_token"))
+    c = _c()
+    result = c.overdue.page(p.who, **filters, page_token=q.get("page_token"))
     shown = {"year": result.year, "division": filters["division"] or ""}
-    return p.render("overdue.html", result=result, filters=shown, history=_history,
-                    title=_title(p.who, result.year, result.due, result.today, filters["division"]),
-                    divisions=_division_choices(p.who.scope), authority=jurisdiction.authority(p.who.scope),
+    return p.render("overdue.html", result=result, filters=shown, title=result.title,
+                    divisions=c.overdue.division_choices(p.who), authority=jurisdiction.authority(p.who.scope),
                     export_url=f"/review/overdue/export?{urlencode(shown)}",
                     next_url=f"/review/overdue?{urlencode({**shown, 'page_token': result.next_page_token})}"
                     if result.next_page_token else None)
@@ -82,21 +57,8 @@ def overdue_page(p: Page):
 @enforcement.route("/review/overdue/export", methods=["GET"])
 @page("reviewer")
 def overdue_export(p: Page):
-    from ..domain.calendar import due_date, local_today
-    from ..excel.overdue import overdue_workbook
-    from .http import local_time
-    c = _c()
-    filters = _filters(p.request.query_params or {})
-    year, rows = c.reminders.overdue_all(p.who, **filters)
-    due, today = due_date(year), local_today(c.clock.now())
-    body = overdue_workbook(_title(p.who, year, due, today, filters["division"]), (
-        [r.unit.name, r.unit.uscc, r.authority_name, r.unit.registered_address, r.unit.legal_representative,
-         r.unit.filer_name, r.unit.filer_mobile, r.unit.filer_email, local_time(r.unit.registered_at),
-         r.obligation.status_label, due.isoformat(), r.days_overdue, len(r.obligation.reminders),
-         _history(r.obligation)] for r in rows))
-    c.store.append_audit(audit_event(c.clock.now(), p.who.username, "export", "overdue-list", scope=p.who.scope,
-                                     detail={"year": year, "division": filters["division"]}))
-    return file_response(body, f"未依法备案单位名单-{year}-{filters['division'] or p.who.scope}.xlsx")
+    body, name = _c().overdue.export(p.who, **_filters(p.request.query_params or {}))
+    return file_response(body, name)
 
 
 @enforcement_api.route("/overdue", methods=["GET"])
@@ -107,7 +69,7 @@ def overdue_json():
     who = caller(request) or _c().accounts.authenticate(None)  # (the access guard already refused strangers)
     q = request.query_params or {}
     limit = _number(q.get("limit"), "limit", "每页条数", 1, 500) or 50
-    result = _c().reminders.overdue(who, **_filters(q), page_token=q.get("page_token"), limit=limit)
+    result = _c().overdue.page(who, **_filters(q), page_token=q.get("page_token"), limit=limit)
     return json_response({
         "year": result.year, "due_date": result.due.isoformat(), "overdue": result.overdue,
         "next_page_token": result.next_page_token,

@@ -150,21 +150,8 @@ def register(p: Page):
 @pages.route("/employer", methods=["GET"])
 @page("filer")
 def employer_home(p: Page):
-    from ..domain import calendar, jurisdiction
-    c = _c()
-    unit = c.store.get_unit(p.who.scope)
-    filings = c.filings.list(p.who)
-    from ..domain.reference import policy
-    today = calendar.local_today(c.clock.now())
-    year = today.year - 1
-    has_annual = any(f.year == year and f.kind == "annual" for f in filings)
-    filed = {f.year for f in filings if f.kind == "annual"}
-    first = policy().first_filing_year
-    missed = [y for y in range(year - 1, first - 1, -1) if y not in filed]  # 补报: earlier years not filed
-    interim_years = [y for y in (today.year, today.year - 1) if y >= first]
-    return p.render("employer_home.html", unit=unit, authority=jurisdiction.authority(unit.authority_code),
-                    filings=filings, year=year, due=calendar.due_date(year), has_annual=has_annual, today=today,
-                    overdue=calendar.is_overdue(year, today), missed=missed, interim_years=interim_years)
+    home = _c().filings.home(p.who)
+    return p.render("employer_home.html", **vars(home))
 
 
 @pages.route("/employer/filings", methods=["POST"], content_types=FORM)

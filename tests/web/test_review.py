@@ -196,7 +196,7 @@ def test_a_sender_outage_never_blocks_the_action_and_is_retried(container, clock
 
 
 def test_where_email_is_not_offered_the_sms_goes_out_and_the_email_is_skipped(container, clock):
-    from chalicelib.services.notify import Outbox
+    from chalicelib.services.outbox import Outbox
     sent = []
     container.outbox.channels = ("sms",)  # CHANNELS=sms, as the AWS China stage sets it
     container.outbox.sender = type("Sms", (), {"send": lambda self, m: sent.append(m)})()

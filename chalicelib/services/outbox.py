@@ -31,6 +31,10 @@ class Outbox:
     def __init__(self, store: Store, sender: Sender, clock: Clock, channels: tuple[str, ...] = ("email", "sms")):
         self.store, self.sender, self.clock, self.channels = store, sender, clock, channels
 
+    def recent(self, limit: int = 200) -> list[Message]:
+        """The latest messages, newest first (the local demo mailbox)."""
+        return self.store.list_messages(limit)
+
     def deliver_pending(self, limit: int = 100) -> int:
         """Send what is pending and due; returns how many were sent."""
         sent = 0
