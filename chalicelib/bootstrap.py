@@ -1,11 +1,33 @@
-"""The one composition root: settings → adapters → services. Built on first use, not at import."""
+"""The one composition root: settings → adapters → services, and the routes on the app. The only module,
+with settings.py, that knows which backend runs. The container is built on first use, not at import
+(Lambda cold start: adapters and services load boto3 and pydantic)."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from . import settings as settings_module
+
+if TYPE_CHECKING:
+    from chalice import Chalice
+
+    from .ports import BlobStore, Clock, LocalTransfers, Sender, Store
+    from .services.accounts import AccountService
+    from .services.applications import ApplicationService
+    from .services.audit import AuditLog
+    from .services.filings import FilingService
+    from .services.imports import ImportService
+    from .services.outbox import Outbox
+    from .services.overdue import OverdueService
+    from .services.persons import PersonService
+    from .services.reminders import ReminderService
+    from .services.review import ReviewService
+    from .services.rosters import RosterService
+    from .services.stats import StatsService
+    from .services.token_signer import TokenSigner
 
 
 class SystemClock:
@@ -16,82 +38,100 @@ class SystemClock:
 @dataclass
 class Container:
     settings: settings_module.Settings
-    store: object
-    blobs: object
-    sender: object
-    clock: object
-    signer: object
-    accounts: object
-    filings: object
-    review: object
-    imports: object
-    outbox: object
-    audit: object
-    reminders: object
-    applications: object  # account applications (附件2)
-    rosters: object = None  # error reports, roster diff, leavers' 表三 (issue 3)
-    stats: object = None  # statistics dashboard and exports (issue 8)
-    persons: object = None  # person look-up by ID number for data sharing (issue 8)
-    overdue: object = None
+    # adapters
+    store: Store
+    blobs: BlobStore
+    local: LocalTransfers | None  # the embedded blob store's upload/download endpoints (None over S3)
+    sender: Sender
+    clock: Clock
+    token_signer: TokenSigner
+    # services
+    accounts: AccountService
+    applications: ApplicationService  # account applications (附件2)
+    filings: FilingService
+    imports: ImportService
+    rosters: RosterService  # error reports, roster diff, leavers' 表三
+    review: ReviewService
+    outbox: Outbox
+    reminders: ReminderService
+    overdue: OverdueService  # 未依法备案单位名单
+    stats: StatsService
+    persons: PersonService  # person look-up by ID number for other departments
+    audit: AuditLog
 
 
-def build(settings: settings_module.Settings, *, clock=None, sender=None, aws_session=None) -> Container:
+def build(settings: settings_module.Settings, *, clock: Clock | None = None, sender: Sender | None = None,
+          aws_session: Any = None) -> Container:
     """Adapters for the configured backend, then the services over them."""
     if settings.embedded:
+        from .adapters.embedded.background import run_in_background
         from .adapters.embedded.file_blobs import FileBlobStore
         from .adapters.embedded.mailbox import LocalMailbox
         from .adapters.embedded.sqlite_store import SqliteStore
 
+        assert settings.data_dir is not None
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        store = SqliteStore(settings.data_dir / "filing.db")
-        blobs = FileBlobStore(settings.data_dir / "blobs", secret=settings.secret_key,
+        files = FileBlobStore(settings.data_dir / "blobs", secret=settings.secret_key,
                               upload_url=f"{settings.base_url}/api/v1/local-uploads")
-        sender = sender or LocalMailbox()
-    else:
-        import boto3
+        c = assemble(settings, store=SqliteStore(settings.data_dir / "filing.db"), blobs=files, local=files,
+                     sender=sender or LocalMailbox(), clock=clock or SystemClock())
+        # the stand-in for S3's ObjectCreated event (wired by the CDK stack in AWS mode): a stored upload is
+        # imported on a background worker, never inside the upload request
+        files.on_stored = lambda key: run_in_background(c.imports.import_blob, key)
+        return c
+    import boto3
 
-        from .adapters.aws.dynamo_store import DynamoStore
-        from .adapters.aws.s3_blobs import S3BlobStore
-        from .adapters.aws.senders import ChannelSender, SesSender, SnsSmsSender
+    from .adapters.aws.dynamo_store import DynamoStore
+    from .adapters.aws.s3_blobs import S3BlobStore
+    from .adapters.aws.senders import ChannelSender, SesSender, SnsSmsSender
 
-        clients = aws_session or boto3.session.Session()
-        store = DynamoStore(settings.table_name, clients.client("dynamodb"))
-        blobs = S3BlobStore(settings.bucket_name, clients.client("s3"))
-        senders = {"email": lambda: SesSender(clients.client("ses"), settings.mail_from),
-                   "sms": lambda: SnsSmsSender(clients.client("sns"))}
-        sender = sender or ChannelSender({ch: senders[ch]() for ch in settings.channels})
-    return assemble(settings, store=store, blobs=blobs, sender=sender, clock=clock or SystemClock())
+    clients = aws_session or boto3.session.Session()
+    senders = {"email": lambda: SesSender(clients.client("ses"), settings.mail_from),
+               "sms": lambda: SnsSmsSender(clients.client("sns"))}
+    return assemble(settings, store=DynamoStore(settings.table_name, clients.client("dynamodb")),
+                    blobs=S3BlobStore(settings.bucket_name, clients.client("s3")), local=None,
+                    sender=sender or ChannelSender({ch: senders[ch]() for ch in settings.channels}),
+                    clock=clock or SystemClock())
 
 
-def assemble(settings: settings_module.Settings, *, store, blobs, sender, clock) -> Container:
+def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobStore, sender: Sender, clock: Clock,
+             local: LocalTransfers | None = None) -> Container:
     """The services over given adapters (build() picks the adapters; tests may pass their own)."""
-    from .services.accounts import AccountService
+    from .services.accounts import AccountService  # cold start: the services load pydantic
     from .services.applications import ApplicationService
     from .services.audit import AuditLog
     from .services.filings import FilingService
     from .services.imports import ImportService
     from .services.links import ActionLinks
     from .services.outbox import Outbox
+    from .services.overdue import OverdueService
+    from .services.persons import PersonService
     from .services.reminders import ReminderService
     from .services.review import ReviewService
     from .services.rosters import RosterService
-    from .services.token_signer import TokenSigner
-    from .services.overdue import OverdueService
-    from .services.persons import PersonService
     from .services.stats import StatsService
+    from .services.token_signer import TokenSigner
 
-    signer = TokenSigner(settings.secret_key)
+    token_signer = TokenSigner(settings.secret_key)
     outbox = Outbox(store, sender, clock, channels=settings.channels)
-    links = ActionLinks(signer, clock, settings.base_url)
+    links = ActionLinks(token_signer, clock, settings.base_url)
     filings = FilingService(store, blobs, clock, outbox, links)
-    return Container(settings=settings, store=store, blobs=blobs, sender=sender, clock=clock, signer=signer,
-                     accounts=AccountService(store, clock, signer), filings=filings,
-                     review=ReviewService(store, clock, outbox, filings, links, settings.base_url),
-                     imports=ImportService(store, blobs, clock), outbox=outbox, audit=AuditLog(store),
-                     reminders=ReminderService(store, clock, outbox, settings.base_url),
-                     applications=ApplicationService(store, clock),
-                     rosters=RosterService(store, blobs, filings), stats=StatsService(store, clock, blobs),
-                     persons=PersonService(store, clock), overdue=OverdueService(store, clock))
+    return Container(
+        settings=settings, store=store, blobs=blobs, local=local, sender=sender, clock=clock,
+        token_signer=token_signer, accounts=AccountService(store, clock, token_signer),
+        applications=ApplicationService(store, clock), filings=filings, imports=ImportService(store, blobs, clock),
+        rosters=RosterService(store, blobs, filings),
+        review=ReviewService(store, clock, outbox, filings, links, settings.base_url), outbox=outbox,
+        reminders=ReminderService(store, clock, outbox, settings.base_url), overdue=OverdueService(store, clock),
+        stats=StatsService(store, clock, blobs), persons=PersonService(store, clock), audit=AuditLog(store))
+
+
+def register_routes(app: Chalice) -> None:
+    """Every route on the app; the embedded backend's local endpoints only where it runs (as S3's endpoints
+    exist only on AWS)."""
+    from . import web  # web's route modules reach the container through this module
+
+    web.register(app, local_routes=settings_module.backend(os.environ) == "embedded")
 
 
 _lock = threading.Lock()

@@ -7,9 +7,17 @@ seed-demo exists only for the embedded backend: AWS mode has no default accounts
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
+import os
 import secrets
 import sys
+import threading
+
+from .bootstrap import container
+from .domain.errors import DomainError
+from .domain.jurisdiction import authority
+from .domain.model import ROLE_LABEL, Role
 
 DEMO_REVIEWERS = (  # (username, division, display name)
     ("demo-sheng", "140000", "演示审核员（山西省）"),
@@ -26,7 +34,6 @@ DEMO_ADMINS = tuple(  # (username, division, display name, role): the province's
 
 def seed_demo(c) -> list[dict]:
     """Create the demo reviewer accounts once; their random passwords are kept beside the data."""
-    from .domain.jurisdiction import authority
     path = c.settings.data_dir / "demo-logins.json"
     if path.exists():
         return json.loads(path.read_text(encoding="utf-8"))
@@ -40,8 +47,7 @@ def seed_demo(c) -> list[dict]:
     return logins
 
 
-def _date(text: str):
-    import datetime as dt
+def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
@@ -50,10 +56,7 @@ def _date(text: str):
 
 def run_scheduler(c) -> int:
     """The embedded backend's daily timer (AWS mode has EventBridge), until interrupted."""
-    import os
-    import threading
-
-    from .adapters.embedded import scheduler
+    from .adapters.embedded import scheduler  # the embedded backend's timer; AWS mode has none
     if not c.settings.embedded:
         print("run-scheduler is for the embedded backend; in AWS mode EventBridge runs the daily job.", file=sys.stderr)
         return 2
@@ -74,8 +77,6 @@ def run_scheduler(c) -> int:
 
 
 def create_admin(c, args) -> int:
-    from .domain.errors import DomainError
-    from .domain.model import ROLE_LABEL, Role
     try:
         account, password = c.accounts.create_admin(args.username, args.division, args.display_name,
                                                     role=Role(args.role), department=getattr(args, "department", None))
@@ -88,7 +89,6 @@ def create_admin(c, args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .bootstrap import container
     parser = argparse.ArgumentParser(prog="python -m chalicelib.cli")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("seed-demo", help="create demo reviewer accounts (embedded backend only) and print them")
@@ -111,7 +111,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     c = container()
     if args.command == "seed-demo":
-        from .domain.model import ROLE_LABEL, Role
         if not c.settings.embedded:
             print("seed-demo is for the embedded backend only; AWS mode has no demo accounts.", file=sys.stderr)
             return 2

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Protocol
 
 from .domain.applications import Application
@@ -180,6 +181,23 @@ class Store(Protocol):
         """The records filed for one ID number, by filing then table and row."""
 
 
+class UploadRefused(Exception):
+    """Storage refused a posted file or a download link (as S3 answers a bad presigned POST or GET)."""
+
+    def __init__(self, message: str, status: int = 403, *, key: str | None = None, redirect: str | None = None):
+        super().__init__(message)
+        self.status = status
+        self.key, self.redirect = key, redirect  # known when the signed policy itself was genuine
+
+
+@dataclass(frozen=True)
+class Download:
+    """A blob on its way to a browser: the bytes themselves, or a short-lived URL to fetch them from."""
+    filename: str
+    data: bytes | None = None
+    url: str | None = None
+
+
 class BlobStore(Protocol):
     def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None: ...
 
@@ -200,6 +218,23 @@ class BlobStore(Protocol):
         """A URL that downloads the blob, as `filename`, without further authentication until it expires
         (S3: a presigned GET; embedded: a signed link to the app's local download endpoint). Hand it out
         only after checking the caller may read the blob."""
+
+    def download(self, key: str, filename: str, expires_seconds: int) -> Download:
+        """How a caller already checked may download the blob: its bytes (small local files) or a
+        presigned_get URL to send the browser to (S3: responses through API Gateway are capped at 6 MB)."""
+
+
+class LocalTransfers(Protocol):
+    """The embedded blob store's stand-ins for S3's presigned POST and GET endpoints (web/local.py)."""
+
+    def receive(self, fields: dict[str, str], content: bytes) -> str | None:
+        """Check a posted form against its signed policy exactly as S3 would, store the file and announce it
+        (as S3's ObjectCreated event does). Returns the redirect the policy names, if any; UploadRefused
+        otherwise."""
+
+    def signed_download(self, token: str) -> tuple[bytes, str]:
+        """(content, file name) of a presigned_get link; UploadRefused when forged or expired,
+        FileNotFoundError when the blob is gone."""
 
 
 class Sender(Protocol):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,14 +46,19 @@ def _stored_secret(arn: str) -> str:
     return boto3.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
 
 
-def from_env(env=os.environ) -> Settings:
-    backend = env.get("BACKEND", "embedded")
+def backend(env: Mapping[str, str] = os.environ) -> str:
+    """Which backend runs: BACKEND, embedded unless set."""
+    return env.get("BACKEND", "embedded")
+
+
+def from_env(env: Mapping[str, str] = os.environ) -> Settings:
+    backend_name = backend(env)
     base_url = env.get("BASE_URL", "http://127.0.0.1:8000").rstrip("/")
-    if backend == "embedded":
+    if backend_name == "embedded":
         data_dir = Path(env.get("DATA_DIR", "var")).resolve()
-        return Settings(backend, base_url, env.get("SECRET_KEY") or _embedded_secret(data_dir), data_dir=data_dir,
+        return Settings(backend_name, base_url, env.get("SECRET_KEY") or _embedded_secret(data_dir), data_dir=data_dir,
                         dev_mailbox=env.get("DEV_MAILBOX") == "1")
-    if backend == "aws":
+    if backend_name == "aws":
         missing = [k for k in ("TABLE_NAME", "BUCKET_NAME", "MAIL_FROM") if not env.get(k)]
         if not (env.get("SECRET_KEY") or env.get("SECRET_ARN")):
             missing.insert(0, "SECRET_KEY (or SECRET_ARN)")
@@ -61,7 +67,7 @@ def from_env(env=os.environ) -> Settings:
         channels = tuple(c.strip() for c in env.get("CHANNELS", "email,sms").split(",") if c.strip())
         if not channels or set(channels) - {"email", "sms"}:
             raise SettingsError("CHANNELS must list email and/or sms")
-        return Settings(backend, base_url, env.get("SECRET_KEY") or _stored_secret(env["SECRET_ARN"]),
+        return Settings(backend_name, base_url, env.get("SECRET_KEY") or _stored_secret(env["SECRET_ARN"]),
                         table_name=env["TABLE_NAME"], bucket_name=env["BUCKET_NAME"], mail_from=env["MAIL_FROM"],
                         channels=channels)
-    raise SettingsError(f"BACKEND must be embedded or aws, not {backend!r}")
+    raise SettingsError(f"BACKEND must be embedded or aws, not {backend_name!r}")

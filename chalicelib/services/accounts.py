@@ -272,8 +272,8 @@ class AccountService:
         self._update(who.username, close,
                      lambda a: audit_event(now, a.username, "sign_out", a.username, scope=audit_scope(a)))
 
-    def change_password(self, who: Principal, old: str, new: str) -> tuple[str, Principal]:
-        """Change one's own password; other sessions end. Returns a fresh token for this session."""
+    def change_password(self, who: Principal, old: str, new: str) -> tuple[str, dt.datetime, Principal]:
+        """Change one's own password; other sessions end. Returns a fresh token for this session (like login)."""
         account = self.store.get_account(who.username)
         if account is None or not verify_password(old, account.password_hash):
             message = "原密码不正确"
@@ -287,8 +287,8 @@ class AccountService:
         account = self._update(who.username, lambda a: a.model_copy(update={
             "password_hash": hash_password(new), "must_change_password": False, "token_epoch": a.token_epoch + 1}),
             lambda a: audit_event(now, a.username, "change_password", a.username, scope=audit_scope(a)))
-        token = self._token(account)[0]
-        return token, self.authenticate(token)
+        token, expires = self._token(account)
+        return token, expires, self.authenticate(token)
 
     def unit_of(self, who: Principal) -> Unit:
         """A filer's own unit."""

@@ -46,6 +46,7 @@ class OverduePage:
     rows: list[OverdueRow]
     next_page_token: str | None
     title: str
+    division: str | None  # the authority the list was narrowed to, if any
 
     @property
     def overdue(self) -> bool:
@@ -65,6 +66,7 @@ class OverdueService:
     def page(self, who: Principal, *, year: int | None = None, division: str | None = None,
              page_token: str | None = None, limit: int = 50) -> OverduePage:
         """One page of the units in the caller's jurisdiction that have not filed `year`."""
+        division = (division or "").strip() or None
         codes = self._authorities(who, division)
         today = local_today(self.clock.now())
         year = self._year(year, today)
@@ -74,12 +76,13 @@ class OverdueService:
             raise DomainError(str(e)) from None
         due = due_date(year)
         return OverduePage(year, due, today, list(open_years(today)), self._rows(found.items, today),
-                           found.next_page_token, list_title(who, year, due, today, division))
+                           found.next_page_token, list_title(who, year, due, today, division), division)
 
     def export(self, who: Principal, *, year: int | None = None, division: str | None = None) -> tuple[bytes, str]:
         """The whole list as an .xlsx (workbook bytes, file name); the export is audited."""
         from ..excel.overdue import overdue_workbook  # openpyxl: loaded only when exporting
 
+        division = (division or "").strip() or None
         codes = self._authorities(who, division)
         today = local_today(self.clock.now())
         year = self._year(year, today)

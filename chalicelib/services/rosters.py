@@ -4,6 +4,7 @@ from __future__ import annotations
 from ..domain.errors import Forbidden, NotFound
 from ..domain.identifiers import mask_id
 from ..domain.tables import TABLE_TITLES
+from ..ports import Download
 from .accounts import Principal
 
 REPORT_SECONDS = 300  # presigned download links live five minutes: enough to start the download
@@ -14,16 +15,12 @@ class RosterService:
     def __init__(self, store, blobs, filings):
         self.store, self.blobs, self.filings = store, blobs, filings
 
-    def error_report(self, who: Principal, filing_id: str, upload_id: str) -> tuple[str, str]:
-        """(blob key, download name) of an upload's error report, for whoever may read the filing."""
+    def error_report(self, who: Principal, filing_id: str, upload_id: str) -> Download:
+        """An upload's error report, for whoever may read the filing."""
         upload = self.filings.get_upload(who, filing_id, upload_id)
         if not upload.error_report_key:
             raise NotFound("该次上传没有错误报告")
-        return upload.error_report_key, f"{_SHORT[upload.table]}错误报告.xlsx"
-
-    def report_url(self, who: Principal, filing_id: str, upload_id: str) -> str:
-        key, name = self.error_report(who, filing_id, upload_id)
-        return self.blobs.presigned_get(key, REPORT_SECONDS, name)
+        return self.blobs.download(upload.error_report_key, f"{_SHORT[upload.table]}错误报告.xlsx", REPORT_SECONDS)
 
     def diff(self, who: Principal, filing_id: str) -> dict:
         """Joined / left / changed contract against the last approved roster (counts, and the first

@@ -1,0 +1,36 @@
+"""The web layer, by channel: the JSON API (api/), the pages (pages/) and the embedded-only routes (local.py),
+over the shared plumbing (http.py, session.py, page.py) and one declaration of access (access.py).
+Routes call services only. docs/architecture.md describes the layers."""
+from __future__ import annotations
+
+from chalice import Chalice
+
+from . import local
+from .access import guard
+from .api import accounts as accounts_api
+from .api import admin as admin_api
+from .api import audit as audit_api
+from .api import filings as filings_api
+from .api import openapi
+from .api import overdue as overdue_api
+from .api import review as review_api
+from .api import rosters as rosters_api
+from .api import share as share_api
+from .http import BINARY_TYPES, bind
+from .pages import admin, audit, employer, home, overdue, review, share, stats
+
+API = (accounts_api, filings_api, review_api, rosters_api, overdue_api, share_api, audit_api, admin_api, openapi)
+PAGES = (home, employer, review, overdue, stats, share, audit, admin)
+
+
+def register(app: Chalice, *, local_routes: bool) -> None:
+    """Every route on `app` behind the access guard; `local_routes` for the embedded backend only."""
+    bind(app)
+    app.api.binary_types.extend(BINARY_TYPES)
+    for module in API:
+        app.register_blueprint(module.routes, url_prefix="/api/v1")
+    for module in PAGES:
+        app.register_blueprint(module.routes)
+    if local_routes:
+        app.register_blueprint(local.routes)
+    app.register_middleware(guard, "http")  # access.RULES, for every route

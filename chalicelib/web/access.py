@@ -12,15 +12,25 @@ Services check jurisdiction again (defence in depth, and for callers that are no
 Adding a route? Add its rule here; the matrix test names any route that has none, and until it has one the
 guard refuses every call to it (403, logged), so nothing is reachable by accident.
 
-Light at import time (Lambda cold start): plain data here, domain and services imported inside functions.
+Light at import time (Lambda cold start): plain data here; the roles and services, which load pydantic,
+are imported inside the functions that need them.
 """
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import quote
 
-from ..bootstrap import container as _c
+from chalice import Response
+from chalice.app import Request
+
+from ..bootstrap import container
+from ..domain import jurisdiction
+from .http import error_body, json_response
+from .page import Page
+from .session import caller, is_api
 
 log = logging.getLogger(__name__)
 ROLES = ("filer", "operator", "system_admin", "business_admin", "security", "auditor", "data_sharing")
@@ -119,7 +129,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/filings/{filing_id}"): allow(filer=FILER_OWN, operator=(READ, "filing_read")),
     ("GET", "/api/v1/filings/{filing_id}/uploads/{upload_id}"): allow(filer=FILER_OWN, operator=(READ, "filing_read")),
     ("GET", "/api/v1/filings/{filing_id}/rows/{table}"): allow(filer=FILER_OWN, operator=(READ, "filing_read")),
-    # rosters (issue 3): error reports and the roster diff for both sides; leavers' 表三 for the filer
+    # rosters: error reports and the roster diff for both sides; leavers' 表三 for the filer
     ("GET", "/api/v1/filings/{filing_id}/uploads/{upload_id}/error-report"):
         allow(filer=FILER_OWN, operator=(READ, "filing_read")),
     ("GET", "/api/v1/filings/{filing_id}/roster-diff"): allow(filer=FILER_OWN, operator=(READ, "filing_read")),
@@ -135,15 +145,15 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/filings/{filing_id}/review"): allow(operator=(REVIEW, "filing_review")),
     ("GET", "/act/{token}"): allow(operator=(READ, "none")),  # the signed link names the filing
     ("POST", "/act/{token}"): allow(operator=(REVIEW, "none")),
-    # 未依法备案单位名单 (issue 5): the operator's jurisdiction, optionally narrowed by ?division
+    # the overdue list (未依法备案单位名单): the operator's jurisdiction, optionally narrowed by ?division
     ("GET", "/review/overdue"): allow(operator=(READ, "division")),
     ("GET", "/review/overdue/export"): allow(operator=(READ, "division")),
     ("GET", "/api/v1/overdue"): allow(operator=(READ, "division")),
-    # statistics (issue 8): 业务操作员 at any level (a county sees itself), administrators at province/city
+    # statistics: 业务操作员 at any level (a county sees itself), administrators at province/city
     # (StatsService refuses a county administrator)
     ("GET", "/stats"): allow(operator=(READ, "none"), data_sharing=(LOOKUP, "none"), **{r: "none" for r in ADMINS}),
     ("POST", "/stats/export"): allow(operator=(READ, "none")),  # the filings and rows of its jurisdiction
-    # data sharing (issue 8): look-up by ID number — the sharing account province-wide with full IDs, an
+    # data sharing: look-up by ID number — the sharing account province-wide with full IDs, an
     # operator within its jurisdiction, masked (services/persons.py); statistics read-only
     ("GET", "/share/persons"): allow(data_sharing=(LOOKUP, "none"), operator=(READ, "none")),
     ("POST", "/share/persons"): allow(data_sharing=(LOOKUP, "none"), operator=(READ, "none")),
@@ -188,36 +198,9 @@ WHILE_PASSWORD_TEMPORARY = {("GET", "/account/password"), ("POST", "/account/pas
                             ("POST", "/api/v1/auth/password"), ("POST", "/api/v1/auth/logout"), ("GET", "/api/v1/me")}
 
 
-def is_api(request) -> bool:
-    return request.path.startswith("/api/")
-
-
-def caller(request):
-    """The signed-in Principal of this request, or None: the API's bearer token, the pages' session cookie.
-    Worked out once per request (the guard and the handler share it)."""
-    if "_caller" in request.__dict__:
-        return request.__dict__["_caller"]
-    if is_api(request):
-        header = request.headers.get("authorization", "")
-        token = header[7:].strip() if header.lower().startswith("bearer ") else None
-    else:
-        from .http import cookies
-        token = cookies(request).get("session")
-    who = None
-    if token:
-        from ..domain.errors import Unauthenticated
-        try:
-            who = _c().accounts.authenticate(token)
-        except Unauthenticated:
-            who = None
-    request.__dict__["_caller"] = who
-    return who
-
-
-def in_scope(scope: str, who, target) -> bool:
+def in_scope(scope: str, who: Any, target: Any) -> bool:
     """Does `target` (a filing, division code, account or application) fall in `who`'s scope under `scope`?"""
-    from ..domain import jurisdiction
-    from ..domain.model import Role
+    from ..domain.model import Role  # cold start: pydantic
     from ..domain.roles import covers, managing_division
     if scope == "own_filing":
         return target.uscc == who.scope
@@ -239,19 +222,20 @@ def in_scope(scope: str, who, target) -> bool:
     raise KeyError(scope)
 
 
-def _target(request, kind: str, name: str):
-    """The object a request aims at, or None if there is none (the handler then answers 404 or 400)."""
+def _target(request: Request, kind: str, name: str) -> Any:
+    """The object a request aims at, or None if there is none (the handler then answers 404 or 400).
+    Read straight from the store: deciding access must not depend on the services' own checks."""
     if name.startswith("?"):
         return (request.query_params or {}).get(name[1:]) or None
     value = (request.uri_params or {}).get(name)
     if not value:
         return None
-    store = _c().store
+    store = container().store
     return {"filing": store.get_filing, "account": store.get_account,
             "application": store.get_application}[kind](value)
 
 
-def decide(rule: Rule, who, request) -> tuple[int, str] | None:
+def decide(rule: Rule, who: Any, request: Request) -> tuple[int, str] | None:
     """None to let the request through, else (status, Chinese message)."""
     if rule.public:
         return None
@@ -269,7 +253,7 @@ def decide(rule: Rule, who, request) -> tuple[int, str] | None:
     return status, "备案不存在" if status == 404 else "不在您的管辖范围内"
 
 
-def guard(request, get_response):
+def guard(request: Request, get_response: Callable[[Request], Response]) -> Response:
     """Chalice 'http' middleware: enforce RULES before the handler runs."""
     key = (request.method, request.path)
     rule = RULES.get(key)
@@ -289,13 +273,11 @@ def guard(request, get_response):
     return _refuse(request, status, message, "not_found" if status == 404 else "forbidden")
 
 
-def _refuse(request, status: int, message: str, code: str, to: str | None = None):
+def _refuse(request: Request, status: int, message: str, code: str, to: str | None = None) -> Response:
     """The refusal, marked `X-Access: denied` (so a 404 from here is told apart from a missing record)."""
-    from .http import error_body, json_response
     if is_api(request):
         response = json_response(error_body(code, message), status)
     else:
-        from .pages import Page
         page = Page(request)
         response = page.go(to) if to else page.render("error.html", status, message=message)
     response.headers["X-Access"] = "denied"

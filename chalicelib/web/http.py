@@ -1,50 +1,93 @@
-"""HTTP plumbing shared by the JSON API and the pages: errors, bodies, cookies, templates."""
+"""HTTP plumbing shared by both channels (JSON API and pages): the current request, bodies, parameters,
+responses, cookies, downloads and the jinja environment. Conventions: docs/api.md."""
 from __future__ import annotations
 
 import functools
+import io
 import json
 import logging
+import re
 import secrets
+from collections.abc import Callable
 from http.cookies import SimpleCookie
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qs
 
-from chalice import Response
+from chalice import Chalice, Response
+from chalice.app import Request
+
+from ..domain.calendar import local_text
+from ..domain.errors import DomainError, ValidationFailed, problem
+from ..filenames import content_disposition
+
+if TYPE_CHECKING:
+    from ..ports import Download
 
 log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BINARY_TYPES = (XLSX, "multipart/form-data")
+View = TypeVar("View", bound=Callable[..., Response])
+
+_app: Chalice | None = None
 
 
-def json_response(body, status: int = 200, headers: dict | None = None) -> Response:
-    return Response(body=json.dumps(body, ensure_ascii=False, default=str), status_code=status,
-                    headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})})
+def bind(app: Chalice) -> None:
+    """Remember the app whose routes this package serves (web.register)."""
+    global _app
+    _app = app
 
 
-def error_body(code: str, message: str, details: list | None = None) -> dict:
-    return {"error": {"code": code, "message": message, "details": details or []}}
+def current_request() -> Request:
+    assert _app is not None and _app.current_request is not None, "web.register(app) was not called"
+    return _app.current_request
 
 
-def api_errors(view):
-    """Domain errors become API.md errors; anything unexpected a 500 without a traceback."""
-    from ..domain.errors import DomainError
-
-    @functools.wraps(view)
-    def wrapper(*args, **kwargs):
-        try:
-            return view(*args, **kwargs)
-        except DomainError as e:
-            return json_response(error_body(e.code, e.message, e.details), e.status)
-        except Exception:
-            log.exception("unhandled error")
-            return json_response(error_body("internal_error", "系统繁忙，请稍后重试"), 500)
-    return wrapper
+def query() -> dict[str, str]:
+    return current_request().query_params or {}
 
 
-def json_body(request) -> dict:
-    from ..domain.errors import DomainError
+# ---------- parameters ----------
 
+_REQUIRED: Any = object()
+
+
+def number(value: Any, name: str, title: str, low: int = 0, high: int = 10**9, *, default: Any = _REQUIRED) -> Any:
+    """An integer parameter (query, path, form or JSON) within [low, high]; `default` when it is missing
+    (absent or ""), if one is given. Anything else is a 422 naming the field."""
+    if value in (None, "") and default is not _REQUIRED:
+        return default
+    try:
+        parsed = None if isinstance(value, bool) else int(value)
+    except (TypeError, ValueError):
+        parsed = None
+    if parsed is None or not low <= parsed <= high:
+        message = f"{title}应为{low}到{high}之间的整数"
+        raise ValidationFailed(message, [problem(message, column=title, field=name)])
+    return parsed
+
+
+def year(value: Any, title: str = "备案年度", *, default: Any = _REQUIRED) -> Any:
+    """A year parameter (filing, statistics or export year): a four-digit number here; which years are open
+    is the service's rule, and its message names them."""
+    return number(value, "year", title, 1000, 9999, default=default)
+
+
+def version(value: Any) -> int:
+    """The version of the record a change was made on (a stale one is a 409 from the service)."""
+    return number(value, "version", "版本号", 1)  # type: ignore[no-any-return]
+
+
+def approval(value: Any) -> bool:
+    """An opinion: approve (同意) or reject (不同意)."""
+    if value not in ("approve", "reject"):
+        message = "请选择同意或不同意"
+        raise ValidationFailed(message, [problem(message, column="意见", field="decision")])
+    return value == "approve"
+
+
+def json_body(request: Request) -> dict[str, Any]:
     raw = request.raw_body or b""
     try:
         body = json.loads(raw.decode("utf-8") if raw else "{}")
@@ -55,14 +98,93 @@ def json_body(request) -> dict:
     return body
 
 
-def form_body(request) -> dict[str, str]:
-    raw = request.raw_body or b""
-    parsed = parse_qs(raw.decode("utf-8", errors="replace"), keep_blank_values=True)
-    return {k: v[-1] for k, v in parsed.items()}
+def form_lists(request: Request) -> dict[str, list[str]]:
+    """A urlencoded form with every value of each field (checkbox groups send a field several times)."""
+    return parse_qs((request.raw_body or b"").decode("utf-8", errors="replace"), keep_blank_values=True)
 
 
-def cookies(request) -> dict[str, str]:
-    jar = SimpleCookie()
+def form_body(request: Request) -> dict[str, str]:
+    """A urlencoded form, the last value of each field."""
+    return {k: v[-1] for k, v in form_lists(request).items()}
+
+
+def multipart_body(request: Request) -> tuple[dict[str, str], bytes | None, str | None]:
+    """(form fields, file content, file name) of a multipart/form-data POST."""
+    from python_multipart import parse_form  # only the local upload endpoint parses multipart
+    from python_multipart.exceptions import FormParserError
+
+    fields: dict[str, str] = {}
+    files: list[Any] = []
+    body = request.raw_body or b""
+    headers = {"Content-Type": request.headers.get("content-type", ""), "Content-Length": str(len(body))}
+    try:
+        parse_form(headers, io.BytesIO(body),
+                   lambda f: fields.__setitem__(f.field_name.decode(), (f.value or b"").decode("utf-8", "replace")),
+                   files.append)
+    except (FormParserError, ValueError):
+        return fields, None, None
+    upload = next((f for f in files if f.field_name == b"file"), None)
+    if upload is None:
+        return fields, None, None
+    upload.file_object.seek(0)
+    name = upload.file_name.decode("utf-8", "replace") if upload.file_name else None
+    return fields, upload.file_object.read(), name
+
+
+# ---------- responses ----------
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(body=json.dumps(body, ensure_ascii=False, default=str), status_code=status,
+                    headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})})
+
+
+def error_body(code: str, message: str, details: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "details": details or []}}
+
+
+def api_errors(view: View) -> View:
+    """Domain errors become docs/api.md errors; anything unexpected a 500 without a traceback."""
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Response:
+        try:
+            return view(*args, **kwargs)
+        except DomainError as e:
+            return json_response(error_body(e.code, e.message, e.details), e.status)
+        except Exception:
+            log.exception("unhandled error")
+            return json_response(error_body("internal_error", "系统繁忙，请稍后重试"), 500)
+    return wrapper  # type: ignore[return-value]
+
+
+def redirect(location: str, headers: dict[str, Any] | None = None) -> Response:
+    return Response(body="", status_code=303, headers={"Location": location, **(headers or {})})
+
+
+def file_response(data: bytes, filename: str, content_type: str = XLSX) -> Response:
+    return Response(body=data, status_code=200, headers={
+        "Content-Type": content_type, "Content-Disposition": content_disposition(filename),
+        "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
+
+
+def download_response(download: Download) -> Response:
+    """The file itself, or a redirect to its short-lived link (whichever the blob store handed out)."""
+    if download.url is not None:
+        return Response(body="", status_code=302, headers={"Location": download.url, "Cache-Control": "no-store"})
+    return file_response(download.data or b"", download.filename)
+
+
+def html(template: str, status: int = 200, headers: dict[str, Any] | None = None, **context: Any) -> Response:
+    body = jinja_env().get_template(template).render(**context)
+    return Response(body=body, status_code=status,
+                    headers={"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
+                             "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
+                             "Referrer-Policy": "same-origin", **(headers or {})})
+
+
+# ---------- cookies ----------
+
+def cookies(request: Request) -> dict[str, str]:
+    jar: SimpleCookie = SimpleCookie()
     try:
         jar.load(request.headers.get("cookie", ""))
     except Exception:  # a malformed cookie header is treated as no cookies
@@ -83,68 +205,26 @@ def new_csrf() -> str:
     return secrets.token_urlsafe(24)
 
 
+# ---------- templates ----------
+
 @functools.cache
-def jinja_env():
-    import jinja2
+def jinja_env() -> Any:
+    import jinja2  # cold start: pages load jinja on first render, the JSON API never does
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)),
                              autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters["local"] = local_time
+    env.filters["local"] = local_text
     env.filters["linkify"] = linkify
     env.filters["by_field"] = lambda errors: {e["field"]: e["message"] for e in reversed(errors or []) if e.get("field")}
     return env
 
 
-def linkify(text: str):
+def linkify(text: str) -> Any:
     """Escape a message body and turn its http(s) links into anchors (links in Chinese text are not
     separated by spaces, so jinja's urlize misses them)."""
-    import re
+    from markupsafe import Markup, escape  # loaded with jinja, on the first page
 
-    from markupsafe import Markup, escape
     parts = re.split(r"(https?://[\x21-\x7e]+)", str(text))
     return Markup("").join(Markup('<a href="{0}">{0}</a>').format(p) if i % 2 else escape(p)
                            for i, p in enumerate(parts))
-
-
-def local_time(value) -> str:
-    """An aware UTC datetime shown in Beijing time."""
-    from zoneinfo import ZoneInfo
-    return value.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M") if value else ""
-
-
-def html(template: str, status: int = 200, headers: dict | None = None, **context) -> Response:
-    body = jinja_env().get_template(template).render(**context)
-    return Response(body=body, status_code=status,
-                    headers={"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
-                             "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
-                             "Referrer-Policy": "same-origin", **(headers or {})})
-
-
-def redirect(location: str, headers: dict | None = None) -> Response:
-    return Response(body="", status_code=303, headers={"Location": location, **(headers or {})})
-
-
-def multipart_body(request) -> tuple[dict[str, str], bytes | None, str | None]:
-    """(form fields, file content, file name) of a multipart/form-data POST."""
-    import io
-
-    from python_multipart import parse_form
-    from python_multipart.exceptions import FormParserError
-
-    fields: dict[str, str] = {}
-    files: list = []
-    body = request.raw_body or b""
-    headers = {"Content-Type": request.headers.get("content-type", ""), "Content-Length": str(len(body))}
-    try:
-        parse_form(headers, io.BytesIO(body),
-                   lambda f: fields.__setitem__(f.field_name.decode(), (f.value or b"").decode("utf-8", "replace")),
-                   files.append)
-    except (FormParserError, ValueError):
-        return fields, None, None
-    upload = next((f for f in files if f.field_name == b"file"), None)
-    if upload is None:
-        return fields, None, None
-    upload.file_object.seek(0)
-    name = upload.file_name.decode("utf-8", "replace") if upload.file_name else None
-    return fields, upload.file_object.read(), name

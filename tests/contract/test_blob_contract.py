@@ -24,15 +24,14 @@ def test_presigned_post_has_url_fields_and_redirect(blobs):
 
 def fetch(blobs, url: str) -> tuple[bytes, str]:
     """What a browser gets from a presigned_get URL: (body, Content-Disposition). The embedded link is served
-    by the app's /api/v1/local-downloads (tests/web), which does exactly this with check_get."""
+    by the app's /api/v1/local-downloads (tests/web), which does exactly this with signed_download."""
     import urllib.parse
     import urllib.request
-    if hasattr(blobs, "check_get"):
+    if hasattr(blobs, "signed_download"):
         token = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["token"][0]
-        key, filename = blobs.check_get(token)
-        from chalicelib.adapters.filenames import content_disposition
-        with blobs.open(key) as f:
-            return f.read(), content_disposition(filename)
+        content, filename = blobs.signed_download(token)
+        from chalicelib.filenames import content_disposition
+        return content, content_disposition(filename)
     with urllib.request.urlopen(url, timeout=10) as response:
         return response.read(), response.headers.get("Content-Disposition", "")
 

@@ -10,7 +10,8 @@ from typing import IO, Any
 
 from botocore.exceptions import ClientError
 
-from ..filenames import content_disposition
+from ...ports import BlobStore, Download
+from ...filenames import content_disposition
 
 SPOOL_BYTES = 8 * 1024 * 1024  # smaller blobs stay in memory, bigger ones go to a temp file
 
@@ -19,7 +20,7 @@ def _missing(e: ClientError) -> bool:
     return e.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound")
 
 
-class S3BlobStore:
+class S3BlobStore(BlobStore):
     def __init__(self, bucket: str, client: Any):
         self.bucket = bucket
         self.client = client
@@ -63,6 +64,10 @@ class S3BlobStore:
         return self.client.generate_presigned_url(
             "get_object", ExpiresIn=expires_seconds,
             Params={"Bucket": self.bucket, "Key": key, "ResponseContentDisposition": content_disposition(filename)})
+
+    def download(self, key: str, filename: str, expires_seconds: int) -> Download:
+        """Always a link: S3 serves big files better, and Lambda responses are capped at 6 MB."""
+        return Download(filename, url=self.presigned_get(key, expires_seconds, filename))
 
     def presigned_post(self, key: str, *, max_bytes: int, expires_seconds: int = 3600,
                        redirect: str | None = None) -> dict:

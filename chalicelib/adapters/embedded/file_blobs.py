@@ -10,18 +10,18 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlencode
 
+from collections.abc import Callable
+
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-
-class UploadPolicyError(Exception):
-    def __init__(self, message: str, status: int = 403, *, key: str | None = None, redirect: str | None = None):
-        super().__init__(message)
-        self.status = status
-        self.key, self.redirect = key, redirect  # known when the policy itself was genuine
+from ...ports import BlobStore, Download, LocalTransfers, UploadRefused
 
 
-class FileBlobStore:
+class FileBlobStore(BlobStore, LocalTransfers):
     def __init__(self, root: str | Path, *, secret: str, upload_url: str, download_url: str | None = None):
+        # what happens to a received upload (the composition root wires it to the import, as the CDK stack
+        # wires S3's ObjectCreated event); until then nothing is announced
+        self.on_stored: Callable[[str], object] = lambda key: None
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         self.upload_url = upload_url
@@ -67,32 +67,47 @@ class FileBlobStore:
         token = self._get_signer.dumps({"key": key, "filename": filename, "expires": expires_seconds})
         return f"{self.download_url}?{urlencode({'token': token})}"
 
-    def check_get(self, token: str) -> tuple[str, str]:
-        """(key, filename) of a presigned_get link; UploadPolicyError when forged or expired."""
+    def download(self, key: str, filename: str, expires_seconds: int) -> Download:
+        with self.open(key) as f:
+            return Download(filename, data=f.read())
+
+    def signed_download(self, token: str) -> tuple[bytes, str]:
+        key, filename = self._check_get(token)
+        with self.open(key) as f:
+            return f.read(), filename
+
+    def receive(self, fields: dict[str, str], content: bytes) -> str | None:
+        key, redirect = self._check_post(fields, len(content))
+        self.put(key, content)
+        self.on_stored(key)
+        return redirect
+
+    def _check_get(self, token: str) -> tuple[str, str]:
+        """(key, filename) of a presigned_get link; UploadRefused when forged or expired."""
         try:
             raw = self._get_signer.loads(token or "", max_age=None)
             self._get_signer.loads(token, max_age=raw["expires"])
             return raw["key"], raw["filename"]
         except SignatureExpired:
-            raise UploadPolicyError("下载链接已过期，请返回页面重新下载") from None
+            raise UploadRefused("下载链接已过期，请返回页面重新下载") from None
         except (BadSignature, KeyError, TypeError):
-            raise UploadPolicyError("下载链接无效") from None
+            raise UploadRefused("下载链接无效") from None
 
-    def check_post(self, fields: dict, size: int) -> tuple[str, str | None]:
+    def _check_post(self, fields: dict[str, str], size: int) -> tuple[str, str | None]:
         """Validate a local upload's form fields like S3 checks a presigned POST.
         Returns (key, redirect URL or None)."""
         try:
             raw = self._signer.loads(fields.get("policy", ""), max_age=None)
             self._signer.loads(fields.get("policy", ""), max_age=raw["expires"])
         except SignatureExpired:
-            raise UploadPolicyError("上传链接已过期，请重新发起上传") from None
+            raise UploadRefused("上传链接已过期，请重新发起上传") from None
         except (BadSignature, KeyError, TypeError):
-            raise UploadPolicyError("上传凭证无效") from None
+            raise UploadRefused("上传凭证无效") from None
         if fields.get("key") != raw["key"]:
-            raise UploadPolicyError("上传凭证与文件位置不符")
+            raise UploadRefused("上传凭证与文件位置不符")
         if fields.get("success_action_redirect") != raw.get("redirect") and raw.get("redirect"):
-            raise UploadPolicyError("上传凭证与跳转地址不符")
+            raise UploadRefused("上传凭证与跳转地址不符")
         if size > raw["max_bytes"]:
-            raise UploadPolicyError(f"文件大小超过{raw['max_bytes'] // (1024 * 1024)}MB上限，请删除多余的工作表、"
+            raise UploadRefused(f"文件大小超过{raw['max_bytes'] // (1024 * 1024)}MB上限，请删除多余的工作表、"
                                     f"图片和空行后重新上传", 413, key=raw["key"], redirect=raw.get("redirect"))
         return raw["key"], raw.get("redirect")

@@ -1,7 +1,16 @@
-"""The OpenAPI 3 document of the JSON API (served at /api/v1/openapi.json; tests keep it true)."""
+"""The OpenAPI 3 document of the JSON API, served at /api/v1/openapi.json: the contract (tests/web and the
+fuzz tier keep it true). Conventions: docs/api.md."""
 from __future__ import annotations
 
-from ..domain.tables import TABLE1
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from ...bootstrap import container
+from ...domain.tables import TABLE1
+from ..http import api_errors, json_response
+
+routes = Blueprint(__name__)
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 _STR = {"type": "string"}
@@ -46,16 +55,26 @@ def _obj(props: dict, required: list | None = None) -> dict:
     return {"type": "object", "properties": props, "required": required or []}
 
 
-def document(base_url: str) -> dict:
+def _registration() -> dict[str, Any]:
+    """The registration body, from the one declaration of its fields (services.accounts.Registration)."""
+    from ...services.accounts import Registration  # cold start: pydantic
+
+    return _obj({name: {"type": "boolean"} if field.annotation is bool else _STR
+                 for name, field in Registration.model_fields.items()}, ["uscc", "name", "password"])
+
+
+@routes.route("/openapi.json", methods=["GET"])
+@api_errors
+def openapi() -> Response:
+    return json_response(document(container().settings.base_url))
+
+
+def document(base_url: str) -> dict[str, Any]:
     fid = _path("filing_id")
     # unit fields left out are taken from the prefill (last approved 表一, else the registration)
     table1 = _obj({c.key: (_INT if c.kind == "int" else _STR) for c in TABLE1},
                   [c.key for c in TABLE1 if c.kind == "int"])
-    register = _obj({k: _STR for k in (
-        "uscc", "name", "unit_type", "economic_type", "industry", "affiliation", "registration_division",
-        "registered_address", "legal_representative", "filer_name", "filer_mobile", "filer_email", "password")}
-        | {"foreign_invested": {"type": "boolean"}, "labor_dispatch": {"type": "boolean"}},
-        ["uscc", "name", "password"])
+    register = _registration()
     return {
         "openapi": "3.0.3",
         "info": {"title": "山西省劳动用工备案信息管理系统 API", "version": "1.0.0",
@@ -138,7 +157,7 @@ def document(base_url: str) -> dict:
 
 
 def _roster_paths() -> dict:
-    """Error reports, roster diff, leavers' 表三 and embedded mode's download links (issue 3)."""
+    """Error reports, roster diff, leavers' 表三 and embedded mode's download links."""
     fid, xlsx = _path("filing_id"), {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
         "schema": {"type": "string", "format": "binary"}}}
     return {
@@ -162,7 +181,7 @@ def _roster_paths() -> dict:
 
 
 def _account_paths() -> dict:
-    """Sign-out, one's own password, and the accounts/applications of 附件2 (issue 6)."""
+    """Sign-out, one's own password, and the accounts/applications of 附件2."""
     app_id, username = _path("application_id"), _path("username")
     opinion = _obj({"decision": {"type": "string", "enum": ["approve", "reject"]}, "comment": _STR,
                     "version": _INT}, ["decision", "version"])

@@ -1,16 +1,19 @@
-"""The statistics dashboard page (SPEC.md §9): server-side SVG charts, each with its table."""
+"""The statistics dashboard (docs/rules.md §9): server-side SVG charts, each with its table; the export."""
 from __future__ import annotations
 
-from chalice import Blueprint
+from typing import Any
 
-from ..bootstrap import container as _c
-from .pages import FORM, Page, page
+from chalice import Blueprint, Response
 
-stats_pages = Blueprint(__name__)
+from ...bootstrap import container
+from ..http import year
+from ..page import FORM, Page, page
+
+routes = Blueprint(__name__)
 APPROVED, PENDING, REJECTED, NOT_FILED = "#2e7d32", "#1565c0", "#c62828", "#bdbdbd"
 
 
-def charts(board) -> dict:
+def charts(board: Any) -> dict[str, Any]:
     """Bars for templates/_bar_chart.html: (label, [(value, colour, legend)], text)."""
     label = "逾期未备案" if board.overdue else "未备案"
     filing = [(line.name, [(line.approved, APPROVED, "审核通过"), (line.filed - line.approved, PENDING, "待审核"),
@@ -18,32 +21,21 @@ def charts(board) -> dict:
                            (line.not_filed - line.rejected, NOT_FILED, label)],
                f"{line.filed}/{line.expected}") for line in board.lines]
 
-    def rates(lines):
+    def rates(lines: Any) -> list[Any]:
         return [(line.name, [(line.signing_rate or 0, APPROVED, "签订率")], line.rate_text) for line in lines]
     return {"filing": filing, "filing_scale": max([line.expected for line in board.lines] + [1]),
             "rate_division": rates(board.lines), "rate_industry": rates(board.industries)}
 
 
-@stats_pages.route("/stats", methods=["GET"])
+@routes.route("/stats", methods=["GET"])
 @page("any")
-def dashboard(p: Page):
-    from ..domain.errors import ValidationFailed
-    year = (p.request.query_params or {}).get("year")
-    try:
-        year = int(year) if year else None
-    except ValueError:
-        raise ValidationFailed("统计年度应为数字") from None
-    board = _c().stats.dashboard(p.who, year)
+def dashboard(p: Page) -> Response:
+    board = container().stats.dashboard(p.user, year(p.query.get("year"), "统计年度", default=None))
     return p.render("stats.html", board=board, charts=charts(board))
 
 
-@stats_pages.route("/stats/export", methods=["POST"], content_types=FORM)
+@routes.route("/stats/export", methods=["POST"], content_types=FORM)
 @page("reviewer")
-def export(p: Page):
+def export(p: Page) -> Response:
     """Build the export into the blob store, then send the browser to its short-lived download link."""
-    from ..domain.errors import ValidationFailed
-    try:
-        year = int(p.form.get("year", ""))
-    except ValueError:
-        raise ValidationFailed("请选择导出年度") from None
-    return p.go(_c().stats.export(p.who, year))
+    return p.go(container().stats.export(p.user, year(p.form.get("year"), "导出年度")))

@@ -1,0 +1,70 @@
+"""Registration, sign-in and sign-out, one's own password, who am I."""
+from __future__ import annotations
+
+from chalice import Blueprint, Response
+
+from ...bootstrap import container
+from ...domain import jurisdiction
+from ...domain.errors import ValidationFailed, problem
+from ..http import api_errors, current_request, json_body, json_response
+from ..session import signed_in
+
+routes = Blueprint(__name__)
+
+
+@routes.route("/employers/register", methods=["POST"])
+@api_errors
+def register() -> Response:
+    import pydantic  # cold start: pydantic loads with the first request that needs it
+
+    from ...services.accounts import Registration
+    try:
+        data = Registration.model_validate(json_body(current_request()))
+    except pydantic.ValidationError as e:
+        raise ValidationFailed("注册信息格式有误", [problem("格式有误", field=".".join(map(str, err["loc"])))
+                                                  for err in e.errors()]) from None
+    unit, authority = container().accounts.register(data)
+    return json_response({"uscc": unit.uscc, "authority": authority.as_dict(),
+                          "message": f"您的备案审核机关：{authority.name}"}, 201)
+
+
+@routes.route("/auth/login", methods=["POST"])
+@api_errors
+def login() -> Response:
+    body = json_body(current_request())
+    token, expires, who = container().accounts.login(str(body.get("username") or ""),
+                                                      str(body.get("password") or ""))
+    return json_response({"token": token, "expires_at": expires.isoformat(), "role": who.role.value,
+                          "scope": who.scope, "password_change_required": who.must_change_password})
+
+
+@routes.route("/me", methods=["GET"])
+@api_errors
+def me() -> Response:
+    who = signed_in()
+    body = {"username": who.username, "role": who.role.value, "role_label": who.role_label, "scope": who.scope,
+            "display_name": who.display_name}
+    if who.is_filer:
+        unit = container().accounts.unit_of(who)
+        body["unit"] = unit.model_dump(mode="json")
+        body["authority"] = jurisdiction.authority(unit.authority_code).as_dict()
+    else:
+        body["authority"] = jurisdiction.authority(who.scope).as_dict()
+    return json_response(body)
+
+
+@routes.route("/auth/logout", methods=["POST"])
+@api_errors
+def logout() -> Response:
+    container().accounts.logout(signed_in())
+    return json_response({"signed_out": True})
+
+
+@routes.route("/auth/password", methods=["POST"])
+@api_errors
+def change_password() -> Response:
+    body = json_body(current_request())
+    token, expires, who = container().accounts.change_password(signed_in(), str(body.get("old_password") or ""),
+                                                                str(body.get("new_password") or ""))
+    return json_response({"token": token, "expires_at": expires.isoformat(), "role": who.role.value,
+                          "scope": who.scope})

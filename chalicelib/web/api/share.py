@@ -1,0 +1,34 @@
+"""Data sharing with other departments (docs/rules.md §9): person look-up by ID number and the read-only
+statistics."""
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from ...bootstrap import container
+from ..http import api_errors, json_response, query, year
+from ..session import signed_in
+
+routes = Blueprint(__name__)
+
+
+@routes.route("/share/persons/{id_number}", methods=["GET"])
+@api_errors
+def person(id_number: str) -> Response:
+    return json_response(container().persons.lookup(signed_in(), id_number))
+
+
+@routes.route("/share/stats", methods=["GET"])
+@api_errors
+def stats() -> Response:
+    board = container().stats.dashboard(signed_in(), year(query().get("year"), "统计年度", default=None))
+
+    def line(x: Any) -> dict[str, Any]:
+        return {"code": x.code, "name": x.name, "registered": x.registered, "expected": x.expected,
+                "filed": x.filed, "approved": x.approved, "rejected": x.rejected, "not_filed": x.not_filed,
+                "contracts_due": x.due, "contracts_signed": x.signed,
+                "signing_rate": None if x.signing_rate is None else round(x.signing_rate, 4)}
+    return json_response({"year": board.year, "due_date": board.due.isoformat(), "overdue": board.overdue,
+                          "divisions": [line(x) for x in board.lines], "total": line(board.total),
+                          "industries": [line(x) for x in board.industries]})

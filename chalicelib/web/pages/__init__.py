@@ -1,0 +1,1 @@
+"""Server-rendered pages (Simplified Chinese, phone first), one module per feature."""

@@ -1,0 +1,114 @@
+"""The employer's pages: home, a filing, 表一, uploads and their results, submit and withdraw, downloads.
+Downloads check ownership like every page (access.RULES and the service), then hand over the file or a
+short-lived link to it."""
+from __future__ import annotations
+
+from chalice import Blueprint, Response
+
+from ...bootstrap import container
+from ...domain.errors import ValidationFailed
+from ...domain.reference import policy
+from ...domain.tables import TABLE1_COUNTS, TABLE1_UNIT, choice_code
+from ..http import download_response, file_response, year
+from ..page import FORM, Page, page
+
+routes = Blueprint(__name__)
+
+
+@routes.route("/employer", methods=["GET"])
+@page("filer")
+def home(p: Page) -> Response:
+    return p.render("employer_home.html", **vars(container().filings.home(p.user)))
+
+
+@routes.route("/employer/filings", methods=["POST"], content_types=FORM)
+@page("filer")
+def create(p: Page) -> Response:
+    filing = container().filings.create(p.user, year(p.form.get("year")),
+                                        p.form.get("kind") or "annual")
+    return p.go(f"/employer/filings/{filing.id}")
+
+
+def _filing_page(p: Page, filing_id: str, status: int = 200, **context: object) -> Response:
+    filings = container().filings
+    filing = filings.get(p.user, filing_id)
+    rows, total = filings.rows(p.user, filing_id, "table2", limit=20) if "table2" in filing.row_sets else ([], 0)
+    return p.render("employer_filing.html", status, filing=filing, checks=filings.checks(filing), rows=rows,
+                    total=total, **context)
+
+
+@routes.route("/employer/filings/{filing_id}", methods=["GET"])
+@page("filer")
+def filing(p: Page, filing_id: str) -> Response:
+    return _filing_page(p, filing_id)
+
+
+@routes.route("/employer/filings/{filing_id}/table1", methods=["GET", "POST"], content_types=FORM)
+@page("filer")
+def table1(p: Page, filing_id: str) -> Response:
+    filings = container().filings
+    filing = filings.get(p.user, filing_id)
+    errors, message = [], None
+    values = filings.table1_start(filing)
+    if p.request.method == "POST":
+        values = p.form
+        try:
+            filings.save_table1(p.user, filing_id, p.form)
+        except ValidationFailed as e:
+            errors, message = e.details, e.message
+        else:
+            return p.go(f"/employer/filings/{filing_id}")
+    options = {col.key: [(choice_code(col, choice), choice) for choice in col.choices()]
+               for col in TABLE1_UNIT if col.kind == "code"}
+    return p.render("table1.html", 422 if message else 200, filing=filing, values=values, errors=errors,
+                    message=message, unit_fields=TABLE1_UNIT, counts=TABLE1_COUNTS, options=options)
+
+
+@routes.route("/employer/filings/{filing_id}/uploads", methods=["POST"], content_types=FORM)
+@page("filer")
+def upload_form(p: Page, filing_id: str) -> Response:
+    """Step 1 of an upload: get a presigned form; the browser then posts the file straight to storage."""
+    c = container()
+    back = f"{c.settings.base_url}/employer/filings/{filing_id}/uploads/{{upload_id}}"
+    upload, post = c.filings.start_upload(p.user, filing_id, p.form.get("table", "table2"), "网页上传.xlsx",
+                                          redirect=back)
+    limit = policy().upload_max_bytes
+    return p.render("upload.html", filing=c.filings.get(p.user, filing_id), upload=upload, post=post,
+                    max_bytes=limit, max_mb=limit // (1024 * 1024))
+
+
+@routes.route("/employer/filings/{filing_id}/uploads/{upload_id}", methods=["GET"])
+@page("filer")
+def upload_result(p: Page, filing_id: str, upload_id: str) -> Response:
+    filings = container().filings
+    return p.render("upload_result.html", filing=filings.get(p.user, filing_id),
+                    upload=filings.get_upload(p.user, filing_id, upload_id))
+
+
+@routes.route("/employer/filings/{filing_id}/submit", methods=["POST"], content_types=FORM)
+@page("filer")
+def submit(p: Page, filing_id: str) -> Response:
+    try:
+        container().filings.submit(p.user, filing_id)
+    except ValidationFailed as e:
+        return _filing_page(p, filing_id, 422, message=e.message, submit_errors=e.details)
+    return p.go(f"/employer/filings/{filing_id}?submitted=1")
+
+
+@routes.route("/employer/filings/{filing_id}/withdraw", methods=["POST"], content_types=FORM)
+@page("filer")
+def withdraw(p: Page, filing_id: str) -> Response:
+    container().filings.withdraw(p.user, filing_id)
+    return p.go(f"/employer/filings/{filing_id}")
+
+
+@routes.route("/employer/filings/{filing_id}/uploads/{upload_id}/error-report", methods=["GET"])
+@page("filer")
+def error_report(p: Page, filing_id: str, upload_id: str) -> Response:
+    return download_response(container().rosters.error_report(p.user, filing_id, upload_id))
+
+
+@routes.route("/employer/filings/{filing_id}/leavers", methods=["GET"])
+@page("filer")
+def leavers(p: Page, filing_id: str) -> Response:
+    return file_response(*container().rosters.leavers_workbook(p.user, filing_id))

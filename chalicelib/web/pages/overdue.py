@@ -1,0 +1,35 @@
+"""The overdue list (未依法备案单位名单) for reviewers, and its Excel export for 劳动保障监察. In scope only:
+a county sees its own units, a city its own and its counties', the province all."""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from chalice import Blueprint, Response
+
+from ...bootstrap import container
+from ...domain import jurisdiction
+from ..http import file_response, year
+from ..page import Page, page
+
+routes = Blueprint(__name__)
+
+
+@routes.route("/review/overdue", methods=["GET"])
+@page("reviewer")
+def overdue(p: Page) -> Response:
+    service = container().overdue
+    result = service.page(p.user, year=year(p.query.get("year"), default=None), division=p.query.get("division"),
+                          page_token=p.query.get("page_token"))
+    shown = {"year": result.year, "division": result.division or ""}
+    return p.render("overdue.html", result=result, filters=shown, title=result.title,
+                    divisions=service.division_choices(p.user), authority=jurisdiction.authority(p.user.scope),
+                    export_url=f"/review/overdue/export?{urlencode(shown)}",
+                    next_url=f"/review/overdue?{urlencode({**shown, 'page_token': result.next_page_token})}"
+                    if result.next_page_token else None)
+
+
+@routes.route("/review/overdue/export", methods=["GET"])
+@page("reviewer")
+def export(p: Page) -> Response:
+    return file_response(*container().overdue.export(p.user, year=year(p.query.get("year"), default=None),
+                                                     division=p.query.get("division")))

@@ -1,0 +1,95 @@
+"""The reviewer's pages: the queue, a filing under review, and the action links sent in notifications."""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from chalice import Blueprint, Response
+
+from ...bootstrap import container
+from ...domain import jurisdiction
+from ...domain.errors import Conflict, ValidationFailed
+from ...domain.reference import codes
+from ...domain.tables import TABLE1
+from ..http import number, version, year
+from ..page import FORM, Page, page
+
+routes = Blueprint(__name__)
+
+
+@routes.route("/review", methods=["GET"])
+@page("reviewer")
+def queue(p: Page) -> Response:
+    from ...domain.filing import STATUS_LABEL  # cold start: pydantic
+
+    q = p.query
+    filters = {"status": q.get("status", "submitted"), "year": q.get("year", ""), "division": q.get("division", ""),
+               "unit_type": q.get("unit_type", ""), "q": q.get("q", "")}
+    items, token, counts = container().review.queue(
+        p.user, status=filters["status"] or None, year=year(filters["year"], default=None),
+        division=filters["division"] or None, unit_type=filters["unit_type"] or None, search=filters["q"],
+        page_token=q.get("page_token"))
+    visible = jurisdiction.Scope(p.user.scope).visible_authorities()
+    divisions = [] if visible is None or len(visible) == 1 else [jurisdiction.authority(code) for code in visible]
+    next_url = f"/review?{urlencode({**filters, 'page_token': token})}" if token else None
+    return p.render("review_queue.html", items=items, next_url=next_url, filters=filters, counts=counts,
+                    statuses=STATUS_LABEL, divisions=divisions, unit_types=codes()["unit_type"],
+                    authority=jurisdiction.authority(p.user.scope), authority_of=jurisdiction.authority)
+
+
+def _filing_page(p: Page, filing_id: str, *, status: int = 200, message: str | None = None,
+                 revealed: dict[int, str] | None = None, link_token: str | None = None) -> Response:
+    c = container()
+    filing = c.filings.get(p.user, filing_id)
+    offset, search = number(p.query.get("offset"), "offset", "起始行", default=0), (p.query.get("q") or "").strip()
+    rows, total = c.review.rows(p.user, filing_id, "table2", offset=offset, limit=50, search=search)
+    rejection = filing.last_rejection
+    return p.render("review_filing.html", status, filing=filing, checks=c.filings.checks(filing), rows=rows,
+                    total=total, offset=offset, search=search, message=message, revealed=revealed or {},
+                    table1_columns=TABLE1, link_token=link_token,
+                    previous_rejection=rejection if filing.status.value == "submitted" else None,
+                    can_review=jurisdiction.Scope(p.user.scope).can_review(filing.authority_code),
+                    authority=jurisdiction.authority(filing.authority_code))
+
+
+@routes.route("/review/filings/{filing_id}", methods=["GET", "POST"], content_types=FORM)
+@page("reviewer")
+def filing(p: Page, filing_id: str) -> Response:
+    if p.request.method == "POST":
+        try:
+            container().review.review(p.user, filing_id, decision=p.form.get("decision", ""),
+                                      reason=p.form.get("reason"), version=version(p.form.get("version")))
+        except (Conflict, ValidationFailed) as e:
+            return _filing_page(p, filing_id, status=e.status, message=e.message)
+        return p.go(f"/review/filings/{filing_id}")
+    return _filing_page(p, filing_id)
+
+
+@routes.route("/review/filings/{filing_id}/reveal", methods=["POST"], content_types=FORM)
+@page("reviewer")
+def reveal(p: Page, filing_id: str) -> Response:
+    index = number(p.form.get("index"), "index", "行序号")
+    return _filing_page(p, filing_id, revealed={index: container().review.reveal_id(p.user, filing_id, "table2",
+                                                                                    index)})
+
+
+@routes.route("/act/{token}", methods=["GET", "POST"], content_types=FORM)
+@page()
+def action_link(p: Page, token: str) -> Response:
+    """A notification's link: sign in if needed, confirm on GET, act only on POST."""
+    from ...services.links import LinkRefused  # cold start: pydantic
+
+    review = container().review  # (signed-out callers were already sent to sign in by the access guard)
+    try:
+        if p.request.method == "POST":
+            decided = review.act_by_link(p.user, token, decision=p.form.get("decision", ""),
+                                         reason=p.form.get("reason"), version=version(p.form.get("version")))
+            return p.go(f"/review/filings/{decided.id}")
+        filing = review.open_link(p.user, token)
+    except LinkRefused as e:
+        return p.render("link_refused.html", 410, message=str(e))
+    except ValidationFailed as e:  # the link is still unused: show the form again with the message
+        return _filing_page(p, review.link_filing_id(p.user, token), status=422, message=e.message,
+                            link_token=token)
+    except Conflict as e:
+        return p.render("link_refused.html", 409, message=e.message)
+    return _filing_page(p, filing.id, link_token=token)
