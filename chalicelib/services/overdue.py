@@ -1,6 +1,6 @@
 """Use case: the overdue list (未依法备案单位名单; 尚未备案单位名单 before the due date): the units in a
 reviewer's jurisdiction that have not filed a year, page by page, and the whole list as an audited Excel
-export for 劳动保障监察. Units registered but never filed are included. Rules: docs/rules.md (Enforcement).
+export for 劳动保障监察. Units registered but never filed are included. Rules: docs/rules.md §8.
 """
 from __future__ import annotations
 

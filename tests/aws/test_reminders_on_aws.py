@@ -1,6 +1,6 @@
 """The daily schedule handler on the AWS backend: invoked through chalice.test.Client as EventBridge would,
 reminders read back from the emulator's SES and SNS, a second delivery of the event sends nothing more;
-the enforcement list from DynamoDB's sparse index."""
+the overdue list from DynamoDB's sparse index."""
 import datetime as dt
 
 from chalice.test import Client

@@ -10,7 +10,7 @@ from chalicelib.services import persons
 from chalicelib.services.accounts import Registration
 from tests import factories
 from tests.api_client import Api
-from tests.web.test_enforcement import JULY_9_0900, PASSWORD, signed_in
+from tests.web.test_overdue import JULY_9_0900, PASSWORD, signed_in
 from tests.web.test_pages import text
 from tests.web.test_stats import annual
 

@@ -11,7 +11,7 @@ from chalicelib.domain.filing import Filing, RowSet
 from chalicelib.services.accounts import Registration
 from chalicelib.services.audit import audit_event
 from tests import factories
-from tests.web.test_enforcement import EVIL, JULY_9_0900, PASSWORD, signed_in
+from tests.web.test_overdue import EVIL, JULY_9_0900, PASSWORD, signed_in
 from tests.web.test_pages import text
 
 
