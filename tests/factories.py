@@ -64,9 +64,9 @@ def table2_workbook(people: list[dict]) -> bytes:
     """A 表二 workbook laid out like the official template (its header row, then the people)."""
     from openpyxl import load_workbook
 
-    from chalicelib.excel.templates import template_workbook
+    from chalicelib.excel.blank_forms import blank_form
 
-    book = load_workbook(io.BytesIO(template_workbook("table2")))
+    book = load_workbook(io.BytesIO(blank_form("table2")))
     sheet = book.worksheets[0]
     header_row = next(r for r in range(1, 6) if sheet.cell(r, 1).value == TABLE2[0].title)
     sheet.delete_rows(header_row + 1, sheet.max_row)  # drop the template's example row
@@ -95,9 +95,9 @@ def workbook(table: str, rows: list[dict]) -> bytes:
     from openpyxl import load_workbook
 
     from chalicelib.domain.tables import COLUMNS
-    from chalicelib.excel.templates import template_workbook
+    from chalicelib.excel.blank_forms import blank_form
 
-    book = load_workbook(io.BytesIO(template_workbook(table)))
+    book = load_workbook(io.BytesIO(blank_form(table)))
     sheet = book.worksheets[0]
     sheet.delete_rows(2, sheet.max_row)
     for r, values in enumerate(rows, start=2):

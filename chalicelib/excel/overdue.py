@@ -7,10 +7,14 @@ evaluated (no formula or DDE reaches the file). Written with openpyxl's write-on
 """
 from __future__ import annotations
 
-import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
 
 from .cells import text_cell
+from .sheets import header_cells, lay_out, workbook_bytes
 
 COLUMNS = (  # (title, width)
     ("序号", 6), ("单位名称", 32), ("统一社会信用代码", 22), ("审核机关", 30), ("注册地址", 36), ("法定代表人", 12),
@@ -19,28 +23,13 @@ COLUMNS = (  # (title, width)
 )
 
 
-def overdue_workbook(title: str, rows: Iterable[list]) -> bytes:
+def overdue_workbook(title: str, rows: Iterable[Sequence[Any]]) -> bytes:
     """`rows`: one list per unit, in COLUMNS order without 序号 (numbered here)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
     book = Workbook(write_only=True)
     sheet = book.create_sheet("未依法备案单位名单")
-    for n, (_, width) in enumerate(COLUMNS):
-        sheet.column_dimensions[get_column_letter(n + 1)].width = width
-    sheet.freeze_panes = "A3"
-    heading = text_cell(sheet, title)
-    heading.font = Font(bold=True, size=14)
-    sheet.append([heading])
-    header = []
-    for name, _ in COLUMNS:
-        cell = text_cell(sheet, name)
-        cell.font = Font(bold=True)
-        header.append(cell)
-    sheet.append(header)
+    lay_out(sheet, [width for _, width in COLUMNS], freeze="A3")
+    sheet.append(header_cells(sheet, [title], font=Font(bold=True, size=14)))
+    sheet.append(header_cells(sheet, [name for name, _ in COLUMNS]))
     for n, row in enumerate(rows, 1):
         sheet.append([text_cell(sheet, n), *(text_cell(sheet, v) for v in row)])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook_bytes(book)

@@ -1,26 +1,24 @@
 """Reading an uploaded 表二/表三 workbook (.xlsx) with python-calamine.
 
-Layout (shared with templates.py): the data sheet is named after the table (TABLE_TITLES), else
+Layout (layout.py, as blank_forms.py writes it): the data sheet is named after the table (TABLE_TITLES), else
 the first visible sheet is used; the header row is Excel row 1 and data starts at row 2. A
 header further down (a title row added above it) is found within the first HEADER_SEARCH_ROWS
 rows. Row numbers handed out are always the Excel row numbers the user sees.
 
-calamine is ~14x faster than openpyxl read-only on a 100,000-row roster (DESIGN.md, bench/);
+calamine is ~14x faster than openpyxl read-only on a 100,000-row roster (docs/architecture.md, bench/);
 it is imported inside read_rows to keep Lambda cold starts small.
 """
 from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Iterator
-from typing import BinaryIO
+from collections.abc import Iterable, Iterator
+from typing import Any, BinaryIO
 
 from ..domain.errors import ValidationFailed
 from ..domain.identifiers import normalize
 from ..domain.tables import COLUMNS, TABLE_TITLES
-from .templates import (
-    EXAMPLE_ROWS,  # no openpyxl import: templates.py imports it lazily
-)
+from .layout import EXAMPLE_ROWS
 
 HEADER_SEARCH_ROWS = 5
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -29,7 +27,7 @@ _HELPER_SHEETS = ("填表说明", "代码表")
 IGNORED_HEADERS = ("错误说明",)  # the error report's added column: a fixed report can be uploaded as it is
 # calamine holds the whole sheet in memory (~2 KiB per 18-column row: 193 MiB at 100,000 rows, 876 MiB at
 # 500,000). Above this much sheet XML (≈ 250,000 rows) the reader streams with openpyxl read-only instead:
-# ~10x slower, but flat memory, so the biggest roster SPEC allows still fits a 1 GB Lambda.
+# ~10x slower, but flat memory, so the biggest roster docs/rules.md allows still fits a 1 GB Lambda.
 CALAMINE_MAX_SHEET_XML = 128 * 1024 * 1024
 
 
@@ -76,7 +74,7 @@ def _check_package(data: bytes) -> int:
     return max((size for name, size in names.items() if name.startswith("xl/worksheets/")), default=0)
 
 
-def _open(fileobj: BinaryIO | bytes):
+def _open(fileobj: BinaryIO | bytes) -> Any:
     """The calamine workbook, after checking by content that it is an .xlsx (not just named so)."""
     from python_calamine import CalamineError, CalamineWorkbook
 
@@ -91,11 +89,11 @@ def _open(fileobj: BinaryIO | bytes):
 class _OpenpyxlSheet:
     """The two things read_rows needs from a calamine sheet, from openpyxl read-only (huge files)."""
 
-    def __init__(self, ws):
+    def __init__(self, ws: Any) -> None:
         self.ws = ws
         self.end = ((ws.max_row or 1) - 1, (ws.max_column or 1) - 1)
 
-    def iter_rows(self):
+    def iter_rows(self) -> Iterator[list[Any]]:
         return (list(r) for r in self.ws.iter_rows(values_only=True))
 
 
@@ -115,7 +113,7 @@ def _open_streaming(data: bytes, table: str) -> _OpenpyxlSheet:
     return _OpenpyxlSheet(ws)
 
 
-def _data_sheet(book, table: str):
+def _data_sheet(book: Any, table: str) -> Any:
     from python_calamine import SheetTypeEnum, SheetVisibleEnum
 
     title = _header_key(TABLE_TITLES[table])
@@ -133,10 +131,10 @@ class TableRows:
     """The data rows of an uploaded sheet: iterate for (Excel row number, {key: value});
     `total` is the number of rows below the header (known up front; empty rows included)."""
 
-    def __init__(self, rows: Iterator[tuple[int, dict]], total: int, header_row: int):
+    def __init__(self, rows: Iterator[tuple[int, dict[str, Any]]], total: int, header_row: int) -> None:
         self._rows, self.total, self.header_row = rows, total, header_row
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[tuple[int, dict[str, Any]]]:
         return self._rows
 
 
@@ -193,11 +191,12 @@ def read_rows(fileobj: BinaryIO | bytes, table: str) -> TableRows:
     return TableRows(_rows(rows, header_row, positions, EXAMPLE_ROWS.get(table)), total, header_row)
 
 
-def _rows(rows, header_row: int, positions: list[tuple[int, str]], example: dict | None):
+def _rows(rows: Iterable[list[Any]], header_row: int, positions: list[tuple[int, str]],
+          example: dict[str, Any] | None) -> Iterator[tuple[int, dict[str, Any]]]:
     width = len(positions)
     for row_no, cells in enumerate(rows, start=header_row + 1):
         n = len(cells)
-        row = {}
+        row: dict[str, Any] = {}
         empty = 0
         for i, key in positions:
             value = cells[i] if i < n else None

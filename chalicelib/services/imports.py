@@ -10,10 +10,17 @@ workbook (the user's rows, bad cells red, a 错误说明 column) under exports/.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from ..domain import calendar
+from ..domain.checks import RosterDiff, RosterSummary
 from ..domain.errors import DomainError, problem
-from ..domain.filing import RowSet
+from ..domain.filing import Filing, RowSet
+from ..domain.model import Upload
+from ..domain.roster import RowChecker
+from ..domain.tables import clean_table1
+from ..excel.reader import read_rows
 from ..ports import BlobStore, Clock, StaleVersion, Store
 from . import prefill
 from .audit import audit_event
@@ -22,24 +29,35 @@ log = logging.getLogger(__name__)
 BATCH = 1000
 MAX_LISTED_ERRORS = 1000  # listed on the page and in the API; the error report has them all
 MAX_LISTED_WARNINGS = 200
+SAVE_ATTEMPTS = 5  # saves of the filing that lost to a concurrent edit before the import gives up
 REPORT_PREFIX = "exports/error-reports/"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class _Outcome:
-    def __init__(self):
+    def __init__(self) -> None:
         self.read = self.stored = self.error_count = 0
-        self.listed: list[dict] = []
+        self.listed: list[dict[str, Any]] = []
         self.by_row: dict[int, list[tuple[str, str]]] = {}  # compact: all errors, for the report
-        self.warnings: list[dict] = []
+        self.warnings: list[dict[str, Any]] = []
         self.warning_count = 0
-        self.summary = self.diff = None
+        self.summary: RosterSummary | None = None
+        self.diff: RosterDiff | None = None
 
-    def add_errors(self, row_no: int, problems: list[dict]) -> None:
+    def add_errors(self, row_no: int, problems: list[dict[str, Any]]) -> None:
         self.error_count += len(problems)
         room = MAX_LISTED_ERRORS - len(self.listed)
         if room > 0:
             self.listed.extend(problems[:room])
         self.by_row[row_no] = [(p["field"], p["message"]) for p in problems]
+
+
+class _NotSaved(Exception):
+    """The filing could not take the imported data (submitted meanwhile, or kept changing)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
 
 
 class ImportService:
@@ -93,25 +111,21 @@ class ImportService:
         self._attach(upload, outcome)
 
     # -- 表二/表三 -------------------------------------------------------------------------------
-    def _read_and_store(self, upload) -> _Outcome:
-        from ..domain.checks import RosterDiff, RosterSummary
-        from ..domain.roster import RowChecker
-        from ..excel.reader import read_rows
-
-        filing = self.store.get_filing(upload.filing_id)
+    def _read_and_store(self, upload: Upload) -> _Outcome:
+        filing = self._filing(upload.filing_id)
         _, period_end = calendar.period(filing.kind, filing.year, calendar.local_today(self.clock.now()))
         checker = RowChecker(upload.table, period_end=period_end)
         out = _Outcome()
         known: set[str] | None = None
         if upload.table == "table2":
-            out.summary = RosterSummary()
+            out.summary = RosterSummary()  # type: ignore[no-untyped-call, unused-ignore]  # until domain is typed
             base = self.store.get_filing(filing.base_filing_id) if filing.base_filing_id else None
             if base and "table2" in base.row_sets:
                 out.diff = RosterDiff(self.store.iter_rows(base.row_sets["table2"].upload_id),
                                       base_filing_id=base.id, base_year=base.year)
         else:
             known = prefill.roster_ids(self.store, filing.uscc)
-        batch: list[dict] = []
+        batch: list[dict[str, Any]] = []
         with self.blobs.open(upload.blob_key) as f:
             rows = read_rows(f, upload.table)
             self._update(upload, rows_total=rows.total)
@@ -149,23 +163,23 @@ class ImportService:
             out.warnings.append(problem("该人员不在本单位已备案的任何表二名册中，请核对证件号码", row=row_no,
                                         column="证件号码", field="id_number"))
 
-    def _error_report(self, upload, by_row: dict) -> str | None:
+    def _error_report(self, upload: Upload, by_row: dict[int, list[tuple[str, str]]]) -> str | None:
         """The error report workbook in the blob store; None if it could not be written (the listed
         errors are still shown)."""
-        from ..excel.reader import read_rows
+        # excel.workbooks imports openpyxl: loaded only when a file with errors needs its report
         from ..excel.workbooks import rows_workbook
 
         try:
             with self.blobs.open(upload.blob_key) as f:
                 data = rows_workbook(upload.table, read_rows(f, upload.table), errors=by_row)
             key = f"{REPORT_PREFIX}{upload.id}.xlsx"
-            self.blobs.put(key, data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            self.blobs.put(key, data, XLSX)
             return key
         except Exception:
             log.exception("error report for %s failed", upload.id)
             return None
 
-    def _attach(self, upload, out: _Outcome) -> None:
+    def _attach(self, upload: Upload, out: _Outcome) -> None:
         """Point the filing at the new rows (retrying if the filing was edited meanwhile)."""
         warnings = list(out.warnings)
         if out.warning_count > len(warnings):
@@ -174,34 +188,23 @@ class ImportService:
         row_set = RowSet(upload_id=upload.id, rows=out.stored, warnings=warnings,
                          summary=out.summary.as_dict() if out.summary else None,
                          diff=out.diff.result() if out.diff else None)
-        for _ in range(5):
-            filing = self.store.get_filing(upload.filing_id)
-            if not filing.editable:
-                self.store.delete_rows(upload.id)
-                self._fail(upload, "备案已提交，不能再替换数据", [])
-                return
-            previous = filing.row_sets.get(upload.table)
-            after = filing.edited(self.clock.now(), row_sets={**filing.row_sets, upload.table: row_set})
-            try:
-                self.store.save_filing(after, expected_version=filing.version, audit=audit_event(
-                    self.clock.now(), filing.uscc, "import_rows", filing.id, scope=filing.authority_code,
-                    detail={"table": upload.table, "rows": out.stored, "upload_id": upload.id}))
-            except StaleVersion:
-                continue
-            self._update(upload, status="done", rows_total=out.stored, rows_done=out.stored,
-                         message=f"已导入{out.stored}行")
-            if previous and previous.carried_from is None and previous.upload_id != upload.id:
-                self.store.delete_rows(previous.upload_id)  # carried rows belong to the approved filing
+        try:
+            before = self._save_filing(upload, "import_rows", {
+                "table": upload.table, "rows": out.stored, "upload_id": upload.id},
+                lambda filing: {"row_sets": {**filing.row_sets, upload.table: row_set}})
+        except _NotSaved as e:
+            self.store.delete_rows(upload.id)
+            self._fail(upload, e.message, [])
             return
-        self.store.delete_rows(upload.id)
-        self._fail(upload, "备案正在被修改，请稍后重新上传", [])
+        self._update(upload, status="done", rows_total=out.stored, rows_done=out.stored,
+                     message=f"已导入{out.stored}行")
+        previous = before.row_sets.get(upload.table)
+        if previous and previous.carried_from is None and previous.upload_id != upload.id:
+            self.store.delete_rows(previous.upload_id)  # carried rows belong to the approved filing
 
     # -- 表一 (one row) ----------------------------------------------------------------------------
-    def _import_table1(self, upload) -> None:
-        from ..domain.tables import clean_table1
-        from ..excel.reader import read_rows
-
-        filing = self.store.get_filing(upload.filing_id)
+    def _import_table1(self, upload: Upload) -> None:
+        filing = self._filing(upload.filing_id)
         with self.blobs.open(upload.blob_key) as f:
             rows = list(read_rows(f, "table1"))
         if len(rows) != 1:
@@ -213,27 +216,44 @@ class ImportService:
             self._fail(upload, f"共发现{len(errors)}处错误，请修改后重新上传（原有数据未受影响）",
                        [{**e, "row": row_no} for e in errors], rows_total=1, rows_done=1)
             return
-        for _ in range(5):
-            filing = self.store.get_filing(upload.filing_id)
+        try:
+            self._save_filing(upload, "import_table1", {"upload_id": upload.id},
+                              lambda _: {"table1": values, "unit_name": values["unit_name"]})
+        except _NotSaved as e:
+            self._fail(upload, e.message, [])
+            return
+        self._update(upload, status="done", rows_total=1, rows_done=1, message="已导入表一")
+
+    # -- shared ------------------------------------------------------------------------------------
+    def _save_filing(self, upload: Upload, action: str, detail: dict[str, Any],
+                     changes: Callable[[Filing], dict[str, Any]]) -> Filing:
+        """Save the upload's filing with `changes` (worked out from the filing as stored) and its audit
+        event, reading it again when a concurrent edit saved first. Returns the filing as it was before
+        the save; _NotSaved when it is no longer editable or lost SAVE_ATTEMPTS times."""
+        for _ in range(SAVE_ATTEMPTS):
+            filing = self._filing(upload.filing_id)
             if not filing.editable:
-                self._fail(upload, "备案已提交，不能再替换数据", [])
-                return
-            after = filing.edited(self.clock.now(), table1=values, unit_name=values["unit_name"])
+                raise _NotSaved("备案已提交，不能再替换数据")
+            after = filing.edited(self.clock.now(), **changes(filing))
             try:
                 self.store.save_filing(after, expected_version=filing.version, audit=audit_event(
-                    self.clock.now(), filing.uscc, "import_table1", filing.id, scope=filing.authority_code,
-                    detail={"upload_id": upload.id}))
+                    self.clock.now(), filing.uscc, action, filing.id, scope=filing.authority_code, detail=detail))
             except StaleVersion:
                 continue
-            self._update(upload, status="done", rows_total=1, rows_done=1, message="已导入表一")
-            return
-        self._fail(upload, "备案正在被修改，请稍后重新上传", [])
+            return filing
+        raise _NotSaved("备案正在被修改，请稍后重新上传")
 
-    def _update(self, upload, **changes) -> None:
+    def _filing(self, filing_id: str) -> Filing:
+        filing = self.store.get_filing(filing_id)
+        if filing is None:  # uploads are made for an existing filing, and filings are never deleted
+            raise LookupError(f"filing {filing_id} not found")
+        return filing
+
+    def _update(self, upload: Upload, **changes: Any) -> None:
         for name, value in changes.items():  # keep the caller's object current for later updates
             setattr(upload, name, value)
         upload.updated_at = self.clock.now()
         self.store.put_upload(upload)
 
-    def _fail(self, upload, message: str, errors: list[dict], **changes) -> None:
+    def _fail(self, upload: Upload, message: str, errors: list[dict[str, Any]], **changes: Any) -> None:
         self._update(upload, status="failed", message=message, errors=errors, **changes)

@@ -1,18 +1,21 @@
 """Use cases around a filing's rosters: the error report of an upload, the roster diff, the leavers' 表三."""
 from __future__ import annotations
 
+from typing import Any
+
 from ..domain.errors import Forbidden, NotFound
 from ..domain.identifiers import mask_id
 from ..domain.tables import TABLE_TITLES
-from ..ports import Download
+from ..ports import BlobStore, Download, Store
 from .accounts import Principal
+from .filings import FilingService
 
 REPORT_SECONDS = 300  # presigned download links live five minutes: enough to start the download
 _SHORT = {"table1": "表一", "table2": "表二", "table3": "表三"}
 
 
 class RosterService:
-    def __init__(self, store, blobs, filings):
+    def __init__(self, store: Store, blobs: BlobStore, filings: FilingService):
         self.store, self.blobs, self.filings = store, blobs, filings
 
     def error_report(self, who: Principal, filing_id: str, upload_id: str) -> Download:
@@ -22,13 +25,13 @@ class RosterService:
             raise NotFound("该次上传没有错误报告")
         return self.blobs.download(upload.error_report_key, f"{_SHORT[upload.table]}错误报告.xlsx", REPORT_SECONDS)
 
-    def diff(self, who: Principal, filing_id: str) -> dict:
+    def diff(self, who: Principal, filing_id: str) -> dict[str, Any]:
         """Joined / left / changed contract against the last approved roster (counts, and the first
         people of each group). ID numbers masked for reviewers."""
         filing = self.filings.get(who, filing_id)
         rs = filing.row_sets.get("table2")
         diff = rs.diff if rs else None
-        if diff is None:
+        if rs is None or diff is None:
             return {"base_filing_id": filing.base_filing_id, "base_year": None, "joined": None, "left": None,
                     "changed": None, "samples": {"joined": [], "left": [], "changed": []},
                     "carried_over": False}
@@ -37,7 +40,7 @@ class RosterService:
             samples = {k: [{**p, "id_number": mask_id(p["id_number"])} for p in v] for k, v in samples.items()}
         return {**diff, "samples": samples, "carried_over": bool(rs.carried_from)}
 
-    def leavers(self, who: Principal, filing_id: str) -> list[dict]:
+    def leavers(self, who: Principal, filing_id: str) -> list[dict[str, Any]]:
         """People on the last approved roster but not on this filing's, less those already in its 表三,
         as 表三 rows with what is known filled in (name, ID, gender, contract dates)."""
         if not who.is_filer:
@@ -52,7 +55,7 @@ class RosterService:
         reported = filing.row_sets.get("table3")
         if reported:
             staying |= {r["id_number"] for r in self.store.iter_rows(reported.upload_id)}
-        out = []
+        out: list[dict[str, Any]] = []
         for r in self.store.iter_rows(base_rs.upload_id):
             if r["id_number"] not in staying:
                 out.append({"seq": len(out) + 1, "name": r.get("name"), "id_type": r.get("id_type"),
@@ -62,7 +65,9 @@ class RosterService:
 
     def leavers_workbook(self, who: Principal, filing_id: str) -> tuple[bytes, str]:
         """The leavers as a 表三 workbook to complete (终止或解除日期, 类别, 原因代码, 补偿) and upload."""
+        # excel.workbooks imports openpyxl: loaded only when the workbook is downloaded
         from ..excel.workbooks import rows_workbook
+
         filing = self.filings.get(who, filing_id)
         rows = self.leavers(who, filing_id)
         data = rows_workbook("table3", ((i, r) for i, r in enumerate(rows, start=2)))

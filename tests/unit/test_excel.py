@@ -14,8 +14,9 @@ from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.identifiers import id_check_char
 from chalicelib.domain.roster import RowChecker
 from chalicelib.domain.tables import COLUMNS, TABLE_TITLES
+from chalicelib.excel.blank_forms import blank_form
+from chalicelib.excel.layout import EXAMPLE_ROWS
 from chalicelib.excel.reader import UploadRejected, check_filename, read_rows
-from chalicelib.excel.templates import EXAMPLE_ROWS, template_workbook
 
 
 def rid(first17: str) -> str:
@@ -75,7 +76,7 @@ def test_check_filename():
 # -- template ----------------------------------------------------------------------------------
 @pytest.mark.parametrize("table", ["table1", "table2", "table3"])
 def test_template_layout(table):
-    book = load(template_workbook(table))
+    book = load(blank_form(table))
     ws = book.worksheets[0]
     assert ws.title == TABLE_TITLES[table]
     assert [c.value for c in ws[1]] == [c.title for c in COLUMNS[table]]
@@ -86,7 +87,7 @@ def test_template_layout(table):
 
 
 def test_template_dropdowns_formats_and_example():
-    book = load(template_workbook("table2"))
+    book = load(blank_form("table2"))
     ws = book.worksheets[0]
     validations = {str(dv.sqref).split(":")[0]: dv for dv in ws.data_validations.dataValidation}
     for col in COLUMNS["table2"]:
@@ -106,18 +107,18 @@ def test_template_dropdowns_formats_and_example():
 
 
 def test_template_table3_example_is_valid():
-    ws = load(template_workbook("table3")).worksheets[0]
+    ws = load(blank_form("table3")).worksheets[0]
     example = {c.key: ws.cell(2, i).value for i, c in enumerate(COLUMNS["table3"], start=1)}
     assert RowChecker("table3", period_end=dt.date(2023, 12, 31)).check(2, example)[1] == []
 
 
 def test_untouched_template_reads_no_rows():
-    assert list(read_rows(template_workbook("table2"), "table2")) == []
+    assert list(read_rows(blank_form("table2"), "table2")) == []
 
 
 # -- round trip: template → Excel edits → reader → checks ----------------------------------------
 def test_round_trip_reports_exact_rows_and_columns():
-    book = load(template_workbook("table2"))
+    book = load(blank_form("table2"))
     ws = book.worksheets[0]
     # row 2: the untouched example (skipped)
     fill(ws, 3, person())  # valid
@@ -148,7 +149,7 @@ def test_round_trip_reports_exact_rows_and_columns():
 
 
 def test_round_trip_table3():
-    book = load(template_workbook("table3"))
+    book = load(blank_form("table3"))
     ws = book.worksheets[0]
     ws.delete_rows(2)  # filer removed the example
     base = dict(EXAMPLE_ROWS["table3"], name="周八")
@@ -160,7 +161,7 @@ def test_round_trip_table3():
 
 
 def test_title_row_above_header_keeps_excel_row_numbers():
-    book = load(template_workbook("table2"))
+    book = load(blank_form("table2"))
     ws = book.worksheets[0]
     ws.insert_rows(1)
     ws["A1"] = "某某公司2023年度花名册"
@@ -183,7 +184,7 @@ def test_header_with_spaces_and_full_width_accepted():
 
 # -- refused files -----------------------------------------------------------------------------
 def test_header_mismatch_names_missing_and_unknown_columns():
-    book = load(template_workbook("table2"))
+    book = load(blank_form("table2"))
     ws = book.worksheets[0]
     ws[f"{letter('table2', 'hukou')}1"] = "户籍"
     ws.delete_cols(ws.max_column)  # 是否参加社会保险
@@ -195,7 +196,7 @@ def test_header_mismatch_names_missing_and_unknown_columns():
 
 
 def test_duplicate_header_refused():
-    book = load(template_workbook("table2"))
+    book = load(blank_form("table2"))
     book.worksheets[0].cell(1, len(COLUMNS["table2"]) + 1, "姓名")
     with pytest.raises(UploadRejected, match="重复的列：姓名"):
         read_rows(save(book), "table2")
@@ -203,7 +204,7 @@ def test_duplicate_header_refused():
 
 def test_wrong_table_refused():
     with pytest.raises(UploadRejected, match="模板"):
-        read_rows(template_workbook("table3"), "table2")
+        read_rows(blank_form("table3"), "table2")
 
 
 def test_empty_sheet_refused():
@@ -233,17 +234,18 @@ def test_non_xlsx_refused_by_content(data, words):
 
 
 def test_importing_excel_modules_loads_no_excel_library():
-    # Lambda cold start (DESIGN.md): openpyxl/calamine are imported only when a file is handled
-    code = ("import sys, chalicelib.excel.reader, chalicelib.excel.templates, chalicelib.domain.roster;"
+    # Lambda cold start (docs/architecture.md): openpyxl/calamine are imported only when a file is handled
+    code = ("import sys, chalicelib.excel.reader, chalicelib.excel.blank_forms, chalicelib.excel.layout,"
+            " chalicelib.domain.roster;"
             "print([m for m in sys.modules if m.startswith(('openpyxl', 'python_calamine'))])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[2])
     assert out.stdout.strip() == "[]"
 
 
-# -- issue 3: macro workbooks, the error report's column, row totals, the streaming fallback --------
+# -- macro workbooks, the error report's column, row totals, the streaming fallback --------
 def test_macro_workbook_renamed_to_xlsx_is_refused():
-    src, out = zipfile.ZipFile(io.BytesIO(template_workbook("table2"))), io.BytesIO()
+    src, out = zipfile.ZipFile(io.BytesIO(blank_form("table2"))), io.BytesIO()
     with zipfile.ZipFile(out, "w") as z:
         for item in src.infolist():
             z.writestr(item, src.read(item))
@@ -253,7 +255,7 @@ def test_macro_workbook_renamed_to_xlsx_is_refused():
 
 
 def test_error_report_column_is_ignored_and_totals_are_known_up_front():
-    book = load(template_workbook("table2"))
+    book = load(blank_form("table2"))
     ws = book.worksheets[0]
     ws.cell(1, len(COLUMNS["table2"]) + 1, "错误说明")
     fill(ws, 3, person())
@@ -268,7 +270,7 @@ def test_error_report_column_is_ignored_and_totals_are_known_up_front():
 
 def test_huge_sheets_are_streamed_with_openpyxl_and_read_the_same(monkeypatch):
     from chalicelib.excel import reader
-    book = load(template_workbook("table2"))
+    book = load(blank_form("table2"))
     ws = book.worksheets[0]
     fill(ws, 3, person(hire_date="2015年3月1日", id_number=FULL_WIDTH_ID))
     fill(ws, 4, person(id_number=rid("14010519900101123"), name="孙七", gender="女",

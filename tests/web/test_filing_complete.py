@@ -90,8 +90,8 @@ def test_renamed_files_are_refused_by_content(api, content, words):
 def test_an_untouched_template_is_refused_as_empty(api):
     token = filer(api)
     fid = new_filing(api, token)["id"]
-    from chalicelib.excel.templates import template_workbook
-    upload = api.upload(fid, "table2", template_workbook("table2"), token)
+    from chalicelib.excel.blank_forms import blank_form
+    upload = api.upload(fid, "table2", blank_form("table2"), token)
     assert upload["status"] == "failed" and "没有填写任何数据" in upload["message"]
 
 

@@ -132,8 +132,8 @@ def withdraw(filing_id: str) -> Response:
 @api_errors
 def blank_form(table: str) -> Response:
     """The blank 表一/表二/表三 workbook to fill in and upload."""
-    from ...excel.templates import template_workbook  # cold start: openpyxl
+    from ...excel.blank_forms import blank_form as workbook  # cold start: openpyxl
 
     if table not in TABLE_TITLES:
         raise NotFound("没有这个模板（可下载 table1、table2、table3）")
-    return file_response(template_workbook(table), BLANK_FORM_NAMES[table])
+    return file_response(workbook(table), BLANK_FORM_NAMES[table])

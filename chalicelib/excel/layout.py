@@ -1,21 +1,19 @@
-"""The downloadable .xlsx templates (GET /templates/{table}).
+"""The layout every 表一/表二/表三 workbook shares, written by blank_forms.py and workbooks.py and read by
+reader.py: sheet names, the example rows, column widths and which columns hold text, and the 填表说明 notes.
 
-Layout (reader.py relies on it): sheet 1 is named after the table (TABLE_TITLES) with the
-column titles in row 1 and data from row 2; row 2 holds one example row (EXAMPLE_ROWS), which
-the reader skips while it is left unchanged. A hidden 代码表 sheet holds the dropdown lists
-(a literal list in a data validation is capped at 255 characters), and 填表说明 explains
-every column and check. openpyxl is imported inside the function (Lambda cold start).
+Plain data and functions, no Excel library: the reader imports it before it knows whether it needs one.
 """
 from __future__ import annotations
 
 import datetime as dt
-import io
+from typing import Any
 
 from ..domain.identifiers import id_check_char
-from ..domain.tables import COLUMNS, TABLE_TITLES, Column
+from ..domain.tables import Column
 
 MAX_ROW = 1_048_576  # Excel's last row: validations and formats cover the whole column
 CODE_SHEET, HELP_SHEET = "代码表", "填表说明"
+HELP_COLUMNS = ("列名", "是否必填", "填写要求")
 
 
 def _fake_id(first17: str) -> str:
@@ -23,7 +21,7 @@ def _fake_id(first17: str) -> str:
 
 
 # Fake people with valid check digits (140105 = 太原市小店区); digit 17 odd = 男, even = 女.
-EXAMPLE_ROWS: dict[str, dict] = {
+EXAMPLE_ROWS: dict[str, dict[str, Any]] = {
     "table2": {
         "seq": 1, "name": "张三（示例）", "id_type": "居民身份证", "id_number": _fake_id("14010519900101123"),
         "gender": "男", "birth_date": dt.date(1990, 1, 1), "hukou": "城镇", "education": "大学本科",
@@ -40,7 +38,7 @@ EXAMPLE_ROWS: dict[str, dict] = {
     },
 }
 
-_GENERAL_NOTES = (
+GENERAL_NOTES = (
     "1. 请勿修改、增加、删除或调换第1行的列名，也不要在表头上方插入行；从第2行起每行填写一条记录。",
     "2. 第2行是示例，请直接覆盖或删除；未改动的示例行在导入时会被忽略。",
     "3. 证件号码、联系电话两列已设为文本格式。请勿改成数字格式（18位号码会被Excel改成1.40105E+17，后几位丢失）；"
@@ -80,7 +78,7 @@ _KEY_NOTE = {
 }
 
 
-def _width(col: Column) -> float:
+def column_width(col: Column) -> float:
     kind_width = {"date": 13, "id": 22, "int": 8, "money": 14}.get(col.kind, 14)
     if col.codes:
         kind_width = min(max(len(c) for c in col.choices()) * 2 + 4, 40)
@@ -92,7 +90,8 @@ def text_column(col: Column) -> bool:
     return col.kind == "id" or col.key.endswith("phone") or col.key == "uscc"
 
 
-def _note(col: Column) -> str:
+def column_note(col: Column) -> str:
+    """What the 填表说明 sheet says about filling in `col`."""
     if col.kind == "code":
         choices = col.choices()
         base = (f"从下拉列表选择：{'、'.join(choices)}" if len(choices) <= 30
@@ -101,79 +100,3 @@ def _note(col: Column) -> str:
         base = _KIND_NOTE[col.kind]
     extra = _KEY_NOTE.get(col.key)
     return f"{base}；{extra}" if extra else base
-
-
-def template_workbook(table: str) -> bytes:
-    """The .xlsx template for table1/table2/table3, as bytes."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    columns = COLUMNS[table]
-    book = Workbook()
-    data = book.active
-    data.title = TABLE_TITLES[table]
-    codes = book.create_sheet(CODE_SHEET)
-    codes.sheet_state = "hidden"
-    help_ = book.create_sheet(HELP_SHEET)
-
-    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
-    code_lists: dict[str, str] = {}  # code list → its range on 代码表
-    for i, col in enumerate(columns, start=1):
-        letter = get_column_letter(i)
-        cell = data.cell(1, i, col.title)
-        cell.font, cell.fill = bold, fill
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        dim = data.column_dimensions[letter]
-        dim.width = _width(col)
-        if text_column(col):
-            dim.number_format = "@"  # typed digits stay text: no 1.40105E+17
-        elif col.kind == "date":
-            dim.number_format = "yyyy-mm-dd"
-        if col.codes:
-            if col.codes not in code_lists:
-                c = len(code_lists) + 1
-                cl = get_column_letter(c)
-                codes.cell(1, c, col.codes)
-                choices = col.choices()
-                for r, value in enumerate(choices, start=2):
-                    codes.cell(r, c, value)
-                code_lists[col.codes] = f"'{CODE_SHEET}'!${cl}$2:${cl}${len(choices) + 1}"
-            dv = DataValidation(type="list", formula1=code_lists[col.codes], allow_blank=True,
-                                showErrorMessage=True, errorTitle=col.title,
-                                error=f"请从下拉列表中选择{col.title}", promptTitle=col.title,
-                                prompt="请从下拉列表中选择", showInputMessage=True)
-            dv.add(f"{letter}2:{letter}{MAX_ROW}")
-            data.add_data_validation(dv)
-    data.freeze_panes = "A2"
-
-    example = EXAMPLE_ROWS.get(table)
-    if example:
-        for i, col in enumerate(columns, start=1):
-            value = example[col.key]
-            if col.key == "reason_code":
-                value = next(c for c in col.choices() if c.startswith(value))  # as the dropdown has it
-            cell = data.cell(2, i, value)
-            if col.kind == "date":
-                cell.number_format = "yyyy-mm-dd"
-            elif col.kind == "id" or col.key.endswith("phone"):
-                cell.number_format = "@"
-
-    help_.append([f"{TABLE_TITLES[table]} 填表说明"])
-    help_["A1"].font = Font(bold=True, size=14)
-    for line in _GENERAL_NOTES:
-        help_.append([line])
-    help_.append([])
-    help_.append(["列名", "是否必填", "填写要求"])
-    for cell in help_[help_.max_row]:
-        cell.font, cell.fill = bold, fill
-    for col in columns:
-        help_.append([col.title, "必填" if col.required else "选填", _note(col)])
-    help_.column_dimensions["A"].width = 24
-    help_.column_dimensions["B"].width = 10
-    help_.column_dimensions["C"].width = 100
-
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
