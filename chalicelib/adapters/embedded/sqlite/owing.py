@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import sqlite3
 from collections.abc import Iterable
+from typing import Any
 
 from ....domain import reminders
 from ....domain.filing import Filing
@@ -56,7 +57,8 @@ def count(db: sqlite3.Connection, deltas: list[tuple[int, str, str, int]]) -> No
 class SqliteOwing(SqliteBase, OwingStore):
     def units_owing(self, year: int, authority_codes: list[str] | None = None, *, limit: int = 500,
                     page_token: str | None = None) -> Page[reminders.Obligation]:
-        where, args = ["owing = 1", "year = ?"], [year]
+        where = ["owing = 1", "year = ?"]
+        args: list[Any] = [year]
         if authority_codes is not None:
             where.append("authority_code IN (SELECT value FROM json_each(?))")
             args.append(json.dumps(authority_codes))
@@ -108,7 +110,8 @@ class SqliteOwing(SqliteBase, OwingStore):
             return True
 
     def stats(self, year: int, authority_codes: list[str] | None = None) -> dict[str, dict[str, int]]:
-        where, args = "year = ? AND value != 0", [year]
+        where = "year = ? AND value != 0"
+        args: list[Any] = [year]
         if authority_codes is not None:
             where += " AND authority_code IN (SELECT value FROM json_each(?))"
             args.append(json.dumps(authority_codes))
