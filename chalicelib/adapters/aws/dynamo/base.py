@@ -12,9 +12,10 @@ import json
 import time
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
+from pydantic import BaseModel
 
 from .. import keys
 
@@ -24,6 +25,7 @@ TRANSACTION_LIMIT = 100  # items in one TransactWriteItems
 WRITERS = 8  # concurrent BatchWriteItem calls per put (boto3 clients are thread-safe)
 TRANSACT_ATTEMPTS = 4
 
+M = TypeVar("M", bound=BaseModel)
 Op = dict[str, Any]  # one TransactWriteItems operation: a Put ({"Item": …}) or a whole {"Update": …}
 
 
@@ -85,6 +87,11 @@ class DynamoBase:
     def _get(self, key: dict[str, str]) -> str | None:
         found = self.client.get_item(TableName=self.table, Key=av(key), ConsistentRead=True).get("Item")
         return doc_of(found) if found else None
+
+    def _load(self, model: type[M], key: dict[str, str]) -> M | None:
+        """The item at `key` (strongly consistent), as `model`; None if there is none."""
+        found = self._get(key)
+        return model.model_validate_json(found) if found else None
 
     def _put(self, put_item: dict[str, Any], condition: str | None = None) -> None:
         kwargs: dict[str, Any] = {"TableName": self.table, "Item": put_item}

@@ -62,8 +62,7 @@ class DynamoFilings(DynamoBase, FilingStore):
             raise
 
     def get_filing(self, filing_id: str) -> Filing | None:
-        found = self._get(keys.filing(filing_id))
-        return Filing.model_validate_json(found) if found else None
+        return self._load(Filing, keys.filing(filing_id))
 
     def save_filing(self, filing: Filing, *, expected_version: int, audit: AuditEvent | None = None,
                     messages: Iterable[Message] = ()) -> None:
@@ -143,5 +142,4 @@ class DynamoFilings(DynamoBase, FilingStore):
         self._put(item(keys.upload(upload.id), upload.model_dump_json()))
 
     def get_upload(self, upload_id: str) -> Upload | None:
-        found = self._get(keys.upload(upload_id))
-        return Upload.model_validate_json(found) if found else None
+        return self._load(Upload, keys.upload(upload_id))

@@ -53,8 +53,7 @@ class DynamoUnits(DynamoBase, AccountStore):
             raise
 
     def get_unit(self, uscc: str) -> Unit | None:
-        found = self._get(keys.unit(uscc))
-        return Unit.model_validate_json(found) if found else None
+        return self._load(Unit, keys.unit(uscc))
 
     def get_units(self, usccs: Iterable[str]) -> dict[str, Unit]:
         """BatchGetItem, 100 keys a call, retrying UnprocessedKeys."""
@@ -80,8 +79,7 @@ class DynamoUnits(DynamoBase, AccountStore):
         self._put(account_item(account))
 
     def get_account(self, username: str) -> Account | None:
-        found = self._get(keys.account(username))
-        return Account.model_validate_json(found) if found else None
+        return self._load(Account, keys.account(username))
 
     def list_accounts(self, scope: str) -> list[Account]:
         return [Account.model_validate_json(doc_of(i))
@@ -117,8 +115,7 @@ class DynamoUnits(DynamoBase, AccountStore):
             raise
 
     def get_application(self, application_id: str) -> Application | None:
-        found = self._get(keys.application(application_id))
-        return Application.model_validate_json(found) if found else None
+        return self._load(Application, keys.application(application_id))
 
     def save_application(self, application: Application, *, expected_version: int, audit: AuditEvent,
                          account: Account | None = None, account_version: int | None = None) -> None:

@@ -13,9 +13,11 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def doc(model: BaseModel) -> str:
@@ -71,3 +73,8 @@ class SqliteBase:
     def _one(self, sql: str, *args: Any) -> Any:
         row = self._db.execute(sql, args).fetchone()
         return row[0] if row else None
+
+    def _load(self, model: type[M], sql: str, *args: Any) -> M | None:
+        """The one document `sql` selects, as `model`; None if there is none."""
+        found = self._one(sql, *args)
+        return model.model_validate_json(found) if found else None

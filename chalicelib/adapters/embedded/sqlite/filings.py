@@ -72,8 +72,7 @@ class SqliteFilings(SqliteBase, FilingStore):
             raise AlreadyExists(f"{filing.uscc}/{filing.year}") from None
 
     def get_filing(self, filing_id: str) -> Filing | None:
-        found = self._one("SELECT doc FROM filings WHERE id = ?", filing_id)
-        return Filing.model_validate_json(found) if found else None
+        return self._load(Filing, "SELECT doc FROM filings WHERE id = ?", filing_id)
 
     def save_filing(self, filing: Filing, *, expected_version: int, audit: AuditEvent | None = None,
                     messages: Iterable[Message] = ()) -> None:
@@ -130,5 +129,4 @@ class SqliteFilings(SqliteBase, FilingStore):
             db.execute("INSERT OR REPLACE INTO uploads VALUES (?, ?)", (upload.id, doc(upload)))
 
     def get_upload(self, upload_id: str) -> Upload | None:
-        found = self._one("SELECT doc FROM uploads WHERE id = ?", upload_id)
-        return Upload.model_validate_json(found) if found else None
+        return self._load(Upload, "SELECT doc FROM uploads WHERE id = ?", upload_id)

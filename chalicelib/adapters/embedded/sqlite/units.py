@@ -59,8 +59,7 @@ class SqliteUnits(SqliteBase, AccountStore):
             raise AlreadyExists(unit.uscc) from None
 
     def get_unit(self, uscc: str) -> Unit | None:
-        found = self._one("SELECT doc FROM units WHERE uscc = ?", uscc)
-        return Unit.model_validate_json(found) if found else None
+        return self._load(Unit, "SELECT doc FROM units WHERE uscc = ?", uscc)
 
     def get_units(self, usccs: Iterable[str]) -> dict[str, Unit]:
         rows = self._db.execute("SELECT doc FROM units WHERE uscc IN (SELECT value FROM json_each(?))",
@@ -73,8 +72,7 @@ class SqliteUnits(SqliteBase, AccountStore):
             db.execute("INSERT OR REPLACE INTO accounts VALUES (?, ?)", (account.username, doc(account)))
 
     def get_account(self, username: str) -> Account | None:
-        found = self._one("SELECT doc FROM accounts WHERE username = ?", username)
-        return Account.model_validate_json(found) if found else None
+        return self._load(Account, "SELECT doc FROM accounts WHERE username = ?", username)
 
     def list_accounts(self, scope: str) -> list[Account]:
         return self._accounts("scope", scope)
@@ -109,8 +107,7 @@ class SqliteUnits(SqliteBase, AccountStore):
             raise AlreadyExists(application.id) from None
 
     def get_application(self, application_id: str) -> Application | None:
-        found = self._one("SELECT doc FROM applications WHERE id = ?", application_id)
-        return Application.model_validate_json(found) if found else None
+        return self._load(Application, "SELECT doc FROM applications WHERE id = ?", application_id)
 
     def save_application(self, application: Application, *, expected_version: int, audit: AuditEvent,
                          account: Account | None = None, account_version: int | None = None) -> None:
