@@ -8,11 +8,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import IO, Any, Generic, NamedTuple, Protocol, TypeVar
 
 from .domain.applications import Application
 from .domain.filing import Filing
 from .domain.model import Account, AuditEvent, Message, Unit, Upload
+from .domain.reminders import Obligation
+
+T = TypeVar("T")
 
 
 class StaleVersion(Exception):
@@ -23,27 +26,24 @@ class AlreadyExists(Exception):
     """A create-if-absent found the key taken."""
 
 
-class Page(tuple):
+class Page(NamedTuple, Generic[T]):
     """(items, next_page_token); next_page_token is None on the last page."""
 
-    def __new__(cls, items: list, next_page_token: str | None):
-        return super().__new__(cls, (items, next_page_token))
-
-    @property
-    def items(self) -> list:
-        return self[0]
-
-    @property
-    def next_page_token(self) -> str | None:
-        return self[1]
+    items: list[T]
+    next_page_token: str | None
 
 
-class Store(Protocol):
-    # units and accounts
+class AccountStore(Protocol):
+    """Units, accounts and the applications for reviewer-side accounts (附件2)."""
+
     def create_unit(self, unit: Unit, filer: Account) -> None:
-        """Both or neither; AlreadyExists if the USCC (or the filer username) is taken."""
+        """Both or neither; AlreadyExists if the USCC (or the filer username) is taken.
+        Also records the years the new unit owes and moves the statistics counters, in the same transaction."""
 
     def get_unit(self, uscc: str) -> Unit | None: ...
+
+    def get_units(self, usccs: Iterable[str]) -> dict[str, Unit]:
+        """The units found among `usccs`, by USCC (one batch read)."""
 
     def put_account(self, account: Account) -> None:
         """Create or replace a reviewer-side account (seeding, admin)."""
@@ -53,7 +53,6 @@ class Store(Protocol):
     def list_accounts(self, scope: str) -> list[Account]:
         """Reviewer-side accounts scoped to one division code (who to notify about its queue)."""
 
-    # reviewer-side accounts and their applications (附件2, issue 6)
     def create_account(self, account: Account, *, audit: AuditEvent) -> None:
         """Create-if-absent, with its audit event; AlreadyExists if the username is taken."""
 
@@ -80,7 +79,10 @@ class Store(Protocol):
     def list_own_applications(self, applicant: str, *, limit: int = 200) -> list[Application]:
         """Applications one account submitted, newest first."""
 
-    # filings
+
+class FilingStore(Protocol):
+    """Filings, the uploads whose rows they count, and the named sequences that number them."""
+
     def create_filing(self, filing: Filing, *, audit: AuditEvent) -> None:
         """AlreadyExists if the unit already has an annual filing for that year."""
 
@@ -89,14 +91,16 @@ class Store(Protocol):
     def save_filing(self, filing: Filing, *, expected_version: int, audit: AuditEvent | None = None,
                     messages: Iterable[Message] = ()) -> None:
         """Write `filing` only if the stored version is `expected_version` (else StaleVersion), with the
-        audit event and the outbox messages in the same transaction."""
+        audit event and the outbox messages in the same transaction. An annual filing also moves the unit
+        out of (submitted/approved) or back into (draft/rejected) the year's list of units owing it, and
+        the statistics counters, in that transaction."""
 
     def list_unit_filings(self, uscc: str) -> list[Filing]:
         """A unit's filings, newest year first."""
 
     def list_authority_filings(self, authority_codes: list[str] | None, *, status: str | None = None,
                                year: int | None = None, unit_type: str | None = None, search: str | None = None,
-                               limit: int = 50, page_token: str | None = None) -> Page:
+                               limit: int = 50, page_token: str | None = None) -> Page[Filing]:
         """Filings routed to any of `authority_codes` (None: all authorities), oldest submission first
         (drafts after, by creation). `search` matches a USCC prefix or part of the unit name.
         Stable paging by an opaque token."""
@@ -107,31 +111,38 @@ class Store(Protocol):
     def next_sequence(self, name: str) -> int:
         """Atomically increment and return the counter `name` (1, 2, 3, …)."""
 
-    # rows of 表二/表三, stored per upload; a filing points at the upload whose rows count
-    def put_rows(self, upload_id: str, start: int, rows: list[dict]) -> None:
-        """Store rows numbered start, start+1, …  (idempotent: the same numbers overwrite)."""
-
-    def get_rows(self, upload_id: str, *, offset: int = 0, limit: int = 50) -> list[dict]: ...
-
-    def iter_rows(self, upload_id: str) -> Iterator[dict]: ...
-
-    def search_rows(self, upload_id: str, text: str, *, limit: int = 50) -> list[dict]:
-        """Rows whose name or ID number contains `text`, in row order."""
-
-    def delete_rows(self, upload_id: str) -> None: ...
-
-    # uploads
     def put_upload(self, upload: Upload) -> None: ...
 
     def get_upload(self, upload_id: str) -> Upload | None: ...
 
-    # single-use markers (action links)
-    def claim(self, key: str, at: dt.datetime) -> None:
-        """Record that `key` was used; AlreadyExists if it already was."""
 
-    def claimed(self, key: str) -> bool: ...
+class RowStore(Protocol):
+    """Rows of 表二/表三, stored per upload (a filing points at the upload whose rows count), and the
+    person index (docs/rules.md §9 look-up by ID number): one record per 表二/表三 row of an approved
+    filing, keyed by (id_number, filing_id, table, row number), written in batches after the approval."""
 
-    # outbox and audit
+    def put_rows(self, upload_id: str, start: int, rows: list[dict[str, Any]]) -> None:
+        """Store rows numbered start, start+1, …  (idempotent: the same numbers overwrite)."""
+
+    def get_rows(self, upload_id: str, *, offset: int = 0, limit: int = 50) -> list[dict[str, Any]]: ...
+
+    def iter_rows(self, upload_id: str) -> Iterator[dict[str, Any]]: ...
+
+    def search_rows(self, upload_id: str, text: str, *, limit: int = 50) -> list[dict[str, Any]]:
+        """Rows whose name or ID number contains `text`, in row order."""
+
+    def delete_rows(self, upload_id: str) -> None: ...
+
+    def put_person_records(self, records: list[dict[str, Any]]) -> None:
+        """Idempotent (the same id_number/filing_id/table/n overwrite)."""
+
+    def person_records(self, id_number: str, *, limit: int = 200) -> list[dict[str, Any]]:
+        """The records filed for one ID number, by filing then table and row."""
+
+
+class OutboxStore(Protocol):
+    """The outbox of messages to send and the append-only audit log."""
+
     def pending_messages(self, limit: int = 100) -> list[Message]: ...
 
     def mark_message(self, message: Message) -> None:
@@ -145,16 +156,20 @@ class Store(Protocol):
     def list_audit(self, limit: int = 100, scopes: list[str] | None = None) -> list[AuditEvent]:
         """Newest first; with `scopes`, only events of those divisions (a city or county auditor's view)."""
 
-    # who still owes an annual filing (sparse: only units that have not filed are listed), reminders.
-    # create_unit records the years a new unit owes; save_filing of an annual filing moves the unit
-    # out of (submitted/approved) or back into (draft/rejected) the year's list, in the same transaction.
+
+class OwingStore(Protocol):
+    """Who still owes an annual filing (sparse: only units that have not filed are listed), the reminders
+    and once-only notices sent, and the statistics counters (domain/stats.py).
+
+    create_unit records the years a new unit owes; save_filing of an annual filing moves the unit out of
+    (submitted/approved) or back into (draft/rejected) the year's list, in the same transaction. The
+    counters are moved by create_unit, save_filing and open_filing_year in their own transactions, so
+    reading them never touches the filings."""
+
     def units_owing(self, year: int, authority_codes: list[str] | None = None, *, limit: int = 500,
-                    page_token: str | None = None) -> Page:
+                    page_token: str | None = None) -> Page[Obligation]:
         """Obligations (domain.reminders) of units that have not filed `year`, with the reminders sent,
         routed to any of `authority_codes` (None: all); ordered by authority then USCC."""
-
-    def get_units(self, usccs: Iterable[str]) -> dict[str, Unit]:
-        """The units found among `usccs`, by USCC (one batch read)."""
 
     def open_filing_year(self, year: int, at: dt.datetime) -> int:
         """Once per year: every registered unit that has no record for `year` starts owing it.
@@ -167,18 +182,21 @@ class Store(Protocol):
     def claim_notice(self, key: str, at: dt.datetime, messages: Iterable[Message]) -> bool:
         """Write `messages` once per `key` (e.g. a reviewer digest per authority and day); False if done."""
 
-    # statistics (domain/stats.py): counters moved by create_unit, save_filing and open_filing_year in
-    # their own transactions, so reading them never touches the filings
     def stats(self, year: int, authority_codes: list[str] | None = None) -> dict[str, dict[str, int]]:
         """{authority code: {metric: value}} for `year` (0: all-time `registered`), authorities with counts only."""
 
-    # person index (SPEC.md §9 look-up by ID number): one record per 表二/表三 row of an approved filing,
-    # keyed by (id_number, filing_id, table, row number), written in batches after the approval
-    def put_person_records(self, records: list[dict]) -> None:
-        """Idempotent (the same id_number/filing_id/table/n overwrite)."""
 
-    def person_records(self, id_number: str, *, limit: int = 200) -> list[dict]:
-        """The records filed for one ID number, by filing then table and row."""
+class ClaimStore(Protocol):
+    """Single-use markers (action links)."""
+
+    def claim(self, key: str, at: dt.datetime) -> None:
+        """Record that `key` was used; AlreadyExists if it already was."""
+
+    def claimed(self, key: str) -> bool: ...
+
+
+class Store(AccountStore, FilingStore, RowStore, OutboxStore, OwingStore, ClaimStore, Protocol):
+    """Everything the services keep: the role protocols above, implemented together by each backend."""
 
 
 class UploadRefused(Exception):
@@ -201,7 +219,7 @@ class Download:
 class BlobStore(Protocol):
     def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None: ...
 
-    def open(self, key: str):
+    def open(self, key: str) -> IO[bytes]:
         """A readable binary file object (seekable) for the blob; FileNotFoundError if absent."""
 
     def size(self, key: str) -> int | None: ...
@@ -209,7 +227,7 @@ class BlobStore(Protocol):
     def delete(self, key: str) -> None: ...
 
     def presigned_post(self, key: str, *, max_bytes: int, expires_seconds: int = 3600,
-                       redirect: str | None = None) -> dict:
+                       redirect: str | None = None) -> dict[str, Any]:
         """{url, fields}: a browser POSTs `fields` + `file` to `url` to upload straight to storage.
         With `redirect`, storage answers a successful plain-form POST with 303 to that URL
         (S3's success_action_redirect), so pages work without JavaScript."""

@@ -1,0 +1,145 @@
+"""Filings, the uploads whose rows they count, and the named sequences, on DynamoDB.
+
+A filing, its audit event and its outbox messages go in one TransactWriteItems. Reads by key are
+strongly consistent; listings come from GSIs (eventually consistent on AWS).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from botocore.exceptions import ClientError
+
+from ....domain import stats
+from ....domain.filing import Filing
+from ....domain.model import AuditEvent, Message, Upload
+from ....ports import AlreadyExists, FilingStore, Page, StaleVersion
+from .. import keys
+from .base import TRANSACTION_LIMIT, DynamoBase, Op, absent, at_version, av, cancel_reasons, doc_of, item, token, untoken
+from .outbox import audit_put, message_put
+from .owing import count_updates, owes_update
+
+
+def filing_item(f: Filing) -> dict[str, dict[str, str]]:
+    return item(keys.filing_item(f), f.model_dump_json(), version=f.version, year=f.year, uscc=f.uscc,
+                unit_name=f.unit_name, unit_type=f.unit_type)
+
+
+def _partitions(authority_codes: list[str] | None, statuses: list[str]) -> list[tuple[str, str]]:
+    if authority_codes is None:
+        return [("GSI2", keys.all_filings(s)) for s in statuses]
+    return [("GSI1", keys.authority_queue(a, s)) for a in authority_codes for s in statuses]
+
+
+def _filing_filter(year: int | None, unit_type: str | None,
+                   search: str | None) -> tuple[str, dict[str, str | int], dict[str, str]]:
+    """A FilterExpression over the filing item's plain attributes (applied within the key's partition)."""
+    parts: list[str] = []
+    values: dict[str, str | int] = {}
+    names: dict[str, str] = {}
+    if year:
+        parts.append("#year = :year")
+        values[":year"], names["#year"] = year, "year"
+    if unit_type:
+        parts.append("unit_type = :unit_type")
+        values[":unit_type"] = unit_type
+    if search:
+        parts.append("(begins_with(uscc, :q) OR contains(unit_name, :q))")
+        values[":q"] = search
+    return " AND ".join(parts), values, names
+
+
+class DynamoFilings(DynamoBase, FilingStore):
+    def create_filing(self, filing: Filing, *, audit: AuditEvent) -> None:
+        puts = [absent(filing_item(filing))]
+        if filing.kind == "annual":
+            puts.append(absent(av({**keys.annual_marker(filing.uscc, filing.year), "filing_id": filing.id})))
+        puts.append(audit_put(audit))
+        try:
+            self._transact(puts)
+        except ClientError as e:
+            if "ConditionalCheckFailed" in cancel_reasons(e):
+                raise AlreadyExists(f"{filing.uscc}/{filing.year}") from None
+            raise
+
+    def get_filing(self, filing_id: str) -> Filing | None:
+        return self._load(Filing, keys.filing(filing_id))
+
+    def save_filing(self, filing: Filing, *, expected_version: int, audit: AuditEvent | None = None,
+                    messages: Iterable[Message] = ()) -> None:
+        puts = [at_version(filing_item(filing), expected_version)]
+        if audit:
+            puts.append(audit_put(audit))
+        message_puts = [message_put(m) for m in messages]
+        if filing.kind == "annual":  # the unit leaves / rejoins the year's list of units owing it
+            puts.append(owes_update(self.table, filing))
+            # the counters move by the status the stored version had; the version condition above
+            # makes this read the one the transaction overwrites
+            stored = self.client.get_item(TableName=self.table, Key=av(keys.filing(filing.id)),
+                                          ConsistentRead=True, ProjectionExpression="version, GSI2PK").get("Item")
+            if stored and int(stored["version"]["N"]) == expected_version:  # GSI2PK = FILING#<status>
+                puts += count_updates(self.table, stats.filing_deltas(filing, stored["GSI2PK"]["S"].rsplit("#", 1)[1]))
+        # A transaction holds at most 100 items: the messages that do not fit (an authority with very many
+        # reviewers) are written right after it, only if it succeeded.
+        room = max(TRANSACTION_LIMIT - len(puts), 0)
+        puts, overflow = puts + message_puts[:room], message_puts[room:]
+        try:
+            self._transact(puts)
+        except ClientError as e:
+            reasons = cancel_reasons(e)
+            if reasons and reasons[0] == "ConditionalCheckFailed":
+                raise StaleVersion(filing.id) from None
+            raise
+        if overflow:
+            self._batch_write([{"PutRequest": put} for put in overflow])
+
+    def list_unit_filings(self, uscc: str) -> list[Filing]:
+        filings = [Filing.model_validate_json(doc_of(i)) for i in self._query(keys.unit_filings(uscc), index="GSI3")]
+        return sorted(filings, key=lambda f: (-f.year, f.kind, keys.queue_order(f)))
+
+    def count_authority_filings(self, authority_codes: list[str] | None, *, year: int | None = None) -> dict[str, int]:
+        filter_, values, names = _filing_filter(year, None, None)
+        counts = dict.fromkeys(keys.STATUSES, 0)
+        for index, pk in _partitions(authority_codes, list(keys.STATUSES)):
+            status = pk.rsplit("#", 1)[-1]
+            counts[status] += sum(1 for _ in self._query(pk, index=index, values=values, filter_=filter_,
+                                                         names=names or None, projection="PK"))
+        return counts
+
+    def list_authority_filings(self, authority_codes: list[str] | None, *, status: str | None = None,
+                               year: int | None = None, unit_type: str | None = None, search: str | None = None,
+                               limit: int = 50, page_token: str | None = None) -> Page[Filing]:
+        """Merges the sorted partitions involved (authority × status, or the province-wide status
+        partitions); the token is the last returned sort key, valid in every partition alike."""
+        partitions = _partitions(authority_codes, [status] if status else list(keys.STATUSES))
+        after = untoken(page_token) if page_token else None
+        want = limit + 1  # one extra tells whether another page exists
+        found: list[tuple[str, str]] = []
+        filter_, values, names = _filing_filter(year, unit_type, search)
+        for index, pk in partitions:
+            sk_attr = keys.INDEXES[index][1]
+            listed = self._query(
+                pk, index=index, sk_condition="#sk > :after" if after else "",
+                values={**({":after": after} if after else {}), **values},
+                filter_=filter_, names=names or None, page_size=want)
+            for n, i in enumerate(listed, 1):
+                found.append((i[sk_attr]["S"], doc_of(i)))
+                if n == want:
+                    break
+        found.sort()
+        page = found[:limit]
+        next_token = token(page[-1][0]) if len(found) > limit and page else None
+        return Page([Filing.model_validate_json(doc) for _, doc in page], next_token)
+
+    def next_sequence(self, name: str) -> int:
+        resp = self.client.update_item(
+            TableName=self.table, Key=av(keys.counter(name)), UpdateExpression="ADD #value :one",
+            ExpressionAttributeNames={"#value": "value"}, ExpressionAttributeValues=av({":one": 1}),
+            ReturnValues="UPDATED_NEW")
+        return int(resp["Attributes"]["value"]["N"])
+
+    # uploads
+    def put_upload(self, upload: Upload) -> None:
+        self._put(item(keys.upload(upload.id), upload.model_dump_json()))
+
+    def get_upload(self, upload_id: str) -> Upload | None:
+        return self._load(Upload, keys.upload(upload_id))

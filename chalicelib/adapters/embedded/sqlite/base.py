@@ -1,0 +1,80 @@
+"""What every SQLite aggregate shares: the per-thread connection, the write transaction, the
+JSON documents and the page tokens.
+
+Each entity is a JSON document plus the columns its look-ups need. One connection per thread;
+writes take the lock up front (BEGIN IMMEDIATE) so concurrent writers queue instead of failing.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def doc(model: BaseModel) -> str:
+    return model.model_dump_json()
+
+
+def token(values: tuple[Any, ...]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
+
+
+def untoken(page_token: str) -> tuple[str, ...]:
+    try:
+        values = json.loads(base64.urlsafe_b64decode(page_token.encode()))
+        return tuple(str(v) for v in values)
+    except (ValueError, TypeError):
+        raise ValueError("page_token 无效") from None
+
+
+def like_escaped(text: str) -> str:
+    """`text` with LIKE's wildcards escaped (for `LIKE ? ESCAPE '\\'`)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class SqliteBase:
+    def __init__(self, path: str | Path, schemas: Iterable[str]):
+        self.path = str(path)
+        self._local = threading.local()
+        for schema in schemas:
+            self._db.executescript(schema)  # executescript manages its own transaction
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA busy_timeout=30000")
+            self._local.db = db
+        return db
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def _one(self, sql: str, *args: Any) -> Any:
+        row = self._db.execute(sql, args).fetchone()
+        return row[0] if row else None
+
+    def _load(self, model: type[M], sql: str, *args: Any) -> M | None:
+        """The one document `sql` selects, as `model`; None if there is none."""
+        found = self._one(sql, *args)
+        return model.model_validate_json(found) if found else None
