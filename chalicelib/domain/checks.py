@@ -107,10 +107,10 @@ def routing_warning(table1: dict[str, Any] | None, authority_code: str) -> dict[
                    column="注册地行政区划", field="registration_division")
 
 
-Contract = tuple[str | None, str | None, str | None]  # term, start, end
+_Contract = tuple[str | None, str | None, str | None]  # term, start, end
 
 
-def _contract(row: dict[str, Any]) -> Contract:
+def _contract(row: dict[str, Any]) -> _Contract:
     return row.get("contract_term"), row.get("contract_start"), row.get("contract_end")
 
 
@@ -122,7 +122,8 @@ class RosterDiff:
     SAMPLES = 100  # people listed per group; the counts are exact
 
     def __init__(self, base_rows: Iterable[dict[str, Any]], *, base_filing_id: str, base_year: int) -> None:
-        self.base: dict[str, tuple[str | None, str | None, Contract]] = {r["id_number"]: (r.get("name"), r.get("gender"), _contract(r)) for r in base_rows}
+        self.base: dict[str, tuple[str | None, str | None, _Contract]] = {
+            r["id_number"]: (r.get("name"), r.get("gender"), _contract(r)) for r in base_rows}
         self.base_filing_id, self.base_year = base_filing_id, base_year
         self.joined = self.changed = 0
         self.samples: dict[str, list[dict[str, Any]]] = {"joined": [], "left": [], "changed": []}

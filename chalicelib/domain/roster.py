@@ -31,7 +31,7 @@ _DATE_HINT = "请填写为2023-01-01格式的日期"
 _SCIENTIFIC = re.compile(r"\d(\.\d+)?E\+?\d+")
 _STORED_AS_NUMBER = "证件号码被Excel存成了数字，后几位已丢失；请把该列设为文本后重新填写"
 
-Parser = Callable[[object], str | int | None]  # a non-empty cell → its clean value; raises _Bad
+_Parser = Callable[[object], str | int | None]  # a non-empty cell → its clean value; raises _Bad
 
 
 class _Bad(Exception):
@@ -125,7 +125,7 @@ class RowChecker:
         self._reasons: dict[str, dict[str, str]] = codes()["termination_reason"]
 
     # -- per-column parsers, chosen once ------------------------------------------------------
-    def _parser(self, col: Column) -> Parser:
+    def _parser(self, col: Column) -> _Parser:
         if col.kind == "code":
             return self._code_parser(col)
         if col.kind == "date":
@@ -162,7 +162,7 @@ class RowChecker:
         return text
 
     @staticmethod
-    def _code_parser(col: Column) -> Parser:
+    def _code_parser(col: Column) -> _Parser:
         values = col.code_list()
         lookup: dict[str, str] = {}
         if isinstance(values, dict):  # 原因代码: the code, or the dropdown text "T01 合同期满，…"
@@ -182,7 +182,7 @@ class RowChecker:
         return parse
 
     @staticmethod
-    def _int_parser(col: Column) -> Parser:
+    def _int_parser(col: Column) -> _Parser:
         def parse(value: object) -> int:
             if isinstance(value, float) and value.is_integer():
                 n = int(value)
@@ -199,7 +199,7 @@ class RowChecker:
         return parse
 
     @staticmethod
-    def _money_parser(col: Column) -> Parser:
+    def _money_parser(col: Column) -> _Parser:
         def parse(value: object) -> str:
             # str(float) is the shortest repr, so 1234.56 stays 1234.56 (no binary noise)
             text = normalize(_as_text(value)).replace(",", "").removesuffix("元").lstrip("¥￥")

@@ -259,7 +259,8 @@ class AccountService:
         signed out (closed_sessions)."""
         payload = self.signer.verify("api-token", token or "", policy().session_hours * 3600) if token else None
         account = self.store.get_account(payload["u"]) if payload is not None and "u" in payload else None
-        if payload is None or account is None or account.status != "active" or payload.get("e", 0) != account.token_epoch \
+        if payload is None or account is None or account.status != "active" \
+                or payload.get("e", 0) != account.token_epoch \
                 or payload.get("x", 0) <= self.clock.now().timestamp() or payload.get("s") in account.closed_sessions:
             raise Unauthenticated("登录已过期或已退出，请重新登录")
         return self._principal(account, payload.get("s", ""), payload.get("x", 0))

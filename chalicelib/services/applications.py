@@ -35,7 +35,7 @@ LOST_RACE = "该申请单已被其他人处理，请刷新后查看"
 PHONE = re.compile(r"[0-9+\-() ]{7,20}")
 
 
-class Person(TypedDict, total=False):
+class _Person(TypedDict, total=False):
     """新增账号: the account's user as 附件2 lists them (the Application fields of the same names)."""
     person_name: str | None
     person_unit: str | None
@@ -46,8 +46,8 @@ class Person(TypedDict, total=False):
 
 
 # What an application is about: the account's role, division, permissions and, for 新增账号, its user
-Target = tuple[Role, str, list[str], Person]
-Complain = Callable[[str, str], None]  # (field, message): records one problem of the form
+_Target = tuple[Role, str, list[str], _Person]
+_Complain = Callable[[str, str], None]  # (field, message): records one problem of the form
 
 
 def _text(data: dict[str, Any], field: str) -> str:
@@ -114,7 +114,7 @@ class ApplicationService:
         self.store.create_application(application, audit=self._event(now, who, "apply", application))
         return application
 
-    def _target_of_new(self, f: dict[str, str], wanted: list[str] | None, bad: Complain) -> Target:
+    def _target_of_new(self, f: dict[str, str], wanted: list[str] | None, bad: _Complain) -> _Target:
         if message := username_problem(f["username"]):
             bad("username", message)
         elif self.store.get_account(f["username"]):
@@ -146,13 +146,13 @@ class ApplicationService:
                 bad("permissions", message)
             if resident and (message := self._duty_problem(Role(role), resident.number)):
                 bad("person_id_number", message)
-        person: Person = {"person_name": f["person_name"], "person_unit": f["person_unit"],
+        person: _Person = {"person_name": f["person_name"], "person_unit": f["person_unit"],
                   "person_position": f["person_position"], "person_id_number": resident.number if resident else None,
                   "person_mobile": mobile, "person_email": email or None}
         return Role(role) if role else Role.OPERATOR, f["division"], permissions, person
 
     def _target_of_change(self, who: Principal, kind: Kind, username: str, wanted: list[str] | None,
-                          bad: Complain) -> Target:
+                          bad: _Complain) -> _Target:
         account = self.store.get_account(username) if username else None
         if account is None or account.role == Role.FILER or not covers(who.scope, account.scope):
             bad("username", "本辖区没有这个审核端账号")
@@ -271,7 +271,8 @@ class ApplicationService:
     @staticmethod
     def _event(now: dt.datetime, who: Principal, action: str, a: Application) -> AuditEvent:
         opinion = {"business_review": a.business, "it_review": a.it}.get(action)
-        detail: dict[str, Any] = {"number": a.number, "kind": a.kind.value, "username": a.username, "status": a.status.value}
+        detail: dict[str, Any] = {"number": a.number, "kind": a.kind.value, "username": a.username,
+                                  "status": a.status.value}
         if opinion:
             detail.update(approve=opinion.approve, comment=opinion.comment)
         if a.permissions:

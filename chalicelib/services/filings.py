@@ -232,7 +232,8 @@ class FilingService:
                 now, who.username, "submit", filing.id, scope=filing.authority_code, detail={"receipt_no": receipt}))
         except StaleVersion:
             current = self.store.get_filing(filing.id)
-            if current is not None and current.status == Status.SUBMITTED:  # a double click or a retry won: answer with its receipt
+            # a double click or a retry won: answer with its receipt
+            if current is not None and current.status == Status.SUBMITTED:
                 return current
             raise Conflict("备案已在别处被修改，请刷新后重试") from None
         self.outbox.deliver_soon()
