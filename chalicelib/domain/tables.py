@@ -195,13 +195,14 @@ def _code_field(raw: object, col: Column, errors: list[dict[str, Any]]) -> str |
 def table1_defaults(unit: Unit, last_table1: dict[str, Any] | None = None) -> dict[str, Any]:
     """表一's unit fields as prefilled: the unit's registration, overridden by the unit fields of
     the last approved 表一 (more recent), without the year's figures."""
-    out: dict[str, Any] = {"unit_name": unit.name, "uscc": unit.uscc, "unit_type": unit.unit_type,
-           "economic_type": unit.economic_type, "industry": unit.industry, "industry_division": None,
-           "affiliation": unit.affiliation, "foreign_invested": "是" if unit.foreign_invested else "否",
-           "labor_dispatch": "是" if unit.labor_dispatch else "否",
-           "registration_division": unit.registration_division, "registered_address": unit.registered_address,
-           "business_address": unit.registered_address, "legal_representative": unit.legal_representative,
-           "contact_name": unit.filer_name, "contact_phone": unit.filer_mobile}
+    out: dict[str, Any] = {
+        "unit_name": unit.name, "uscc": unit.uscc, "unit_type": unit.unit_type,
+        "economic_type": unit.economic_type, "industry": unit.industry, "industry_division": None,
+        "affiliation": unit.affiliation, "foreign_invested": "是" if unit.foreign_invested else "否",
+        "labor_dispatch": "是" if unit.labor_dispatch else "否",
+        "registration_division": unit.registration_division, "registered_address": unit.registered_address,
+        "business_address": unit.registered_address, "legal_representative": unit.legal_representative,
+        "contact_name": unit.filer_name, "contact_phone": unit.filer_mobile}
     for col in TABLE1_UNIT:
         if last_table1 and last_table1.get(col.key) not in (None, "") and col.key != "uscc":
             out[col.key] = last_table1[col.key]
