@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -109,7 +110,7 @@ class Application(BaseModel):
         if actor in self.actors():
             raise Forbidden("同一人不能办理同一申请单的两个环节")
 
-    def _moved(self, **changes) -> "Application":
+    def _moved(self, **changes: Any) -> "Application":
         return self.model_copy(update={**changes, "version": self.version + 1})
 
     def business_review(self, *, actor: str, approve: bool, comment: str, now: dt.datetime) -> "Application":

@@ -1,4 +1,4 @@
-"""备案日历 (SPEC.md §3): which years can be filed, when they are due, which tables they hold."""
+"""备案日历 (docs/rules.md §3): which years can be filed, when they are due, which tables they hold."""
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,4 @@
-"""Checks across tables and across years (SPEC.md §5): pure, computed from summaries.
+"""Checks across tables and across years (docs/rules.md §5): pure, computed from summaries.
 
 - RosterSummary: the counts of a 表二 that 表一 states (rows, 男/女, the four contract-term buckets),
   gathered while the rows are imported so that nothing re-reads 500,000 rows to compare them.
@@ -9,7 +9,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from typing import Any
 
+from . import jurisdiction
 from .errors import problem
 
 BUCKETS = ("signed_task", "signed_fixed_lt3", "signed_fixed_3to10", "signed_fixed_ge10_open")
@@ -45,11 +48,11 @@ def contract_bucket(term: str | None, start: str | None, end: str | None) -> str
 class RosterSummary:
     """Counts over clean 表二 rows, as 表一 states them."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.rows = self.male = self.female = 0
         self.buckets = dict.fromkeys(BUCKETS, 0)
 
-    def add(self, row: dict) -> None:
+    def add(self, row: dict[str, Any]) -> None:
         self.rows += 1
         if row.get("gender") == "男":
             self.male += 1
@@ -59,16 +62,16 @@ class RosterSummary:
         if bucket:
             self.buckets[bucket] += 1
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, int]:
         return {"rows": self.rows, "male": self.male, "female": self.female, **self.buckets}
 
 
-def cross_table_warnings(table1: dict | None, summary: dict | None) -> list[dict]:
+def cross_table_warnings(table1: dict[str, Any] | None, summary: dict[str, Any] | None) -> list[dict[str, Any]]:
     """表一 figures that 表二 does not bear out. Empty when either side is missing, or for a
     roster imported before summaries were kept."""
     if not table1 or not summary or table1.get("employees") is None:
         return []
-    out = []
+    out: list[dict[str, Any]] = []
 
     def compare(field: str, title: str, stated: int, counted: int, what: str) -> None:
         if stated != counted:
@@ -82,13 +85,11 @@ def cross_table_warnings(table1: dict | None, summary: dict | None) -> list[dict
     return out
 
 
-def routing_warning(table1: dict | None, authority_code: str) -> dict | None:
+def routing_warning(table1: dict[str, Any] | None, authority_code: str) -> dict[str, Any] | None:
     """A warning when 表一's 隶属关系/外资/经济类型/注册地 point to another authority.
 
     The filing stays with the authority it was routed to at registration: re-routing a unit moves it
     out of one bureau's supervision into another's, which a bureau decides, not a form field."""
-    from . import jurisdiction
-
     if not table1 or not table1.get("registration_division"):
         return None
     try:
@@ -106,7 +107,10 @@ def routing_warning(table1: dict | None, authority_code: str) -> dict | None:
                    column="注册地行政区划", field="registration_division")
 
 
-def _contract(row: dict) -> tuple:
+_Contract = tuple[str | None, str | None, str | None]  # term, start, end
+
+
+def _contract(row: dict[str, Any]) -> _Contract:
     return row.get("contract_term"), row.get("contract_start"), row.get("contract_end")
 
 
@@ -117,17 +121,18 @@ class RosterDiff:
 
     SAMPLES = 100  # people listed per group; the counts are exact
 
-    def __init__(self, base_rows, *, base_filing_id: str, base_year: int):
-        self.base = {r["id_number"]: (r.get("name"), r.get("gender"), _contract(r)) for r in base_rows}
+    def __init__(self, base_rows: Iterable[dict[str, Any]], *, base_filing_id: str, base_year: int) -> None:
+        self.base: dict[str, tuple[str | None, str | None, _Contract]] = {
+            r["id_number"]: (r.get("name"), r.get("gender"), _contract(r)) for r in base_rows}
         self.base_filing_id, self.base_year = base_filing_id, base_year
         self.joined = self.changed = 0
-        self.samples: dict[str, list] = {"joined": [], "left": [], "changed": []}
+        self.samples: dict[str, list[dict[str, Any]]] = {"joined": [], "left": [], "changed": []}
 
-    def _sample(self, group: str, entry: dict) -> None:
+    def _sample(self, group: str, entry: dict[str, Any]) -> None:
         if len(self.samples[group]) < self.SAMPLES:
             self.samples[group].append(entry)
 
-    def add(self, row: dict) -> None:
+    def add(self, row: dict[str, Any]) -> None:
         before = self.base.pop(row["id_number"], None)
         if before is None:
             self.joined += 1
@@ -138,7 +143,7 @@ class RosterDiff:
             self._sample("changed", {"name": row.get("name"), "id_number": row["id_number"],
                                      "before": list(before[2]), "after": list(_contract(row))})
 
-    def result(self) -> dict:
+    def result(self) -> dict[str, Any]:
         """Everyone still in `base` has left (no row of the new roster claimed them)."""
         for number, (name, _, contract) in self.base.items():
             self._sample("left", {"name": name, "id_number": number, "contract": list(contract)})
@@ -148,7 +153,7 @@ class RosterDiff:
                 "left": len(self.base), "changed": self.changed, "samples": self.samples}
 
 
-def unchanged_diff(base_filing_id: str, base_year: int) -> dict:
+def unchanged_diff(base_filing_id: str, base_year: int) -> dict[str, Any]:
     """The diff of a roster carried over as it was."""
     return {"base_filing_id": base_filing_id, "base_year": base_year, "joined": 0, "left": 0, "changed": 0,
             "samples": {"joined": [], "left": [], "changed": []}}

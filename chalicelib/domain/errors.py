@@ -1,12 +1,14 @@
-"""Domain errors. Each carries the HTTP status and API error code it maps to (API.md)."""
+"""Domain errors. Each carries the HTTP status and API error code it maps to (docs/api.md)."""
 from __future__ import annotations
+
+from typing import Any
 
 
 class DomainError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, details: list[dict] | None = None):
+    def __init__(self, message: str, details: list[dict[str, Any]] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.details = details or []
@@ -41,6 +43,6 @@ class TooLarge(DomainError):
 
 
 def problem(message: str, *, column: str | None = None, field: str | None = None,
-            row: int | None = None) -> dict:
-    """One entry of an error's `details` (API.md): row and Chinese column name where known."""
+            row: int | None = None) -> dict[str, Any]:
+    """One entry of an error's `details` (docs/api.md): row and Chinese column name where known."""
     return {"row": row, "column": column, "field": field, "message": message}

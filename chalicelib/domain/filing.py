@@ -1,4 +1,4 @@
-"""The filing and its state machine (SPEC.md §4).
+"""The filing and its state machine (docs/rules.md §4).
 
 draft → submitted → approved | rejected;  rejected → submitted;  submitted → draft (withdraw).
 Every transition returns a new Filing with version + 1 and a history entry; stores persist it
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -40,9 +41,9 @@ class RowSet(BaseModel):
     """The rows of one table, as imported from one upload (rows live in the store under upload_id)."""
     upload_id: str
     rows: int
-    warnings: list[dict] = Field(default_factory=list)
-    summary: dict | None = None  # 表二: checks.RosterSummary, for the 表一 cross-checks
-    diff: dict | None = None  # 表二: checks.RosterDiff against the last approved roster
+    warnings: list[dict[str, Any]] = Field(default_factory=list)
+    summary: dict[str, Any] | None = None  # 表二: checks.RosterSummary, for the 表一 cross-checks
+    diff: dict[str, Any] | None = None  # 表二: checks.RosterDiff against the last approved roster
     carried_from: str | None = None  # the rows belong to this (approved) filing: never delete them here
 
 
@@ -57,7 +58,7 @@ class Filing(BaseModel):
     tables: tuple[str, ...]
     status: Status = Status.DRAFT
     version: int = 1
-    table1: dict | None = None
+    table1: dict[str, Any] | None = None
     row_sets: dict[str, RowSet] = Field(default_factory=dict)
     base_filing_id: str | None = None  # the last approved annual filing this one was prefilled from
     receipt_no: str | None = None
@@ -82,12 +83,12 @@ class Filing(BaseModel):
         if not self.editable:
             raise Conflict(f"备案当前状态为“{self.status_label}”，不能修改")
 
-    def edited(self, now: dt.datetime, **changes) -> "Filing":
+    def edited(self, now: dt.datetime, **changes: Any) -> "Filing":
         self.require_editable()
         return self.model_copy(update={**changes, "version": self.version + 1, "updated_at": now})
 
     def _move(self, action: str, to: Status, *, actor: str, now: dt.datetime, reason: str | None = None,
-              **changes) -> "Filing":
+              **changes: Any) -> "Filing":
         t = Transition(at=now, actor=actor, action=action, from_status=self.status, to_status=to,
                        reason=reason, receipt_no=changes.get("receipt_no", self.receipt_no))
         return self.model_copy(update={**changes, "status": to, "version": self.version + 1,

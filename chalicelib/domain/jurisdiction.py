@@ -1,9 +1,9 @@
-"""管理权限 (SPEC.md §2): which HR bureau reviews a unit, and who may see what."""
+"""管理权限 (docs/rules.md §2): which HR bureau reviews a unit, and who may see what."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .reference import Division, divisions, policy
+from .reference import Division, city_of, divisions, policy
 
 
 @dataclass(frozen=True)
@@ -12,7 +12,7 @@ class Authority:
     name: str
     level: str  # province / city / county
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, str]:
         return {"code": self.code, "name": self.name, "level": self.level}
 
 
@@ -34,13 +34,13 @@ def authority(code: str) -> Authority:
     elif d.level == "city":
         name = f"{d.name}人力资源和社会保障局"
     else:
-        name = f"{division(d.parent_code).name}{d.name}人力资源和社会保障局"
+        name = f"{city_of(d).name}{d.name}人力资源和社会保障局"
     return Authority(d.code, name, d.level)
 
 
 def route(*, affiliation: str, foreign_invested: bool, economic_type: str,
           registration_division: str) -> Authority:
-    """The reviewing authority, by the rules of SPEC.md §2 in their stated order.
+    """The reviewing authority, by the rules of docs/rules.md §2 in their stated order.
 
     `registration_division` is the county-level division of 工商注册地.
     """
@@ -55,11 +55,11 @@ def route(*, affiliation: str, foreign_invested: bool, economic_type: str,
     if foreign:
         return authority(p.province_code)
     if affiliation == "市":
-        return authority(place.city_code)
+        return authority(city_of(place).code)
     # 县属 units and the territorial rule (劳务派遣, 民营, 个体, 民办非企业, and any unit no rule names)
     # both land on the county of registration, unless it is a statistical zone.
     if place.statistical_zone and p.statistical_zone_files_with_parent_city:
-        return authority(place.city_code)
+        return authority(city_of(place).code)
     return authority(place.code)
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -27,14 +28,14 @@ class Unit(BaseModel):
 
 
 class Role(StrEnum):
-    """备案填报员 on the employer side; the five reviewer-side roles of SPEC.md §7."""
+    """备案填报员 on the employer side; the five reviewer-side roles of docs/rules.md §7."""
     FILER = "filer"
     OPERATOR = "operator"  # 业务操作员 (审核员)
     SYSTEM_ADMIN = "system_admin"
     BUSINESS_ADMIN = "business_admin"
     SECURITY = "security"
     AUDITOR = "auditor"
-    DATA_SHARING = "data_sharing"  # another department's read-only, province-wide account (SPEC.md §9)
+    DATA_SHARING = "data_sharing"  # another department's read-only, province-wide account (docs/rules.md §9)
 
 
 ROLE_LABEL = {Role.FILER: "备案填报员", Role.OPERATOR: "审核员（业务操作员）", Role.SYSTEM_ADMIN: "系统管理员",
@@ -53,7 +54,7 @@ class Account(BaseModel):
     mobile: str | None = None
     status: str = "active"  # active / locked / frozen / deregistered
     created_at: dt.datetime
-    # reviewer-side accounts (issue 6): the person behind it (附件2), permissions, sign-in security
+    # reviewer-side accounts: the person behind it (附件2), permissions, sign-in security
     id_number: str | None = None
     unit: str | None = None
     position: str | None = None
@@ -80,7 +81,7 @@ class Upload(BaseModel):
     status: str = "waiting"  # waiting / processing / done / failed
     rows_total: int = 0
     rows_done: int = 0
-    errors: list[dict] = Field(default_factory=list)
+    errors: list[dict[str, Any]] = Field(default_factory=list)
     message: str | None = None
     error_report_key: str | None = None  # exports/…: the user's rows with 错误说明, when rows had errors
     created_at: dt.datetime
@@ -119,4 +120,4 @@ class AuditEvent(BaseModel):
     target: str
     scope: str | None = None  # the division whose auditors may read it (None: province only)
     outcome: str = "ok"
-    detail: dict = Field(default_factory=dict)
+    detail: dict[str, Any] = Field(default_factory=dict)

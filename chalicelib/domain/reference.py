@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 _DIR = Path(__file__).resolve().parent.parent / "reference"
 
@@ -62,9 +63,18 @@ def divisions() -> dict[str, Division]:
         }
 
 
+def city_of(d: Division) -> Division:
+    """The city a city or county belongs to (itself for a city); KeyError for the province."""
+    if d.city_code is None:
+        raise KeyError(d.code)
+    return divisions()[d.city_code]
+
+
 @cache
-def codes() -> dict:
-    return json.loads((_DIR / "codes.json").read_text(encoding="utf-8"))
+def codes() -> dict[str, Any]:
+    """The code lists of codes.json: a list of values, or {code: name or {name/reason, …}}."""
+    loaded: dict[str, Any] = json.loads((_DIR / "codes.json").read_text(encoding="utf-8"))
+    return loaded
 
 
 @cache

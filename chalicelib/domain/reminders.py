@@ -1,4 +1,4 @@
-"""Who still owes a filing, when to remind them, and working days (SPEC.md §3, §8). Pure date logic.
+"""Who still owes a filing, when to remind them, and working days (docs/rules.md §3, §8). Pure date logic.
 
 Rules chosen here (the README's reminder section repeats them):
 - A unit owes year Y's annual filing until that filing is submitted or approved. A rejected filing

@@ -1,4 +1,4 @@
-"""The five reviewer-side roles (SPEC.md §7, 附件2): what each may do, where, and who manages whom.
+"""The five reviewer-side roles (docs/rules.md §7, 附件2): what each may do, where, and who manages whom.
 
 Pure rules. Who manages an account follows the notice (晋人社厅函〔2022〕1142号 §六): the provincial system
 administrator creates the cities' administrators; a city's system administrator creates the city's and its
@@ -35,7 +35,7 @@ class Permission(StrEnum):
     PERSON_LOOKUP = "person.lookup"
 
 
-PERMISSION_LABEL = {
+PERMISSION_LABEL: dict[str, str] = {  # keyed by Permission; a plain str finds its member too
     Permission.FILING_READ: "查询备案", Permission.FILING_REVIEW: "审核备案",
     Permission.APPLY: "提交账号申请单", Permission.ACCOUNT_READ: "查看账号",
     Permission.BUSINESS_REVIEW: "签署业务部门业务处室意见",
@@ -62,7 +62,7 @@ ROLE_ACCOUNT_LABEL = {Role.SYSTEM_ADMIN: "系统管理员账号", Role.BUSINESS_
                       Role.SECURITY: "系统安全员账号", Role.OPERATOR: "业务操作员账号", Role.AUDITOR: "业务审计员账号"}
 
 
-# The departments a data-sharing account may serve (SPEC.md §9)
+# The departments a data-sharing account may serve (docs/rules.md §9)
 DEPARTMENTS = ("社会保险", "劳动保障监察", "就业失业", "信息服务")
 
 

@@ -1,4 +1,4 @@
-"""Row checks for 表二 (one row per employee) and 表三 (one row per ended contract), SPEC.md §5/§6.
+"""Row checks for 表二 (one row per employee) and 表三 (one row per ended contract), docs/rules.md §5/§6.
 
 Pure: no I/O. `RowChecker.check` takes one row as read from the workbook (str, int, float,
 date/datetime or None) and returns the cleaned row plus Chinese problems naming row and column.
@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from .errors import problem
 from .identifiers import normalize, parse_resident_id
@@ -28,6 +30,8 @@ _MIN_DATE, _MAX_DATE = dt.date(1900, 1, 1), dt.date(2099, 12, 31)
 _DATE_HINT = "请填写为2023-01-01格式的日期"
 _SCIENTIFIC = re.compile(r"\d(\.\d+)?E\+?\d+")
 _STORED_AS_NUMBER = "证件号码被Excel存成了数字，后几位已丢失；请把该列设为文本后重新填写"
+
+_Parser = Callable[[object], str | int | None]  # a non-empty cell → its clean value; raises _Bad
 
 
 class _Bad(Exception):
@@ -118,20 +122,21 @@ class RowChecker:
         self.title = {c.key: c.title for c in self.columns}
         self._seen: dict[str, int] = {}  # ID number → first row (表二 duplicates)
         self._cells = [(c.key, c.title, c.required, self._parser(c)) for c in self.columns]
-        self._reasons = codes()["termination_reason"]
+        self._reasons: dict[str, dict[str, str]] = codes()["termination_reason"]
 
     # -- per-column parsers, chosen once ------------------------------------------------------
-    def _parser(self, col: Column):
+    def _parser(self, col: Column) -> _Parser:
         if col.kind == "code":
             return self._code_parser(col)
         if col.kind == "date":
-            def parse(value):
+            def parse(value: object) -> str | None:
                 if value.__class__ is dt.date:  # what a date cell reads as: the common case
                     return value.isoformat()
                 try:
-                    return parse_date(value).isoformat()
+                    day = parse_date(value)
                 except ValueError as e:
                     raise _Bad(f"{col.title}：{e}") from None
+                return day.isoformat() if day else None
             return parse
         if col.kind == "int":
             return self._int_parser(col)
@@ -140,7 +145,7 @@ class RowChecker:
         if col.kind == "id":
             return _as_id_text
         if col.key.endswith("phone"):
-            def phone(value):
+            def phone(value: object) -> str:
                 text = _as_text(value)
                 if not (text.isascii() and text.isdigit() and 5 <= len(text) <= 20):  # fast path
                     text = normalize(text)
@@ -149,7 +154,7 @@ class RowChecker:
                 return text
             return phone
 
-        def text(value):
+        def text(value: object) -> str:
             s = _as_text(value)
             if len(s) > 200:
                 raise _Bad(f"{col.title}不能超过200个字")
@@ -157,8 +162,8 @@ class RowChecker:
         return text
 
     @staticmethod
-    def _code_parser(col: Column):
-        values = codes()[col.codes]
+    def _code_parser(col: Column) -> _Parser:
+        values = col.code_list()
         lookup: dict[str, str] = {}
         if isinstance(values, dict):  # 原因代码: the code, or the dropdown text "T01 合同期满，…"
             for key, spec in values.items():
@@ -168,7 +173,7 @@ class RowChecker:
                 lookup[v] = lookup[normalize(v)] = v
         message = f"{col.title}应为以下之一：{'、'.join(values)}"
 
-        def parse(value):
+        def parse(value: object) -> str:
             text = _as_text(value)
             found = lookup.get(text) or lookup.get(normalize(text))  # exact first: the common case
             if found is None:
@@ -177,8 +182,8 @@ class RowChecker:
         return parse
 
     @staticmethod
-    def _int_parser(col: Column):
-        def parse(value):
+    def _int_parser(col: Column) -> _Parser:
+        def parse(value: object) -> int:
             if isinstance(value, float) and value.is_integer():
                 n = int(value)
             elif isinstance(value, int) and not isinstance(value, bool):
@@ -194,8 +199,8 @@ class RowChecker:
         return parse
 
     @staticmethod
-    def _money_parser(col: Column):
-        def parse(value):
+    def _money_parser(col: Column) -> _Parser:
+        def parse(value: object) -> str:
             # str(float) is the shortest repr, so 1234.56 stays 1234.56 (no binary noise)
             text = normalize(_as_text(value)).replace(",", "").removesuffix("元").lstrip("¥￥")
             try:
@@ -210,12 +215,12 @@ class RowChecker:
         return parse
 
     # -- the row ------------------------------------------------------------------------------
-    def check(self, row_no: int, raw: dict[str, object]) -> tuple[dict, list[dict]]:
+    def check(self, row_no: int, raw: dict[str, object]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """(clean row, problems). Clean values: text trimmed, codes canonical, ID numbers
         half-width upper-case, dates 'YYYY-MM-DD', ints int, money '1234.50'; None when empty
         or invalid."""
-        clean: dict = {}
-        errors: list[dict] = []
+        clean: dict[str, Any] = {}
+        errors: list[dict[str, Any]] = []
         for key, title, required, parse in self._cells:
             value = raw.get(key)
             if value is None or (value.__class__ is str and (not value or value.isspace())):  # inlined: hot
@@ -236,10 +241,11 @@ class RowChecker:
             self._check_table3(row_no, clean, bad, errors)
         return clean, errors
 
-    def _add(self, errors: list[dict], row_no: int, field: str, message: str) -> None:
+    def _add(self, errors: list[dict[str, Any]], row_no: int, field: str, message: str) -> None:
         errors.append(problem(message, row=row_no, column=self.title[field], field=field))
 
-    def _check_id(self, row_no, clean, bad, errors) -> str | None:
+    def _check_id(self, row_no: int, clean: dict[str, Any], bad: set[str], errors: list[dict[str, Any]]
+                  ) -> str | None:
         """Check digit, agreement with 性别/出生日期, duplicates; the ID's birth date if it has one."""
         number = clean.get("id_number")
         if number is None or "id_type" in bad:
@@ -247,9 +253,9 @@ class RowChecker:
         id_birth = None
         if clean["id_type"] == RESIDENT_ID:
             rid, message = parse_resident_id(number)
-            if message:
+            if rid is None:
                 clean["id_number"] = None
-                self._add(errors, row_no, "id_number", message)
+                self._add(errors, row_no, "id_number", message or "居民身份证号码无效")
                 return None
             id_birth = rid.birth_date.isoformat()
             if "gender" not in bad and clean["gender"] != rid.gender:
@@ -267,12 +273,13 @@ class RowChecker:
                 self._add(errors, row_no, "id_number", f"与第{first}行证件号码重复")
         return id_birth
 
-    def _check_contract_dates(self, row_no, clean, errors) -> None:
+    def _check_contract_dates(self, row_no: int, clean: dict[str, Any], errors: list[dict[str, Any]]) -> None:
         start, end = clean.get("contract_start"), clean.get("contract_end")
         if start and end and end <= start:  # ISO strings compare as dates
             self._add(errors, row_no, "contract_end", "合同终止日期应晚于合同起始日期")
 
-    def _check_table2(self, row_no, clean, bad, errors, id_birth) -> None:
+    def _check_table2(self, row_no: int, clean: dict[str, Any], bad: set[str], errors: list[dict[str, Any]],
+                      id_birth: str | None) -> None:
         end_iso = self.period_end.isoformat()
         born, hired = id_birth or clean.get("birth_date"), clean.get("hire_date")  # the ID is authoritative
         if born and hired:
@@ -290,7 +297,8 @@ class RowChecker:
         else:
             self._check_contract_dates(row_no, clean, errors)
 
-    def _check_table3(self, row_no, clean, bad, errors) -> None:
+    def _check_table3(self, row_no: int, clean: dict[str, Any], bad: set[str], errors: list[dict[str, Any]]
+                      ) -> None:
         code = clean.get("reason_code")
         if code:
             spec = self._reasons[code]

@@ -1,4 +1,4 @@
-"""Statistics counters (SPEC.md §9), kept up to date by the writes that change them — never recounted on view.
+"""Statistics counters (docs/rules.md §9), kept up to date by the writes that change them — never recounted on view.
 
 A counter is (year, authority code, metric) → integer. Stores apply the deltas below in the same
 transaction as the write that causes them (create_unit, save_filing, open_filing_year), so a counter

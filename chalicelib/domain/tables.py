@@ -1,4 +1,4 @@
-"""Columns of 表一/表二/表三 (SPEC.md §5) and the 表一 checks.
+"""Columns of 表一/表二/表三 (docs/rules.md §5) and the 表一 checks.
 
 A Column is the single description of a field: its API key, its Chinese title (the Excel header
 and the name in every error message), its kind, and its code list where it has one.
@@ -8,10 +8,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from .errors import problem
 from .identifiers import normalize, uscc_error
-from .reference import codes
+from .model import Unit
+from .reference import city_of, codes, divisions
 
 _PHONE = re.compile(r"\+?[\d-]{5,20}")
 
@@ -27,13 +29,18 @@ class Column:
     def choices(self) -> list[str]:
         """The dropdown texts: the code list's values, or "code name" for coded lists."""
         if self.codes == "division":  # county-level divisions of Shanxi (registration places)
-            from .reference import divisions
-            d = divisions()
-            return [f"{x.code} {d[x.parent_code].name}{x.name}" for x in d.values() if x.level == "county"]
-        values = codes()[self.codes]
+            return [f"{x.code} {city_of(x).name}{x.name}" for x in divisions().values() if x.level == "county"]
+        values = self.code_list()
         if isinstance(values, list):
             return list(values)
         return [f"{k} {v if isinstance(v, str) else v.get('reason') or v['name']}" for k, v in values.items()]
+
+    def code_list(self) -> list[str] | dict[str, Any]:
+        """The column's entry in codes.json: its values, or {code: name or {name/reason, …}}."""
+        if self.codes is None:
+            raise ValueError(f"column {self.key} has no code list")
+        values: list[str] | dict[str, Any] = codes()[self.codes]
+        return values
 
 
 TABLE_TITLES = {
@@ -126,7 +133,7 @@ TABLE3 = (
 COLUMNS = {"table1": TABLE1, "table2": TABLE2, "table3": TABLE3}
 
 
-def _int_field(raw, col: Column, errors: list[dict]) -> int | None:
+def _int_field(raw: object, col: Column, errors: list[dict[str, Any]]) -> int | None:
     if isinstance(raw, float) and raw.is_integer():  # a number cell read from Excel: 12.0
         raw = int(raw)
     text = normalize(str(raw)) if raw is not None else ""
@@ -165,7 +172,7 @@ def code_lookup(col: Column) -> dict[str, str]:
     return lookup
 
 
-def _code_field(raw, col: Column, errors: list[dict]) -> str | None:
+def _code_field(raw: object, col: Column, errors: list[dict[str, Any]]) -> str | None:
     if raw is True or raw is False:  # JSON booleans for the 是/否 fields
         raw = "是" if raw else "否"
     if isinstance(raw, float) and raw.is_integer():  # a code typed into a number cell: 65.0, 140105.0
@@ -185,30 +192,32 @@ def _code_field(raw, col: Column, errors: list[dict]) -> str | None:
     return found
 
 
-def table1_defaults(unit, last_table1: dict | None = None) -> dict:
+def table1_defaults(unit: Unit, last_table1: dict[str, Any] | None = None) -> dict[str, Any]:
     """表一's unit fields as prefilled: the unit's registration, overridden by the unit fields of
     the last approved 表一 (more recent), without the year's figures."""
-    out = {"unit_name": unit.name, "uscc": unit.uscc, "unit_type": unit.unit_type,
-           "economic_type": unit.economic_type, "industry": unit.industry, "industry_division": None,
-           "affiliation": unit.affiliation, "foreign_invested": "是" if unit.foreign_invested else "否",
-           "labor_dispatch": "是" if unit.labor_dispatch else "否",
-           "registration_division": unit.registration_division, "registered_address": unit.registered_address,
-           "business_address": unit.registered_address, "legal_representative": unit.legal_representative,
-           "contact_name": unit.filer_name, "contact_phone": unit.filer_mobile}
+    out: dict[str, Any] = {
+        "unit_name": unit.name, "uscc": unit.uscc, "unit_type": unit.unit_type,
+        "economic_type": unit.economic_type, "industry": unit.industry, "industry_division": None,
+        "affiliation": unit.affiliation, "foreign_invested": "是" if unit.foreign_invested else "否",
+        "labor_dispatch": "是" if unit.labor_dispatch else "否",
+        "registration_division": unit.registration_division, "registered_address": unit.registered_address,
+        "business_address": unit.registered_address, "legal_representative": unit.legal_representative,
+        "contact_name": unit.filer_name, "contact_phone": unit.filer_mobile}
     for col in TABLE1_UNIT:
         if last_table1 and last_table1.get(col.key) not in (None, "") and col.key != "uscc":
             out[col.key] = last_table1[col.key]
     return out
 
 
-def clean_table1(data: dict, defaults: dict | None = None) -> tuple[dict, list[dict]]:
+def clean_table1(data: dict[str, Any], defaults: dict[str, Any] | None = None
+                 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Parse and check 表一. Returns (cleaned values, errors); errors name the Chinese column.
 
     `defaults` (the unit's registration, or last year's approved 表一) fills unit fields the caller
     left out (an API client may send only the year's figures); 统一社会信用代码 always comes from it."""
     defaults = defaults or {}
-    errors: list[dict] = []
-    out: dict = {}
+    errors: list[dict[str, Any]] = []
+    out: dict[str, Any] = {}
     for col in TABLE1_UNIT:
         raw = data[col.key] if col.key in data else defaults.get(col.key)
         if col.key == "uscc" and defaults.get("uscc"):
@@ -262,7 +271,7 @@ def clean_table1(data: dict, defaults: dict | None = None) -> tuple[dict, list[d
     return out, errors
 
 
-def signing_rate(table1: dict) -> float | None:
+def signing_rate(table1: dict[str, Any]) -> float | None:
     """劳动合同签订率 = 已签 / 应签 (None when nothing is due)."""
     due = table1.get("contracts_due") or 0
     return round(table1["contracts_signed"] / due, 4) if due else None

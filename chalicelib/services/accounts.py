@@ -5,16 +5,18 @@ import datetime as dt
 import functools
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel, Field
 
 from ..domain import jurisdiction
 from ..domain.errors import Conflict, Forbidden, Locked, NotFound, Unauthenticated, ValidationFailed, problem
 from ..domain.identifiers import normalize, uscc_error
-from ..domain.model import ROLE_LABEL, Account, Role, Unit
+from ..domain.model import ROLE_LABEL, Account, AuditEvent, Role, Unit
 from ..domain.reference import codes, divisions, policy
-from ..domain.roles import Permission, covers, effective_permissions, managing_division
+from ..domain.roles import DEPARTMENTS, Permission, covers, effective_permissions, managing_division
 from ..ports import AlreadyExists, Clock, StaleVersion, Store
 from .audit import audit_event
 from .token_signer import TokenSigner, hash_password, password_problem, verify_password
@@ -70,8 +72,8 @@ class Registration(BaseModel):
     @classmethod
     def from_form(cls, form: dict[str, str]) -> "Registration":
         """From the page's form, where yes/no answers arrive as "是"/"否"."""
-        return cls(**{name: (form.get(name) == "是") if field.annotation is bool else form.get(name, "")
-                      for name, field in cls.model_fields.items()})
+        return cls.model_validate({name: (form.get(name) == "是") if field.annotation is bool else form.get(name, "")
+                                   for name, field in cls.model_fields.items()})
 
 
 REGISTER_TITLES = {name: field.title for name, field in Registration.model_fields.items()}
@@ -111,8 +113,8 @@ class Principal:
         return ROLE_LABEL[self.role]
 
 
-def registration_errors(r: Registration) -> list[dict]:
-    errors: list[dict] = []
+def registration_errors(r: Registration) -> list[dict[str, Any]]:
+    errors: list[dict[str, Any]] = []
 
     def bad(field: str, message: str) -> None:
         errors.append(problem(message, column=REGISTER_TITLES[field], field=field))
@@ -225,13 +227,14 @@ class AccountService:
             return a.model_copy(update={"failed_logins": recent, "status": "locked", "locked_at": now,
                                         "token_epoch": a.token_epoch + 1})
 
-        def event(a: Account):
+        def event(a: Account) -> AuditEvent:
             locked = a.status == "locked"
             return audit_event(now, a.username, "sign_in", a.username, outcome="locked" if locked else "denied",
                                scope=audit_scope(a), detail={"failures": len(a.failed_logins), "locked": locked})
         return self._update(username, fail, event)
 
-    def _update(self, username: str, change, event=None, attempts: int = 5) -> Account:
+    def _update(self, username: str, change: Callable[[Account], Account],
+                event: Callable[[Account], AuditEvent] | None = None, attempts: int = 5) -> Account:
         """Read, change, write at the read version; on a lost race read again (sign-ins race each other)."""
         for _ in range(attempts):
             before = self.store.get_account(username)
@@ -255,8 +258,9 @@ class AccountService:
         account's sessions were last revoked (token_epoch: lock, freeze, password or permission change), and not
         signed out (closed_sessions)."""
         payload = self.signer.verify("api-token", token or "", policy().session_hours * 3600) if token else None
-        account = self.store.get_account(payload["u"]) if isinstance(payload, dict) and "u" in payload else None
-        if account is None or account.status != "active" or payload.get("e", 0) != account.token_epoch \
+        account = self.store.get_account(payload["u"]) if payload is not None and "u" in payload else None
+        if payload is None or account is None or account.status != "active" \
+                or payload.get("e", 0) != account.token_epoch \
                 or payload.get("x", 0) <= self.clock.now().timestamp() or payload.get("s") in account.closed_sessions:
             raise Unauthenticated("登录已过期或已退出，请重新登录")
         return self._principal(account, payload.get("s", ""), payload.get("x", 0))
@@ -276,8 +280,8 @@ class AccountService:
         """Change one's own password; other sessions end. Returns a fresh token for this session (like login)."""
         account = self.store.get_account(who.username)
         if account is None or not verify_password(old, account.password_hash):
-            message = "原密码不正确"
-            raise ValidationFailed(message, [problem(message, column="原密码", field="old_password")])
+            wrong = "原密码不正确"
+            raise ValidationFailed(wrong, [problem(wrong, column="原密码", field="old_password")])
         message = password_problem(new) or (
             "新密码不能与原密码相同" if new == old else
             "密码不能包含账号名" if who.username.lower() in new.lower() else None)
@@ -350,7 +354,6 @@ class AccountService:
             raise ValidationFailed("create-admin 只用于创建省级管理员；其他账号请通过账号申请单办理")
         if Role(role) not in (Role.SYSTEM_ADMIN, Role.BUSINESS_ADMIN, Role.SECURITY, Role.AUDITOR, Role.DATA_SHARING):
             raise ValidationFailed("create-admin 只能创建系统管理员、业务管理员、系统安全员、业务审计员或数据共享账号")
-        from ..domain.roles import DEPARTMENTS
         if (Role(role) == Role.DATA_SHARING) != (department in DEPARTMENTS):
             raise ValidationFailed("数据共享账号须指定所属部门（" + "、".join(DEPARTMENTS) + "），其他账号不指定")
         if message := username_problem(username):

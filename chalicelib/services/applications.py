@@ -9,12 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
+from collections.abc import Callable
+from typing import Any, TypedDict
 
 from ..domain import calendar
 from ..domain.applications import (APPLIES_TO, KIND_LABEL, Application, Kind, Status, application_number)
 from ..domain.errors import Conflict, Forbidden, NotFound, ValidationFailed, problem
 from ..domain.identifiers import normalize, parse_resident_id
-from ..domain.model import Account, Role
+from ..domain.model import Account, AuditEvent, Role
 from ..domain.roles import (ROLE_PERMISSIONS, STAFF_ROLES, Permission, covers, duty_conflict, managing_division,
                             permissions_problem, placement_problem)
 from ..ports import AlreadyExists, Clock, StaleVersion, Store
@@ -33,12 +35,27 @@ LOST_RACE = "该申请单已被其他人处理，请刷新后查看"
 PHONE = re.compile(r"[0-9+\-() ]{7,20}")
 
 
-def _text(data: dict, field: str) -> str:
+class _Person(TypedDict, total=False):
+    """新增账号: the account's user as 附件2 lists them (the Application fields of the same names)."""
+    person_name: str | None
+    person_unit: str | None
+    person_position: str | None
+    person_id_number: str | None
+    person_mobile: str | None
+    person_email: str | None
+
+
+# What an application is about: the account's role, division, permissions and, for 新增账号, its user
+_Target = tuple[Role, str, list[str], _Person]
+_Complain = Callable[[str, str], None]  # (field, message): records one problem of the form
+
+
+def _text(data: dict[str, Any], field: str) -> str:
     value = data.get(field)
     return value.strip() if isinstance(value, str) else ""
 
 
-def _permissions(data: dict) -> list[str] | None:
+def _permissions(data: dict[str, Any]) -> list[str] | None:
     value = data.get("permissions")
     if value is None or value == "":
         return None
@@ -54,10 +71,10 @@ class ApplicationService:
         self.store, self.clock = store, clock
 
     # applying
-    def apply(self, who: Principal, data: dict) -> Application:
+    def apply(self, who: Principal, data: dict[str, Any]) -> Application:
         if not who.can(Permission.APPLY):
             raise Forbidden("您的账号不能提交账号申请单")
-        errors: list[dict] = []
+        errors: list[dict[str, Any]] = []
 
         def bad(field: str, message: str) -> None:
             errors.append(problem(message, column=TITLES[field], field=field))
@@ -97,12 +114,12 @@ class ApplicationService:
         self.store.create_application(application, audit=self._event(now, who, "apply", application))
         return application
 
-    def _target_of_new(self, f: dict, wanted: list[str] | None, bad) -> tuple:
+    def _target_of_new(self, f: dict[str, str], wanted: list[str] | None, bad: _Complain) -> _Target:
         if message := username_problem(f["username"]):
             bad("username", message)
         elif self.store.get_account(f["username"]):
             bad("username", "该账号名已被使用")
-        role = f["role"]
+        role: str | None = f["role"]
         if role not in {r.value for r in STAFF_ROLES}:
             bad("role", "请选择账号类型（系统管理员、业务管理员、系统安全员、业务操作员、业务审计员）")
             role = None
@@ -129,12 +146,13 @@ class ApplicationService:
                 bad("permissions", message)
             if resident and (message := self._duty_problem(Role(role), resident.number)):
                 bad("person_id_number", message)
-        person = {"person_name": f["person_name"], "person_unit": f["person_unit"],
+        person: _Person = {"person_name": f["person_name"], "person_unit": f["person_unit"],
                   "person_position": f["person_position"], "person_id_number": resident.number if resident else None,
                   "person_mobile": mobile, "person_email": email or None}
         return Role(role) if role else Role.OPERATOR, f["division"], permissions, person
 
-    def _target_of_change(self, who: Principal, kind: Kind, username: str, wanted: list[str] | None, bad) -> tuple:
+    def _target_of_change(self, who: Principal, kind: Kind, username: str, wanted: list[str] | None,
+                          bad: _Complain) -> _Target:
         account = self.store.get_account(username) if username else None
         if account is None or account.role == Role.FILER or not covers(who.scope, account.scope):
             bad("username", "本辖区没有这个审核端账号")
@@ -251,9 +269,10 @@ class ApplicationService:
         return after
 
     @staticmethod
-    def _event(now: dt.datetime, who: Principal, action: str, a: Application):
+    def _event(now: dt.datetime, who: Principal, action: str, a: Application) -> AuditEvent:
         opinion = {"business_review": a.business, "it_review": a.it}.get(action)
-        detail = {"number": a.number, "kind": a.kind.value, "username": a.username, "status": a.status.value}
+        detail: dict[str, Any] = {"number": a.number, "kind": a.kind.value, "username": a.username,
+                                  "status": a.status.value}
         if opinion:
             detail.update(approve=opinion.approve, comment=opinion.comment)
         if a.permissions:
@@ -275,10 +294,10 @@ def changed_account(account: Account, application: Application) -> Account:
     """The account after the change is carried out; its sessions end when it is frozen, deregistered or its
     permissions change (token_epoch)."""
     revoke = {"token_epoch": account.token_epoch + 1}
-    change = {
+    changes: dict[Kind, dict[str, Any]] = {
         Kind.FREEZE: {"status": "frozen", **revoke},
         Kind.UNLOCK: {"status": "active", "failed_logins": [], "locked_at": None},
         Kind.DEREGISTER: {"status": "deregistered", **revoke},
         Kind.PERMISSIONS: {"permissions": application.permissions, **revoke},
-    }[application.kind]
-    return account.model_copy(update={**change, "version": account.version + 1})
+    }
+    return account.model_copy(update={**changes[application.kind], "version": account.version + 1})

@@ -1,10 +1,16 @@
-"""Use cases of a filing: create, fill 表一, upload 表二/表三, submit, withdraw, read. (Reviewing: review.py)"""
+"""Use cases of a filing: create, fill 表一, upload 表二/表三, submit, withdraw, read. (Reviewing: review.py)
+
+chalicelib/excel is imported inside the methods that use it: it is the openpyxl/python_calamine side of the
+package, kept off the cold-start path.
+"""
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import logging
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from ..domain import calendar, jurisdiction
 from ..domain.errors import Conflict, Forbidden, NotFound, ValidationFailed, problem
@@ -88,7 +94,7 @@ class FilingService:
                             missed=[y for y in range(year - 1, first - 1, -1) if y not in filed],
                             interim_years=[y for y in (today.year, today.year - 1) if y >= first])
 
-    def table1_start(self, filing: Filing) -> dict:
+    def table1_start(self, filing: Filing) -> dict[str, Any]:
         """What the 表一 form starts with: the saved 表一, else the last approved 表一's unit fields, else
         the registration."""
         return filing.table1 or prefill.defaults_for(self.store, filing)
@@ -121,7 +127,7 @@ class FilingService:
             raise Conflict(f"{year}年度的年度备案已存在") from None
         return filing
 
-    def save_table1(self, who: Principal, filing_id: str, data: dict) -> Filing:
+    def save_table1(self, who: Principal, filing_id: str, data: dict[str, Any]) -> Filing:
         filing = self._own_editable(who, filing_id)
         if "table1" not in filing.tables:
             raise ValidationFailed("本次备案不含表一")
@@ -130,15 +136,15 @@ class FilingService:
             raise ValidationFailed("表一填写有误，请按提示修改", errors)
         return self._save(filing, filing.edited(self.clock.now(), table1=values, unit_name=values["unit_name"]))
 
-    def _save(self, before: Filing, after: Filing, **kw) -> Filing:
+    def _save(self, before: Filing, after: Filing) -> Filing:
         try:
-            self.store.save_filing(after, expected_version=before.version, **kw)
+            self.store.save_filing(after, expected_version=before.version)
         except StaleVersion:
             raise Conflict("备案已在别处被修改，请刷新后重试") from None
         return after
 
     def start_upload(self, who: Principal, filing_id: str, table: str, filename: str,
-                     redirect: str | None = None) -> tuple[Upload, dict]:
+                     redirect: str | None = None) -> tuple[Upload, dict[str, Any]]:
         from ..excel.reader import check_filename
         filing = self._own_editable(who, filing_id)
         if table not in filing.tables:
@@ -163,7 +169,8 @@ class FilingService:
             raise NotFound("上传记录不存在")
         return upload.as_seen_at(self.clock.now())
 
-    def rows(self, who: Principal, filing_id: str, table: str, *, offset: int = 0, limit: int = 50) -> tuple[list, int]:
+    def rows(self, who: Principal, filing_id: str, table: str, *, offset: int = 0, limit: int = 50
+             ) -> tuple[builtins.list[dict[str, Any]], int]:  # builtins: `list` here is the method above
         filing = self.get(who, filing_id)
         if table not in COLUMNS or table == "table1":
             raise NotFound("没有这张表")
@@ -175,15 +182,16 @@ class FilingService:
             rows = [{**r, "id_number": mask_id(r.get("id_number", ""))} for r in rows]
         return rows, row_set.rows
 
-    def checks(self, filing: Filing) -> dict:
+    def checks(self, filing: Filing) -> dict[str, Any]:
         """What stands between the filing and submission (errors) and what a reviewer should look at."""
-        errors, warnings = [], []
+        errors: builtins.list[dict[str, Any]] = []
+        warnings: builtins.list[dict[str, Any]] = []
         if "table1" in filing.tables and not filing.table1:
             errors.append(problem("请填写表一", column=TABLE_TITLES["table1"]))
         if "table2" in filing.tables and "table2" not in filing.row_sets:
             errors.append(problem("请上传表二（劳动关系人员名册）", column=TABLE_TITLES["table2"]))
         roster = filing.row_sets.get("table2")
-        cross = []
+        cross: builtins.list[dict[str, Any]] = []
         if "table2" in filing.tables and filing.table1 and roster:
             cross = cross_table_warnings(filing.table1, roster.summary)
             if roster.summary is None:  # a roster imported before summaries were kept: the count only
@@ -224,7 +232,8 @@ class FilingService:
                 now, who.username, "submit", filing.id, scope=filing.authority_code, detail={"receipt_no": receipt}))
         except StaleVersion:
             current = self.store.get_filing(filing.id)
-            if current.status == Status.SUBMITTED:  # a double click or a retry won: answer with its receipt
+            # a double click or a retry won: answer with its receipt
+            if current is not None and current.status == Status.SUBMITTED:
                 return current
             raise Conflict("备案已在别处被修改，请刷新后重试") from None
         self.outbox.deliver_soon()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 import uuid
 
 from ..domain.model import Message
@@ -24,7 +25,8 @@ def message(clock: Clock, *, channel: str, to: str, subject: str, body: str) -> 
 
 def retry_delay(attempts: int) -> dt.timedelta:
     """1, 2, 4, 8 … minutes after each failure, at most six hours."""
-    return min(FIRST_RETRY * 2 ** (attempts - 1), LONGEST_WAIT)
+    delay: dt.timedelta = FIRST_RETRY * 2 ** (attempts - 1)
+    return min(delay, LONGEST_WAIT)
 
 
 class Outbox:
@@ -61,7 +63,6 @@ class Outbox:
 
     def deliver_for(self, seconds: float, batch: int = 200) -> int:
         """Deliver batch after batch until nothing due is left or the time budget is spent."""
-        import time
         sent, deadline = 0, time.monotonic() + seconds
         while time.monotonic() < deadline and (n := self.deliver_pending(batch)):
             sent += n

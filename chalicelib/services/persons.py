@@ -1,4 +1,4 @@
-"""Person look-up by ID number across employers (SPEC.md §9), for the other departments' data-sharing accounts.
+"""Person look-up by ID number across employers (docs/rules.md §9), for the other departments' data-sharing accounts.
 
 The index: when a filing is approved, each row of its 表二 and 表三 becomes a record under the person's ID
 number (Store.put_person_records), written in batches of INDEX_BATCH after the approval's own transaction —
@@ -12,10 +12,15 @@ within its own jurisdiction and sees them masked.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from ..domain import jurisdiction
 from ..domain.errors import DomainError, Forbidden, ValidationFailed, problem
+from ..domain.filing import Filing
 from ..domain.identifiers import mask_id
 from ..domain.model import Role
+from ..ports import Clock, Store
+from .accounts import Principal
 from .audit import audit_event
 
 INDEX_BATCH = 500
@@ -27,9 +32,10 @@ class TooManyLookups(DomainError):
     status, code = 429, "rate_limited"
 
 
-def index_approved(store, filing) -> int:
+def index_approved(store: Store, filing: Filing) -> int:
     """Index the approved filing's 表二/表三 rows under each person's ID number; returns how many."""
-    written, batch = 0, []
+    written = 0
+    batch: list[dict[str, Any]] = []
     for table in ("table2", "table3"):
         rs = filing.row_sets.get(table)
         if rs is None:
@@ -51,10 +57,10 @@ def index_approved(store, filing) -> int:
 
 
 class PersonService:
-    def __init__(self, store, clock):
+    def __init__(self, store: Store, clock: Clock):
         self.store, self.clock = store, clock
 
-    def lookup(self, who, id_number: str) -> dict:
+    def lookup(self, who: Principal, id_number: str) -> dict[str, Any]:
         sharing = who.role == Role.DATA_SHARING
         if not (sharing and who.can("person.lookup")) and not (who.role == Role.OPERATOR and who.can("filing.read")):
             raise Forbidden("只有数据共享账号和审核员可以按身份证号查询")

@@ -1,4 +1,4 @@
-"""Carrying a unit's last approved filing into its next one (SPEC.md §3, issue 3).
+"""Carrying a unit's last approved filing into its next one (docs/rules.md §3).
 
 - The last approved annual filing before year Y is the *base* of Y's filing.
 - 表一's unit fields start from the base's 表一 (else from the registration); the year's figures start empty.
@@ -9,12 +9,15 @@
 """
 from __future__ import annotations
 
+from typing import Any
+
 from ..domain.checks import unchanged_diff
 from ..domain.filing import Filing, RowSet, Status
 from ..domain.tables import table1_defaults
+from ..ports import Store
 
 
-def base_filing(store, uscc: str, year: int) -> Filing | None:
+def base_filing(store: Store, uscc: str, year: int) -> Filing | None:
     """The newest approved annual filing of the unit for a year before `year`."""
     approved = [f for f in store.list_unit_filings(uscc)
                 if f.kind == "annual" and f.year < year and f.status == Status.APPROVED]
@@ -24,22 +27,23 @@ def base_filing(store, uscc: str, year: int) -> Filing | None:
 def carried_roster(base: Filing | None) -> dict[str, RowSet]:
     """The new filing's starting 表二: the base's rows, by reference."""
     rs = base.row_sets.get("table2") if base else None
-    if rs is None:
+    if base is None or rs is None:
         return {}
     return {"table2": RowSet(upload_id=rs.upload_id, rows=rs.rows, summary=rs.summary,
                              carried_from=rs.carried_from or base.id, diff=unchanged_diff(base.id, base.year))}
 
 
-def defaults_for(store, filing: Filing) -> dict:
+def defaults_for(store: Store, filing: Filing) -> dict[str, Any]:
     """表一's unit fields as the form starts with them."""
     unit = store.get_unit(filing.uscc)
     base = store.get_filing(filing.base_filing_id) if filing.base_filing_id else None
     return table1_defaults(unit, base.table1 if base else None) if unit else {}
 
 
-def roster_ids(store, uscc: str) -> set[str]:
+def roster_ids(store: Store, uscc: str) -> set[str]:
     """Every ID number on any 表二 the unit has imported (表三's "in no roster" warning)."""
-    seen_uploads, ids = set(), set()
+    seen_uploads: set[str] = set()
+    ids: set[str] = set()
     for f in store.list_unit_filings(uscc):
         rs = f.row_sets.get("table2")
         if rs and rs.upload_id not in seen_uploads:

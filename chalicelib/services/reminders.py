@@ -150,19 +150,23 @@ class ReminderService:
             if token is None:
                 return
 
-    def _waiting_too_long(self, today: dt.date) -> dict[str, list[tuple[Filing, int]]]:
-        """Submitted filings waiting more than N working days, by authority. The province-wide queue is
-        oldest submission first, so reading stops at the first filing that has not waited that long."""
+    def _waiting_too_long(self, today: dt.date) -> dict[str, list[tuple[Filing, dt.date, int]]]:
+        """Submitted filings waiting more than N working days, by authority: (filing, day submitted, working
+        days waited). The province-wide queue is oldest submission first, so reading stops at the first
+        filing that has not waited that long."""
         limit = policy().reviewer_digest_after_working_days
-        found: dict[str, list[tuple[Filing, int]]] = {}
+        found: dict[str, list[tuple[Filing, dt.date, int]]] = {}
         token = None
         while True:
             page = self.store.list_authority_filings(None, status="submitted", limit=200, page_token=token)
             for f in page.items:
-                waited = working_days_between(local_today(f.submitted_at), today)
+                if f.submitted_at is None:  # never for a submitted filing
+                    continue
+                submitted = local_today(f.submitted_at)
+                waited = working_days_between(submitted, today)
                 if waited <= limit:
                     return found
-                found.setdefault(f.authority_code, []).append((f, waited))
+                found.setdefault(f.authority_code, []).append((f, submitted, waited))
             token = page.next_page_token
             if token is None:
                 return found
@@ -170,17 +174,17 @@ class ReminderService:
     def _digest(self, today: dt.date, now: dt.datetime, report: DailyReport) -> None:
         limit = policy().reviewer_digest_after_working_days
         for code, waiting in self._waiting_too_long(today).items():
-            reviewers = [a for a in self.store.list_accounts(code)
-                         if a.role == Role.OPERATOR and a.status == "active" and a.email]
+            emails = [a.email for a in self.store.list_accounts(code)
+                      if a.role == Role.OPERATOR and a.status == "active" and a.email]
             authority = jurisdiction.authority(code)
-            lines = [f"{n}. {f.unit_name}（回执号{f.receipt_no}，{_cn(local_today(f.submitted_at))}提交，"
+            lines = [f"{n}. {f.unit_name}（回执号{f.receipt_no}，{_cn(submitted)}提交，"
                      f"已等待{days}个工作日）{self.base_url}/review/filings/{f.id}"
-                     for n, (f, days) in enumerate(waiting[:DIGEST_LISTED], 1)]
+                     for n, (f, submitted, days) in enumerate(waiting[:DIGEST_LISTED], 1)]
             if len(waiting) > DIGEST_LISTED:
                 lines.append(f"……等共{len(waiting)}件，请登录审核：{self.base_url}/review")
             subject = f"待审核提醒：{len(waiting)}件劳动用工备案已等待超过{limit}个工作日"
             body = f"{authority.name}：\n以下备案提交后已超过{limit}个工作日尚未审核，请尽快处理。\n" + "\n".join(lines)
-            messages = [message(self.clock, channel="email", to=a.email, subject=subject, body=body) for a in reviewers]
+            messages = [message(self.clock, channel="email", to=email, subject=subject, body=body) for email in emails]
             if not messages:
                 log.warning("no reviewer with an e-mail address at %s for the digest", code)
             elif not (report.dry_run or self.store.claim_notice(f"digest#{code}#{today.isoformat()}", now, messages)):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from ..domain import jurisdiction
 from ..domain.errors import Conflict, Forbidden, NotFound, ValidationFailed, problem
@@ -15,6 +16,7 @@ from .filings import FilingService
 from .links import REVIEW, ActionLinks, LinkRefused
 from .messages import review_decided
 from .outbox import Outbox
+from .persons import index_approved
 
 log = logging.getLogger(__name__)
 LOST_RACE = "该备案已被其他审核员处理，请刷新后查看"
@@ -34,7 +36,7 @@ class ReviewService:
 
     def queue(self, who: Principal, *, status: str | None = None, year: int | None = None,
               division: str | None = None, unit_type: str | None = None, search: str | None = None,
-              page_token: str | None = None, limit: int = 50):
+              page_token: str | None = None, limit: int = 50) -> tuple[list[Filing], str | None, dict[str, int]]:
         """(filings, next_page_token, counts per status) in the caller's scope, oldest waiting first."""
         scope = self._reviewer(who)
         authorities = scope.visible_authorities(division)
@@ -51,7 +53,7 @@ class ReviewService:
         return page.items, page.next_page_token, self.store.count_authority_filings(authorities, year=year)
 
     def rows(self, who: Principal, filing_id: str, table: str, *, offset: int = 0, limit: int = 50,
-             search: str | None = None) -> tuple[list[dict], int]:
+             search: str | None = None) -> tuple[list[dict[str, Any]], int]:
         """A page of 表二/表三 rows with ID numbers masked; `search` finds a name or ID number."""
         self._reviewer(who)
         filing = self.filings.get(who, filing_id)
@@ -75,7 +77,7 @@ class ReviewService:
                                             scope=filing.authority_code,
                                             detail={"table": table, "row": found[0].get("row"),
                                                     "name": found[0].get("name")}))
-        return found[0]["id_number"]
+        return str(found[0]["id_number"])
 
     def review(self, who: Principal, filing_id: str, *, decision: str, reason: str | None, version: int) -> Filing:
         self._reviewer(who)
@@ -96,7 +98,6 @@ class ReviewService:
         except StaleVersion:
             raise Conflict(LOST_RACE) from None
         if after.status == Status.APPROVED:  # the person index (services/persons.py), in batches
-            from .persons import index_approved
             index_approved(self.store, after)
         self.outbox.deliver_soon()
         return after

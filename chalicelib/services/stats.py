@@ -1,21 +1,32 @@
-"""The statistics dashboard (SPEC.md §9): counters read from Store.stats, never a recount of the filings.
+"""The statistics dashboard (docs/rules.md §9): counters read from Store.stats, never a recount of the filings.
 
 The province sees one line per city (the province's own authority as 省本级), a city one line per
 county (its own authority as 市本级), a county itself. Two reads per view: the year's counters and the
 all-time registered counts, both one small partition whatever the number of units.
+
+chalicelib/excel (openpyxl) is imported inside `export`, the one method that writes a workbook, to keep it
+off the cold-start path.
 """
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..domain import jurisdiction
 from ..domain.calendar import due_date, local_today
 from ..domain.errors import Forbidden, ValidationFailed, problem
+from ..domain.filing import Filing
+from ..domain.identifiers import mask_id
 from ..domain.model import Role
-from ..domain.reference import codes, divisions, policy
+from ..domain.reference import city_of, codes, divisions, policy
 from ..domain.stats import REGISTERED_YEAR
-from ..ports import Clock, Store
+from ..domain.tables import TABLE2
+from ..ports import BlobStore, Clock, Store
+from .accounts import Principal
+from .audit import audit_event
 
 VIEWERS = (Role.OPERATOR, Role.SYSTEM_ADMIN, Role.BUSINESS_ADMIN, Role.SECURITY, Role.DATA_SHARING)
 
@@ -67,7 +78,7 @@ def group_of(scope: jurisdiction.Scope, authority_code: str) -> tuple[str, str]:
     if scope.level == "province":
         if d.level == "province":
             return d.code, "省本级"
-        city = divisions()[d.city_code]
+        city = city_of(d)
         return city.code, city.name
     if d.code == scope.code and d.level == "city":
         return d.code, "市本级"
@@ -79,20 +90,15 @@ KIND_LABEL = {"annual": "年度备案", "interim": "变更备案"}
 
 
 class StatsService:
-    def __init__(self, store: Store, clock: Clock, blobs=None):
+    def __init__(self, store: Store, clock: Clock, blobs: BlobStore):
         self.store, self.clock, self.blobs = store, clock, blobs
 
-    def export(self, who, year: int) -> str:
+    def export(self, who: Principal, year: int) -> str:
         """The filings (and their 表二 rows) of `year` in the caller's jurisdiction as an .xlsx under
         exports/, audited; returns a short-lived download link (the file never passes through a response).
         ID numbers are masked, as on every reviewer list. Generated in the request: fine for a city's
         filings; a province-wide export of millions of rows needs a background job (not built yet)."""
-        import uuid
-
-        from ..domain.identifiers import mask_id
-        from ..domain.tables import TABLE2
         from ..excel.exports import export_workbook
-        from .audit import audit_event
         if not (who.role == Role.OPERATOR and who.can("filing.read")):
             raise Forbidden("只有审核员可以导出备案数据")
         today = local_today(self.clock.now())
@@ -100,21 +106,21 @@ class StatsService:
             text = f"导出年度应在{policy().first_filing_year}年至{today.year}年之间"
             raise ValidationFailed(text, [problem(text, column="备案年度", field="year")])
         visible = jurisdiction.Scope(who.scope).visible_authorities()
-        filings = []
+        filings: list[Filing] = []
         token = None
         while True:
             page = self.store.list_authority_filings(visible, year=year, limit=200, page_token=token)
             filings += page.items
             if (token := page.next_page_token) is None:
                 break
-        names = {}
+        names: dict[str, str] = {}
 
-        def authority_name(code):
+        def authority_name(code: str) -> str:
             if code not in names:
                 names[code] = jurisdiction.authority(code).name
             return names[code]
 
-        def t1(f, field):
+        def t1(f: Filing, field: str) -> Any:
             return (f.table1 or {}).get(field)
         filing_rows = ([f.receipt_no or "", f.unit_name, f.uscc, authority_name(f.authority_code), f.year,
                         KIND_LABEL.get(f.kind, f.kind), f.status_label,
@@ -122,7 +128,7 @@ class StatsService:
                         t1(f, "contracts_due"), t1(f, "contracts_signed")] for f in filings)
         columns = [c for c in TABLE2 if c.key != "seq"]
 
-        def rows():
+        def rows() -> Iterator[list[Any]]:
             for f in filings:
                 rs = f.row_sets.get("table2")
                 if rs is None:
@@ -139,7 +145,7 @@ class StatsService:
                                             detail={"year": year, "filings": len(filings)}))
         return self.blobs.presigned_get(key, EXPORT_SECONDS, f"{year}年度备案数据导出.xlsx")
 
-    def dashboard(self, who, year: int | None = None) -> Dashboard:
+    def dashboard(self, who: Principal, year: int | None = None) -> Dashboard:
         if who.role not in VIEWERS:
             raise Forbidden("只有审核机关的审核员和管理员可以查看统计")
         scope = jurisdiction.Scope(who.scope)

@@ -5,6 +5,7 @@ import base64
 import hashlib
 import hmac
 import os
+from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
@@ -48,22 +49,25 @@ class TokenExpired(TokenInvalid):
 class TokenSigner:
     """Bearer tokens and session cookies: signed, expiring, bound to a purpose (salt)."""
 
-    def __init__(self, secret: str):
+    def __init__(self, secret: str) -> None:
         self._secret = secret
 
-    def sign(self, purpose: str, payload: dict) -> str:
+    def sign(self, purpose: str, payload: dict[str, Any]) -> str:
         return URLSafeTimedSerializer(self._secret, salt=purpose).dumps(payload)
 
-    def load(self, purpose: str, token: str, max_age_seconds: int | None):
-        """The payload; TokenExpired or TokenInvalid otherwise."""
+    def load(self, purpose: str, token: str, max_age_seconds: int | None) -> dict[str, Any]:
+        """The payload (a dict, as `sign` takes it); TokenExpired or TokenInvalid otherwise."""
         try:
-            return URLSafeTimedSerializer(self._secret, salt=purpose).loads(token, max_age=max_age_seconds)
+            payload = URLSafeTimedSerializer(self._secret, salt=purpose).loads(token, max_age=max_age_seconds)
         except SignatureExpired:
             raise TokenExpired(purpose) from None
         except BadSignature:
             raise TokenInvalid(purpose) from None
+        if not isinstance(payload, dict):
+            raise TokenInvalid(purpose)
+        return payload
 
-    def verify(self, purpose: str, token: str, max_age_seconds: int) -> dict | None:
+    def verify(self, purpose: str, token: str, max_age_seconds: int) -> dict[str, Any] | None:
         try:
             return self.load(purpose, token, max_age_seconds)
         except TokenInvalid:
