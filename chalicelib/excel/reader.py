@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Iterable, Iterator
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from ..domain.errors import ValidationFailed
 from ..domain.identifiers import normalize
@@ -74,7 +74,7 @@ def _check_package(data: bytes) -> int:
     return max((size for name, size in names.items() if name.startswith("xl/worksheets/")), default=0)
 
 
-def _open(fileobj: BinaryIO | bytes) -> Any:
+def _open(fileobj: IO[bytes] | bytes) -> Any:
     """The calamine workbook, after checking by content that it is an .xlsx (not just named so)."""
     from python_calamine import CalamineError, CalamineWorkbook
 
@@ -138,7 +138,7 @@ class TableRows:
         return self._rows
 
 
-def read_rows(fileobj: BinaryIO | bytes, table: str) -> TableRows:
+def read_rows(fileobj: IO[bytes] | bytes, table: str) -> TableRows:
     """(Excel row number, {column key: value}) for every non-empty data row.
 
     The file and header are checked before this returns (UploadRejected raises here, not on the

@@ -118,7 +118,7 @@ class ImportService:
         out = _Outcome()
         known: set[str] | None = None
         if upload.table == "table2":
-            out.summary = RosterSummary()  # type: ignore[no-untyped-call, unused-ignore]  # until domain is typed
+            out.summary = RosterSummary()
             base = self.store.get_filing(filing.base_filing_id) if filing.base_filing_id else None
             if base and "table2" in base.row_sets:
                 out.diff = RosterDiff(self.store.iter_rows(base.row_sets["table2"].upload_id),
