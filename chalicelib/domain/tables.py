@@ -8,12 +8,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import problem
 from .identifiers import normalize, uscc_error
-from .model import Unit
 from .reference import city_of, codes, divisions
+
+if TYPE_CHECKING:  # the models load pydantic; the web layer reads this module at import (cold start)
+    from .model import Unit
 
 _PHONE = re.compile(r"\+?[\d-]{5,20}")
 
