@@ -2,6 +2,8 @@
 local stand-ins for S3's presigned POST and GET endpoints, and the demo mailbox."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice import Blueprint, Response
 
 from ..bootstrap import container
@@ -9,10 +11,13 @@ from ..domain.errors import NotFound
 from .http import api_errors, current_request, error_body, file_response, json_response, multipart_body, query, redirect
 from .page import Page, page
 
+if TYPE_CHECKING:
+    from ..ports import LocalTransfers
+
 routes = Blueprint(__name__)
 
 
-def _transfers():  # type: ignore[no-untyped-def]
+def _transfers() -> LocalTransfers:
     """The local transfer endpoints of the blob store (a container built over S3 has none: 404)."""
     local = container().local
     if local is None:

@@ -56,7 +56,7 @@ def _form_options(p: Page) -> dict[str, Any]:
             "roles": [(r.value, label) for r, label in ROLE_ACCOUNT_LABEL.items()],
             "divisions": [(d.code, f"{authority(d.code).name}（{d.code}）") for d in divisions().values()
                           if covers(p.user.scope, d.code)],
-            "permission_labels": [(perm.value, label) for perm, label in PERMISSION_LABEL.items()]}
+            "permission_labels": [(str(perm), label) for perm, label in PERMISSION_LABEL.items()]}
 
 
 def _application_page(p: Page, application_id: str, *, status: int = 200, message: str | None = None,
