@@ -7,7 +7,7 @@ For each size it prints, each measured in a fresh process (so peak RSS figures d
   - the embedded backend (SQLite WAL + files): ImportService.import_blob on a real upload;
   - a naive baseline: openpyxl normal mode, one pydantic model and one INSERT (own transaction) per row;
 and the AWS backend (DynamoDB + S3 on a moto_server subprocess, as tests/aws_emulator.py starts it) for
---aws-rows rows. Figures only; nothing is asserted. Targets (issue 3, this 2-core machine): 100,000 rows
+--aws-rows rows. Figures only; nothing is asserted. Targets (this 2-core machine): 100,000 rows
 validated and stored in <= 20 s embedded, peak RSS <= 400 MB, >= 5x the naive baseline.
 """
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Statistics dashboard and person look-up at province scale, on the embedded backend (issue 8).
+"""Statistics dashboard and person look-up at province scale, on the embedded backend.
 
     .venv/bin/python bench/bench_stats.py [--units 100000] [--rows-per-unit 50] [--db PATH]
 

@@ -53,7 +53,7 @@ def query() -> dict[str, str]:
 _REQUIRED: Any = object()
 
 
-def number(value: Any, name: str, title: str, low: int = 0, high: int = 10**9, *, default: Any = _REQUIRED) -> Any:
+def int_param(value: Any, name: str, title: str, low: int = 0, high: int = 10**9, *, default: Any = _REQUIRED) -> Any:
     """An integer parameter (query, path, form or JSON) within [low, high]; `default` when it is missing
     (absent or ""), if one is given. Anything else is a 422 naming the field."""
     if value in (None, "") and default is not _REQUIRED:
@@ -68,18 +68,18 @@ def number(value: Any, name: str, title: str, low: int = 0, high: int = 10**9, *
     return parsed
 
 
-def year(value: Any, title: str = "备案年度", *, default: Any = _REQUIRED) -> Any:
+def year_param(value: Any, title: str = "备案年度", *, default: Any = _REQUIRED) -> Any:
     """A year parameter (filing, statistics or export year): a four-digit number here; which years are open
     is the service's rule, and its message names them."""
-    return number(value, "year", title, 1000, 9999, default=default)
+    return int_param(value, "year", title, 1000, 9999, default=default)
 
 
-def version(value: Any) -> int:
+def version_param(value: Any) -> int:
     """The version of the record a change was made on (a stale one is a 409 from the service)."""
-    return number(value, "version", "版本号", 1)  # type: ignore[no-any-return]
+    return int_param(value, "version", "版本号", 1)
 
 
-def approval(value: Any) -> bool:
+def approval_param(value: Any) -> bool:
     """An opinion: approve (同意) or reject (不同意)."""
     if value not in ("approve", "reject"):
         message = "请选择同意或不同意"

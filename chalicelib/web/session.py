@@ -23,7 +23,7 @@ def is_api(request: Request) -> bool:
 def caller(request: Request) -> Principal | None:
     """The signed-in account of this request, or None."""
     if "_caller" in request.__dict__:
-        return request.__dict__["_caller"]  # type: ignore[no-any-return]
+        return request.__dict__["_caller"]
     if is_api(request):
         header = request.headers.get("authorization", "")
         token = header[7:].strip() if header.lower().startswith("bearer ") else None

@@ -1,4 +1,4 @@
-"""Issue 3 on the AWS backend (DynamoDB + S3 in the emulator): the S3 event imports, the error report is a
+"""Rosters on the AWS backend (DynamoDB + S3 in the emulator): the S3 event imports, the error report is a
 redirect to a presigned S3 GET, and prefill / roster diff / leavers work on DynamoDB."""
 import io
 import urllib.request

@@ -1,4 +1,4 @@
-"""Issue 3 in a real browser against scripts/run-local.sh: download the 表二 template, fill it with openpyxl
+"""Complete filing in a real browser against scripts/run-local.sh: download the 表二 template, fill it with openpyxl
 including deliberate errors, upload it, see the errors and download the error report, fix the report itself,
 upload it again, and submit. The employer works on a 375 px phone; screenshots go to build/screenshots/."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 4 in a real browser: the employer submits; the reviewer opens the local mailbox, follows the
+"""Action links in a real browser: the employer submits; the reviewer opens the local mailbox, follows the
 signed link from the notification, signs in, confirms and rejects with a reason; the employer sees the reason,
 resubmits; the reviewer follows the new link and approves. A used link is refused."""
 from __future__ import annotations

@@ -2,7 +2,7 @@
 filer and as a reviewer, with schema-valid (positive) and schema-breaking (negative) inputs.
 
 Checked for every response:
-- not_a_server_error: API.md promises never a 500 for bad input;
+- not_a_server_error: docs/api.md promises never a 500 for bad input;
 - status_code_conformance: the status is one the OpenAPI document lists for the operation;
 - response_schema_conformance: the body matches the documented schema (errors: {error: {code, message, details}}).
 

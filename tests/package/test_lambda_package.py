@@ -49,7 +49,7 @@ def test_the_zip_holds_the_app_its_templates_and_reference_data(package):
     repo_templates = {f"templates/{p.name}" for p in (ROOT / "templates").glob("*.html")}
     assert repo_templates <= package["templates"], repo_templates - package["templates"]
     assert package["base_html"] == (ROOT / "templates" / "base.html").read_bytes()
-    assert "chalicelib/web/pages.py" in names and "chalicelib/reference/codes.json" in names
+    assert "chalicelib/web/pages/home.py" in names and "chalicelib/reference/codes.json" in names
 
 
 def test_the_zip_holds_the_runtime_dependencies(package):

@@ -66,7 +66,7 @@ def test_reject_needs_a_reason():
         s.review(decision="reject", reason="  ", actor="r", now=NOW)
 
 
-# -- every date rule at its edges (SPEC.md §3) ---------------------------------------------------
+# -- every date rule at its edges (docs/rules.md §3) ---------------------------------------------------
 @pytest.mark.parametrize("year,today,overdue", [
     (2025, dt.date(2026, 6, 30), False),  # due by 30 June of Y+1: the day itself is on time
     (2025, dt.date(2026, 7, 1), True),

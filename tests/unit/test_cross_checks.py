@@ -1,4 +1,4 @@
-"""Checks across tables and years (SPEC.md §5): 表一 vs 表二, routing changes, the roster diff."""
+"""Checks across tables and years (docs/rules.md §5): 表一 vs 表二, routing changes, the roster diff."""
 import pytest
 
 from chalicelib.domain.checks import (RosterDiff, RosterSummary, contract_bucket, cross_table_warnings,

@@ -1,4 +1,4 @@
-"""The five roles (SPEC.md §7, 附件2): permissions, who manages whom, separation of duties, the application workflow."""
+"""The five roles (docs/rules.md §7, 附件2): permissions, who manages whom, separation of duties, the application workflow."""
 import datetime as dt
 
 import pytest

@@ -1,4 +1,4 @@
-"""表二/表三 row checks (SPEC.md §5) and the Excel pitfalls of §6, as the filer sees them."""
+"""表二/表三 row checks (docs/rules.md §5) and the Excel pitfalls of §6, as the filer sees them."""
 import datetime as dt
 
 import pytest

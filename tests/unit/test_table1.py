@@ -1,4 +1,4 @@
-"""表一 (SPEC.md §5): every field and check, each with a failing and a passing case."""
+"""表一 (docs/rules.md §5): every field and check, each with a failing and a passing case."""
 import datetime as dt
 
 import pytest

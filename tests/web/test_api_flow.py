@@ -1,4 +1,4 @@
-"""The walking-skeleton flow through the JSON API (API.md), in process with chalice.test.Client."""
+"""The walking-skeleton flow through the JSON API (docs/api.md), in process with chalice.test.Client."""
 from __future__ import annotations
 
 import json
@@ -86,3 +86,17 @@ def test_duplicate_annual_filing_is_409_and_current_year_is_refused(api):
     assert status == 409
     status, body = api.call("POST", "/filings", {"year": 2026}, filer)
     assert status == 422 and "尚未结束" in body["error"]["message"]
+
+
+def test_filings_are_listed_by_year_for_both_sides(api, container):
+    api.call("POST", "/employers/register", factories.registration())
+    filer = api.login(factories.uscc(1), "Passw0rd!")
+    assert api.call("POST", "/filings", {"year": 2025}, filer)[0] == 201
+    status, body = api.call("GET", "/filings?year=2025", token=filer)
+    assert status == 200 and [f["year"] for f in body["items"]] == [2025]
+    assert api.call("GET", "/filings?year=2024", token=filer)[1]["items"] == []
+    status, body = api.call("GET", "/filings?year=abc", token=filer)
+    assert status == 422 and body["error"]["details"][0]["field"] == "year"
+    reviewer = api.login("demo-sheng", reviewer_password(container, "demo-sheng"))
+    status, body = api.call("GET", "/filings?year=2025&status=draft", token=reviewer)
+    assert status == 200 and body["counts"]["draft"] == 1

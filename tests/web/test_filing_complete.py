@@ -1,4 +1,4 @@
-"""Issue 3 through the JSON API and the pages (embedded backend, in process): uploads refused with clear
+"""Complete filing through the JSON API and the pages (embedded backend, in process): uploads refused with clear
 messages, the error report, progress, abandoned imports, cross-table warnings, the calendar's tables,
 interim 表三, prefill from the last approved filing, the roster diff and the leavers' 表三."""
 from __future__ import annotations
@@ -39,7 +39,7 @@ def new_filing(api: Api, token: str, year: int = 2025, kind: str = "annual") -> 
 
 
 def approve(container, filing_id: str) -> None:
-    """A reviewer's approval, straight through the domain (reviewing is issue 4's; this tests what follows)."""
+    """A reviewer's approval, straight through the domain (reviewing has its own tests; this tests what follows)."""
     now = container.clock.now()
     f = container.store.get_filing(filing_id)
     submitted = f.submit(actor="u", now=now, receipt_no=f"R-{filing_id[:6]}")

@@ -1,4 +1,4 @@
-"""Issue 4 through the pages and the API, on both backends: the queue, masked rows and audited reveal, signed
+"""Reviewing through the pages and the API, on both backends: the queue, masked rows and audited reveal, signed
 single-use action links (GET confirms, POST acts), the audit log for the auditor only, and sender outages."""
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from chalice import Blueprint, Response
 from ...bootstrap import container
 from ...domain.identifiers import mask_id
 from ...domain.jurisdiction import authority
-from ..http import api_errors, approval, current_request, json_body, json_response, query, version
+from ..http import api_errors, approval_param, current_request, json_body, json_response, query, version_param
 from ..session import signed_in
 
 if TYPE_CHECKING:
@@ -83,8 +83,8 @@ def _opinion(application_id: str, step: str) -> Response:
     service = container().applications
     act = service.business_review if step == "business" else service.it_review
     comment = body.get("comment") if isinstance(body.get("comment"), str) else ""
-    done = act(who, application_id, approve=approval(body.get("decision")), comment=comment,
-               version=version(body.get("version")))
+    done = act(who, application_id, approve=approval_param(body.get("decision")), comment=comment,
+               version=version_param(body.get("version")))
     return json_response(application_json(done))
 
 
@@ -104,6 +104,6 @@ def it_review(application_id: str) -> Response:
 @api_errors
 def execute(application_id: str) -> Response:
     who, body = signed_in(), json_body(current_request())
-    done, password = container().applications.execute(who, application_id, version=version(body.get("version")))
+    done, password = container().applications.execute(who, application_id, version=version_param(body.get("version")))
     return json_response({"application": application_json(done), "initial_password": password},
                          headers={"Cache-Control": "no-store"})

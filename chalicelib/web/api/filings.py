@@ -9,7 +9,7 @@ from ...bootstrap import container
 from ...domain import jurisdiction
 from ...domain.errors import NotFound
 from ...domain.tables import TABLE_TITLES
-from ..http import api_errors, current_request, file_response, json_body, json_response, number, query, year
+from ..http import api_errors, current_request, file_response, int_param, json_body, json_response, query, year_param
 from ..session import signed_in
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ def upload_json(upload: Upload) -> dict[str, Any]:
 @api_errors
 def create_filing() -> Response:
     body = json_body(current_request())
-    filing = container().filings.create(signed_in(), year(body.get("year")), str(body.get("kind") or "annual"))
+    filing = container().filings.create(signed_in(), year_param(body.get("year")), str(body.get("kind") or "annual"))
     return json_response(filing_json(filing), 201)
 
 
@@ -55,14 +55,14 @@ def create_filing() -> Response:
 @api_errors
 def list_filings() -> Response:
     who, q = signed_in(), query()
-    year = year(q["year"]) if q.get("year") else None
+    year = year_param(q["year"]) if q.get("year") else None
     c = container()
     if who.is_filer:
         items = c.filings.list(who, status=q.get("status"), year=year)
         return json_response({"items": [filing_json(f) for f in items], "next_page_token": None})
     items, token, counts = c.review.queue(
         who, status=q.get("status"), year=year, division=q.get("division"), unit_type=q.get("unit_type"),
-        search=q.get("q"), page_token=q.get("page_token"), limit=number(q.get("limit"), "limit", "每页条数", 1, 200,
+        search=q.get("q"), page_token=q.get("page_token"), limit=int_param(q.get("limit"), "limit", "每页条数", 1, 200,
                                                                         default=50))
     return json_response({"items": [filing_json(f) for f in items], "next_page_token": token, "counts": counts})
 
@@ -105,8 +105,8 @@ def get_upload(filing_id: str, upload_id: str) -> Response:
 @api_errors
 def get_rows(filing_id: str, table: str) -> Response:
     q, who, c = query(), signed_in(), container()
-    offset = number(q.get("offset"), "offset", "起始行", default=0)
-    limit = number(q.get("limit"), "limit", "每页行数", 1, 500, default=50)
+    offset = int_param(q.get("offset"), "offset", "起始行", default=0)
+    limit = int_param(q.get("limit"), "limit", "每页行数", 1, 500, default=50)
     if who.is_reviewer:  # masked ID numbers; revealing one is a separate, audited call
         rows, total = c.review.rows(who, filing_id, table, offset=offset, limit=limit, search=q.get("q"))
     else:

@@ -5,7 +5,7 @@ from chalice import Blueprint, Response
 
 from ...bootstrap import container
 from ...domain import jurisdiction
-from ..http import api_errors, json_response, number, query, year
+from ..http import api_errors, int_param, json_response, query, year_param
 from ..session import signed_in
 
 routes = Blueprint(__name__)
@@ -15,9 +15,9 @@ routes = Blueprint(__name__)
 @api_errors
 def overdue() -> Response:
     q = query()
-    result = container().overdue.page(signed_in(), year=year(q.get("year"), default=None),
+    result = container().overdue.page(signed_in(), year=year_param(q.get("year"), default=None),
                                       division=q.get("division"), page_token=q.get("page_token"),
-                                      limit=number(q.get("limit"), "limit", "每页条数", 1, 500, default=50))
+                                      limit=int_param(q.get("limit"), "limit", "每页条数", 1, 500, default=50))
     return json_response({
         "year": result.year, "due_date": result.due.isoformat(), "overdue": result.overdue,
         "next_page_token": result.next_page_token,

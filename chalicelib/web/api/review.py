@@ -4,7 +4,7 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from ...bootstrap import container
-from ..http import api_errors, current_request, json_body, json_response, number, version
+from ..http import api_errors, current_request, int_param, json_body, json_response, version_param
 from ..session import signed_in
 
 routes = Blueprint(__name__)
@@ -17,7 +17,7 @@ def review(filing_id: str) -> Response:
     reason = body.get("reason")
     filing = container().review.review(signed_in(), filing_id, decision=str(body.get("decision") or ""),
                                        reason=reason if isinstance(reason, str) else None,
-                                       version=version(body.get("version")))
+                                       version=version_param(body.get("version")))
     return json_response({"status": filing.status.value, "version": filing.version})
 
 
@@ -25,5 +25,5 @@ def review(filing_id: str) -> Response:
 @api_errors
 def reveal_id(filing_id: str, table: str, index: str) -> Response:
     """A reviewer sees one full ID number (audited)."""
-    id_number = container().review.reveal_id(signed_in(), filing_id, table, number(index, "index", "行序号"))
+    id_number = container().review.reveal_id(signed_in(), filing_id, table, int_param(index, "index", "行序号"))
     return json_response({"id_number": id_number})

@@ -11,7 +11,7 @@ from ...bootstrap import container
 from ...domain.errors import Conflict, ValidationFailed
 from ...domain.jurisdiction import authority
 from ...domain.reference import divisions
-from ..http import approval, form_lists, version
+from ..http import approval_param, form_lists, version_param
 from ..page import FORM, Page, page
 
 routes = Blueprint(__name__)
@@ -83,8 +83,8 @@ def _opinion(p: Page, application_id: str, step: str) -> Response:
     service = container().applications
     act = service.business_review if step == "business" else service.it_review
     try:
-        act(p.user, application_id, approve=approval(p.form.get("decision")), comment=p.form.get("comment", ""),
-            version=version(p.form.get("version")))
+        act(p.user, application_id, approve=approval_param(p.form.get("decision")), comment=p.form.get("comment", ""),
+            version=version_param(p.form.get("version")))
     except (Conflict, ValidationFailed) as e:
         return _application_page(p, application_id, status=e.status, message=e.message)
     return p.go(f"/admin/applications/{application_id}")
@@ -108,7 +108,7 @@ def application_execute(p: Page, application_id: str) -> Response:
     """Carries the application out. A new account's initial password is in this one response only
     (pages are served with Cache-Control: no-store)."""
     try:
-        _, password = container().applications.execute(p.user, application_id, version=version(p.form.get("version")))
+        _, password = container().applications.execute(p.user, application_id, version=version_param(p.form.get("version")))
     except (Conflict, ValidationFailed) as e:
         return _application_page(p, application_id, status=e.status, message=e.message)
     if password is None:

@@ -9,7 +9,7 @@ from ...bootstrap import container
 from ...domain.errors import ValidationFailed
 from ...domain.reference import policy
 from ...domain.tables import TABLE1_COUNTS, TABLE1_UNIT, choice_code
-from ..http import download_response, file_response, year
+from ..http import download_response, file_response, year_param
 from ..page import FORM, Page, page
 
 routes = Blueprint(__name__)
@@ -24,7 +24,7 @@ def home(p: Page) -> Response:
 @routes.route("/employer/filings", methods=["POST"], content_types=FORM)
 @page("filer")
 def create(p: Page) -> Response:
-    filing = container().filings.create(p.user, year(p.form.get("year")),
+    filing = container().filings.create(p.user, year_param(p.form.get("year")),
                                         p.form.get("kind") or "annual")
     return p.go(f"/employer/filings/{filing.id}")
 

@@ -10,7 +10,7 @@ from ...domain import jurisdiction
 from ...domain.errors import Conflict, ValidationFailed
 from ...domain.reference import codes
 from ...domain.tables import TABLE1
-from ..http import number, version, year
+from ..http import int_param, version_param, year_param
 from ..page import FORM, Page, page
 
 routes = Blueprint(__name__)
@@ -25,7 +25,7 @@ def queue(p: Page) -> Response:
     filters = {"status": q.get("status", "submitted"), "year": q.get("year", ""), "division": q.get("division", ""),
                "unit_type": q.get("unit_type", ""), "q": q.get("q", "")}
     items, token, counts = container().review.queue(
-        p.user, status=filters["status"] or None, year=year(filters["year"], default=None),
+        p.user, status=filters["status"] or None, year=year_param(filters["year"], default=None),
         division=filters["division"] or None, unit_type=filters["unit_type"] or None, search=filters["q"],
         page_token=q.get("page_token"))
     visible = jurisdiction.Scope(p.user.scope).visible_authorities()
@@ -40,7 +40,7 @@ def _filing_page(p: Page, filing_id: str, *, status: int = 200, message: str | N
                  revealed: dict[int, str] | None = None, link_token: str | None = None) -> Response:
     c = container()
     filing = c.filings.get(p.user, filing_id)
-    offset, search = number(p.query.get("offset"), "offset", "起始行", default=0), (p.query.get("q") or "").strip()
+    offset, search = int_param(p.query.get("offset"), "offset", "起始行", default=0), (p.query.get("q") or "").strip()
     rows, total = c.review.rows(p.user, filing_id, "table2", offset=offset, limit=50, search=search)
     rejection = filing.last_rejection
     return p.render("review_filing.html", status, filing=filing, checks=c.filings.checks(filing), rows=rows,
@@ -57,7 +57,7 @@ def filing(p: Page, filing_id: str) -> Response:
     if p.request.method == "POST":
         try:
             container().review.review(p.user, filing_id, decision=p.form.get("decision", ""),
-                                      reason=p.form.get("reason"), version=version(p.form.get("version")))
+                                      reason=p.form.get("reason"), version=version_param(p.form.get("version")))
         except (Conflict, ValidationFailed) as e:
             return _filing_page(p, filing_id, status=e.status, message=e.message)
         return p.go(f"/review/filings/{filing_id}")
@@ -67,7 +67,7 @@ def filing(p: Page, filing_id: str) -> Response:
 @routes.route("/review/filings/{filing_id}/reveal", methods=["POST"], content_types=FORM)
 @page("reviewer")
 def reveal(p: Page, filing_id: str) -> Response:
-    index = number(p.form.get("index"), "index", "行序号")
+    index = int_param(p.form.get("index"), "index", "行序号")
     return _filing_page(p, filing_id, revealed={index: container().review.reveal_id(p.user, filing_id, "table2",
                                                                                     index)})
 
@@ -82,7 +82,7 @@ def action_link(p: Page, token: str) -> Response:
     try:
         if p.request.method == "POST":
             decided = review.act_by_link(p.user, token, decision=p.form.get("decision", ""),
-                                         reason=p.form.get("reason"), version=version(p.form.get("version")))
+                                         reason=p.form.get("reason"), version=version_param(p.form.get("version")))
             return p.go(f"/review/filings/{decided.id}")
         filing = review.open_link(p.user, token)
     except LinkRefused as e:
