@@ -6,8 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import threading
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import settings as settings_module
 
@@ -35,8 +34,8 @@ class SystemClock:
         return dt.datetime.now(dt.timezone.utc)
 
 
-@dataclass
-class Container:
+class Container(NamedTuple):
+    """The adapters and the services over them (a NamedTuple: dataclasses costs Lambda cold start)."""
     settings: settings_module.Settings
     # adapters
     store: Store

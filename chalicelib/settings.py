@@ -2,18 +2,16 @@
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 
 class SettingsError(RuntimeError):
     pass
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):  # (not a dataclass: dataclasses costs Lambda cold start)
     backend: str  # embedded / aws
     base_url: str
     secret_key: str
@@ -34,6 +32,8 @@ def _embedded_secret(data_dir: Path) -> str:
     path = data_dir / "secret.key"
     if not path.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
+        import secrets  # cold start: hashlib, for the local run only
+
         path.write_text(secrets.token_urlsafe(48))
         path.chmod(0o600)
     return path.read_text().strip()

@@ -18,16 +18,15 @@ are imported inside the functions that need them.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from chalice import Response
 from chalice.app import Request
 
 from ..bootstrap import container
-from ..domain import jurisdiction
 from .http import error_body, json_response
 from .page import Page
 from .session import caller, is_api
@@ -36,16 +35,14 @@ log = logging.getLogger(__name__)
 ROLES = ("filer", "operator", "system_admin", "business_admin", "security", "auditor", "data_sharing")
 
 
-@dataclass(frozen=True)
-class Grant:
+class Grant(NamedTuple):
     permission: str | None = None  # domain.roles.Permission value; None: the role is enough
     scope: str = "none"  # a key of SCOPES
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     public: bool = False
-    grants: dict[str, Grant] = field(default_factory=dict)  # role value → grant
+    grants: Mapping[str, Grant] = MappingProxyType({})  # role value → grant
 
     def grant_for(self, role: str | None) -> Grant | None:
         return self.grants.get(role) if role else None
@@ -200,7 +197,8 @@ WHILE_PASSWORD_TEMPORARY = {("GET", "/account/password"), ("POST", "/account/pas
 
 def in_scope(scope: str, who: Any, target: Any) -> bool:
     """Does `target` (a filing, division code, account or application) fall in `who`'s scope under `scope`?"""
-    from ..domain.model import Role  # cold start: pydantic
+    from ..domain import jurisdiction  # cold start: domain data and models load on first use
+    from ..domain.model import Role
     from ..domain.roles import covers, managing_division
     if scope == "own_filing":
         return target.uscc == who.scope

@@ -7,9 +7,7 @@ import io
 import json
 import logging
 import re
-import secrets
 from collections.abc import Callable
-from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qs
@@ -17,7 +15,6 @@ from urllib.parse import parse_qs
 from chalice import Chalice, Response
 from chalice.app import Request
 
-from ..domain.calendar import local_text
 from ..domain.errors import DomainError, ValidationFailed, problem
 from ..filenames import content_disposition
 
@@ -184,6 +181,8 @@ def html(template: str, status: int = 200, headers: dict[str, Any] | None = None
 # ---------- cookies ----------
 
 def cookies(request: Request) -> dict[str, str]:
+    from http.cookies import SimpleCookie  # cold start: pages only
+
     jar: SimpleCookie = SimpleCookie()
     try:
         jar.load(request.headers.get("cookie", ""))
@@ -202,6 +201,8 @@ def set_cookie(name: str, value: str, *, max_age: int | None = None, secure: boo
 
 
 def new_csrf() -> str:
+    import secrets  # cold start: hashlib, pages only
+
     return secrets.token_urlsafe(24)
 
 
@@ -210,6 +211,8 @@ def new_csrf() -> str:
 @functools.cache
 def jinja_env() -> Any:
     import jinja2  # cold start: pages load jinja on first render, the JSON API never does
+
+    from ..domain.calendar import local_text
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)),
                              autoescape=jinja2.select_autoescape(default=True, default_for_string=True),

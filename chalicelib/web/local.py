@@ -29,7 +29,7 @@ def _transfers() -> LocalTransfers:
 @api_errors
 def upload() -> Response:
     """What a browser posts a presigned upload form to (the same fields S3 takes)."""
-    from ..ports import UploadRefused  # cold start: the ports load pydantic
+    from ..ports import UploadRefused  # cold start: domain data and models load on first use
 
     transfers = _transfers()
     fields, content, _ = multipart_body(current_request())
@@ -49,7 +49,7 @@ def upload() -> Response:
 @api_errors
 def download() -> Response:
     """What a presigned download link points at."""
-    from ..ports import UploadRefused  # cold start: the ports load pydantic
+    from ..ports import UploadRefused  # cold start: domain data and models load on first use
 
     try:
         content, filename = _transfers().signed_download(query().get("token", ""))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hmac
 import logging
 from collections import defaultdict
 from collections.abc import Callable
@@ -52,6 +51,8 @@ class Page:
         return self.who
 
     def csrf_ok(self) -> bool:
+        import hmac  # cold start: hashlib, pages only
+
         return bool(self.cookies.get(CSRF_COOKIE)) and hmac.compare_digest(self.form.get(CSRF_COOKIE, ""),
                                                                            self.cookies[CSRF_COOKIE])
 

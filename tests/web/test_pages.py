@@ -128,10 +128,9 @@ def test_table1_form_shows_errors_next_to_fields(browser):
 
 
 def test_local_mailbox_only_on_the_demo_run(container):
-    from dataclasses import replace
-
     from app import app
+    from chalicelib import bootstrap
     with Client(app) as client:
         assert client.http.get("/dev/mailbox", headers={"Accept": "text/html"}).status_code == 404
-        container.settings = replace(container.settings, dev_mailbox=True)
+        bootstrap.override(container._replace(settings=container.settings._replace(dev_mailbox=True)))
         assert client.http.get("/dev/mailbox", headers={"Accept": "text/html"}).status_code == 200

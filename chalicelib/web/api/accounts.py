@@ -4,7 +4,6 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from ...bootstrap import container
-from ...domain import jurisdiction
 from ...domain.errors import ValidationFailed, problem
 from ..http import api_errors, current_request, json_body, json_response
 from ..session import signed_in
@@ -15,7 +14,7 @@ routes = Blueprint(__name__)
 @routes.route("/employers/register", methods=["POST"])
 @api_errors
 def register() -> Response:
-    import pydantic  # cold start: pydantic loads with the first request that needs it
+    import pydantic  # cold start: domain data and models load on first use
 
     from ...services.accounts import Registration
     try:
@@ -41,6 +40,7 @@ def login() -> Response:
 @routes.route("/me", methods=["GET"])
 @api_errors
 def me() -> Response:
+    from ...domain import jurisdiction  # cold start: domain data and models load on first use
     who = signed_in()
     body = {"username": who.username, "role": who.role.value, "role_label": who.role_label, "scope": who.scope,
             "display_name": who.display_name}

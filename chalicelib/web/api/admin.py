@@ -7,8 +7,6 @@ from typing import TYPE_CHECKING, Any
 from chalice import Blueprint, Response
 
 from ...bootstrap import container
-from ...domain.identifiers import mask_id
-from ...domain.jurisdiction import authority
 from ..http import api_errors, approval_param, current_request, json_body, json_response, query, version_param
 from ..session import signed_in
 
@@ -20,7 +18,9 @@ routes = Blueprint(__name__)
 
 
 def account_json(a: Account) -> dict[str, Any]:
-    from ...domain.model import ROLE_LABEL  # cold start: pydantic
+    from ...domain.identifiers import mask_id  # cold start: domain data and models load on first use
+    from ...domain.jurisdiction import authority
+    from ...domain.model import ROLE_LABEL
     from ...domain.roles import effective_permissions
     from ...services.applications import STATUS_TEXT
     return {"username": a.username, "display_name": a.display_name, "role": a.role.value,
@@ -33,6 +33,7 @@ def account_json(a: Account) -> dict[str, Any]:
 
 
 def application_json(a: Application) -> dict[str, Any]:
+    from ...domain.identifiers import mask_id  # cold start: domain data and models load on first use
     body = a.model_dump(mode="json")
     body.update(kind_label=a.kind_label, status_label=a.status_label,
                 person_id_number=mask_id(a.person_id_number) if a.person_id_number else None)

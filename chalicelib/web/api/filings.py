@@ -6,9 +6,7 @@ from typing import TYPE_CHECKING, Any
 from chalice import Blueprint, Response
 
 from ...bootstrap import container
-from ...domain import jurisdiction
 from ...domain.errors import NotFound
-from ...domain.tables import TABLE_TITLES
 from ..http import api_errors, current_request, file_response, int_param, json_body, json_response, query, year_param
 from ..session import signed_in
 
@@ -21,6 +19,7 @@ BLANK_FORM_NAMES = {"table1": "biao1.xlsx", "table2": "biao2.xlsx", "table3": "b
 
 
 def filing_json(filing: Filing, checks: dict[str, Any] | None = None) -> dict[str, Any]:
+    from ...domain import jurisdiction  # cold start: domain data and models load on first use
     body = {
         "id": filing.id, "uscc": filing.uscc, "unit_name": filing.unit_name, "year": filing.year,
         "kind": filing.kind, "tables": list(filing.tables), "status": filing.status.value,
@@ -132,7 +131,8 @@ def withdraw(filing_id: str) -> Response:
 @api_errors
 def blank_form(table: str) -> Response:
     """The blank 表一/表二/表三 workbook to fill in and upload."""
-    from ...excel.blank_forms import blank_form as workbook  # cold start: openpyxl
+    from ...domain.tables import TABLE_TITLES  # cold start: domain data and models load on first use
+    from ...excel.blank_forms import blank_form as workbook
 
     if table not in TABLE_TITLES:
         raise NotFound("没有这个模板（可下载 table1、table2、table3）")

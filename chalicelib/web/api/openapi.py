@@ -7,7 +7,6 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from ...bootstrap import container
-from ...domain.tables import TABLE1
 from ..http import api_errors, json_response
 
 routes = Blueprint(__name__)
@@ -57,7 +56,7 @@ def _obj(props: dict, required: list | None = None) -> dict:
 
 def _registration() -> dict[str, Any]:
     """The registration body, from the one declaration of its fields (services.accounts.Registration)."""
-    from ...services.accounts import Registration  # cold start: pydantic
+    from ...services.accounts import Registration  # cold start: domain data and models load on first use
 
     return _obj({name: {"type": "boolean"} if field.annotation is bool else _STR
                  for name, field in Registration.model_fields.items()}, ["uscc", "name", "password"])
@@ -70,6 +69,7 @@ def openapi() -> Response:
 
 
 def document(base_url: str) -> dict[str, Any]:
+    from ...domain.tables import TABLE1  # cold start: domain data and models load on first use
     fid = _path("filing_id")
     # unit fields left out are taken from the prefill (last approved 表一, else the registration)
     table1 = _obj({c.key: (_INT if c.kind == "int" else _STR) for c in TABLE1},

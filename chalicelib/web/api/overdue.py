@@ -4,7 +4,6 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from ...bootstrap import container
-from ...domain import jurisdiction
 from ..http import api_errors, int_param, json_response, query, year_param
 from ..session import signed_in
 
@@ -14,6 +13,7 @@ routes = Blueprint(__name__)
 @routes.route("/overdue", methods=["GET"])
 @api_errors
 def overdue() -> Response:
+    from ...domain import jurisdiction  # cold start: domain data and models load on first use
     q = query()
     result = container().overdue.page(signed_in(), year=year_param(q.get("year"), default=None),
                                       division=q.get("division"), page_token=q.get("page_token"),

@@ -9,8 +9,6 @@ from chalice import Blueprint, Response
 
 from ...bootstrap import container
 from ...domain.errors import Conflict, ValidationFailed
-from ...domain.jurisdiction import authority
-from ...domain.reference import divisions
 from ..http import approval_param, form_lists, version_param
 from ..page import FORM, Page, page
 
@@ -22,7 +20,7 @@ routes = Blueprint(__name__)
 @routes.route("/admin/applications", methods=["GET"])
 @page("any")
 def applications(p: Page) -> Response:
-    from ...domain.applications import STATUS_LABEL  # cold start: pydantic
+    from ...domain.applications import STATUS_LABEL  # cold start: domain data and models load on first use
 
     status = p.query.get("status", "")
     service = container().applications
@@ -49,7 +47,9 @@ def application_new(p: Page) -> Response:
 
 
 def _form_options(p: Page) -> dict[str, Any]:
-    from ...domain.applications import KIND_LABEL  # cold start: pydantic
+    from ...domain.applications import KIND_LABEL  # cold start: domain data and models load on first use
+    from ...domain.jurisdiction import authority
+    from ...domain.reference import divisions
     from ...domain.roles import PERMISSION_LABEL, ROLE_ACCOUNT_LABEL, covers
     from ...services.applications import TITLES
     return {"titles": TITLES, "kinds": [(k.value, label) for k, label in KIND_LABEL.items()],
@@ -61,7 +61,8 @@ def _form_options(p: Page) -> dict[str, Any]:
 
 def _application_page(p: Page, application_id: str, *, status: int = 200, message: str | None = None,
                       password: str | None = None) -> Response:
-    from ...domain.roles import PERMISSION_LABEL, ROLE_ACCOUNT_LABEL  # cold start: pydantic
+    from ...domain.jurisdiction import authority  # cold start: domain data and models load on first use
+    from ...domain.roles import PERMISSION_LABEL, ROLE_ACCOUNT_LABEL
 
     service = container().applications
     application = service.get(p.user, application_id)
@@ -121,7 +122,8 @@ def application_execute(p: Page, application_id: str) -> Response:
 @routes.route("/admin/accounts", methods=["GET"])
 @page("any")
 def accounts(p: Page) -> Response:
-    from ...domain.model import ROLE_LABEL  # cold start: pydantic
+    from ...domain.jurisdiction import authority  # cold start: domain data and models load on first use
+    from ...domain.model import ROLE_LABEL
     from ...services.applications import STATUS_TEXT
 
     division = p.query.get("division", "")
@@ -133,7 +135,8 @@ def accounts(p: Page) -> Response:
 
 
 def _account_page(p: Page, username: str, *, status: int = 200, message: str | None = None) -> Response:
-    from ...domain.model import ROLE_LABEL  # cold start: pydantic
+    from ...domain.jurisdiction import authority  # cold start: domain data and models load on first use
+    from ...domain.model import ROLE_LABEL
     from ...domain.roles import PERMISSION_LABEL, Permission, effective_permissions, managing_division
     from ...services.applications import STATUS_TEXT
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from ...bootstrap import container
-from ...domain.jurisdiction import authority
 from ..page import Page, page
 
 routes = Blueprint(__name__)
@@ -13,4 +12,5 @@ routes = Blueprint(__name__)
 @routes.route("/audit", methods=["GET"])
 @page("auditor")
 def audit(p: Page) -> Response:
+    from ...domain.jurisdiction import authority  # cold start: domain data and models load on first use
     return p.render("audit.html", events=container().audit.read(p.user, limit=200), authority=authority(p.user.scope))

@@ -7,8 +7,6 @@ from chalice import Blueprint, Response
 
 from ...bootstrap import container
 from ...domain.errors import ValidationFailed
-from ...domain.reference import policy
-from ...domain.tables import TABLE1_COUNTS, TABLE1_UNIT, choice_code
 from ..http import download_response, file_response, year_param
 from ..page import FORM, Page, page
 
@@ -46,6 +44,7 @@ def filing(p: Page, filing_id: str) -> Response:
 @routes.route("/employer/filings/{filing_id}/table1", methods=["GET", "POST"], content_types=FORM)
 @page("filer")
 def table1(p: Page, filing_id: str) -> Response:
+    from ...domain.tables import TABLE1_COUNTS, TABLE1_UNIT, choice_code  # cold start: domain data and models load on first use
     filings = container().filings
     filing = filings.get(p.user, filing_id)
     errors, message = [], None
@@ -68,6 +67,7 @@ def table1(p: Page, filing_id: str) -> Response:
 @page("filer")
 def upload_form(p: Page, filing_id: str) -> Response:
     """Step 1 of an upload: get a presigned form; the browser then posts the file straight to storage."""
+    from ...domain.reference import policy  # cold start: domain data and models load on first use
     c = container()
     back = f"{c.settings.base_url}/employer/filings/{filing_id}/uploads/{{upload_id}}"
     upload, post = c.filings.start_upload(p.user, filing_id, p.form.get("table", "table2"), "网页上传.xlsx",

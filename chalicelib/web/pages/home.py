@@ -5,7 +5,6 @@ from chalice import Blueprint, Response
 
 from ...bootstrap import container
 from ...domain.errors import DomainError, ValidationFailed
-from ...domain.reference import codes, divisions
 from ..page import FORM, Page, is_local_path, page
 
 routes = Blueprint(__name__)
@@ -49,7 +48,8 @@ def logout(p: Page) -> Response:
 @routes.route("/register", methods=["GET", "POST"], content_types=FORM)
 @page()
 def register(p: Page) -> Response:
-    from ...services.accounts import REGISTER_TITLES, Registration  # cold start: pydantic
+    from ...domain.reference import codes, divisions  # cold start: domain data and models load on first use
+    from ...services.accounts import REGISTER_TITLES, Registration
 
     errors, message = [], None
     if p.request.method == "POST":

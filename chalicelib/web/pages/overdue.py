@@ -7,7 +7,6 @@ from urllib.parse import urlencode
 from chalice import Blueprint, Response
 
 from ...bootstrap import container
-from ...domain import jurisdiction
 from ..http import file_response, year_param
 from ..page import Page, page
 
@@ -17,6 +16,7 @@ routes = Blueprint(__name__)
 @routes.route("/review/overdue", methods=["GET"])
 @page("reviewer")
 def overdue(p: Page) -> Response:
+    from ...domain import jurisdiction  # cold start: domain data and models load on first use
     service = container().overdue
     result = service.page(p.user, year=year_param(p.query.get("year"), default=None), division=p.query.get("division"),
                           page_token=p.query.get("page_token"))

@@ -6,10 +6,7 @@ from urllib.parse import urlencode
 from chalice import Blueprint, Response
 
 from ...bootstrap import container
-from ...domain import jurisdiction
 from ...domain.errors import Conflict, ValidationFailed
-from ...domain.reference import codes
-from ...domain.tables import TABLE1
 from ..http import int_param, version_param, year_param
 from ..page import FORM, Page, page
 
@@ -19,7 +16,9 @@ routes = Blueprint(__name__)
 @routes.route("/review", methods=["GET"])
 @page("reviewer")
 def queue(p: Page) -> Response:
-    from ...domain.filing import STATUS_LABEL  # cold start: pydantic
+    from ...domain import jurisdiction  # cold start: domain data and models load on first use
+    from ...domain.filing import STATUS_LABEL
+    from ...domain.reference import codes
 
     q = p.query
     filters = {"status": q.get("status", "submitted"), "year": q.get("year", ""), "division": q.get("division", ""),
@@ -38,6 +37,8 @@ def queue(p: Page) -> Response:
 
 def _filing_page(p: Page, filing_id: str, *, status: int = 200, message: str | None = None,
                  revealed: dict[int, str] | None = None, link_token: str | None = None) -> Response:
+    from ...domain import jurisdiction  # cold start: domain data and models load on first use
+    from ...domain.tables import TABLE1
     c = container()
     filing = c.filings.get(p.user, filing_id)
     offset, search = int_param(p.query.get("offset"), "offset", "起始行", default=0), (p.query.get("q") or "").strip()
@@ -76,7 +77,7 @@ def reveal(p: Page, filing_id: str) -> Response:
 @page()
 def action_link(p: Page, token: str) -> Response:
     """A notification's link: sign in if needed, confirm on GET, act only on POST."""
-    from ...services.links import LinkRefused  # cold start: pydantic
+    from ...services.links import LinkRefused  # cold start: domain data and models load on first use
 
     review = container().review  # (signed-out callers were already sent to sign in by the access guard)
     try:
