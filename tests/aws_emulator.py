@@ -1,8 +1,9 @@
 """pytest plugin: the AWS tier's local emulator, reached through pytest-localstack.
 
 Where the emulator comes from: `AWS_EMULATOR_URL` (e.g. a running LocalStack, http://localhost:4566)
-if set; otherwise a `moto_server` subprocess on a free 127.0.0.1 port (no Docker here, and moto
-inside the test process trips pytest-localstack's DebugComponentLocator NameError).
+if set; otherwise moto's server as a subprocess on a free 127.0.0.1 port, serving one request at a time
+(tests/moto_serial.py: moto's threaded server lets two transactions interleave, which DynamoDB never does; no
+Docker here, and moto inside the test process trips pytest-localstack's DebugComponentLocator NameError).
 
 How pytest-localstack is used: the emulator is a `pytest_localstack.session.RunningSession` whose
 every service maps to the emulator's port. Its `start()` runs pytest-localstack's own service checks
@@ -75,9 +76,10 @@ def _wait_for_port(host: str, port: int, proc: subprocess.Popen | None, log: Pat
 @contextlib.contextmanager
 def _moto_server(log: Path) -> Iterator[str]:
     port = _free_port()
-    moto = Path(sys.executable).parent / "moto_server"
+    serial = Path(__file__).with_name("moto_serial.py")  # one request at a time, atomic like DynamoDB
     with open(log, "wb") as out:
-        proc = subprocess.Popen([str(moto), "-H", "127.0.0.1", "-p", str(port)], stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen([sys.executable, str(serial), "127.0.0.1", str(port)], stdout=out,
+                                stderr=subprocess.STDOUT)
     try:
         _wait_for_port("127.0.0.1", port, proc, log)
         yield f"http://127.0.0.1:{port}"
