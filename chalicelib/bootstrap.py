@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from .ports import BlobStore, Clock, LocalTransfers, Sender, Store
     from .services.accounts import AccountService
     from .services.applications import ApplicationService
-    from .services.audit import AuditLog
+    from .services.audit import AuditService
     from .services.filings import FilingService
     from .services.imports import ImportService
     from .services.outbox import Outbox
@@ -40,7 +40,7 @@ class Container(NamedTuple):
     # adapters
     store: Store
     blobs: BlobStore
-    local: LocalTransfers | None  # the embedded blob store's upload/download endpoints (None over S3)
+    local_transfers: LocalTransfers | None  # the embedded blob store's upload/download endpoints (None over S3)
     sender: Sender
     clock: Clock
     token_signer: TokenSigner
@@ -56,14 +56,13 @@ class Container(NamedTuple):
     overdue: OverdueService  # 未依法备案单位名单
     stats: StatsService
     persons: PersonService  # person look-up by ID number for other departments
-    audit: AuditLog
+    audit: AuditService
 
 
 def build(settings: settings_module.Settings, *, clock: Clock | None = None, sender: Sender | None = None,
           aws_session: Any = None) -> Container:
     """Adapters for the configured backend, then the services over them."""
     if settings.embedded:
-        from .adapters.embedded.background import run_in_background
         from .adapters.embedded.file_blobs import FileBlobStore
         from .adapters.embedded.mailbox import LocalMailbox
         from .adapters.embedded.sqlite_store import SqliteStore
@@ -72,12 +71,8 @@ def build(settings: settings_module.Settings, *, clock: Clock | None = None, sen
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         files = FileBlobStore(settings.data_dir / "blobs", secret=settings.secret_key,
                               upload_url=f"{settings.base_url}/api/v1/local-uploads")
-        c = assemble(settings, store=SqliteStore(settings.data_dir / "filing.db"), blobs=files, local=files,
-                     sender=sender or LocalMailbox(), clock=clock or SystemClock())
-        # the stand-in for S3's ObjectCreated event (wired by the CDK stack in AWS mode): a stored upload is
-        # imported on a background worker, never inside the upload request
-        files.on_stored = lambda key: run_in_background(c.imports.import_blob, key)
-        return c
+        return assemble(settings, store=SqliteStore(settings.data_dir / "filing.db"), blobs=files,
+                        local_transfers=files, sender=sender or LocalMailbox(), clock=clock or SystemClock())
     import boto3
 
     from .adapters.aws.dynamo_store import DynamoStore
@@ -88,17 +83,17 @@ def build(settings: settings_module.Settings, *, clock: Clock | None = None, sen
     senders = {"email": lambda: SesSender(clients.client("ses"), settings.mail_from),
                "sms": lambda: SnsSmsSender(clients.client("sns"))}
     return assemble(settings, store=DynamoStore(settings.table_name, clients.client("dynamodb")),
-                    blobs=S3BlobStore(settings.bucket_name, clients.client("s3")), local=None,
+                    blobs=S3BlobStore(settings.bucket_name, clients.client("s3")),
                     sender=sender or ChannelSender({ch: senders[ch]() for ch in settings.channels}),
                     clock=clock or SystemClock())
 
 
 def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobStore, sender: Sender, clock: Clock,
-             local: LocalTransfers | None = None) -> Container:
+             local_transfers: LocalTransfers | None = None) -> Container:
     """The services over given adapters (build() picks the adapters; tests may pass their own)."""
     from .services.accounts import AccountService  # cold start: the services load pydantic
     from .services.applications import ApplicationService
-    from .services.audit import AuditLog
+    from .services.audit import AuditService
     from .services.filings import FilingService
     from .services.imports import ImportService
     from .services.links import ActionLinks
@@ -115,14 +110,21 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
     outbox = Outbox(store, sender, clock, channels=settings.channels)
     links = ActionLinks(token_signer, clock, settings.base_url)
     filings = FilingService(store, blobs, clock, outbox, links)
+    imports = ImportService(store, blobs, clock)
+    if local_transfers is not None:
+        from .adapters.embedded.background import run_in_background
+
+        # the stand-in for S3's ObjectCreated event (the CDK stack wires that one): a received upload is
+        # imported on a background worker, never inside the upload request
+        local_transfers.on_stored = lambda key: run_in_background(imports.import_blob, key)
     return Container(
-        settings=settings, store=store, blobs=blobs, local=local, sender=sender, clock=clock,
+        settings=settings, store=store, blobs=blobs, local_transfers=local_transfers, sender=sender, clock=clock,
         token_signer=token_signer, accounts=AccountService(store, clock, token_signer),
-        applications=ApplicationService(store, clock), filings=filings, imports=ImportService(store, blobs, clock),
+        applications=ApplicationService(store, clock), filings=filings, imports=imports,
         rosters=RosterService(store, blobs, filings),
         review=ReviewService(store, clock, outbox, filings, links, settings.base_url), outbox=outbox,
         reminders=ReminderService(store, clock, outbox, settings.base_url), overdue=OverdueService(store, clock),
-        stats=StatsService(store, clock, blobs), persons=PersonService(store, clock), audit=AuditLog(store))
+        stats=StatsService(store, clock, blobs), persons=PersonService(store, clock), audit=AuditService(store))
 
 
 def register_routes(app: Chalice) -> None:

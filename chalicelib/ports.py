@@ -6,7 +6,7 @@ same contract tests (tests/contract). Entities cross the ports as domain models;
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any, Generic, NamedTuple, Protocol, TypeVar
 
@@ -31,6 +31,16 @@ class Page(NamedTuple, Generic[T]):
 
     items: list[T]
     next_page_token: str | None
+
+
+def all_pages(read: Callable[[str | None], Page[T]]) -> Iterator[list[T]]:
+    """The items of every page of a paged read, page by page: `read(token)` returns one page."""
+    token = None
+    while True:
+        page = read(token)
+        yield page.items
+        if (token := page.next_page_token) is None:
+            return
 
 
 class AccountStore(Protocol):
@@ -199,7 +209,7 @@ class Store(AccountStore, FilingStore, RowStore, OutboxStore, OwingStore, ClaimS
     """Everything the services keep: the role protocols above, implemented together by each backend."""
 
 
-class UploadRefused(Exception):
+class TransferRefused(Exception):
     """Storage refused a posted file or a download link (as S3 answers a bad presigned POST or GET)."""
 
     def __init__(self, message: str, status: int = 403, *, key: str | None = None, redirect: str | None = None):
@@ -245,13 +255,15 @@ class BlobStore(Protocol):
 class LocalTransfers(Protocol):
     """The embedded blob store's stand-ins for S3's presigned POST and GET endpoints (web/local.py)."""
 
+    on_stored: Callable[[str], object]  # what a received upload sets off (S3: the ObjectCreated event)
+
     def receive(self, fields: dict[str, str], content: bytes) -> str | None:
         """Check a posted form against its signed policy exactly as S3 would, store the file and announce it
-        (as S3's ObjectCreated event does). Returns the redirect the policy names, if any; UploadRefused
+        (as S3's ObjectCreated event does). Returns the redirect the policy names, if any; TransferRefused
         otherwise."""
 
     def signed_download(self, token: str) -> tuple[bytes, str]:
-        """(content, file name) of a presigned_get link; UploadRefused when forged or expired,
+        """(content, file name) of a presigned_get link; TransferRefused when forged or expired,
         FileNotFoundError when the blob is gone."""
 
 

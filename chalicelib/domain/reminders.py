@@ -2,7 +2,7 @@
 
 Rules chosen here (the README's reminder section repeats them):
 - A unit owes year Y's annual filing until that filing is submitted or approved. A rejected filing
-  counts as not filed (the unit must fix and resubmit; until then it is on the enforcement list), and so
+  counts as not filed (the unit must fix and resubmit; until then it is on the overdue list), and so
   does a withdrawn one (back to draft). Submitted-but-not-yet-reviewed counts as filed: the unit did
   its part, the wait is the authority's.
 - A new unit owes the years open at registration: max(first_filing_year, registration year − 1) up

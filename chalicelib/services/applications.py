@@ -158,7 +158,7 @@ class ApplicationService:
             bad("username", "本辖区没有这个审核端账号")
             return Role.OPERATOR, "", [], {}
         if account.status not in APPLIES_TO[kind]:
-            bad("username", f"该账号当前状态（{STATUS_TEXT.get(account.status, account.status)}）不能申请{KIND_LABEL[kind]}")
+            bad("username", f"该账号当前状态（{status_text(account.status)}）不能申请{KIND_LABEL[kind]}")
         permissions: list[str] = []
         if kind == Kind.PERMISSIONS:
             permissions = wanted or []
@@ -236,7 +236,7 @@ class ApplicationService:
             if current is None:
                 raise Conflict("该账号已不存在，无法办理")
             if current.status not in APPLIES_TO[application.kind]:
-                raise Conflict(f"该账号当前状态（{STATUS_TEXT.get(current.status, current.status)}）"
+                raise Conflict(f"该账号当前状态（{status_text(current.status)}）"
                                f"已不能{application.kind_label}")
             account, expected = changed_account(current, application), current.version
         try:
@@ -282,6 +282,11 @@ class ApplicationService:
 
 
 STATUS_TEXT = {"active": "正常", "locked": "已锁定", "frozen": "已冻结", "deregistered": "已注销"}
+
+
+def status_text(status: str) -> str:
+    """An account status in Chinese."""
+    return STATUS_TEXT.get(status, status)
 
 
 def may_read(who: Principal, application: Application) -> bool:

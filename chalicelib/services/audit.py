@@ -19,7 +19,7 @@ def audit_event(at: dt.datetime, actor: str, action: str, target: str, *, outcom
                       outcome=outcome, detail=detail or {})
 
 
-class AuditLog:
+class AuditService:
     """Reading the audit trail: the 业务审计员's only permission. There is no way to alter or delete it."""
 
     def __init__(self, store: Store) -> None:

@@ -29,6 +29,7 @@ from .messages import review_requested
 from .outbox import Outbox
 
 log = logging.getLogger(__name__)
+BLANK_FORM_NAMES = {"table1": "biao1.xlsx", "table2": "biao2.xlsx", "table3": "biao3.xlsx"}
 _NO_SUMMARY = {"rows": 0, "male": 0, "female": 0, **dict.fromkeys(BUCKETS, 0)}
 
 
@@ -93,6 +94,15 @@ class FilingService:
                             overdue=calendar.is_overdue(year, today),
                             missed=[y for y in range(year - 1, first - 1, -1) if y not in filed],
                             interim_years=[y for y in (today.year, today.year - 1) if y >= first])
+
+    @staticmethod
+    def blank_form(table: str) -> tuple[bytes, str]:
+        """The blank 表一/表二/表三 workbook to fill in and upload, and its file name."""
+        from ..excel.blank_forms import blank_form
+
+        if table not in TABLE_TITLES:
+            raise NotFound("没有这个模板（可下载 table1、table2、table3）")
+        return blank_form(table), BLANK_FORM_NAMES[table]
 
     def table1_start(self, filing: Filing) -> dict[str, Any]:
         """What the 表一 form starts with: the saved 表一, else the last approved 表一's unit fields, else

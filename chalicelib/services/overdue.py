@@ -14,7 +14,7 @@ from ..domain.errors import DomainError, Forbidden, ValidationFailed, problem
 from ..domain.reference import divisions, policy
 from ..domain.reminders import Obligation, days_overdue, open_years
 from ..domain.model import Unit
-from ..ports import Clock, Store
+from ..ports import Clock, Store, all_pages
 from .accounts import Principal
 from .audit import audit_event
 
@@ -97,12 +97,8 @@ class OverdueService:
         return body, f"未依法备案单位名单-{year}-{division or who.scope}.xlsx"
 
     def _all_rows(self, year: int, codes: list[str] | None, today: dt.date) -> Iterator[OverdueRow]:
-        token = None
-        while True:
-            found = self.store.units_owing(year, codes, limit=PAGE, page_token=token)
-            yield from self._rows(found.items, today)
-            if (token := found.next_page_token) is None:
-                return
+        for page in all_pages(lambda token: self.store.units_owing(year, codes, limit=PAGE, page_token=token)):
+            yield from self._rows(page, today)
 
     def _authorities(self, who: Principal, division: str | None) -> list[str] | None:
         if not who.is_reviewer:

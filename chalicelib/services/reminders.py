@@ -20,7 +20,7 @@ from ..domain.model import Message, Role, Unit
 from ..domain.reference import divisions, policy
 from ..domain.reminders import (Obligation, Step, current_step, days_overdue, is_working_day, open_years,
                                 working_days_between)
-from ..ports import Clock, Store
+from ..ports import Clock, Store, all_pages
 from .accounts import Principal
 from .outbox import Outbox, message
 
@@ -131,11 +131,9 @@ class ReminderService:
         return report
 
     def _remind(self, step: Step, today: dt.date, now: dt.datetime, report: DailyReport) -> None:
-        token = None
-        while True:
-            page = self.store.units_owing(step.year, limit=PAGE, page_token=token)
-            todo = [o for o in page.items if step.key not in o.steps]
-            report.already += len(page.items) - len(todo)
+        for page in all_pages(lambda token: self.store.units_owing(step.year, limit=PAGE, page_token=token)):
+            todo = [o for o in page if step.key not in o.steps]
+            report.already += len(page) - len(todo)
             units = self.store.get_units(o.uscc for o in todo) if todo else {}
             for o in todo:
                 unit = units.get(o.uscc)
@@ -146,9 +144,6 @@ class ReminderService:
                     report.reminded.append(Reminded(o.uscc, unit.name, step, tuple(m.to for m in messages)))
                 else:  # another run got there first, or the unit filed a moment ago
                     report.already += 1
-            token = page.next_page_token
-            if token is None:
-                return
 
     def _waiting_too_long(self, today: dt.date) -> dict[str, list[tuple[Filing, dt.date, int]]]:
         """Submitted filings waiting more than N working days, by authority: (filing, day submitted, working

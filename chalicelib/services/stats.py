@@ -24,7 +24,7 @@ from ..domain.model import Role
 from ..domain.reference import city_of, codes, divisions, policy
 from ..domain.stats import REGISTERED_YEAR
 from ..domain.tables import TABLE2
-from ..ports import BlobStore, Clock, Store
+from ..ports import BlobStore, Clock, Store, all_pages
 from .accounts import Principal
 from .audit import audit_event
 
@@ -106,13 +106,8 @@ class StatsService:
             text = f"导出年度应在{policy().first_filing_year}年至{today.year}年之间"
             raise ValidationFailed(text, [problem(text, column="备案年度", field="year")])
         visible = jurisdiction.Scope(who.scope).visible_authorities()
-        filings: list[Filing] = []
-        token = None
-        while True:
-            page = self.store.list_authority_filings(visible, year=year, limit=200, page_token=token)
-            filings += page.items
-            if (token := page.next_page_token) is None:
-                break
+        filings: list[Filing] = [f for page in all_pages(lambda token: self.store.list_authority_filings(
+            visible, year=year, limit=200, page_token=token)) for f in page]
         names: dict[str, str] = {}
 
         def authority_name(code: str) -> str:

@@ -93,13 +93,13 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/logout"): PUBLIC,  # signs out whoever is signed in; harmless otherwise
     ("GET", "/register"): PUBLIC,
     ("POST", "/register"): PUBLIC,
-    ("GET", "/dev/mailbox"): PUBLIC,  # embedded mode only (404 on AWS)
+    ("GET", "/dev/mailbox"): PUBLIC,  # embedded only, and only with DEV_MAILBOX=1 (the local demo run)
     ("POST", "/api/v1/employers/register"): PUBLIC,
     ("POST", "/api/v1/auth/login"): PUBLIC,
     ("GET", "/api/v1/templates/{table}"): PUBLIC,
     ("GET", "/api/v1/openapi.json"): PUBLIC,
-    ("POST", "/api/v1/local-uploads"): PUBLIC,  # the signed upload policy is the credential
-    ("GET", "/api/v1/local-downloads"): PUBLIC,  # the signed link (BlobStore.presigned_get) is the credential
+    ("POST", "/api/v1/local-uploads"): PUBLIC,  # embedded only; the signed upload policy is the credential
+    ("GET", "/api/v1/local-downloads"): PUBLIC,  # embedded only; the signed link (presigned_get) is the credential
     # any account
     ("GET", "/api/v1/me"): SIGNED_IN,
     ("POST", "/api/v1/auth/logout"): SIGNED_IN,

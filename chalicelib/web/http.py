@@ -50,25 +50,28 @@ def query() -> dict[str, str]:
 _REQUIRED: Any = object()
 
 
-def int_param(value: Any, name: str, title: str, low: int = 0, high: int = 10**9, *, default: Any = _REQUIRED) -> Any:
-    """An integer parameter (query, path, form or JSON) within [low, high]; `default` when it is missing
-    (absent or ""), if one is given. Anything else is a 422 naming the field."""
-    if value in (None, "") and default is not _REQUIRED:
+def int_param(value: Any, name: str, title: str, low: int = 0, high: int = 10**9, *, default: Any = _REQUIRED,
+              lenient: bool = False) -> Any:
+    """An integer parameter (query, path, form or JSON) within [low, high]; `default` when it is absent (None),
+    if one is given. Anything else is a 422 naming the field, or, `lenient` (a page's filter box or hidden
+    field, where a stray value should not cost the user the page), the default."""
+    if value is None and default is not _REQUIRED:
         return default
     try:
         parsed = None if isinstance(value, bool) else int(value)
     except (TypeError, ValueError):
         parsed = None
     if parsed is None or not low <= parsed <= high:
+        if lenient:
+            return default
         message = f"{title}应为{low}到{high}之间的整数"
         raise ValidationFailed(message, [problem(message, column=title, field=name)])
     return parsed
 
 
-def year_param(value: Any, title: str = "备案年度", *, default: Any = _REQUIRED) -> Any:
-    """A year parameter (filing, statistics or export year): a four-digit number here; which years are open
-    is the service's rule, and its message names them."""
-    return int_param(value, "year", title, 1000, 9999, default=default)
+def year_param(value: Any, title: str = "备案年度", *, default: Any = _REQUIRED, lenient: bool = False) -> Any:
+    """A filing year parameter (2000–2100; which of those years are open is the service's rule)."""
+    return int_param(value, "year", title, 2000, 2100, default=default, lenient=lenient)
 
 
 def version_param(value: Any) -> int:

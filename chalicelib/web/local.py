@@ -19,17 +19,17 @@ routes = Blueprint(__name__)
 
 def _transfers() -> LocalTransfers:
     """The local transfer endpoints of the blob store (a container built over S3 has none: 404)."""
-    local = container().local
-    if local is None:
+    transfers = container().local_transfers
+    if transfers is None:
         raise NotFound("接口不存在")
-    return local
+    return transfers
 
 
 @routes.route("/api/v1/local-uploads", methods=["POST"], content_types=["multipart/form-data"])
 @api_errors
 def upload() -> Response:
     """What a browser posts a presigned upload form to (the same fields S3 takes)."""
-    from ..ports import UploadRefused  # cold start: domain data and models load on first use
+    from ..ports import TransferRefused  # cold start: domain data and models load on first use
 
     transfers = _transfers()
     fields, content, _ = multipart_body(current_request())
@@ -37,7 +37,7 @@ def upload() -> Response:
         return json_response(error_body("bad_request", "请选择要上传的文件"), 400)
     try:
         to = transfers.receive(fields, content)
-    except UploadRefused as e:
+    except TransferRefused as e:
         if e.key and e.redirect:  # a page's form: show the refusal on the upload's result page
             container().imports.refuse(e.key, str(e))
             return redirect(e.redirect)
@@ -49,11 +49,11 @@ def upload() -> Response:
 @api_errors
 def download() -> Response:
     """What a presigned download link points at."""
-    from ..ports import UploadRefused  # cold start: domain data and models load on first use
+    from ..ports import TransferRefused  # cold start: domain data and models load on first use
 
     try:
         content, filename = _transfers().signed_download(query().get("token", ""))
-    except UploadRefused as e:
+    except TransferRefused as e:
         return json_response(error_body("forbidden", str(e)), 403)
     except FileNotFoundError:
         return json_response(error_body("not_found", "文件不存在或已删除"), 404)

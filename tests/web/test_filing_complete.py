@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 import zipfile
 
 import openpyxl
@@ -205,7 +206,11 @@ def test_failed_import_leaves_the_previous_rows_and_reupload_replaces(api, conta
     assert api.upload(fid, "table2", factories.table2_workbook(PEOPLE), token)["status"] == "done"
     status, rows = api.call("GET", f"/filings/{fid}/rows/table2", token=token)
     assert rows["total"] == 4
-    assert container.store.get_rows(first["upload_id"]) == []  # the replaced rows are gone
+    # the replaced rows are gone: cleared by the import's worker right after it reports "done"
+    deadline = time.monotonic() + 10
+    while container.store.get_rows(first["upload_id"]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert container.store.get_rows(first["upload_id"]) == []
 
 
 def test_abandoned_import_leaves_the_previous_rows_and_is_shown_as_interrupted(api, container, monkeypatch):

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from ...ports import BlobStore, Download, LocalTransfers, UploadRefused
+from ...ports import BlobStore, Download, LocalTransfers, TransferRefused
 
 
 class FileBlobStore(BlobStore, LocalTransfers):
@@ -83,15 +83,15 @@ class FileBlobStore(BlobStore, LocalTransfers):
         return redirect
 
     def _check_get(self, token: str) -> tuple[str, str]:
-        """(key, filename) of a presigned_get link; UploadRefused when forged or expired."""
+        """(key, filename) of a presigned_get link; TransferRefused when forged or expired."""
         try:
             raw = self._get_signer.loads(token or "", max_age=None)
             self._get_signer.loads(token, max_age=raw["expires"])
             return raw["key"], raw["filename"]
         except SignatureExpired:
-            raise UploadRefused("下载链接已过期，请返回页面重新下载") from None
+            raise TransferRefused("下载链接已过期，请返回页面重新下载") from None
         except (BadSignature, KeyError, TypeError):
-            raise UploadRefused("下载链接无效") from None
+            raise TransferRefused("下载链接无效") from None
 
     def _check_post(self, fields: dict[str, str], size: int) -> tuple[str, str | None]:
         """Validate a local upload's form fields like S3 checks a presigned POST.
@@ -100,14 +100,14 @@ class FileBlobStore(BlobStore, LocalTransfers):
             raw = self._signer.loads(fields.get("policy", ""), max_age=None)
             self._signer.loads(fields.get("policy", ""), max_age=raw["expires"])
         except SignatureExpired:
-            raise UploadRefused("上传链接已过期，请重新发起上传") from None
+            raise TransferRefused("上传链接已过期，请重新发起上传") from None
         except (BadSignature, KeyError, TypeError):
-            raise UploadRefused("上传凭证无效") from None
+            raise TransferRefused("上传凭证无效") from None
         if fields.get("key") != raw["key"]:
-            raise UploadRefused("上传凭证与文件位置不符")
+            raise TransferRefused("上传凭证与文件位置不符")
         if fields.get("success_action_redirect") != raw.get("redirect") and raw.get("redirect"):
-            raise UploadRefused("上传凭证与跳转地址不符")
+            raise TransferRefused("上传凭证与跳转地址不符")
         if size > raw["max_bytes"]:
-            raise UploadRefused(f"文件大小超过{raw['max_bytes'] // (1024 * 1024)}MB上限，请删除多余的工作表、"
+            raise TransferRefused(f"文件大小超过{raw['max_bytes'] // (1024 * 1024)}MB上限，请删除多余的工作表、"
                                     f"图片和空行后重新上传", 413, key=raw["key"], redirect=raw.get("redirect"))
         return raw["key"], raw.get("redirect")

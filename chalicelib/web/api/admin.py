@@ -22,10 +22,10 @@ def account_json(a: Account) -> dict[str, Any]:
     from ...domain.jurisdiction import authority
     from ...domain.model import ROLE_LABEL
     from ...domain.roles import effective_permissions
-    from ...services.applications import STATUS_TEXT
+    from ...services.applications import status_text
     return {"username": a.username, "display_name": a.display_name, "role": a.role.value,
             "role_label": ROLE_LABEL[a.role], "division": authority(a.scope).as_dict(), "status": a.status,
-            "status_label": STATUS_TEXT.get(a.status, a.status),
+            "status_label": status_text(a.status),
             "permissions": sorted(effective_permissions(a.role, a.permissions)),
             "id_number": mask_id(a.id_number) if a.id_number else None, "unit": a.unit, "position": a.position,
             "mobile": a.mobile, "email": a.email, "created_at": a.created_at, "locked_at": a.locked_at,

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Any
 from chalice import Blueprint, Response
 
 from ...bootstrap import container
-from ...domain.errors import NotFound
 from ..http import api_errors, current_request, file_response, int_param, json_body, json_response, query, year_param
 from ..session import signed_in
 
@@ -15,7 +14,6 @@ if TYPE_CHECKING:
     from ...domain.model import Upload
 
 routes = Blueprint(__name__)
-BLANK_FORM_NAMES = {"table1": "biao1.xlsx", "table2": "biao2.xlsx", "table3": "biao3.xlsx"}
 
 
 def filing_json(filing: Filing, checks: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -131,9 +129,4 @@ def withdraw(filing_id: str) -> Response:
 @api_errors
 def blank_form(table: str) -> Response:
     """The blank 表一/表二/表三 workbook to fill in and upload."""
-    from ...domain.tables import TABLE_TITLES  # cold start: domain data and models load on first use
-    from ...excel.blank_forms import blank_form as workbook
-
-    if table not in TABLE_TITLES:
-        raise NotFound("没有这个模板（可下载 table1、table2、table3）")
-    return file_response(workbook(table), BLANK_FORM_NAMES[table])
+    return file_response(*container().filings.blank_form(table))

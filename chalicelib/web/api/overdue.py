@@ -15,7 +15,7 @@ routes = Blueprint(__name__)
 def overdue() -> Response:
     from ...domain import jurisdiction  # cold start: domain data and models load on first use
     q = query()
-    result = container().overdue.page(signed_in(), year=year_param(q.get("year"), default=None),
+    result = container().overdue.page(signed_in(), year=year_param(q.get("year") or None, default=None),
                                       division=q.get("division"), page_token=q.get("page_token"),
                                       limit=int_param(q.get("limit"), "limit", "每页条数", 1, 500, default=50))
     return json_response({

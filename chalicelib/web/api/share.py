@@ -7,7 +7,7 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from ...bootstrap import container
-from ..http import api_errors, json_response, query, year_param
+from ..http import api_errors, int_param, json_response, query
 from ..session import signed_in
 
 routes = Blueprint(__name__)
@@ -22,7 +22,8 @@ def person(id_number: str) -> Response:
 @routes.route("/share/stats", methods=["GET"])
 @api_errors
 def stats() -> Response:
-    board = container().stats.dashboard(signed_in(), year_param(query().get("year"), "统计年度", default=None))
+    year = int_param(query().get("year") or None, "year", "统计年度", 0, 9999, default=None)
+    board = container().stats.dashboard(signed_in(), year)
 
     def line(x: Any) -> dict[str, Any]:
         return {"code": x.code, "name": x.name, "registered": x.registered, "expected": x.expected,

@@ -124,27 +124,27 @@ def application_execute(p: Page, application_id: str) -> Response:
 def accounts(p: Page) -> Response:
     from ...domain.jurisdiction import authority  # cold start: domain data and models load on first use
     from ...domain.model import ROLE_LABEL
-    from ...services.applications import STATUS_TEXT
+    from ...services.applications import status_text
 
     division = p.query.get("division", "")
     service = container().accounts
     items = service.list_staff(p.user, division or None)
     choices = [(code, authority(code).name) for code in service.visible_divisions(p.user)]
     return p.render("admin_accounts.html", items=items, division=division, choices=choices, role_label=ROLE_LABEL,
-                    status_text=lambda status: STATUS_TEXT.get(status, status), authority_of=authority)
+                    status_text=status_text, authority_of=authority)
 
 
 def _account_page(p: Page, username: str, *, status: int = 200, message: str | None = None) -> Response:
     from ...domain.jurisdiction import authority  # cold start: domain data and models load on first use
     from ...domain.model import ROLE_LABEL
     from ...domain.roles import PERMISSION_LABEL, Permission, effective_permissions, managing_division
-    from ...services.applications import STATUS_TEXT
+    from ...services.applications import status_text
 
     account = container().accounts.get_staff(p.user, username)
     can_unlock = (account.status == "locked" and p.user.can(Permission.UNLOCK)
                   and managing_division(account.role, account.scope) == p.user.scope)
     return p.render("admin_account.html", status, a=account, message=message, role_label=ROLE_LABEL[account.role],
-                    status_text=STATUS_TEXT.get(account.status, account.status),
+                    status_text=status_text(account.status),
                     division_name=authority(account.scope).name,
                     permissions=[PERMISSION_LABEL[Permission(x)] for x in
                                  sorted(effective_permissions(account.role, account.permissions))],

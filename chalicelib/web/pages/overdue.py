@@ -18,7 +18,7 @@ routes = Blueprint(__name__)
 def overdue(p: Page) -> Response:
     from ...domain import jurisdiction  # cold start: domain data and models load on first use
     service = container().overdue
-    result = service.page(p.user, year=year_param(p.query.get("year"), default=None), division=p.query.get("division"),
+    result = service.page(p.user, year=year_param(p.query.get("year") or None, default=None), division=p.query.get("division"),
                           page_token=p.query.get("page_token"))
     shown = {"year": result.year, "division": result.division or ""}
     return p.render("overdue.html", result=result, filters=shown, title=result.title,
@@ -31,5 +31,5 @@ def overdue(p: Page) -> Response:
 @routes.route("/review/overdue/export", methods=["GET"])
 @page("reviewer")
 def export(p: Page) -> Response:
-    return file_response(*container().overdue.export(p.user, year=year_param(p.query.get("year"), default=None),
+    return file_response(*container().overdue.export(p.user, year=year_param(p.query.get("year") or None, default=None),
                                                      division=p.query.get("division")))

@@ -7,7 +7,7 @@ from chalice import Blueprint, Response
 
 from ...bootstrap import container
 from ...domain.errors import Conflict, ValidationFailed
-from ..http import int_param, version_param, year_param
+from ..http import int_param, year_param
 from ..page import FORM, Page, page
 
 routes = Blueprint(__name__)
@@ -24,7 +24,7 @@ def queue(p: Page) -> Response:
     filters = {"status": q.get("status", "submitted"), "year": q.get("year", ""), "division": q.get("division", ""),
                "unit_type": q.get("unit_type", ""), "q": q.get("q", "")}
     items, token, counts = container().review.queue(
-        p.user, status=filters["status"] or None, year=year_param(filters["year"], default=None),
+        p.user, status=filters["status"] or None, year=year_param(filters["year"] or None, default=None, lenient=True),
         division=filters["division"] or None, unit_type=filters["unit_type"] or None, search=filters["q"],
         page_token=q.get("page_token"))
     visible = jurisdiction.Scope(p.user.scope).visible_authorities()
@@ -41,7 +41,8 @@ def _filing_page(p: Page, filing_id: str, *, status: int = 200, message: str | N
     from ...domain.tables import TABLE1
     c = container()
     filing = c.filings.get(p.user, filing_id)
-    offset, search = int_param(p.query.get("offset"), "offset", "起始行", default=0), (p.query.get("q") or "").strip()
+    offset = int_param(p.query.get("offset"), "offset", "起始行", default=0, lenient=True)
+    search = (p.query.get("q") or "").strip()
     rows, total = c.review.rows(p.user, filing_id, "table2", offset=offset, limit=50, search=search)
     rejection = filing.last_rejection
     return p.render("review_filing.html", status, filing=filing, checks=c.filings.checks(filing), rows=rows,
@@ -52,13 +53,18 @@ def _filing_page(p: Page, filing_id: str, *, status: int = 200, message: str | N
                     authority=jurisdiction.authority(filing.authority_code))
 
 
+def _version(p: Page) -> int:
+    """The version the reviewer's page showed; a missing or stray one is stale (the service's 409)."""
+    return int_param(p.form.get("version"), "version", "版本号", default=0, lenient=True)
+
+
 @routes.route("/review/filings/{filing_id}", methods=["GET", "POST"], content_types=FORM)
 @page("reviewer")
 def filing(p: Page, filing_id: str) -> Response:
     if p.request.method == "POST":
         try:
             container().review.review(p.user, filing_id, decision=p.form.get("decision", ""),
-                                      reason=p.form.get("reason"), version=version_param(p.form.get("version")))
+                                      reason=p.form.get("reason"), version=_version(p))
         except (Conflict, ValidationFailed) as e:
             return _filing_page(p, filing_id, status=e.status, message=e.message)
         return p.go(f"/review/filings/{filing_id}")
@@ -68,7 +74,7 @@ def filing(p: Page, filing_id: str) -> Response:
 @routes.route("/review/filings/{filing_id}/reveal", methods=["POST"], content_types=FORM)
 @page("reviewer")
 def reveal(p: Page, filing_id: str) -> Response:
-    index = int_param(p.form.get("index"), "index", "行序号")
+    index = int_param(p.form.get("index"), "index", "行序号", default=-1, lenient=True)
     return _filing_page(p, filing_id, revealed={index: container().review.reveal_id(p.user, filing_id, "table2",
                                                                                     index)})
 
@@ -83,7 +89,7 @@ def action_link(p: Page, token: str) -> Response:
     try:
         if p.request.method == "POST":
             decided = review.act_by_link(p.user, token, decision=p.form.get("decision", ""),
-                                         reason=p.form.get("reason"), version=version_param(p.form.get("version")))
+                                         reason=p.form.get("reason"), version=_version(p))
             return p.go(f"/review/filings/{decided.id}")
         filing = review.open_link(p.user, token)
     except LinkRefused as e:

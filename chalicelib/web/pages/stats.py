@@ -6,7 +6,7 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from ...bootstrap import container
-from ..http import year_param
+from ..http import int_param
 from ..page import FORM, Page, page
 
 routes = Blueprint(__name__)
@@ -30,7 +30,8 @@ def charts(board: Any) -> dict[str, Any]:
 @routes.route("/stats", methods=["GET"])
 @page("any")
 def dashboard(p: Page) -> Response:
-    board = container().stats.dashboard(p.user, year_param(p.query.get("year"), "统计年度", default=None))
+    year = int_param(p.query.get("year") or None, "year", "统计年度", 0, 9999, default=None)
+    board = container().stats.dashboard(p.user, year)
     return p.render("stats.html", board=board, charts=charts(board))
 
 
@@ -38,4 +39,4 @@ def dashboard(p: Page) -> Response:
 @page("reviewer")
 def export(p: Page) -> Response:
     """Build the export into the blob store, then send the browser to its short-lived download link."""
-    return p.go(container().stats.export(p.user, year_param(p.form.get("year"), "导出年度")))
+    return p.go(container().stats.export(p.user, int_param(p.form.get("year"), "year", "导出年度", 0, 9999)))

@@ -2,7 +2,7 @@
 counters, on SQLite.
 
 `owes` has a row per unit and year it was ever expected to file; the partial index lists only the rows
-still owing, so the daily job and the enforcement list read the units that have not filed, not all
+still owing, so the daily job and the overdue list read the units that have not filed, not all
 units. reminders_sent is the claim table (one row per unit, year and step) and the reminder history.
 The counters (domain/stats.py) are moved in the transaction of the write that changes them: units and
 filings call owe_years, record_annual_filing and count inside their own transactions.
