@@ -91,8 +91,11 @@ def json_body(request: Request) -> dict[str, Any]:
     raw = request.raw_body or b""
     try:
         body = json.loads(raw.decode("utf-8") if raw else "{}")
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        json.dumps(body, ensure_ascii=False).encode("utf-8")  # a lone surrogate ("\ud800") is no text
+    except (UnicodeError, json.JSONDecodeError):
         raise DomainError("请求内容不是有效的JSON") from None
+    except RecursionError:
+        raise DomainError("请求内容嵌套层数过多") from None
     if not isinstance(body, dict):
         raise DomainError("请求内容应为JSON对象")
     return body

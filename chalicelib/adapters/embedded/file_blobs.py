@@ -73,14 +73,25 @@ class FileBlobStore(BlobStore, LocalTransfers):
 
     def signed_download(self, token: str) -> tuple[bytes, str]:
         key, filename = self._check_get(token)
-        with self.open(key) as f:
+        with self.open(self._signed_key(key)) as f:
             return f.read(), filename
 
     def receive(self, fields: dict[str, str], content: bytes) -> str | None:
         key, redirect = self._check_post(fields, len(content))
-        self.put(key, content)
+        self.put(self._signed_key(key), content)
         self.on_stored(key)
         return redirect
+
+    def _signed_key(self, key: object) -> str:
+        """A key a genuine signature names: still one inside the folder (a signed name is no licence to
+        leave it)."""
+        try:
+            if isinstance(key, str):
+                self._path(key)
+                return key
+        except ValueError:
+            pass
+        raise TransferRefused("文件位置无效")
 
     def _check_get(self, token: str) -> tuple[str, str]:
         """(key, filename) of a presigned_get link; TransferRefused when forged or expired."""

@@ -61,7 +61,7 @@ def token(after: str) -> str:
 def untoken(page_token: str) -> str:
     try:
         after = json.loads(base64.urlsafe_b64decode(page_token.encode()))["after"]
-    except (ValueError, TypeError, KeyError):
+    except (ValueError, TypeError, KeyError, RecursionError):
         raise ValueError("page_token 无效") from None
     if not isinstance(after, str):
         raise ValueError("page_token 无效")

@@ -28,12 +28,15 @@ def token(values: tuple[Any, ...]) -> str:
     return base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
 
 
-def untoken(page_token: str) -> tuple[str, ...]:
+def untoken(page_token: str, size: int = 2) -> tuple[str, ...]:
+    """The sort key a `token` carried (`size` values); ValueError for anything a client made up."""
     try:
         values = json.loads(base64.urlsafe_b64decode(page_token.encode()))
-        return tuple(str(v) for v in values)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):
         raise ValueError("page_token 无效") from None
+    if not (isinstance(values, list) and len(values) == size and all(isinstance(v, str) for v in values)):
+        raise ValueError("page_token 无效")
+    return tuple(values)
 
 
 def like_escaped(text: str) -> str:

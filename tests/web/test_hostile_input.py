@@ -1,0 +1,82 @@
+"""Input nobody sane sends answers 4xx with a Chinese message, never 500, on both backends: JSON nested a
+thousand levels, lone surrogates, made-up page tokens, numbers far out of range, signed links naming a path
+outside the blob folder."""
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+from chalice.test import Client
+
+from tests import factories
+from tests.api_client import Api
+from tests.web.test_overdue import signed_in
+
+PASSWORD = "Review-Passw0rd"  # as tests.web.test_overdue signs reviewers in
+
+
+@pytest.fixture
+def container(backend_container):
+    return backend_container
+
+
+@pytest.fixture
+def client(container):
+    from app import app
+    container.accounts.create_reviewer("sheng", PASSWORD, "140000", "省审核员")
+    with Client(app) as c:
+        yield c
+
+
+def raw(client: Client, method: str, path: str, body: bytes, token: str | None = None):
+    headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
+    response = client.http.request(method, f"/api/v1{path}", headers=headers, body=body)
+    return response.status_code, json.loads(response.body)
+
+
+def made_up(value) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode()
+
+
+def test_json_nested_a_thousand_levels_is_refused(client):
+    status, body = raw(client, "POST", "/auth/login", b"[" * 1000 + b"]" * 1000)
+    assert status == 400 and body["error"]["message"] == "请求内容嵌套层数过多"
+    status, body = raw(client, "POST", "/auth/login", b'{"username": ' + b"[" * 5000 + b"]" * 5000 + b"}")
+    assert status == 400
+
+
+def test_a_lone_surrogate_is_not_text(client):
+    status, body = raw(client, "POST", "/auth/login", b'{"username": "\\ud800", "password": "x"}')
+    assert status == 400 and body["error"]["message"] == "请求内容不是有效的JSON"
+    status, _ = raw(client, "POST", "/employers/register", json.dumps(
+        {**factories.registration(1), "name": "单位\ud83d"}).encode("utf-8", "surrogatepass"))
+    assert status == 400
+
+
+@pytest.mark.parametrize("page_token", [made_up([1, 2, 3]), made_up(["a"]), made_up({"after": 1}), made_up("x"),
+                                        made_up([["deep"] * 2] * 2), "%%%", made_up("[" * 2000)])
+def test_made_up_page_tokens_are_refused(client, page_token):
+    token = Api(client).login("sheng", PASSWORD)
+    for path in ("/filings", "/overdue"):
+        status, body = raw(client, "GET", f"{path}?page_token={page_token}", b"", token)
+        assert status in (400, 422) and "page_token" in json.dumps(body), (path, body)
+
+
+def test_numbers_far_out_of_range_are_a_422_naming_the_field(client):
+    token = Api(client).login("sheng", PASSWORD)
+    for query, field in (("year=99999999999999999999999", "year"), ("limit=1e23", "limit"), ("limit=-1", "limit")):
+        status, body = raw(client, "GET", f"/filings?{query}", b"", token)
+        assert status == 422 and body["error"]["details"][0]["field"] == field
+    browser = signed_in(client, "sheng")
+    assert browser.get("/review?year=99999999999999999999999&offset=1e23").status_code == 200  # a filter ignored
+    assert browser.get("/review/overdue?year=99999999999999999999999").status_code == 422
+
+
+def test_a_signed_download_naming_a_path_outside_the_folder_is_refused(container, client):
+    if container.local_transfers is None:
+        pytest.skip("S3 signs its own links")
+    for key in ("../secret.key", "../../etc/passwd", "exports/\x00.xlsx"):
+        url = container.blobs.presigned_get(key, 60, "x.xlsx")
+        response = client.http.get(url.removeprefix(container.settings.base_url), headers={"Accept": "*/*"})
+        assert response.status_code == 403, (key, response.body)
