@@ -17,7 +17,7 @@ from typing import Any
 from .errors import problem
 from .identifiers import normalize, parse_resident_id
 from .reference import codes
-from .tables import COLUMNS, Column
+from .tables import COLUMNS, MAX_YUAN, Column, count_problem
 
 RESIDENT_ID = "居民身份证"
 _FULL_WIDTH = str.maketrans({chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)} | {"\u3000": " "})
@@ -190,11 +190,12 @@ class RowChecker:
                 n = value
             else:
                 text = normalize(_as_text(value))
-                if not text.isdigit() and not (text.startswith("-") and text[1:].isdigit()):
+                digits = text.removeprefix("-")
+                if not (digits.isascii() and digits.isdigit()) or len(digits) > 20:
                     raise _Bad(f"{col.title}应为整数")
                 n = int(text)
-            if n < 0:
-                raise _Bad(f"{col.title}不能为负数")
+            if message := count_problem(n, col.title):
+                raise _Bad(message)
             return n
         return parse
 
@@ -211,6 +212,8 @@ class RowChecker:
                 raise _Bad(f"{col.title}应为金额数字（元）")
             if amount < 0:
                 raise _Bad(f"{col.title}不能为负数")
+            if amount > MAX_YUAN:
+                raise _Bad(f"{col.title}不能超过{MAX_YUAN}元")
             return str(amount.quantize(Decimal("0.01")))  # exact decimal text, JSON-safe
         return parse
 

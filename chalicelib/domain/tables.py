@@ -133,22 +133,35 @@ TABLE3 = (
 )
 
 COLUMNS = {"table1": TABLE1, "table2": TABLE2, "table3": TABLE3}
+MAX_COUNT = 10_000_000  # any head count or whole number in a table (docs/rules.md §17)
+MAX_YUAN = 10**9  # any amount of money, in yuan
+
+
+def count_problem(value: int, title: str) -> str | None:
+    """Why a whole number cannot stand in a table, if it cannot."""
+    if value < 0:
+        return f"{title}不能为负数"
+    if value > MAX_COUNT:
+        return f"{title}不能超过{MAX_COUNT}"
+    return None
 
 
 def _int_field(raw: object, col: Column, errors: list[dict[str, Any]]) -> int | None:
     if isinstance(raw, float) and raw.is_integer():  # a number cell read from Excel: 12.0
         raw = int(raw)
-    text = normalize(str(raw)) if raw is not None else ""
-    if text == "":
-        errors.append(problem(f"请填写{col.title}", column=col.title, field=col.key))
-        return None
-    try:
-        value = int(text)
-    except ValueError:
-        errors.append(problem(f"{col.title}应为整数", column=col.title, field=col.key))
-        return None
-    if value < 0:
-        errors.append(problem(f"{col.title}不能为负数", column=col.title, field=col.key))
+    value: int | None
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        value = raw
+    else:
+        text = normalize(str(raw)) if raw is not None else ""
+        if text == "":
+            errors.append(problem(f"请填写{col.title}", column=col.title, field=col.key))
+            return None
+        digits = text.removeprefix("-")
+        value = int(text) if digits.isascii() and digits.isdigit() and len(digits) <= 20 else None
+    message = f"{col.title}应为整数" if value is None else count_problem(value, col.title)
+    if message:
+        errors.append(problem(message, column=col.title, field=col.key))
         return None
     return value
 

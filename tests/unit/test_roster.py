@@ -217,6 +217,17 @@ def test_table3_years_must_be_whole_number():
     assert "整数" in only(check3(years_of_service="三年")[1], "本单位工作年限")
 
 
+def test_numbers_and_money_are_bounded():
+    assert only(check3(years_of_service=10**30)[1], "本单位工作年限") == "本单位工作年限不能超过10000000"
+    assert "整数" in only(check3(years_of_service="9" * 5000)[1], "本单位工作年限")
+    paid = {"reason_code": "T01", "compensated": "是"}
+    assert only(check3(**paid, compensation="1000000000.01")[1], "经济补偿金额（元）") == \
+        "经济补偿金额（元）不能超过1000000000元"
+    assert "金额数字" in only(check3(**paid, compensation="1e100000")[1], "经济补偿金额（元）") or \
+        "不能超过" in only(check3(**paid, compensation="1e100000")[1], "经济补偿金额（元）")
+    assert check3(**paid, compensation="1000000000")[1] == []
+
+
 # -- dates (SPEC §6) ----------------------------------------------------------------------------
 @pytest.mark.parametrize("value", [
     dt.date(2023, 1, 1), dt.datetime(2023, 1, 1, 8, 30), "2023-01-01", "2023/1/1", "2023.1.1", "2023年1月1日",

@@ -131,5 +131,15 @@ def test_counts_are_non_negative_integers():
     assert clean(part_time=0, dispatched="２", average_wage=65000.0)[1] == []
 
 
+def test_counts_are_bounded_and_absurd_ones_named():
+    """A count of 10^30 once saved and then broke every approval (integer overflow in the counters)."""
+    errors = clean_table1(factories.table1(10**30, part_time="9" * 5000, dispatched=1e30, average_wage=10_000_001),
+                          DEFAULTS)[1]
+    assert {(e["field"], e["message"]) for e in errors} >= {
+        ("employees", "在册职工人数不能超过10000000"), ("part_time", "非全日制用工人数应为整数"),
+        ("dispatched", "劳务派遣用工人数不能超过10000000"), ("average_wage", "上年度职工平均工资（元）不能超过10000000")}
+    assert not [e for e in clean(part_time=10_000_000)[1] if e["field"] == "part_time"]
+
+
 def test_unit_field_and_count_errors_are_reported_together():
     assert columns(clean(unit_type="", male=99)[1]) == {"单位类型", "其中男"}

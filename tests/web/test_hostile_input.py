@@ -80,3 +80,15 @@ def test_a_signed_download_naming_a_path_outside_the_folder_is_refused(container
         url = container.blobs.presigned_get(key, 60, "x.xlsx")
         response = client.http.get(url.removeprefix(container.settings.base_url), headers={"Accept": "*/*"})
         assert response.status_code == 403, (key, response.body)
+
+
+def test_a_count_of_ten_to_the_thirty_is_a_422_not_a_stored_number(client):
+    api = Api(client)
+    api.call("POST", "/employers/register", factories.registration(1))
+    filer = api.login(factories.uscc(1), "Passw0rd!")
+    _, filing = api.call("POST", "/filings", {"year": 2025}, filer)
+    status, body = api.call("PUT", f"/filings/{filing['id']}/table1", {**factories.table1(3), "employees": 10**30,
+                                                                       "average_wage": 1e400}, filer)
+    assert status == 422
+    assert {d["field"] for d in body["error"]["details"]} >= {"employees", "average_wage"}
+    assert api.call("GET", f"/filings/{filing['id']}", token=filer)[1]["table1"] is None  # nothing half-saved
