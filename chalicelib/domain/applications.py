@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 
 from .errors import Conflict, Forbidden, ValidationFailed, problem
 from .model import Role
+from .text import text_problem
 
 SYSTEM_NAME = "山西省劳动用工备案信息管理系统"
 
@@ -137,8 +138,9 @@ class Application(BaseModel):
 
 
 def _require_comment(approve: bool, comment: str) -> None:
-    if not approve and not comment.strip():
-        message = "不同意时请填写意见"
+    message = ("不同意时请填写意见" if not approve and not comment.strip() else
+               text_problem(comment, "意见", multiline=True) or ("意见不能超过500个字" if len(comment) > 500 else None))
+    if message:
         raise ValidationFailed(message, [problem(message, column="意见", field="comment")])
 
 

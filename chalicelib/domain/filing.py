@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from .errors import Conflict, ValidationFailed
+from .text import nfc, text_problem
 
 
 class Status(StrEnum):
@@ -110,7 +111,10 @@ class Filing(BaseModel):
         if self.status != Status.SUBMITTED:
             raise Conflict("该备案已被其他审核员处理" if self.status in (Status.APPROVED, Status.REJECTED)
                            else f"备案当前状态为“{self.status_label}”，不能审核")
-        reason = (reason or "").strip() or None
+        reason = nfc((reason or "").strip()) or None
+        if reason and (message := text_problem(reason, "审核意见", multiline=True) or (
+                "审核意见不能超过500个字" if len(reason) > 500 else None)):
+            raise ValidationFailed(message, [{"row": None, "column": "审核意见", "field": "reason", "message": message}])
         if decision == "approve":
             return self._move("approve", Status.APPROVED, actor=actor, now=now, reason=reason)
         if decision == "reject":

@@ -18,6 +18,7 @@ from .errors import problem
 from .identifiers import normalize, parse_resident_id
 from .reference import codes
 from .tables import COLUMNS, MAX_YUAN, Column, count_problem
+from .text import nfc, text_problem
 
 RESIDENT_ID = "居民身份证"
 _FULL_WIDTH = str.maketrans({chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)} | {"\u3000": " "})
@@ -155,7 +156,9 @@ class RowChecker:
             return phone
 
         def text(value: object) -> str:
-            s = _as_text(value)
+            s = nfc(_as_text(value))
+            if message := text_problem(s, col.title):
+                raise _Bad(message)
             if len(s) > 200:
                 raise _Bad(f"{col.title}不能超过200个字")
             return s

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import problem
 from .identifiers import normalize, uscc_error
 from .reference import city_of, codes, divisions
+from .text import nfc, text_problem
 
 if TYPE_CHECKING:  # the models load pydantic; the web layer reads this module at import (cold start)
     from .model import Unit
@@ -245,9 +246,11 @@ def clean_table1(data: dict[str, Any], defaults: dict[str, Any] | None = None
         if col.kind == "code":
             out[col.key] = _code_field(raw, col, errors)
             continue
-        value = str(raw if raw is not None else "").strip()
+        value = nfc(str(raw if raw is not None else "").strip())
         if not value:
             errors.append(problem(f"请填写{col.title}", column=col.title, field=col.key))
+        elif message := text_problem(value, col.title):
+            errors.append(problem(message, column=col.title, field=col.key))
         elif len(value) > 200:
             errors.append(problem(f"{col.title}不能超过200个字", column=col.title, field=col.key))
         elif col.key == "contact_phone":

@@ -16,7 +16,7 @@ from openpyxl.cell import Cell
 from openpyxl.styles import Font, PatternFill
 
 from ..domain.tables import COLUMNS, Column
-from .cells import risky, text_cell
+from .cells import risky, text_cell, writable
 from .layout import column_width, text_column
 from .reader import IGNORED_HEADERS
 from .sheets import (
@@ -99,7 +99,7 @@ class _RowWriter:
         text_keys = self.text_keys
         cells: list[Any] = []
         for col in self.columns:
-            value = _typed(col, values.get(col.key))
+            value = writable(_typed(col, values.get(col.key)))
             if col.key in bad or (col.key in text_keys and value is not None) or risky(value):
                 value = self._text(col.key, value, col.key in bad)
             cells.append(value)

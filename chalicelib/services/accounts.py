@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from ..domain import jurisdiction
 from ..domain.errors import Conflict, Forbidden, Locked, NotFound, Unauthenticated, ValidationFailed, problem
 from ..domain.identifiers import normalize, uscc_error
+from ..domain.text import nfc, text_problem
 from ..domain.model import ROLE_LABEL, Account, AuditEvent, Role, Unit
 from ..domain.reference import codes, divisions, policy
 from ..domain.roles import DEPARTMENTS, Permission, covers, effective_permissions, managing_division
@@ -76,7 +77,7 @@ class Registration(BaseModel):
                                    for name, field in cls.model_fields.items()})
 
 
-REGISTER_TITLES = {name: field.title for name, field in Registration.model_fields.items()}
+REGISTER_TITLES = {name: field.title or name for name, field in Registration.model_fields.items()}
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,9 @@ def registration_errors(r: Registration) -> list[dict[str, Any]]:
     def bad(field: str, message: str) -> None:
         errors.append(problem(message, column=REGISTER_TITLES[field], field=field))
 
+    for field, value in r:
+        if field != "password" and isinstance(value, str) and (message := text_problem(value, REGISTER_TITLES[field])):
+            bad(field, message)
     for field in ("name", "registered_address", "legal_representative", "filer_name"):
         value = getattr(r, field).strip()
         if not value:
@@ -151,8 +155,10 @@ class AccountService:
         self.store, self.clock, self.signer = store, clock, signer
 
     def register(self, data: Registration) -> tuple[Unit, jurisdiction.Authority]:
-        data = data.model_copy(update={"uscc": normalize(data.uscc), "filer_email": data.filer_email.strip(),
-                                       "filer_mobile": normalize(data.filer_mobile)})
+        data = data.model_copy(update={
+            **{name: nfc(value) for name, value in data if isinstance(value, str) and name != "password"},
+            "uscc": normalize(data.uscc), "filer_email": data.filer_email.strip(),
+            "filer_mobile": normalize(data.filer_mobile)})
         if errors := registration_errors(data):
             raise ValidationFailed("注册信息有误，请按提示修改", errors)
         authority = jurisdiction.route(affiliation=data.affiliation, foreign_invested=data.foreign_invested,

@@ -16,6 +16,7 @@ from ..domain import calendar
 from ..domain.applications import (APPLIES_TO, KIND_LABEL, Application, Kind, Status, application_number)
 from ..domain.errors import Conflict, Forbidden, NotFound, ValidationFailed, problem
 from ..domain.identifiers import normalize, parse_resident_id
+from ..domain.text import nfc, text_problem
 from ..domain.model import Account, AuditEvent, Role
 from ..domain.roles import (ROLE_PERMISSIONS, STAFF_ROLES, Permission, covers, duty_conflict, managing_division,
                             permissions_problem, placement_problem)
@@ -52,7 +53,7 @@ _Complain = Callable[[str, str], None]  # (field, message): records one problem 
 
 def _text(data: dict[str, Any], field: str) -> str:
     value = data.get(field)
-    return value.strip() if isinstance(value, str) else ""
+    return nfc(value.strip()) if isinstance(value, str) else ""
 
 
 def _permissions(data: dict[str, Any]) -> list[str] | None:
@@ -85,6 +86,9 @@ class ApplicationService:
             raise ValidationFailed("申请单填写有误，请按提示修改", errors)
         kind = Kind(kind)
         fields = {f: _text(data, f) for f in TITLES if f not in ("kind", "permissions")}
+        for field, value in fields.items():
+            if message := text_problem(value, TITLES[field], multiline=field == "reason"):
+                bad(field, message)
         for field, limit in (("contact_name", 50), ("applying_unit", 100)):
             if not fields[field]:
                 bad(field, f"请填写{TITLES[field]}")

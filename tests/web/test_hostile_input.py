@@ -92,3 +92,26 @@ def test_a_count_of_ten_to_the_thirty_is_a_422_not_a_stored_number(client):
     assert status == 422
     assert {d["field"] for d in body["error"]["details"]} >= {"employees", "average_wage"}
     assert api.call("GET", f"/filings/{filing['id']}", token=filer)[1]["table1"] is None  # nothing half-saved
+
+
+def test_poison_text_is_refused_at_registration_by_field_and_names_are_stored_composed(client, container):
+    api = Api(client)
+    status, body = api.call("POST", "/employers/register", factories.registration(1, name="演示\u000b公司",
+                                                                                  legal_representative="张\u202e三"))
+    assert status == 422 and {d["field"] for d in body["error"]["details"]} == {"name", "legal_representative"}
+    assert api.call("POST", "/employers/register", factories.registration(2, name="Cafe\u0301公司"))[0] == 201
+    assert container.store.get_unit(factories.uscc(2)).name == "Café公司"
+
+
+def test_text_stored_before_the_checks_never_breaks_the_overdue_export(client, container):
+    """Seen: a unit name with \\u000b made the overdue export answer 500 for its county, city and province."""
+    from chalicelib.domain.model import Account, Role, Unit
+    poisoned = Unit(**{k: v for k, v in factories.registration(9).items() if k != "password"},
+                    authority_code="140105", registered_at=container.clock.now())
+    poisoned = poisoned.model_copy(update={"name": "旧\x0b数据\x00单位", "registered_address": "\u202e地址"})
+    container.store.create_unit(poisoned, Account(username=poisoned.uscc, password_hash="x", role=Role.FILER,
+                                                  scope=poisoned.uscc, display_name="x",
+                                                  created_at=container.clock.now()))
+    browser = signed_in(client, "sheng")
+    response = browser.http.get("/review/overdue/export", headers=browser._headers({"Accept": "*/*"}))
+    assert response.status_code == 200 and response.body[:2] == b"PK"
