@@ -17,10 +17,10 @@ from .api import review as review_api
 from .api import rosters as rosters_api
 from .api import share as share_api
 from .http import BINARY_TYPES, bind
-from .pages import admin, audit, employer, home, overdue, review, share, stats
+from .pages import admin, assets, audit, employer, home, overdue, review, share, stats
 
 API = (accounts_api, filings_api, review_api, rosters_api, overdue_api, share_api, audit_api, admin_api, openapi)
-PAGES = (home, employer, review, overdue, stats, share, audit, admin)
+PAGES = (home, employer, review, overdue, stats, share, audit, admin, assets)
 
 
 def register(app: Chalice, *, local_routes: bool) -> None:

@@ -98,6 +98,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/auth/login"): PUBLIC,
     ("GET", "/api/v1/templates/{table}"): PUBLIC,
     ("GET", "/api/v1/openapi.json"): PUBLIC,
+    ("GET", "/assets/{name}"): PUBLIC,  # the pages' script
     ("POST", "/api/v1/local-uploads"): PUBLIC,  # embedded only; the signed upload policy is the credential
     ("GET", "/api/v1/local-downloads"): PUBLIC,  # embedded only; the signed link (presigned_get) is the credential
     # any account
@@ -252,7 +253,15 @@ def decide(rule: Rule, who: Any, request: Request) -> tuple[int, str] | None:
 
 
 def guard(request: Request, get_response: Callable[[Request], Response]) -> Response:
-    """Chalice 'http' middleware: enforce RULES before the handler runs."""
+    """Chalice 'http' middleware: enforce RULES before the handler runs; every answer of a site served over
+    https tells browsers to keep to https (HSTS)."""
+    response = _guarded(request, get_response)
+    if container().settings.base_url.startswith("https://"):
+        response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    return response
+
+
+def _guarded(request: Request, get_response: Callable[[Request], Response]) -> Response:
     key = (request.method, request.path)
     rule = RULES.get(key)
     if rule is None:

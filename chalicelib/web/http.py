@@ -176,12 +176,22 @@ def download_response(download: Download) -> Response:
     return file_response(download.data or b"", download.filename)
 
 
+def content_security_policy(form_origins: tuple[str, ...] = ()) -> str:
+    """What a page may load and where its forms may post: scripts only from /assets (no inline script),
+    inline styles (the pages carry their own small stylesheet), forms to this site and `form_origins`
+    (the storage an upload form posts to)."""
+    targets = " ".join(("'self'", *form_origins))
+    return ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+            f"form-action {targets}; base-uri 'none'; frame-ancestors 'none'")
+
+
 def html(template: str, status: int = 200, headers: dict[str, Any] | None = None, **context: Any) -> Response:
     body = jinja_env().get_template(template).render(**context)
     return Response(body=body, status_code=status,
                     headers={"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
                              "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
-                             "Referrer-Policy": "same-origin", **(headers or {})})
+                             "Referrer-Policy": "same-origin", "Content-Security-Policy": content_security_policy(),
+                             **(headers or {})})
 
 
 # ---------- cookies ----------

@@ -14,7 +14,7 @@ from chalice.app import Request
 
 from ..bootstrap import container
 from ..domain.errors import DomainError
-from .http import cookies, current_request, form_body, html, new_csrf, redirect, set_cookie
+from .http import content_security_policy, cookies, current_request, form_body, html, new_csrf, redirect, set_cookie
 from .session import SESSION_COOKIE, caller
 
 if TYPE_CHECKING:
@@ -56,15 +56,24 @@ class Page:
         return bool(self.cookies.get(CSRF_COOKIE)) and hmac.compare_digest(self.form.get(CSRF_COOKIE, ""),
                                                                            self.cookies[CSRF_COOKIE])
 
-    def render(self, template: str, status: int = 200, **context: Any) -> Response:
-        return html(template, status, headers=self._cookie_headers(), page=self, who=self.who, csrf=self.csrf,
+    def render(self, template: str, status: int = 200, *, form_origins: tuple[str, ...] = (),
+               **context: Any) -> Response:
+        """The page; `form_origins`: other sites its forms post to (an upload form: the storage)."""
+        headers = self._cookie_headers()
+        if form_origins:
+            headers["Content-Security-Policy"] = content_security_policy(form_origins)
+        return html(template, status, headers=headers, page=self, who=self.who, csrf=self.csrf,
                     dev_mailbox=container().settings.dev_mailbox, **context)
 
     def go(self, location: str) -> Response:
         return redirect(location, headers=self._cookie_headers())
 
     def sign_in(self, token: str) -> None:
-        self.set_cookies.append(set_cookie(SESSION_COOKIE, token, secure=self.secure))
+        """The session cookie, and a new CSRF token: one planted before sign-in is worth nothing after."""
+        self.csrf = new_csrf()
+        self.set_cookies = [c for c in self.set_cookies if not c.startswith(f"{CSRF_COOKIE}=")]
+        self.set_cookies += [set_cookie(SESSION_COOKIE, token, secure=self.secure),
+                             set_cookie(CSRF_COOKIE, self.csrf, secure=self.secure)]
 
     def sign_out(self) -> None:
         self.set_cookies.append(set_cookie(SESSION_COOKIE, "", max_age=0, secure=self.secure))

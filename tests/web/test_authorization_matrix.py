@@ -94,7 +94,7 @@ class World:
             "filing_id": (own_filing, other_filing), "upload_id": (own_upload, other_upload),
             "username": ("xd-target", "dt-target"), "application_id": (in_app, out_app),
             "table": ("table2", "table2"), "index": ("0", "0"), "token": ("not-a-signed-link", "not-a-signed-link"),
-            "id_number": ("140105199001010011", "140212199001010011"),
+            "id_number": ("140105199001010011", "140212199001010011"), "name": ("app.js", "app.js"),
         }
         self.division = {IN: "140105", OUT: "140212"}
         self.tokens: dict[str, str] = {}

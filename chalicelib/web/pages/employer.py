@@ -3,6 +3,8 @@ Downloads check ownership like every page (access.RULES and the service), then h
 short-lived link to it."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from chalice import Blueprint, Response
 
 from ...bootstrap import container
@@ -73,8 +75,10 @@ def upload_form(p: Page, filing_id: str) -> Response:
     upload, post = c.filings.start_upload(p.user, filing_id, p.form.get("table", "table2"), "网页上传.xlsx",
                                           redirect=back)
     limit = policy().upload_max_bytes
-    return p.render("upload.html", filing=c.filings.get(p.user, filing_id), upload=upload, post=post,
-                    max_bytes=limit, max_mb=limit // (1024 * 1024))
+    target = urlsplit(post["url"])
+    return p.render("upload.html", form_origins=(f"{target.scheme}://{target.netloc}",),
+                    filing=c.filings.get(p.user, filing_id), upload=upload, post=post, max_bytes=limit,
+                    max_mb=limit // (1024 * 1024))
 
 
 @routes.route("/employer/filings/{filing_id}/uploads/{upload_id}", methods=["GET"])
