@@ -49,6 +49,8 @@ class Policy:
     lockout_window_minutes: int
     action_link_days: int
     upload_max_bytes: int
+    upload_max_unpacked_bytes: int  # what an .xlsx may inflate to, all parts together (zip bombs stop here)
+    upload_max_compression_ratio: int  # how much one sizeable part may inflate (rosters: ~15×, bombs: 1000×)
     holidays: frozenset[dt.date] = frozenset()  # 法定节假日 (no working day even on a weekday)
     working_weekends: frozenset[dt.date] = frozenset()  # 调休上班 (a working Saturday/Sunday)
 

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 from ..domain.errors import ValidationFailed
 from ..domain.identifiers import normalize
+from ..domain.reference import policy
 from ..domain.tables import COLUMNS, TABLE_TITLES
 from .layout import EXAMPLE_ROWS
 
@@ -65,13 +67,38 @@ def _check_package(data: bytes) -> int:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             names = {i.filename: i.file_size for i in z.infolist()}
             types = z.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
-    except zipfile.BadZipFile:
+            if "xl/workbook.xml" in names:
+                _check_inflation(z)
+    except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError):
         names, types = {}, b""
     if "xl/workbook.xml" not in names:  # .docx, .ods, .xlsb or a broken download all start with the zip magic
         raise UploadRejected("文件不是.xlsx格式的Excel工作簿或已损坏，请下载模板填写后以.xlsx格式上传")
     if "xl/vbaProject.bin" in names or b"macroEnabled" in types:  # an .xlsm renamed to .xlsx
         raise UploadRejected("文件是含宏的Excel工作簿（.xlsm），请在Excel中“另存为”Excel工作簿（*.xlsx）格式后重新上传")
     return max((size for name, size in names.items() if name.startswith("xl/worksheets/")), default=0)
+
+
+_BIG_PART = 1024 * 1024  # parts smaller than this cannot hold a bomb, whatever their ratio
+
+
+def _check_inflation(z: zipfile.ZipFile) -> None:
+    """Inflate every part once, counting, before any reader does: a file that would inflate past the caps
+    (a zip bomb, or a sheet with millions of formatted empty rows) is refused within seconds, not after
+    minutes of a worker at full CPU. Declared sizes are not trusted: the count is of what comes out."""
+    p = policy()
+    total = 0
+    for info in z.infolist():
+        part_cap = max(_BIG_PART, p.upload_max_compression_ratio * max(info.compress_size, 1))
+        seen = 0
+        with z.open(info) as part:
+            while chunk := part.read(_BIG_PART):
+                seen += len(chunk)
+                total += len(chunk)
+                if seen > part_cap:
+                    raise UploadRejected("文件内容异常（压缩比过高），无法读取：请下载模板重新填写后上传")
+                if total > p.upload_max_unpacked_bytes:
+                    raise UploadRejected(f"文件解压后超过{p.upload_max_unpacked_bytes // (1024 * 1024)}MB"
+                                         "（可能含大量空白行、格式或图片）：请删除多余的工作表、空行和图片后重新上传")
 
 
 def _open(fileobj: IO[bytes] | bytes) -> Any:

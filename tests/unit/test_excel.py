@@ -1,6 +1,7 @@
 """Templates and the upload reader: what a filer downloads, fills in Excel and uploads."""
 import datetime as dt
 import io
+import random
 import subprocess
 import sys
 import zipfile
@@ -282,3 +283,36 @@ def test_huge_sheets_are_streamed_with_openpyxl_and_read_the_same(monkeypatch):
     streamed_rows, streamed_errors = check_all(data)
     assert streamed_rows == calamine_rows and streamed_errors == calamine_errors
     assert read_rows(data, "table2").total == 3
+
+
+def _with_part(data: bytes, name: str, chunks) -> bytes:
+    """`data` (an .xlsx) with one more part, written from `chunks` (so a big part never sits in memory)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info, src.read(info))
+        info = zipfile.ZipInfo(name)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with dst.open(info, "w", force_zip64=True) as part:
+            for chunk in chunks:
+                part.write(chunk)
+    return out.getvalue()
+
+
+def test_a_zip_bomb_is_refused_before_any_reader_inflates_it():
+    """Seen: a workbook inflating to 1.5 GB kept the importer busy 136 s (and again for the error report)."""
+    zeros = bytes(1024 * 1024)
+    bomb = _with_part(blank_form("table2"), "xl/media/image1.png", (zeros for _ in range(300)))
+    assert len(bomb) < 2 * 1024 * 1024  # 300 MiB inside a file of a few hundred KiB
+    with pytest.raises(UploadRejected, match="压缩比过高"):
+        read_rows(bomb, "table2")
+
+
+def test_a_workbook_inflating_past_the_cap_is_refused_naming_the_cap(monkeypatch):
+    from chalicelib.excel import reader
+    capped = reader.policy().__class__(**{**reader.policy().__dict__, "upload_max_unpacked_bytes": 2 * 1024 * 1024})
+    monkeypatch.setattr(reader, "policy", lambda: capped)
+    noise = _with_part(blank_form("table2"), "xl/media/photo.jpg", [random.randbytes(3 * 1024 * 1024)])
+    with pytest.raises(UploadRejected, match="解压后超过2MB"):
+        read_rows(noise, "table2")
+    assert list(read_rows(blank_form("table2"), "table2")) == []  # an ordinary file passes the same cap

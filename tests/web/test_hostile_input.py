@@ -115,3 +115,17 @@ def test_text_stored_before_the_checks_never_breaks_the_overdue_export(client, c
     browser = signed_in(client, "sheng")
     response = browser.http.get("/review/overdue/export", headers=browser._headers({"Accept": "*/*"}))
     assert response.status_code == 200 and response.body[:2] == b"PK"
+
+
+def test_a_zip_bomb_upload_fails_quickly_with_a_clear_message(client, container):
+    from tests.unit.test_excel import _with_part
+    api = Api(client)
+    api.bucket = container.settings.bucket_name
+    api.call("POST", "/employers/register", factories.registration(1))
+    filer = api.login(factories.uscc(1), "Passw0rd!")
+    _, filing = api.call("POST", "/filings", {"year": 2025}, filer)
+    bomb = _with_part(factories.table2_workbook([factories.person(1)]), "xl/media/image1.png",
+                      (bytes(1024 * 1024) for _ in range(300)))
+    upload = api.upload(filing["id"], "table2", bomb, filer)
+    assert upload["status"] == "failed" and "压缩比过高" in upload["message"]
+    assert upload["error_report_url"] is None  # nothing inflated a second time for a report

@@ -1,8 +1,10 @@
 """Embedded mode's stand-in for the S3 event: run the import on a worker thread after the upload.
 
-One worker: imports queue up instead of running side by side, so two 100,000-row files never hold two
-parsed sheets in memory at once. If the process stops mid-import the upload stays "processing" and is
-shown as interrupted once it stops reporting progress (Upload.stalled); the filing's rows are untouched.
+Two workers: one unit's big roster never holds up another's forty rows, and at most two parsed sheets are in
+memory at once (~200 MiB each for 100,000 rows). A file that would inflate past the caps is refused within
+seconds, before any reader inflates it (excel/reader.py). If the process stops mid-import the upload stays
+"processing" and is shown as interrupted once it stops reporting progress (Upload.stalled); the filing's rows
+are untouched.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
 log = logging.getLogger(__name__)
+WORKERS = 2
 _lock = threading.Lock()
 _executor: ThreadPoolExecutor | None = None
 
@@ -26,5 +29,5 @@ def run_in_background(fn, *args) -> Future:
     global _executor
     with _lock:
         if _executor is None:
-            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import")
+            _executor = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="import")
         return _executor.submit(_run, fn, *args)
