@@ -121,7 +121,7 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
         settings=settings, store=store, blobs=blobs, local_transfers=local_transfers, sender=sender, clock=clock,
         token_signer=token_signer, accounts=AccountService(store, clock, token_signer),
         applications=ApplicationService(store, clock), filings=filings, imports=imports,
-        rosters=RosterService(store, blobs, filings),
+        rosters=RosterService(store, blobs, clock, filings),
         review=ReviewService(store, clock, outbox, filings, links, settings.base_url), outbox=outbox,
         reminders=ReminderService(store, clock, outbox, settings.base_url), overdue=OverdueService(store, clock),
         stats=StatsService(store, clock, blobs), persons=PersonService(store, clock), audit=AuditService(store))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Any
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_VALUE = {ch: i for i, ch in enumerate(USCC_ALPHABET)}
@@ -79,3 +80,12 @@ def mask_id(number: str) -> str:
     if len(number) <= 10:
         return number[:2] + "*" * max(len(number) - 2, 0)
     return number[:6] + "*" * (len(number) - 10) + number[-4:]
+
+
+def listed_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A 表二/表三 row as every list shows it, to every role (docs/rules.md §10): the ID number masked and the
+    birth date cut to 出生年月, so that no other column gives the masked digits back."""
+    out = {**row, "id_number": mask_id(str(row.get("id_number") or ""))}
+    if isinstance(out.get("birth_date"), str):
+        out["birth_date"] = out["birth_date"][:7]
+    return out

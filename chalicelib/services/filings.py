@@ -15,7 +15,7 @@ from typing import Any
 from ..domain import calendar, jurisdiction
 from ..domain.errors import Conflict, Forbidden, NotFound, ValidationFailed, problem
 from ..domain.filing import Filing, Status, receipt_number
-from ..domain.identifiers import mask_id
+from ..domain.identifiers import listed_row
 from ..domain.model import Unit, Upload
 from ..domain.reference import policy
 from ..domain.checks import BUCKETS, cross_table_warnings, routing_warning
@@ -54,16 +54,19 @@ class FilingService:
 
     # access
     def get(self, who: Principal, filing_id: str) -> Filing:
-        """The filing if `who` may read it; 404 otherwise (and 403 for a reviewer outside scope)."""
+        """The filing if `who` may read it; 404 otherwise (and 403 for a reviewer outside scope). A reviewer
+        sees a unit's filing once it has been submitted: a draft is the unit's own business until then."""
         filing = self.store.get_filing(filing_id)
         if filing is None:
             raise NotFound("备案不存在")
         if who.is_filer and filing.uscc == who.scope:
             return filing
         if who.is_reviewer:
-            if jurisdiction.Scope(who.scope).can_read(filing.authority_code):
-                return filing
-            raise Forbidden("该备案不在您的管辖范围内")
+            if not jurisdiction.Scope(who.scope).can_read(filing.authority_code):
+                raise Forbidden("该备案不在您的管辖范围内")
+            if filing.submitted_at is None:
+                raise NotFound("该备案尚未提交，提交前审核机关看不到其内容")
+            return filing
         raise NotFound("备案不存在")
 
     def _own_editable(self, who: Principal, filing_id: str) -> Filing:
@@ -188,9 +191,7 @@ class FilingService:
         if row_set is None:
             return [], 0
         rows = self.store.get_rows(row_set.upload_id, offset=offset, limit=limit)
-        if not who.is_filer:
-            rows = [{**r, "id_number": mask_id(r.get("id_number", ""))} for r in rows]
-        return rows, row_set.rows
+        return [listed_row(r) for r in rows], row_set.rows
 
     def checks(self, filing: Filing) -> dict[str, Any]:
         """What stands between the filing and submission (errors) and what a reviewer should look at."""

@@ -2,13 +2,15 @@
 (directly or through a signed action link from a notification)."""
 from __future__ import annotations
 
+import re
+
 import logging
 from typing import Any
 
 from ..domain import jurisdiction
 from ..domain.errors import Conflict, Forbidden, NotFound, ValidationFailed, problem
 from ..domain.filing import Filing, Status
-from ..domain.identifiers import mask_id
+from ..domain.identifiers import listed_row, mask_id
 from ..ports import AlreadyExists, Clock, StaleVersion, Store
 from .accounts import Principal
 from .audit import audit_event
@@ -21,6 +23,7 @@ from .persons import index_approved
 log = logging.getLogger(__name__)
 LOST_RACE = "该备案已被其他审核员处理，请刷新后查看"
 
+_LOOKS_LIKE_AN_ID = re.compile(r"\d{6,}")  # six digits or more: part of an ID number, not a name
 
 class ReviewService:
     def __init__(self, store: Store, clock: Clock, outbox: Outbox, filings: FilingService, links: ActionLinks,
@@ -61,9 +64,13 @@ class ReviewService:
         if row_set is None:
             return [], 0
         search = (search or "").strip()
+        if _LOOKS_LIKE_AN_ID.search(search):  # finding a person by ID number confirms it: audited like a reveal
+            self.store.append_audit(audit_event(self.clock.now(), who.username, "search_id", filing.id,
+                                                scope=filing.authority_code,
+                                                detail={"table": table, "search": mask_id(search)}))
         rows = (self.store.search_rows(row_set.upload_id, search, limit=limit) if search
                 else self.store.get_rows(row_set.upload_id, offset=offset, limit=limit))
-        return [{**r, "id_number": mask_id(r.get("id_number") or "")} for r in rows], row_set.rows
+        return [listed_row(r) for r in rows], row_set.rows
 
     def reveal_id(self, who: Principal, filing_id: str, table: str, row: int) -> str:
         """The full ID number of one row: an explicit, audited action."""

@@ -4,10 +4,11 @@ from __future__ import annotations
 from typing import Any
 
 from ..domain.errors import Forbidden, NotFound
-from ..domain.identifiers import mask_id
+from ..domain.identifiers import listed_row
 from ..domain.tables import TABLE_TITLES
-from ..ports import BlobStore, Download, Store
+from ..ports import BlobStore, Clock, Download, Store
 from .accounts import Principal
+from .audit import audit_event
 from .filings import FilingService
 
 REPORT_SECONDS = 300  # presigned download links live five minutes: enough to start the download
@@ -15,8 +16,8 @@ _SHORT = {"table1": "表一", "table2": "表二", "table3": "表三"}
 
 
 class RosterService:
-    def __init__(self, store: Store, blobs: BlobStore, filings: FilingService):
-        self.store, self.blobs, self.filings = store, blobs, filings
+    def __init__(self, store: Store, blobs: BlobStore, clock: Clock, filings: FilingService):
+        self.store, self.blobs, self.clock, self.filings = store, blobs, clock, filings
 
     def error_report(self, who: Principal, filing_id: str, upload_id: str) -> Download:
         """An upload's error report, for whoever may read the filing."""
@@ -35,14 +36,15 @@ class RosterService:
             return {"base_filing_id": filing.base_filing_id, "base_year": None, "joined": None, "left": None,
                     "changed": None, "samples": {"joined": [], "left": [], "changed": []},
                     "carried_over": False}
-        samples = diff["samples"]
-        if not who.is_filer:
-            samples = {k: [{**p, "id_number": mask_id(p["id_number"])} for p in v] for k, v in samples.items()}
+        samples = {k: [listed_row(p) for p in v] for k, v in diff["samples"].items()}
         return {**diff, "samples": samples, "carried_over": bool(rs.carried_from)}
 
     def leavers(self, who: Principal, filing_id: str) -> list[dict[str, Any]]:
         """People on the last approved roster but not on this filing's, less those already in its 表三,
-        as 表三 rows with what is known filled in (name, ID, gender, contract dates)."""
+        as 表三 rows with what is known filled in (name, masked ID, gender, contract dates)."""
+        return [listed_row(r) for r in self._leavers(who, filing_id)]
+
+    def _leavers(self, who: Principal, filing_id: str) -> list[dict[str, Any]]:
         if not who.is_filer:
             raise Forbidden("只有用人单位备案填报员可以下载离职人员表三")
         filing = self.filings.get(who, filing_id)
@@ -69,6 +71,8 @@ class RosterService:
         from ..excel.workbooks import rows_workbook
 
         filing = self.filings.get(who, filing_id)
-        rows = self.leavers(who, filing_id)
+        rows = self._leavers(who, filing_id)  # full ID numbers: the filer completes and uploads this file
         data = rows_workbook("table3", ((i, r) for i, r in enumerate(rows, start=2)))
+        self.store.append_audit(audit_event(self.clock.now(), who.username, "download_leavers", filing.id,
+                                            scope=filing.authority_code, detail={"rows": len(rows)}))
         return data, f"{filing.year}年度离职人员{TABLE_TITLES['table3'][:2]}.xlsx"

@@ -19,7 +19,7 @@ from ..domain import jurisdiction
 from ..domain.calendar import due_date, local_today
 from ..domain.errors import Forbidden, ValidationFailed, problem
 from ..domain.filing import Filing
-from ..domain.identifiers import mask_id
+from ..domain.identifiers import listed_row
 from ..domain.model import Role
 from ..domain.reference import city_of, codes, divisions, policy
 from ..domain.stats import REGISTERED_YEAR
@@ -128,9 +128,8 @@ class StatsService:
                 rs = f.row_sets.get("table2")
                 if rs is None:
                     continue
-                for r in self.store.iter_rows(rs.upload_id):
-                    yield [f.uscc, f.unit_name, *(mask_id(str(r.get(c.key) or "")) if c.key == "id_number"
-                                                  else r.get(c.key) for c in columns)]
+                for r in map(listed_row, self.store.iter_rows(rs.upload_id)):
+                    yield [f.uscc, f.unit_name, *(r.get(c.key) for c in columns)]
         workbook = export_workbook(filing_rows, ["统一社会信用代码", "单位名称", *(c.title for c in columns)], rows())
         key = f"exports/{uuid.uuid4().hex}.xlsx"
         with workbook:

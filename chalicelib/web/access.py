@@ -155,7 +155,7 @@ RULES: dict[tuple[str, str], Rule] = {
     # operator within its jurisdiction, masked (services/persons.py); statistics read-only
     ("GET", "/share/persons"): allow(data_sharing=(LOOKUP, "none"), operator=(READ, "none")),
     ("POST", "/share/persons"): allow(data_sharing=(LOOKUP, "none"), operator=(READ, "none")),
-    ("GET", "/api/v1/share/persons/{id_number}"): allow(data_sharing=(LOOKUP, "none"), operator=(READ, "none")),
+    ("POST", "/api/v1/share/persons"): allow(data_sharing=(LOOKUP, "none"), operator=(READ, "none")),
     ("GET", "/api/v1/share/stats"): allow(data_sharing=(LOOKUP, "none"), operator=(READ, "none"),
                                           **{r: "none" for r in ADMINS}),
     # 业务审计员: the audit log and nothing else

@@ -13,6 +13,7 @@ import pytest
 from chalice.test import Client
 
 from chalicelib.domain.filing import Status
+from chalicelib.domain.identifiers import mask_id
 from tests import factories
 from tests.api_client import Api, multipart
 from tests.web.test_pages import Browser, location, text
@@ -348,7 +349,7 @@ def test_next_year_starts_from_the_last_approved_filing(api, container):
     assert nxt["table1"] is None and nxt["table1_prefill"]["business_address"] == "太原市小店区新址8号"
     assert nxt["table1_prefill"]["industry_division"] == "64"
     status, rows = api.call("GET", f"/filings/{nxt['id']}/rows/table2", token=token)
-    assert [r["id_number"] for r in rows["items"]] == [p["id_number"] for p in PEOPLE]
+    assert [r["id_number"] for r in rows["items"]] == [mask_id(p["id_number"]) for p in PEOPLE]  # masked for all
     status, diff = api.call("GET", f"/filings/{nxt['id']}/roster-diff", token=token)
     assert (diff["joined"], diff["left"], diff["changed"], diff["carried_over"]) == (0, 0, 0, True)
     # a carried roster may be submitted as it is (nobody came or went)
@@ -368,19 +369,21 @@ def test_roster_diff_and_leavers_as_table3_rows(api, container):
     assert upload["status"] == "done"
     status, diff = api.call("GET", f"/filings/{nxt['id']}/roster-diff", token=token)
     assert (diff["joined"], diff["left"], diff["changed"], diff["base_year"]) == (1, 1, 1, 2024)
-    assert diff["samples"]["left"][0]["id_number"] == PEOPLE[2]["id_number"]
+    assert diff["samples"]["left"][0]["id_number"] == mask_id(PEOPLE[2]["id_number"])
     # the approved filing keeps its own rows: the new upload replaced a reference, not them
     assert len(container.store.get_rows(base_rows(container, base["id"]), limit=10)) == 4
 
     status, leavers = api.call("GET", f"/filings/{nxt['id']}/leavers", token=token)
     (leaver,) = leavers["items"]
-    assert (leaver["id_number"], leaver["contract_start"]) == (PEOPLE[2]["id_number"], PEOPLE[2]["contract_start"])
+    assert (leaver["id_number"], leaver["contract_start"]) == (mask_id(PEOPLE[2]["id_number"]),
+                                                               PEOPLE[2]["contract_start"])
     response = api.http.get(f"/api/v1/filings/{nxt['id']}/leavers?format=xlsx",
                             headers={"Authorization": f"Bearer {token}", "Accept": "*/*"})
     book = openpyxl.load_workbook(io.BytesIO(response.body))
     ws = book.worksheets[0]
     header = [c.value for c in ws[1]]
-    assert ws.cell(2, header.index("证件号码") + 1).value == PEOPLE[2]["id_number"]
+    assert ws.cell(2, header.index("证件号码") + 1).value == PEOPLE[2]["id_number"]  # the file to complete: full
+    assert container.store.list_audit(1)[0].action == "download_leavers"  # and its download audited
     assert ws.cell(2, header.index("终止或解除日期") + 1).value is None  # for the filer to complete
     # completed, it uploads as this filing's 表三; the leaver is then no longer offered
     for key, value in (("终止或解除日期", "2025-09-30"), ("类别", "解除"), ("原因代码", "R03"),

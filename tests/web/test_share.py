@@ -66,21 +66,21 @@ def test_look_ups_are_rate_limited_per_account_and_minute(shared, backend_contai
     monkeypatch.setattr(persons, "LOOKUPS_PER_MINUTE", 2)
     api = Api(shared)
     token = api.login("shebao", PASSWORD)
-    statuses = [api.call("GET", f"/share/persons/{ID}", token=token)[0] for _ in range(3)]
+    statuses = [api.call("POST", "/share/persons", {"id_number": ID}, token=token)[0] for _ in range(3)]
     assert statuses == [200, 200, 429]
     assert backend_container.store.list_audit(1)[0].outcome == "rate_limited"
     clock.advance(minutes=1)
-    status, body = api.call("GET", f"/share/persons/{ID}", token=token)
+    status, body = api.call("POST", "/share/persons", {"id_number": ID}, token=token)
     assert status == 200 and body["id_number"] == ID and len(body["records"]) == 2
 
 
 def test_bad_id_numbers_and_filers_are_refused(shared):
     api = Api(shared)
     token = api.login("shebao", PASSWORD)
-    status, bad = api.call("GET", "/share/persons/12345", token=token)
+    status, bad = api.call("POST", "/share/persons", {"id_number": "12345"}, token=token)
     assert status == 422 and "身份证" in bad["error"]["message"]
     filer = api.login(factories.uscc(1), "Passw0rd!")
-    assert api.call("GET", f"/share/persons/{ID}", token=filer)[0] == 403
+    assert api.call("POST", "/share/persons", {"id_number": ID}, token=filer)[0] == 403
 
 
 def test_share_stats_api_is_read_only_province_wide(shared):

@@ -136,10 +136,10 @@ def document(base_url: str) -> dict[str, Any]:
                 errors=(400, 401, 403, 422))},
             "/openapi.json": {"get": _op("本文档", auth=False, errors=())},
             # data sharing with other departments (只读): full ID numbers only for a data-sharing account
-            "/share/persons/{id_number}": {"get": _op(
+            "/share/persons": {"post": _op(
                 "按身份证号查询人员的表二/表三备案记录（数据共享账号全省、完整证件号；审核员本辖区、脱敏）；"
-                "记审计日志，每账号每分钟限30次（超出返回429）",
-                params=[_path("id_number")], errors=(400, 401, 403, 422, 429))},
+                "证件号码放在请求体中（不进URL和访问日志）；记审计日志，每账号每分钟限30次（超出返回429）",
+                body=_obj({"id_number": _STR}, ["id_number"]), errors=(400, 401, 403, 422, 429))},
             "/share/stats": {"get": _op(
                 "备案统计（只读）：按下级区划的注册、应备案、已备案、通过、不通过、未备案单位数，劳动合同签订率（按区划、行业门类）",
                 params=[_query("year", _INT)], errors=(400, 401, 403, 422))},

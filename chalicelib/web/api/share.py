@@ -7,16 +7,18 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from ...bootstrap import container
-from ..http import api_errors, int_param, json_response, query
+from ..http import api_errors, current_request, int_param, json_body, json_response, query
 from ..session import signed_in
 
 routes = Blueprint(__name__)
 
 
-@routes.route("/share/persons/{id_number}", methods=["GET"])
+@routes.route("/share/persons", methods=["POST"])
 @api_errors
-def person(id_number: str) -> Response:
-    return json_response(container().persons.lookup(signed_in(), id_number))
+def person() -> Response:
+    """The ID number travels in the body: never in a URL, which proxies and access logs keep."""
+    number = json_body(current_request()).get("id_number")
+    return json_response(container().persons.lookup(signed_in(), number if isinstance(number, str) else ""))
 
 
 @routes.route("/share/stats", methods=["GET"])
