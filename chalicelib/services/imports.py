@@ -76,13 +76,24 @@ class ImportService:
             self._fail(upload, message, [problem(message, column="文件", field="file")])
 
     def import_blob(self, blob_key: str) -> None:
+        """Import the file stored for a waiting upload, once: an upload's policy is single use. The stored file
+        is deleted when the import ends, and a file posted again with a used policy (storage cannot refuse a
+        second POST before the policy expires) is deleted unread."""
         upload_id = self.upload_id_of(blob_key)
         upload = self.store.get_upload(upload_id) if upload_id else None
-        if upload is None or not (upload.status in ("waiting", "failed") or upload.stalled(self.clock.now())):
-            log.info("ignoring blob %s (no waiting upload)", blob_key)
+        if upload is None or not (upload.status == "waiting" or upload.stalled(self.clock.now())):
+            log.info("ignoring blob %s (no waiting upload): deleted", blob_key)
+            if upload is not None:
+                self.blobs.delete(blob_key)
             return
         self._update(upload, status="processing", rows_done=0, rows_total=0, errors=[], message=None,
                      error_report_key=None)
+        try:
+            self._import(upload)
+        finally:
+            self.blobs.delete(upload.blob_key)
+
+    def _import(self, upload: Upload) -> None:
         try:
             if upload.table == "table1":
                 self._import_table1(upload)

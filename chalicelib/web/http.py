@@ -15,7 +15,7 @@ from urllib.parse import parse_qs
 from chalice import Chalice, Response
 from chalice.app import Request
 
-from ..domain.errors import DomainError, ValidationFailed, problem
+from ..domain.errors import DomainError, TooLarge, ValidationFailed, problem
 from ..filenames import content_disposition
 
 if TYPE_CHECKING:
@@ -87,8 +87,13 @@ def approval_param(value: Any) -> bool:
     return value == "approve"
 
 
+JSON_MAX_BYTES = 1024 * 1024  # the biggest JSON body a route takes (表一 is a few KB; files go to storage)
+
+
 def json_body(request: Request) -> dict[str, Any]:
     raw = request.raw_body or b""
+    if len(raw) > JSON_MAX_BYTES:
+        raise TooLarge(f"请求内容超过{JSON_MAX_BYTES // 1024}KB上限")
     try:
         body = json.loads(raw.decode("utf-8") if raw else "{}")
         json.dumps(body, ensure_ascii=False).encode("utf-8")  # a lone surrogate ("\ud800") is no text

@@ -463,7 +463,7 @@ def test_filing_page_shows_diff_warnings_and_leavers_link(browser, container):
     browser.api.call("PUT", f"/filings/{nxt['id']}/table1", factories.table1(4, male=4, female=0), token)
     page = text(browser.get(f"/employer/filings/{nxt['id']}"))
     assert 'id="diff-joined">1<' in page and 'id="diff-left">1<' in page
-    assert PEOPLE[3]["id_number"] in page  # the leaver, listed
+    assert mask_id(PEOPLE[3]["id_number"]) in page and PEOPLE[3]["id_number"] not in page  # the leaver, masked
     assert 'id="warnings"' in page and "表一其中男（4）与表二男性人数（2）不一致" in page
     leavers = download(browser, f"/employer/filings/{nxt['id']}/leavers")
     assert leavers.status_code == 200 and leavers.body[:2] == b"PK"
