@@ -36,6 +36,15 @@ def raw(client: Client, method: str, path: str, body: bytes, token: str | None =
     return response.status_code, json.loads(response.body)
 
 
+def draft(client: Client, container) -> tuple[Api, str, dict]:
+    """(api, the filer's token, a draft 2025 filing) of a newly registered unit."""
+    api = Api(client)
+    api.bucket = container.settings.bucket_name  # AWS: where presigned uploads land
+    api.call("POST", "/employers/register", factories.registration(1))
+    filer = api.login(factories.uscc(1), "Passw0rd!")
+    return api, filer, api.call("POST", "/filings", {"year": 2025}, filer)[1]
+
+
 def made_up(value) -> str:
     return base64.urlsafe_b64encode(json.dumps(value).encode()).decode()
 
@@ -83,11 +92,8 @@ def test_a_signed_download_naming_a_path_outside_the_folder_is_refused(container
         assert response.status_code == 403, (key, response.body)
 
 
-def test_a_count_of_ten_to_the_thirty_is_a_422_not_a_stored_number(client):
-    api = Api(client)
-    api.call("POST", "/employers/register", factories.registration(1))
-    filer = api.login(factories.uscc(1), "Passw0rd!")
-    _, filing = api.call("POST", "/filings", {"year": 2025}, filer)
+def test_a_count_of_ten_to_the_thirty_is_a_422_not_a_stored_number(client, container):
+    api, filer, filing = draft(client, container)
     status, body = api.call("PUT", f"/filings/{filing['id']}/table1", {**factories.table1(3), "employees": 10**30,
                                                                        "average_wage": 1e400}, filer)
     assert status == 422
@@ -120,11 +126,7 @@ def test_text_stored_before_the_checks_never_breaks_the_overdue_export(client, c
 
 def test_a_zip_bomb_upload_fails_quickly_with_a_clear_message(client, container):
     from tests.unit.test_excel import _with_part
-    api = Api(client)
-    api.bucket = container.settings.bucket_name
-    api.call("POST", "/employers/register", factories.registration(1))
-    filer = api.login(factories.uscc(1), "Passw0rd!")
-    _, filing = api.call("POST", "/filings", {"year": 2025}, filer)
+    api, filer, filing = draft(client, container)
     bomb = _with_part(factories.table2_workbook([factories.person(1)]), "xl/media/image1.png",
                       (bytes(1024 * 1024) for _ in range(300)))
     upload = api.upload(filing["id"], "table2", bomb, filer)
@@ -135,11 +137,7 @@ def test_a_zip_bomb_upload_fails_quickly_with_a_clear_message(client, container)
 def test_an_upload_policy_is_single_use(client, container):
     """Seen: a second POST after a finished import replaced the stored file for an hour."""
     from tests.api_client import multipart
-    api = Api(client)
-    api.bucket = container.settings.bucket_name
-    api.call("POST", "/employers/register", factories.registration(1))
-    filer = api.login(factories.uscc(1), "Passw0rd!")
-    _, filing = api.call("POST", "/filings", {"year": 2025}, filer)
+    api, filer, filing = draft(client, container)
     _, started = api.call("POST", f"/filings/{filing['id']}/uploads", {"table": "table2", "filename": "名册.xlsx"},
                           filer)
     first, again = factories.table2_workbook([factories.person(1)]), factories.table2_workbook(
