@@ -38,6 +38,10 @@ class Locked(DomainError):
     status, code = 423, "locked"
 
 
+class RateLimited(DomainError):
+    status, code = 429, "rate_limited"
+
+
 class TooLarge(DomainError):
     status, code = 413, "too_large"
 

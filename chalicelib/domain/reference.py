@@ -49,6 +49,7 @@ class Policy:
     lockout_window_minutes: int
     action_link_days: int
     upload_max_bytes: int
+    submits_per_filing_per_hour: int  # each submission notifies every reviewer of the authority
     upload_max_unpacked_bytes: int  # what an .xlsx may inflate to, all parts together (zip bombs stop here)
     upload_max_compression_ratio: int  # how much one sizeable part may inflate (rosters: ~15×, bombs: 1000×)
     holidays: frozenset[dt.date] = frozenset()  # 法定节假日 (no working day even on a weekday)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..domain import calendar, jurisdiction
-from ..domain.errors import Conflict, Forbidden, NotFound, ValidationFailed, problem
+from ..domain.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationFailed, problem
 from ..domain.filing import Filing, Status, receipt_number
 from ..domain.identifiers import listed_row
 from ..domain.model import Unit, Upload
@@ -231,13 +231,18 @@ class FilingService:
         if errors := self.checks(filing)["errors"]:
             raise ValidationFailed("备案内容不完整，不能提交", errors)
         now = self.clock.now()
+        # each submission notifies every reviewer of the authority: a unit cannot flood them by
+        # withdrawing and submitting again and again
+        limit = policy().submits_per_filing_per_hour
+        if self.store.next_sequence(f"submits#{filing.id}#{now:%Y%m%d%H}") > limit:
+            raise RateLimited(f"提交过于频繁：同一备案每小时最多提交{limit}次，请稍后再试")
         receipt = receipt_number(filing.authority_code, filing.year,
                                  self.store.next_sequence(f"receipt#{filing.authority_code}#{filing.year}"))
         after = filing.submit(actor=who.username, now=now, receipt_no=receipt)
         messages = [m for reviewer in self.store.list_accounts(filing.authority_code)
                     if reviewer.role == "operator" and reviewer.status == "active"
                     for m in review_requested(self.clock, after, reviewer,
-                                              self.links.url(REVIEW, filing.id, reviewer.username))]
+                                              self.links.url(REVIEW, filing.id, reviewer.username, receipt))]
         try:
             self.store.save_filing(after, expected_version=filing.version, messages=messages, audit=audit_event(
                 now, who.username, "submit", filing.id, scope=filing.authority_code, detail={"receipt_no": receipt}))

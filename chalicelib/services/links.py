@@ -1,4 +1,5 @@
-"""Signed action links in notifications: bound to a purpose, a filing and an account; expiring; single use.
+"""Signed action links in notifications: bound to a purpose, a filing's submission and an account; expiring;
+single use.
 
 The link's GET only shows a confirmation page (mail scanners open links); the POST acts, and claims the
 link's nonce so it cannot act twice. Expiry is measured on the app's clock (the issue time is signed in).
@@ -26,6 +27,7 @@ class ActionLink:
     filing_id: str
     username: str
     nonce: str
+    submission: str | None  # the receipt number of the submission the link was sent for
 
     @property
     def claim_key(self) -> str:
@@ -40,8 +42,8 @@ class ActionLinks:
     def max_age(self) -> dt.timedelta:
         return dt.timedelta(days=policy().action_link_days)
 
-    def url(self, purpose: str, filing_id: str, username: str) -> str:
-        token = self.signer.sign("action-link", {"p": purpose, "f": filing_id, "u": username,
+    def url(self, purpose: str, filing_id: str, username: str, submission: str) -> str:
+        token = self.signer.sign("action-link", {"p": purpose, "f": filing_id, "u": username, "s": submission,
                                                   "n": secrets.token_urlsafe(12),
                                                   "t": int(self.clock.now().timestamp())})
         return f"{self.base_url}/act/{token}"
@@ -59,4 +61,4 @@ class ActionLinks:
             raise LinkRefused("链接用途不符，请登录系统办理")
         if data.get("u") != username:
             raise LinkRefused("此链接是发给其他审核员的，请使用您本人收到的链接，或在审核列表中办理")
-        return ActionLink(data["p"], data["f"], data["u"], data["n"])
+        return ActionLink(data["p"], data["f"], data["u"], data["n"], data.get("s"))

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..domain import jurisdiction
-from ..domain.errors import DomainError, Forbidden, ValidationFailed, problem
+from ..domain.errors import Forbidden, RateLimited, ValidationFailed, problem
 from ..domain.filing import Filing
 from ..domain.identifiers import mask_id
 from ..domain.model import Role
@@ -26,10 +26,6 @@ from .audit import audit_event
 INDEX_BATCH = 500
 LOOKUPS_PER_MINUTE = 30
 FIELDS = ("name", "gender", "hire_date", "contract_term", "contract_start", "contract_end", "ended_on", "category")
-
-
-class TooManyLookups(DomainError):
-    status, code = 429, "rate_limited"
 
 
 def index_approved(store: Store, filing: Filing) -> int:
@@ -73,7 +69,7 @@ class PersonService:
         if used > LOOKUPS_PER_MINUTE:
             self.store.append_audit(audit_event(now, who.username, "person_lookup", mask_id(id_number),
                                                 outcome="rate_limited", scope=who.scope))
-            raise TooManyLookups(f"查询过于频繁：每分钟最多{LOOKUPS_PER_MINUTE}次，请稍后再试")
+            raise RateLimited(f"查询过于频繁：每分钟最多{LOOKUPS_PER_MINUTE}次，请稍后再试")
         records = self.store.person_records(id_number)
         if not sharing:  # a reviewer: its own jurisdiction only
             scope = jurisdiction.Scope(who.scope)

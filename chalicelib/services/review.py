@@ -121,6 +121,8 @@ class ReviewService:
             raise LinkRefused("链接对应的备案不存在或不在您的管辖范围内") from None
         if filing.status != Status.SUBMITTED:
             raise LinkRefused(f"该备案已被其他审核员处理（当前状态：{filing.status_label}）")
+        if link.submission != filing.receipt_no:  # withdrawn and submitted again since the link was sent
+            raise LinkRefused("此链接对应的提交已被单位撤回；单位重新提交的备案请使用新的通知链接，或在审核列表中办理")
         return filing
 
     def link_filing_id(self, who: Principal, token: str) -> str:

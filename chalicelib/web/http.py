@@ -244,11 +244,12 @@ def jinja_env() -> Any:
     return env
 
 
-def linkify(text: str) -> Any:
-    """Escape a message body and turn its http(s) links into anchors (links in Chinese text are not
-    separated by spaces, so jinja's urlize misses them)."""
+def linkify(text: str, site: str) -> Any:
+    """Escape a message body and turn the links into `site` into anchors (links in Chinese text are not
+    separated by spaces, so jinja's urlize misses them). Other URLs stay text: a message quotes what users
+    typed (unit names, reasons), and their links must not become clickable."""
     from markupsafe import Markup, escape  # loaded with jinja, on the first page
 
     parts = re.split(r"(https?://[\x21-\x7e]+)", str(text))
-    return Markup("").join(Markup('<a href="{0}">{0}</a>').format(p) if i % 2 else escape(p)
-                           for i, p in enumerate(parts))
+    return Markup("").join(Markup('<a href="{0}">{0}</a>').format(p) if i % 2 and p.startswith(f"{site}/")
+                           else escape(p) for i, p in enumerate(parts))

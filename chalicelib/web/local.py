@@ -71,4 +71,4 @@ def mailbox(p: Page) -> Response:
     """The demo's notifications, readable by anyone: only with DEV_MAILBOX=1 (the local demo run)."""
     if not container().settings.dev_mailbox:
         return p.render("error.html", 404, message="页面不存在")
-    return p.render("mailbox.html", messages=container().outbox.recent(200))
+    return p.render("mailbox.html", messages=container().outbox.recent(200), site=container().settings.base_url)
