@@ -20,10 +20,15 @@ class RosterService:
         self.store, self.blobs, self.clock, self.filings = store, blobs, clock, filings
 
     def error_report(self, who: Principal, filing_id: str, upload_id: str) -> Download:
-        """An upload's error report, for whoever may read the filing."""
+        """An upload's error report, for whoever may read the filing. It holds the filer's own rows with full
+        ID numbers, so a reviewer's download is audited (a masked reviewer's copy is not built yet)."""
         upload = self.filings.get_upload(who, filing_id, upload_id)
         if not upload.error_report_key:
             raise NotFound("该次上传没有错误报告")
+        if not who.is_filer:
+            filing = self.filings.get(who, filing_id)
+            self.store.append_audit(audit_event(self.clock.now(), who.username, "download_error_report", filing.id,
+                                                scope=filing.authority_code, detail={"upload_id": upload.id}))
         return self.blobs.download(upload.error_report_key, f"{_SHORT[upload.table]}错误报告.xlsx", REPORT_SECONDS)
 
     def diff(self, who: Principal, filing_id: str) -> dict[str, Any]:

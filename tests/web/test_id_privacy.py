@@ -57,3 +57,22 @@ def test_reviewers_see_a_filing_only_once_it_is_submitted(app_client, container)
     assert api.call("GET", f"/filings/{draft['id']}", token=reviewer)[0] == 200
     api.call("POST", f"/filings/{draft['id']}/withdraw", token=filer)
     assert api.call("GET", f"/filings/{draft['id']}", token=reviewer)[0] == 200  # once submitted, it stays seen
+
+
+def test_a_reviewers_download_of_an_error_report_is_audited(app_client, container):
+    api = api_for(app_client, container)
+    api.call("POST", "/employers/register", factories.registration(4))
+    filer = api.login(factories.uscc(4), "Passw0rd!")
+    _, filing = api.call("POST", "/filings", {"year": 2025}, filer)
+    api.call("PUT", f"/filings/{filing['id']}/table1", factories.table1(1), filer)
+    bad = api.upload(filing["id"], "table2", factories.table2_workbook([{**factories.person(1), "hukou": "火星"}]),
+                     filer)
+    assert bad["error_report_url"]
+    api.upload(filing["id"], "table2", factories.table2_workbook([factories.person(1)]), filer)
+    assert api.call("POST", f"/filings/{filing['id']}/submit", token=filer)[0] == 200
+    path = "/api/v1" + bad["error_report_url"].split("/api/v1", 1)[1]
+    response = app_client.http.get(path, headers={"Authorization": f"Bearer {api.login('xiaodian', PASSWORD)}",
+                                                  "Accept": "*/*"})
+    assert response.status_code in (200, 302)
+    event = container.store.list_audit(1)[0]
+    assert (event.action, event.actor, event.target) == ("download_error_report", "xiaodian", filing["id"])
