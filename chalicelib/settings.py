@@ -26,6 +26,11 @@ class Settings(NamedTuple):  # (not a dataclass: dataclasses costs Lambda cold s
     def embedded(self) -> bool:
         return self.backend == "embedded"
 
+    @property
+    def https(self) -> bool:
+        """Served over https: cookies are Secure and browsers are told to keep to https (HSTS)."""
+        return self.base_url.startswith("https://")
+
 
 def _embedded_secret(data_dir: Path) -> str:
     """A local run keeps a random secret beside its data, so sessions survive restarts."""

@@ -256,7 +256,7 @@ def guard(request: Request, get_response: Callable[[Request], Response]) -> Resp
     """Chalice 'http' middleware: enforce RULES before the handler runs; every answer of a site served over
     https tells browsers to keep to https (HSTS)."""
     response = _guarded(request, get_response)
-    if container().settings.base_url.startswith("https://"):
+    if container().settings.https:
         response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
     return response
 

@@ -42,7 +42,7 @@ class Page:
 
     @property
     def secure(self) -> bool:
-        return container().settings.base_url.startswith("https://")
+        return container().settings.https
 
     @property
     def user(self) -> Principal:

@@ -1,6 +1,8 @@
 """The pages' static files (templates/static/): the one script the Content-Security-Policy allows."""
 from __future__ import annotations
 
+from functools import cache
+
 from chalice import Blueprint, Response
 
 from ..http import TEMPLATES
@@ -9,10 +11,15 @@ routes = Blueprint(__name__)
 ASSETS = {"app.js": "text/javascript; charset=utf-8"}
 
 
+@cache
+def _read(name: str) -> str:
+    return (TEMPLATES / "static" / name).read_text(encoding="utf-8")
+
+
 @routes.route("/assets/{name}", methods=["GET"])
 def asset(name: str) -> Response:
     if name not in ASSETS:
         return Response(body="", status_code=404, headers={"Content-Type": "text/plain"})
-    return Response(body=(TEMPLATES / "static" / name).read_text(encoding="utf-8"), status_code=200,
+    return Response(body=_read(name), status_code=200,
                     headers={"Content-Type": ASSETS[name], "Cache-Control": "public, max-age=3600",
                              "X-Content-Type-Options": "nosniff"})
