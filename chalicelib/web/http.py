@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qs
 
 from chalice import Chalice, Response
-from chalice.app import Request
+from chalice.app import CaseInsensitiveMapping, Request
 
 from ..domain.errors import DomainError, TooLarge, ValidationFailed, problem
 from ..filenames import content_disposition
@@ -43,6 +43,15 @@ def current_request() -> Request:
 
 def query() -> dict[str, str]:
     return current_request().query_params or {}
+
+
+def accept_anything_unless_told(request: Request, get_response: Callable[[Request], Response]) -> Response:
+    """Chalice 'http' middleware: a request without an Accept header accepts any type (RFC 9110 §12.5.1).
+    Chalice itself would answer a download (a binary type) to such a client (urllib, curl -H 'Accept:', scripts)
+    with 400 "Request did not specify an Accept header"."""
+    if not request.headers.get("accept", "").strip():
+        request.headers = CaseInsensitiveMapping({**request.headers, "accept": "*/*"})
+    return get_response(request)
 
 
 # ---------- parameters ----------

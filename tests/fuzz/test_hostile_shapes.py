@@ -61,3 +61,11 @@ def test_hostile_shapes_never_get_a_server_error(live_server, identities, who):
             elif status >= 400 and answer[:1] == b"{" and "error" not in json.loads(answer):
                 failures.append(f"{method} {path}: {status} not in the error shape: {answer[:200]!r}")
     assert not failures, "\n".join(failures)
+
+
+def test_a_client_that_sends_no_accept_header_gets_its_download(live_server):
+    """Python's urllib, like many scripts, sends no Accept header: a download answers it all the same."""
+    request = urllib.request.Request(f"{live_server.base_url}/api/v1/templates/table2")
+    assert request.get_header("Accept") is None
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status == 200 and response.read(2) == b"PK"
