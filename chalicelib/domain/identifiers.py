@@ -84,8 +84,31 @@ def mask_id(number: str) -> str:
 
 def listed_row(row: dict[str, Any]) -> dict[str, Any]:
     """A 表二/表三 row as every list shows it, to every role (docs/rules.md §10): the ID number masked and the
-    birth date cut to 出生年月, so that no other column gives the masked digits back."""
+    birth date cut to 出生年月, so that no other column gives the masked digits back. Works on stored rows (dates
+    as ISO text) and on rows as a workbook gave them (dates, numbers, any text)."""
     out = {**row, "id_number": mask_id(str(row.get("id_number") or ""))}
-    if isinstance(out.get("birth_date"), str):
-        out["birth_date"] = out["birth_date"][:7]
+    born = out.get("birth_date")
+    if isinstance(born, dt.date):
+        out["birth_date"] = f"{born.year:04d}-{born.month:02d}"
+    elif isinstance(born, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", born):
+        out["birth_date"] = born[:7]
+    elif born is not None:
+        out["birth_date"] = masked_text(str(born))
     return out
+
+
+_ID_LIKE = re.compile(r"(?<![0-9])[0-9]{14}(?:[0-9]{3})?[0-9Xx](?![0-9])")  # 15 or 18 characters
+_FULL_DATE = re.compile(r"(?<![0-9])([0-9]{4}\s*[-/.年]\s*[0-9]{1,2}\s*[-/.月]\s*)[0-9]{1,2}(日?)")
+_COMPACT_DATE = re.compile(r"(?<![0-9])((?:19|20)[0-9]{2}[01][0-9])[0-3][0-9](?![0-9])")
+_ANY_DIGITS = re.compile(r"[0-9]{9,}")
+
+
+def masked_text(text: str, *, dates: bool = True) -> str:
+    """Text about a person (an error message, a typed value) as someone without the right to the full ID number
+    sees it: ID numbers masked, other long digit runs starred and, with `dates` (a message may quote a birth
+    date), dates cut to the month."""
+    text = _ID_LIKE.sub(lambda m: mask_id(m.group()), text)
+    if dates:
+        text = _FULL_DATE.sub(r"\1**\2", text)
+        text = _COMPACT_DATE.sub(r"\1**", text)
+    return _ANY_DIGITS.sub(lambda m: m.group()[:2] + "*" * (len(m.group()) - 2), text)

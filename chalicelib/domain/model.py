@@ -84,6 +84,7 @@ class Upload(BaseModel):
     errors: list[dict[str, Any]] = Field(default_factory=list)
     message: str | None = None
     error_report_key: str | None = None  # exports/…: the user's rows with 错误说明, when rows had errors
+    masked_report_key: str | None = None  # the same for reviewers, ID numbers masked (docs/rules.md §10)
     created_at: dt.datetime
     updated_at: dt.datetime
 

@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from openpyxl.cell import Cell
 from openpyxl.styles import Font, PatternFill
 
+from ..domain.identifiers import listed_row, masked_text
 from ..domain.tables import COLUMNS, Column
 from .cells import risky, text_cell, writable
 from .layout import column_width, text_column
@@ -45,24 +46,54 @@ def rows_workbook(table: str, rows: Iterable[tuple[int, dict[str, Any]]], *,
     With `errors` ({row number: [(column key, message)]}) it is an error report: each row stays at the
     row number the user's own file had, bad cells are filled red, and a last column 错误说明 lists the
     row's problems. Without, rows are written one after another from row 2."""
-    columns = COLUMNS[table]
-    report = errors is not None
-    book = Workbook(write_only=True)
-    data, codes, help_sheet = form_sheets(book, table)
+    book = _Book(table, report=errors is not None)
+    for row_no, values in rows:
+        book.add(row_no, values, errors.get(row_no, []) if errors is not None else [])
+    return book.finish()
 
-    ranges = write_code_lists(codes, columns)
-    widths = [column_width(c) for c in columns]
-    lay_out(data, [*widths, 60] if report else widths, freeze="A2")
-    add_dropdowns(data, columns, ranges, prompts=False)
-    data.append(_header(data, columns, report))
-    writer = _RowWriter(data, columns)
-    if errors is None:
-        for _, values in rows:
-            data.append(writer.cells(values, []))
-    else:
-        _append_at_row_numbers(data, writer, rows, errors)
-    write_help(help_sheet, table, columns, notes=[REPORT_NOTE] if report else [])
-    return workbook_bytes(book)
+
+def error_reports(table: str, rows: Iterable[tuple[int, dict[str, Any]]],
+                  errors: dict[int, Problems]) -> tuple[bytes, bytes]:
+    """An upload's error report twice, from one read of the rows: the filer's own copy, and the copy a reviewer
+    may download (docs/rules.md §10), where ID numbers are masked, birth dates cut to the month, and the messages
+    (which may quote a birth date) masked the same way."""
+    own, masked = _Book(table, report=True), _Book(table, report=True)
+    for row_no, values in rows:
+        problems = errors.get(row_no, [])
+        own.add(row_no, values, problems)
+        masked.add(row_no, {k: masked_text(v, dates=False) if isinstance(v, str) else v
+                                 for k, v in listed_row(values).items()},
+                   [(key, masked_text(message)) for key, message in problems])
+    return own.finish(), masked.finish()
+
+
+class _Book:
+    """A write-only workbook laid out like the blank form, filled row by row."""
+
+    def __init__(self, table: str, *, report: bool):
+        columns = COLUMNS[table]
+        self.table, self.report, self.written = table, report, 1
+        self.book = Workbook(write_only=True)
+        self.data, codes, self.help_sheet = form_sheets(self.book, table)
+        ranges = write_code_lists(codes, columns)
+        widths = [column_width(c) for c in columns]
+        lay_out(self.data, [*widths, 60] if report else widths, freeze="A2")
+        add_dropdowns(self.data, columns, ranges, prompts=False)
+        self.data.append(_header(self.data, columns, report))
+        self.writer = _RowWriter(self.data, columns)
+
+    def add(self, row_no: int, values: dict[str, Any], problems: Problems) -> None:
+        """A report keeps each row at the row number of the user's file (empty rows in the gaps), so that its
+        messages name the user's rows; other workbooks write rows one after another."""
+        if self.report:
+            for _ in range(row_no - 1 - self.written):
+                self.data.append([])
+            self.written = row_no
+        self.data.append(self.writer.cells(values, problems))
+
+    def finish(self) -> bytes:
+        write_help(self.help_sheet, self.table, COLUMNS[self.table], notes=[REPORT_NOTE] if self.report else [])
+        return workbook_bytes(self.book)
 
 
 def _header(sheet: Any, columns: Sequence[Column], report: bool) -> list[Cell]:
@@ -70,17 +101,6 @@ def _header(sheet: Any, columns: Sequence[Column], report: bool) -> list[Cell]:
     if report:
         header += header_cells(sheet, [REPORT_COLUMN], fill=PatternFill("solid", fgColor=BAD_FILL), centered=True)
     return header
-
-
-def _append_at_row_numbers(sheet: Any, writer: _RowWriter, rows: Iterable[tuple[int, dict[str, Any]]],
-                           errors: dict[int, Problems]) -> None:
-    """Each row at its own row number (empty rows in the gaps): the messages name the user's rows."""
-    written = 1
-    for row_no, values in rows:
-        for _ in range(row_no - 1 - written):
-            sheet.append([])
-        sheet.append(writer.cells(values, errors.get(row_no, [])))
-        written = row_no
 
 
 class _RowWriter:

@@ -15,7 +15,7 @@ from typing import Any
 from ..domain import calendar, jurisdiction
 from ..domain.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationFailed, problem
 from ..domain.filing import Filing, Status, receipt_number
-from ..domain.identifiers import listed_row
+from ..domain.identifiers import listed_row, masked_text
 from ..domain.model import Unit, Upload
 from ..domain.reference import policy
 from ..domain.checks import BUCKETS, cross_table_warnings, routing_warning
@@ -175,12 +175,19 @@ class FilingService:
         return upload, post
 
     def get_upload(self, who: Principal, filing_id: str, upload_id: str) -> Upload:
-        """The upload as its filer or a reviewer sees it (an import whose process died shows as failed)."""
+        """The upload as its filer or a reviewer sees it (an import whose process died shows as failed). The error
+        messages may quote an ID number or a birth date: a reviewer reads them masked, and its error report is
+        the masked copy (docs/rules.md §10)."""
         self.get(who, filing_id)
         upload = self.store.get_upload(upload_id)
         if upload is None or upload.filing_id != filing_id:
             raise NotFound("上传记录不存在")
-        return upload.as_seen_at(self.clock.now())
+        upload = upload.as_seen_at(self.clock.now())
+        if who.is_filer:
+            return upload
+        return upload.model_copy(update={
+            "errors": [{**e, "message": masked_text(str(e.get("message", "")))} for e in upload.errors],
+            "error_report_key": upload.masked_report_key})
 
     def rows(self, who: Principal, filing_id: str, table: str, *, offset: int = 0, limit: int = 50
              ) -> tuple[builtins.list[dict[str, Any]], int]:  # builtins: `list` here is the method above

@@ -87,7 +87,7 @@ class ImportService:
                 self.blobs.delete(blob_key)
             return
         self._update(upload, status="processing", rows_done=0, rows_total=0, errors=[], message=None,
-                     error_report_key=None)
+                     error_report_key=None, masked_report_key=None)
         try:
             self._import(upload)
         finally:
@@ -115,9 +115,10 @@ class ImportService:
         if outcome.error_count:
             self.store.delete_rows(upload.id)
             self._update(upload, message="正在生成错误报告……")
+            own, masked = self._error_reports(upload, outcome.by_row)
             self._fail(upload, f"共发现{outcome.error_count}处错误，请修改后重新上传（原有数据未受影响）",
                        outcome.listed, rows_total=outcome.read, rows_done=outcome.read,
-                       error_report_key=self._error_report(upload, outcome.by_row))
+                       error_report_key=own, masked_report_key=masked)
             return
         self._attach(upload, outcome)
 
@@ -174,21 +175,22 @@ class ImportService:
             out.warnings.append(problem("该人员不在本单位已备案的任何表二名册中，请核对证件号码", row=row_no,
                                         column="证件号码", field="id_number"))
 
-    def _error_report(self, upload: Upload, by_row: dict[int, list[tuple[str, str]]]) -> str | None:
-        """The error report workbook in the blob store; None if it could not be written (the listed
-        errors are still shown)."""
+    def _error_reports(self, upload: Upload, by_row: dict[int, list[tuple[str, str]]]) -> tuple[str | None, str | None]:
+        """The error report workbooks in the blob store, the filer's and the reviewers' masked copy; (None, None)
+        if they could not be written (the listed errors are still shown)."""
         # excel.workbooks imports openpyxl: loaded only when a file with errors needs its report
-        from ..excel.workbooks import rows_workbook
+        from ..excel.workbooks import error_reports
 
         try:
             with self.blobs.open(upload.blob_key) as f:
-                data = rows_workbook(upload.table, read_rows(f, upload.table), errors=by_row)
-            key = f"{REPORT_PREFIX}{upload.id}.xlsx"
-            self.blobs.put(key, data, XLSX)
-            return key
+                own, masked = error_reports(upload.table, read_rows(f, upload.table), by_row)
+            keys = f"{REPORT_PREFIX}{upload.id}.xlsx", f"{REPORT_PREFIX}{upload.id}-masked.xlsx"
+            self.blobs.put(keys[0], own, XLSX)
+            self.blobs.put(keys[1], masked, XLSX)
+            return keys
         except Exception:
             log.exception("error report for %s failed", upload.id)
-            return None
+            return None, None
 
     def _attach(self, upload: Upload, out: _Outcome) -> None:
         """Point the filing at the new rows (retrying if the filing was edited meanwhile)."""

@@ -21,8 +21,8 @@ class RosterService:
         self.store, self.blobs, self.clock, self.filings = store, blobs, clock, filings
 
     def error_report(self, who: Principal, filing_id: str, upload_id: str) -> Download:
-        """An upload's error report, for whoever may read the filing. It holds the filer's own rows with full
-        ID numbers, so a reviewer's download is audited (a masked reviewer's copy is not built yet)."""
+        """An upload's error report, for whoever may read the filing: the filer's own rows as typed, or for a
+        reviewer the masked copy (FilingService.get_upload), whose download is audited."""
         upload = self.filings.get_upload(who, filing_id, upload_id)
         if not upload.error_report_key:
             raise NotFound("该次上传没有错误报告")

@@ -68,3 +68,12 @@ def test_review_reasons_and_opinions_are_checked_too():
         submitted.review(decision="reject", reason="表二\u202e不全", actor="r", now=now)
     assert refused.value.details[0]["field"] == "reason"
     assert submitted.review(decision="reject", reason="表二不全\n请补充", actor="r", now=now).last_rejection
+
+
+def test_masked_text_gives_no_birth_digits_back():
+    from chalicelib.domain.identifiers import masked_text
+    full = "11010519491231002X"
+    text = masked_text(f"出生日期与证件号码不符（证件号码显示为1949-12-31）；与第3行{full}重复；19491231；1949年12月31日")
+    assert "31" not in text.replace("002X", "") and full not in text
+    assert "110105********002X" in text and "1949-12-**" in text and "194912**" in text and "1949年12月**日" in text
+    assert masked_text("入职日期2020-03-04", dates=False) == "入职日期2020-03-04"

@@ -3,6 +3,10 @@ number and at most 出生年月, the filer's own included; finding a person by I
 sees a unit's filing only once it has been submitted; the person look-up takes the number in the body."""
 from __future__ import annotations
 
+import io
+import urllib.request
+
+import openpyxl
 import pytest
 
 from chalicelib.domain.identifiers import mask_id
@@ -59,20 +63,43 @@ def test_reviewers_see_a_filing_only_once_it_is_submitted(app_client, container)
     assert api.call("GET", f"/filings/{draft['id']}", token=reviewer)[0] == 200  # once submitted, it stays seen
 
 
-def test_a_reviewers_download_of_an_error_report_is_audited(app_client, container):
+def test_a_reviewer_gets_a_masked_copy_of_an_error_report_and_its_download_is_audited(app_client, container):
     api = api_for(app_client, container)
     api.call("POST", "/employers/register", factories.registration(4))
     filer = api.login(factories.uscc(4), "Passw0rd!")
     _, filing = api.call("POST", "/filings", {"year": 2025}, filer)
     api.call("PUT", f"/filings/{filing['id']}/table1", factories.table1(1), filer)
-    bad = api.upload(filing["id"], "table2", factories.table2_workbook([{**factories.person(1), "hukou": "火星"}]),
-                     filer)
-    assert bad["error_report_url"]
+    person = factories.person(1, id_number=factories.resident_id("140105", "19870605", 1, False))
+    # two errors; the birth-date one quotes the date read from the ID number
+    bad = api.upload(filing["id"], "table2", factories.table2_workbook([{**person, "hukou": "火星"}]), filer)
+    assert "1987-06-05" in str(bad["errors"])  # the filer is told what its ID number says
     api.upload(filing["id"], "table2", factories.table2_workbook([factories.person(1)]), filer)
     assert api.call("POST", f"/filings/{filing['id']}/submit", token=filer)[0] == 200
-    path = "/api/v1" + bad["error_report_url"].split("/api/v1", 1)[1]
-    response = app_client.http.get(path, headers={"Authorization": f"Bearer {api.login('xiaodian', PASSWORD)}",
-                                                  "Accept": "*/*"})
-    assert response.status_code in (200, 302)
+    reviewer = api.login("xiaodian", PASSWORD)
+    seen = api.call("GET", f"/filings/{filing['id']}/uploads/{bad['upload_id']}", token=reviewer)[1]
+    assert len(seen["errors"]) == 2 and "1987-06-05" not in str(seen["errors"]) and "1987-06" in str(seen["errors"])
+
+    own = _report(app_client, bad["error_report_url"], filer)
+    assert person["id_number"] in _cells(own)
+    masked = _report(app_client, seen["error_report_url"], reviewer)
+    cells = _cells(masked)
+    assert mask_id(person["id_number"]) in cells and "【户口性质】" in cells  # the rows and messages are there
+    assert "19870605" not in cells and "1987-06-05" not in cells and person["id_number"][6:14] not in cells
     event = container.store.list_audit(1)[0]
     assert (event.action, event.actor, event.target) == ("download_error_report", "xiaodian", filing["id"])
+
+
+def _report(app_client, url: str, token: str) -> bytes:
+    """The workbook an error report link gives (the app's own answer, or storage's after a redirect)."""
+    response = app_client.http.get("/api/v1" + url.split("/api/v1", 1)[1], headers={"Authorization": f"Bearer {token}"})
+    if response.status_code == 302:
+        with urllib.request.urlopen(response.headers["Location"], timeout=30) as answer:
+            return answer.read()
+    assert response.status_code == 200, response.body[:300]
+    return response.body
+
+
+def _cells(workbook: bytes) -> str:
+    """Every cell of the data sheet, as one text."""
+    sheet = openpyxl.load_workbook(io.BytesIO(workbook)).worksheets[0]
+    return " ".join(str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None)
