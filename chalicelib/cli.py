@@ -76,6 +76,22 @@ def run_scheduler(c) -> int:
     return 0
 
 
+def serve(c, host: str, port: int) -> int:
+    """The embedded backend's HTTP server (scripts/run-local.sh); in AWS mode API Gateway serves the app."""
+    if not c.settings.embedded:
+        print("serve is for the embedded backend; in AWS mode API Gateway serves the app.", file=sys.stderr)
+        return 2
+    from app import app  # the Chalice app, every route registered (the project root is on sys.path with -m)
+
+    from .web.local_server import server
+    print(f"Serving on http://{host}:{port}", flush=True)
+    try:
+        server(app, host, port).server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
 def create_admin(c, args) -> int:
     try:
         account, password = c.accounts.create_admin(args.username, args.division, args.display_name,
@@ -108,6 +124,9 @@ def main(argv: list[str] | None = None) -> int:
     daily.add_argument("--today", type=_date, help="the day to run for, YYYY-MM-DD (default: today in Asia/Shanghai)")
     daily.add_argument("--dry-run", action="store_true", help="print what would be sent; write and send nothing")
     sub.add_parser("run-scheduler", help="embedded backend: run the daily job every day at 09:00 Asia/Shanghai")
+    serving = sub.add_parser("serve", help="embedded backend: serve the app over HTTP (scripts/run-local.sh)")
+    serving.add_argument("--host", default="127.0.0.1")
+    serving.add_argument("--port", type=int, default=8000)
     args = parser.parse_args(argv)
     c = container()
     if args.command == "seed-demo":
@@ -126,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(c.reminders.run_daily(args.today, dry_run=args.dry_run).lines(detail=200)))
     elif args.command == "run-scheduler":
         return run_scheduler(c)
+    elif args.command == "serve":
+        return serve(c, args.host, args.port)
     return 0
 
 

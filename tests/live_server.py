@@ -1,4 +1,4 @@
-"""One real `chalice local` server (scripts/run-local.sh, embedded backend) shared by the e2e and fuzz tiers.
+"""One real local server (scripts/run-local.sh, embedded backend) shared by the e2e and fuzz tiers.
 
 The server runs in its own process group on a free port with a throw-away DATA_DIR; its output goes to
 build/live-server.log. The conftests of tests/e2e and tests/fuzz expose it as the session fixture

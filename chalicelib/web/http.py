@@ -102,7 +102,7 @@ JSON_MAX_BYTES = 1024 * 1024  # the biggest JSON body a route takes (表一 is a
 def json_body(request: Request) -> dict[str, Any]:
     raw = request.raw_body or b""
     if len(raw) > JSON_MAX_BYTES:
-        raise TooLarge(f"请求内容超过{JSON_MAX_BYTES // 1024}KB上限")
+        raise TooLarge(f"请求内容超过{JSON_MAX_BYTES // (1024 * 1024)}MB上限")
     try:
         body = json.loads(raw.decode("utf-8") if raw else "{}")
         json.dumps(body, ensure_ascii=False).encode("utf-8")  # a lone surrogate ("\ud800") is no text

@@ -29,14 +29,9 @@ def _transfers() -> LocalTransfers:
 @api_errors
 def upload() -> Response:
     """What a browser posts a presigned upload form to (the same fields S3 takes)."""
-    from ..domain.reference import policy  # cold start: domain data and models load on first use
-    from ..ports import TransferRefused
+    from ..ports import TransferRefused  # cold start: domain data and models load on first use
 
-    transfers = _transfers()
-    raw = current_request().raw_body or b""
-    if len(raw) > 2 * policy().upload_max_bytes:  # refused unparsed (just over the limit: the page's own message)
-        limit = policy().upload_max_bytes // (1024 * 1024)
-        return json_response(error_body("too_large", f"文件大小超过{limit}MB上限"), 413)
+    transfers = _transfers()  # a body far over the limit never gets here: local_server.py refuses it unread
     fields, content, _ = multipart_body(current_request())
     if content is None:
         return json_response(error_body("bad_request", "请选择要上传的文件"), 400)

@@ -5,6 +5,7 @@ in the shape of docs/api.md."""
 from __future__ import annotations
 
 import base64
+import http.client
 import json
 import urllib.error
 import urllib.parse
@@ -69,3 +70,31 @@ def test_a_client_that_sends_no_accept_header_gets_its_download(live_server):
     assert request.get_header("Accept") is None
     with urllib.request.urlopen(request, timeout=30) as response:
         assert response.status == 200 and response.read(2) == b"PK"
+
+
+def _declare(live_server, path: str, headers: dict[str, str], body: bytes = b"x") -> tuple[int, str, str]:
+    """Send headers that declare a body, and only `body` of it: the server must answer without reading more."""
+    connection = http.client.HTTPConnection("127.0.0.1", live_server.port, timeout=10)
+    connection.putrequest("POST", path)
+    for name, value in headers.items():
+        connection.putheader(name, value)
+    connection.endheaders(body)
+    answer = connection.getresponse()
+    result = answer.status, answer.getheader("Content-Type") or "", answer.read().decode()
+    connection.close()
+    return result
+
+
+def test_a_body_over_its_limit_is_refused_before_it_is_read(live_server):
+    status, kind, text = _declare(live_server, "/api/v1/auth/login",
+                                  {"Content-Type": "application/json", "Content-Length": str(300 * 1024 * 1024)})
+    assert status == 413 and json.loads(text)["error"] == {"code": "too_large", "message": "请求内容超过1MB上限",
+                                                          "details": []}
+    status, kind, text = _declare(live_server, "/api/v1/local-uploads",
+                                  {"Content-Type": "multipart/form-data; boundary=x", "Accept": "text/html",
+                                   "Content-Length": str(300 * 1024 * 1024)})
+    assert status == 413 and kind.startswith("text/html") and "文件大小超过50MB上限" in text  # a browser gets a page
+    assert _declare(live_server, "/api/v1/auth/login", {"Transfer-Encoding": "chunked"}, b"2\r\n{}\r\n0\r\n\r\n")[0] == 411
+    assert _declare(live_server, "/api/v1/auth/login", {"Content-Length": "-5"})[0] == 400
+    with urllib.request.urlopen(f"{live_server.base_url}/login", timeout=10) as page:  # and the server is fine
+        assert page.status == 200

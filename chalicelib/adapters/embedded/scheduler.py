@@ -2,7 +2,7 @@
 app.py's @app.schedule fires in AWS mode (cron(0 1 * * ? *) in UTC), and at every poll retries the outbox's
 failed notifications that are due (app.py's deliver_outbox schedule).
 
-scripts/run-local.sh starts it beside `chalice local` (`python -m chalicelib.cli run-scheduler`). Started
+scripts/run-local.sh starts it beside the server (`python -m chalicelib.cli run-scheduler`). Started
 after 09:00 it runs today's job at once; the job is idempotent, so a restart never sends anything twice.
 """
 from __future__ import annotations
