@@ -76,14 +76,14 @@ def build(settings: settings_module.Settings, *, clock: Clock | None = None, sen
     import boto3
 
     from .adapters.aws.dynamo_store import DynamoStore
-    from .adapters.aws.s3_blobs import S3BlobStore
+    from .adapters.aws.s3_blobs import S3BlobStore, s3_client
     from .adapters.aws.senders import ChannelSender, SesSender, SnsSmsSender
 
     clients = aws_session or boto3.session.Session()
     senders = {"email": lambda: SesSender(clients.client("ses"), settings.mail_from),
                "sms": lambda: SnsSmsSender(clients.client("sns"))}
     return assemble(settings, store=DynamoStore(settings.table_name, clients.client("dynamodb")),
-                    blobs=S3BlobStore(settings.bucket_name, clients.client("s3")),
+                    blobs=S3BlobStore(settings.bucket_name, s3_client(clients)),
                     sender=sender or ChannelSender({ch: senders[ch]() for ch in settings.channels}),
                     clock=clock or SystemClock())
 

@@ -16,6 +16,16 @@ from ...filenames import content_disposition
 SPOOL_BYTES = 8 * 1024 * 1024  # smaller blobs stay in memory, bigger ones go to a temp file
 
 
+def s3_client(session: Any) -> Any:
+    """An S3 client whose presigned POSTs and GETs work on every bucket: signed with SigV4 on the bucket's regional
+    host. botocore otherwise presigns with SigV2 on the global host in the older regions (us-east-1, eu-west-1…),
+    which buckets created after June 2020 and SSE-KMS objects refuse."""
+    from botocore.config import Config
+
+    return session.client("s3", config=Config(signature_version="s3v4", s3={
+        "addressing_style": "virtual", "us_east_1_regional_endpoint": "regional"}))
+
+
 def _missing(e: ClientError) -> bool:
     return e.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound")
 
