@@ -16,7 +16,7 @@ from .api import overdue as overdue_api
 from .api import review as review_api
 from .api import rosters as rosters_api
 from .api import share as share_api
-from .http import BINARY_TYPES, accept_anything_unless_told, bind
+from .http import BINARY_TYPES, api_gateway_rules, bind
 from .pages import admin, assets, audit, employer, home, overdue, review, share, stats
 
 API = (accounts_api, filings_api, review_api, rosters_api, overdue_api, share_api, audit_api, admin_api, openapi)
@@ -33,5 +33,5 @@ def register(app: Chalice, *, local_routes: bool) -> None:
         app.register_blueprint(module.routes)
     if local_routes:
         app.register_blueprint(local.routes)
-    app.register_middleware(accept_anything_unless_told, "http")
+    app.register_middleware(api_gateway_rules, "http")
     app.register_middleware(guard, "http")  # access.RULES, for every route
