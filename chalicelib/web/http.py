@@ -48,10 +48,11 @@ def query() -> dict[str, str]:
 
 
 def api_gateway_rules(request: Request, get_response: Callable[[Request], Response]) -> Response:
-    """Chalice 'http' middleware, outermost: what serving through API Gateway with binary types */* asks.
-    - A request without an Accept header accepts any type (RFC 9110 §12.5.1); Chalice itself would answer a
-      download (a binary type) to such a client (urllib, curl -H 'Accept:', scripts) with 400.
-    - Every body is bytes: Chalice base64-encodes the answers of binary types, and takes only bytes for it."""
+    """Chalice 'http' middleware, outermost: serving through API Gateway with binary media types */*.
+    - Every body is bytes: Chalice then base64-encodes every answer (API Gateway decodes it for any client), and
+      takes only bytes for it.
+    - A request without an Accept header accepts any type (RFC 9110 §12.5.1); Chalice itself would answer such a
+      client (urllib, scripts) with 400 "Request did not specify an Accept header"."""
     if not request.headers.get("accept", "").strip():
         request.headers = CaseInsensitiveMapping({**request.headers, "accept": "*/*"})
     response = get_response(request)
