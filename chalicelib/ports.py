@@ -197,7 +197,7 @@ class OwingStore(Protocol):
 
 
 class ClaimStore(Protocol):
-    """Single-use markers (action links)."""
+    """Single-use markers (action links; the first review request of a filing per recipient and window)."""
 
     def claim(self, key: str, at: dt.datetime) -> None:
         """Record that `key` was used; AlreadyExists if it already was."""

@@ -80,6 +80,12 @@ class Filing(BaseModel):
     def last_rejection(self) -> Transition | None:
         return next((t for t in reversed(self.history) if t.action == "reject"), None)
 
+    @property
+    def review_round(self) -> int:
+        """How many times reviewers sent the filing back: a submission after a rejection is news to them,
+        a withdrawal and submission again within the same round is not."""
+        return sum(t.action == "reject" for t in self.history)
+
     def require_editable(self) -> None:
         if not self.editable:
             raise Conflict(f"备案当前状态为“{self.status_label}”，不能修改")

@@ -99,6 +99,14 @@ class Upload(BaseModel):
         return self
 
 
+class MessageKind(StrEnum):
+    """What caused a message: the limits on notifications depend on it (domain/notifications.py)."""
+    REVIEW_REQUEST = "review_request"  # a submission, to each reviewer of the authority
+    DECISION = "decision"  # an approval or rejection, to the unit's filer
+    REMINDER = "reminder"  # the daily job: a deadline reminder, to the unit's filer
+    DIGEST = "digest"  # the daily job: filings waiting too long, to the authority's reviewers
+
+
 class Message(BaseModel):
     """An outbox entry: written with the action that caused it, sent afterwards."""
     id: str
@@ -107,7 +115,10 @@ class Message(BaseModel):
     subject: str
     body: str
     created_at: dt.datetime
-    status: str = "pending"  # pending / sent / failed / skipped (channel not offered here)
+    kind: MessageKind | None = None  # None: written before kinds were kept (limited like a decision)
+    topic: str | None = None  # one per recipient and window reaches them (a review request: filing and round)
+    status: str = "pending"  # pending / sent / failed / skipped / coalesced (the last two: see `reason`)
+    reason: str | None = None  # why it was not sent, in words for the mailbox and operators
     attempts: int = 0
     next_attempt_at: dt.datetime | None = None  # backoff after a failed attempt
     sent_at: dt.datetime | None = None

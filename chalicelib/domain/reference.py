@@ -50,6 +50,8 @@ class Policy:
     action_link_days: int
     upload_max_bytes: int
     submits_per_filing_per_hour: int  # each submission notifies every reviewer of the authority
+    messages_per_recipient_per_day: dict[str, int]  # channel → messages one address may get a (local) day
+    review_request_coalesce_minutes: int  # one review request per filing and reviewer in such a window
     upload_max_unpacked_bytes: int  # what an .xlsx may inflate to, all parts together (zip bombs stop here)
     upload_max_compression_ratio: int  # how much one sizeable part may inflate (rosters: ~15×, bombs: 1000×)
     holidays: frozenset[dt.date] = frozenset()  # 法定节假日 (no working day even on a weekday)

@@ -1,7 +1,9 @@
 """The outbox: messages are written with the action that caused them, then delivered here.
 
 Delivery failures are recorded and retried with exponential backoff (by the next action, and by the
-scheduled outbox job); they never undo or block the action.
+scheduled outbox job); they never undo or block the action. The limits on notifications (a daily cap per
+recipient, one review request per filing and window: domain/notifications.py) are applied here, when a
+message is first due, so every way of writing messages is covered.
 """
 from __future__ import annotations
 
@@ -9,9 +11,11 @@ import datetime as dt
 import logging
 import time
 import uuid
+from typing import NamedTuple
 
-from ..domain.model import Message
-from ..ports import Clock, Sender, Store
+from ..domain import notifications
+from ..domain.model import Message, MessageKind
+from ..ports import AlreadyExists, Clock, Sender, Store
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
@@ -19,14 +23,21 @@ FIRST_RETRY = dt.timedelta(minutes=1)
 LONGEST_WAIT = dt.timedelta(hours=6)
 
 
-def message(clock: Clock, *, channel: str, to: str, subject: str, body: str) -> Message:
-    return Message(id=uuid.uuid4().hex, channel=channel, to=to, subject=subject, body=body, created_at=clock.now())
+def message(clock: Clock, *, kind: MessageKind, channel: str, to: str, subject: str, body: str,
+            topic: str | None = None) -> Message:
+    return Message(id=uuid.uuid4().hex, kind=kind, channel=channel, to=to, subject=subject, body=body,
+                   topic=topic, created_at=clock.now())
 
 
 def retry_delay(attempts: int) -> dt.timedelta:
     """1, 2, 4, 8 … minutes after each failure, at most six hours."""
     delay: dt.timedelta = FIRST_RETRY * 2 ** (attempts - 1)
     return min(delay, LONGEST_WAIT)
+
+
+class _Batch(NamedTuple):
+    sent: int
+    settled: int  # no longer pending: sent, held back (see _held_back) or failed for good
 
 
 class Outbox:
@@ -39,13 +50,17 @@ class Outbox:
 
     def deliver_pending(self, limit: int = 100) -> int:
         """Send what is pending and due; returns how many were sent."""
-        sent = 0
+        return self._deliver_batch(limit).sent
+
+    def _deliver_batch(self, limit: int) -> _Batch:
+        sent = settled = 0
         now = self.clock.now()
         for m in self.store.pending_messages(limit):
             if m.next_attempt_at and m.next_attempt_at > now:
                 continue
-            if m.channel not in self.channels:  # e.g. no e-mail where SES is not offered: the SMS twin goes out
-                self.store.mark_message(m.model_copy(update={"status": "skipped"}))
+            if held := self._held_back(m, now):
+                self.store.mark_message(held)
+                settled += 1
                 continue
             try:
                 self.sender.send(m)
@@ -55,17 +70,41 @@ class Outbox:
                 self.store.mark_message(m.model_copy(update={
                     "attempts": attempts, "status": "failed" if attempts >= MAX_ATTEMPTS else "pending",
                     "next_attempt_at": now + retry_delay(attempts)}))
+                if attempts >= MAX_ATTEMPTS:
+                    settled += 1
                 continue
             self.store.mark_message(m.model_copy(update={"status": "sent", "attempts": m.attempts + 1,
                                                          "sent_at": now, "next_attempt_at": None}))
             sent += 1
-        return sent
+            settled += 1
+        return _Batch(sent, settled)
+
+    def _held_back(self, m: Message, now: dt.datetime) -> Message | None:
+        """The message marked as not sent, and why; None when it may go out."""
+        if m.channel not in self.channels:  # e.g. no e-mail where SES is not offered: the SMS twin goes out
+            return m.model_copy(update={"status": "skipped", "reason": notifications.channel_missing_reason(m)})
+        if m.attempts:  # a retry: it passed the limits, and was counted, on its first attempt
+            return None
+        # coalescing first, so that a message not sent for it does not use up the recipient's day
+        if key := notifications.coalesce_claim(m, now):
+            try:
+                self.store.claim(key, now)
+            except AlreadyExists:
+                return m.model_copy(update={"status": "coalesced", "reason": notifications.coalesced_reason()})
+        cap = notifications.daily_cap(m)
+        if cap is not None and self.store.next_sequence(notifications.daily_counter(m, now)) > cap:
+            return m.model_copy(update={"status": "skipped", "reason": notifications.over_cap_reason(m, cap)})
+        return None
 
     def deliver_for(self, seconds: float, batch: int = 200) -> int:
-        """Deliver batch after batch until nothing due is left or the time budget is spent."""
+        """Deliver batch after batch until a batch settles nothing (nothing due is left) or the time budget
+        is spent; returns how many were sent."""
         sent, deadline = 0, time.monotonic() + seconds
-        while time.monotonic() < deadline and (n := self.deliver_pending(batch)):
-            sent += n
+        while time.monotonic() < deadline:
+            done = self._deliver_batch(batch)
+            sent += done.sent
+            if not done.settled:
+                break
         return sent
 
     def deliver_soon(self) -> None:

@@ -16,7 +16,7 @@ from ..domain import jurisdiction
 from ..domain.calendar import due_date, local_today
 from ..domain.errors import DomainError, Forbidden, ValidationFailed, problem
 from ..domain.filing import Filing
-from ..domain.model import Message, Role, Unit
+from ..domain.model import Message, MessageKind, Role, Unit
 from ..domain.reference import divisions, policy
 from ..domain.reminders import (Obligation, Step, current_step, days_overdue, is_working_day, open_years,
                                 working_days_between)
@@ -101,8 +101,10 @@ def reminder_messages(clock: Clock, unit: Unit, obligation: Obligation, step: St
     link = f"{base_url.rstrip('/')}/employer"
     body = f"{unit.name}：\n您单位尚未完成{year}年度劳动用工备案。{when}{fix}\n请登录填报并提交：{link}"
     sms = f"【劳动用工备案】{unit.name}：{year}年度劳动用工备案{short}，请尽快登录{link}填报。"
-    return [message(clock, channel="email", to=unit.filer_email, subject=subject, body=body),
-            message(clock, channel="sms", to=unit.filer_mobile, subject=subject, body=sms)]
+    return [message(clock, kind=MessageKind.REMINDER, channel="email", to=unit.filer_email, subject=subject,
+                    body=body),
+            message(clock, kind=MessageKind.REMINDER, channel="sms", to=unit.filer_mobile, subject=subject,
+                    body=sms)]
 
 
 class ReminderService:
@@ -179,7 +181,8 @@ class ReminderService:
                 lines.append(f"……等共{len(waiting)}件，请登录审核：{self.base_url}/review")
             subject = f"待审核提醒：{len(waiting)}件劳动用工备案已等待超过{limit}个工作日"
             body = f"{authority.name}：\n以下备案提交后已超过{limit}个工作日尚未审核，请尽快处理。\n" + "\n".join(lines)
-            messages = [message(self.clock, channel="email", to=email, subject=subject, body=body) for email in emails]
+            messages = [message(self.clock, kind=MessageKind.DIGEST, channel="email", to=email, subject=subject,
+                                body=body) for email in emails]
             if not messages:
                 log.warning("no reviewer with an e-mail address at %s for the digest", code)
             elif not (report.dry_run or self.store.claim_notice(f"digest#{code}#{today.isoformat()}", now, messages)):

@@ -122,7 +122,7 @@ class ReviewService:
         if filing.status != Status.SUBMITTED:
             raise LinkRefused(f"该备案已被其他审核员处理（当前状态：{filing.status_label}）")
         if link.submission != filing.receipt_no:  # withdrawn and submitted again since the link was sent
-            raise LinkRefused("此链接对应的提交已被单位撤回；单位重新提交的备案请使用新的通知链接，或在审核列表中办理")
+            raise LinkRefused("此链接对应的提交已被单位撤回后重新提交；请在审核列表中办理（短时间内重复提交不再另发通知）")
         return filing
 
     def link_filing_id(self, who: Principal, token: str) -> str:

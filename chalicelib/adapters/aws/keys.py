@@ -21,7 +21,8 @@ Access patterns (→ how they are served; no Scan anywhere):
   all filings (province view)         Query GSI2 GSI2PK=FILING#<status>, GSI2SK=<queue order>; same merge.
                                       Four constant partitions: fine for a province's write rate (filings
                                       change a few times a year each); shard the key if that ever changes.
-  counters                            UpdateItem ADD  PK=COUNTER#<name>  SK=COUNTER
+  counters                            UpdateItem ADD  PK=COUNTER#<name>  SK=COUNTER (receipt numbers, submits
+                                      per filing and hour, messages per channel, recipient and day)
   all units (once a year: open year Y) Query GSI2 GSI2PK=UNIT, GSI2SK=<uscc> (every unit item carries it)
   units owing year Y, per authority   Query GSI1 GSI1PK=OWES#<year>#<authority>, GSI1SK=<authority>#<uscc>
   units owing year Y, province-wide   Query GSI2 GSI2PK=OWES#<year>, GSI2SK=<authority>#<uscc>
@@ -40,7 +41,8 @@ Access patterns (→ how they are served; no Scan anywhere):
   one reminder per unit, year, step   conditional Put PK=UNIT#<uscc> SK=REMINDER#<year>#<step>, in one
                                       transaction with the OWES item's history and the outbox messages
   once-only notices (reviewer digest) conditional Put PK=NOTICE#<key>    SK=NOTICE, with its messages
-  single-use markers (action links)   conditional Put PK=CLAIM#<key>     SK=CLAIM
+  single-use markers (action links)   conditional Put PK=CLAIM#<key>     SK=CLAIM (also the first review
+                                      request of a filing per recipient and window)
   rows of an upload, by row number    Query    PK=UPLOAD#<id>  SK BETWEEN ROW#<start> AND ROW#<max>
                                       (row numbers zero-padded, so string order is number order)
   upload by id                        GetItem  PK=UPLOAD#<id>            SK=UPLOAD
