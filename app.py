@@ -26,6 +26,13 @@ def deliver_outbox(event):
     container().outbox.deliver_for(seconds=240)  # the function's timeout is 300 s (infra)
 
 
+@app.schedule("rate(1 minute)", name="recover_interrupted")
+def recover_interrupted(event):
+    """Crash recovery: imports and person indexes whose Lambda died or timed out (lease run out) are cleaned up
+    or resumed. Embedded mode runs the same sweep from chalicelib/adapters/embedded/scheduler.py."""
+    return container().recovery.sweep(seconds=240)._asdict()  # the function's timeout is 300 s (infra)
+
+
 @app.schedule(Cron(0, 1, "*", "*", "?", "*"), name="daily_reminders")
 def daily_reminders(event):
     """Every day at 01:00 UTC = 09:00 Asia/Shanghai: deadline reminders, the reviewers' digest.

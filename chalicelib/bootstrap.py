@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .services.outbox import Outbox
     from .services.overdue import OverdueService
     from .services.persons import PersonService
+    from .services.recovery import RecoveryService
     from .services.reminders import ReminderService
     from .services.review import ReviewService
     from .services.rosters import RosterService
@@ -57,6 +58,7 @@ class Container(NamedTuple):
     stats: StatsService
     persons: PersonService  # person look-up by ID number for other departments
     audit: AuditService
+    recovery: RecoveryService  # the crash recovery sweep
 
 
 def build(settings: settings_module.Settings, *, clock: Clock | None = None, sender: Sender | None = None,
@@ -99,7 +101,8 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
     from .services.links import ActionLinks
     from .services.outbox import Outbox
     from .services.overdue import OverdueService
-    from .services.persons import PersonService
+    from .services.persons import PersonIndex, PersonService
+    from .services.recovery import RecoveryService
     from .services.reminders import ReminderService
     from .services.review import ReviewService
     from .services.rosters import RosterService
@@ -111,6 +114,7 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
     links = ActionLinks(token_signer, clock, settings.base_url)
     filings = FilingService(store, blobs, clock, outbox, links)
     imports = ImportService(store, blobs, clock)
+    person_index = PersonIndex(store, clock)
     if local_transfers is not None:
         from .adapters.embedded.background import run_in_background
 
@@ -122,9 +126,10 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
         token_signer=token_signer, accounts=AccountService(store, clock, token_signer),
         applications=ApplicationService(store, clock), filings=filings, imports=imports,
         rosters=RosterService(store, blobs, clock, filings),
-        review=ReviewService(store, clock, outbox, filings, links, settings.base_url), outbox=outbox,
+        review=ReviewService(store, clock, outbox, filings, links, person_index, settings.base_url), outbox=outbox,
         reminders=ReminderService(store, clock, outbox, settings.base_url), overdue=OverdueService(store, clock),
-        stats=StatsService(store, clock, blobs), persons=PersonService(store, clock), audit=AuditService(store))
+        stats=StatsService(store, clock, blobs), persons=PersonService(store, clock), audit=AuditService(store),
+        recovery=RecoveryService(store, clock, imports, person_index))
 
 
 def register_routes(app: Chalice) -> None:
@@ -145,6 +150,11 @@ def container() -> Container:
     with _lock:
         if _container is None:
             _container = build(settings_module.from_env())
+            if _container.settings.embedded:
+                from .adapters.embedded.background import run_in_background
+
+                # the server (re)starts: clean up after whatever a crash interrupted (AWS: a schedule in app.py)
+                run_in_background(_container.recovery.sweep)
         return _container
 
 

@@ -12,7 +12,7 @@ from typing import IO, Any, Generic, NamedTuple, Protocol, TypeVar
 
 from .domain.applications import Application
 from .domain.filing import Filing
-from .domain.model import Account, AuditEvent, Message, Unit, Upload
+from .domain.model import Account, AuditEvent, Job, Message, Unit, Upload
 from .domain.reminders import Obligation
 
 T = TypeVar("T")
@@ -99,11 +99,11 @@ class FilingStore(Protocol):
     def get_filing(self, filing_id: str) -> Filing | None: ...
 
     def save_filing(self, filing: Filing, *, expected_version: int, audit: AuditEvent | None = None,
-                    messages: Iterable[Message] = ()) -> None:
+                    messages: Iterable[Message] = (), jobs: Iterable[Job] = ()) -> None:
         """Write `filing` only if the stored version is `expected_version` (else StaleVersion), with the
-        audit event and the outbox messages in the same transaction. An annual filing also moves the unit
-        out of (submitted/approved) or back into (draft/rejected) the year's list of units owing it, and
-        the statistics counters, in that transaction."""
+        audit event, the outbox messages and the jobs it sets off (put as given, see JobStore) in the same
+        transaction. An annual filing also moves the unit out of (submitted/approved) or back into
+        (draft/rejected) the year's list of units owing it, and the statistics counters, in that transaction."""
 
     def list_unit_filings(self, uscc: str) -> list[Filing]:
         """A unit's filings, newest year first."""
@@ -205,7 +205,32 @@ class ClaimStore(Protocol):
     def claimed(self, key: str) -> bool: ...
 
 
-class Store(AccountStore, FilingStore, RowStore, OutboxStore, OwingStore, ClaimStore, Protocol):
+class JobStore(Protocol):
+    """Jobs that must be finished or cleaned up even if their process dies (an import, an approval's person
+    index), each held under a lease its worker renews (domain/model.py Job). A job is stored only while
+    unfinished, so the recovery sweep reads just those."""
+
+    def start_job(self, job: Job) -> None:
+        """Create-if-absent; AlreadyExists if a job of that kind and target is unfinished."""
+
+    def get_job(self, kind: str, target: str) -> Job | None: ...
+
+    def renew_job(self, job: Job, at: dt.datetime, checkpoint: dict[str, Any] | None = None) -> bool:
+        """Move the heartbeat to `at` (and the checkpoint, if given) only while `job.holder` holds the job:
+        a narrow write that leaves the rest alone. False if it was taken over or has ended."""
+
+    def take_over_job(self, job: Job, holder: str, at: dt.datetime) -> bool:
+        """Hand the job to `holder` (heartbeat `at`) only if it is still as `job` was read: same holder,
+        same heartbeat. False if its worker renewed it meanwhile or someone else took it."""
+
+    def end_job(self, job: Job) -> None:
+        """Remove the job if `job.holder` still holds it (a worker that lost it ends nothing)."""
+
+    def jobs_idle_since(self, cutoff: dt.datetime, *, limit: int = 100) -> list[Job]:
+        """Jobs whose heartbeat is older than `cutoff`, the longest idle first."""
+
+
+class Store(AccountStore, FilingStore, RowStore, OutboxStore, OwingStore, ClaimStore, JobStore, Protocol):
     """Everything the services keep: the role protocols above, implemented together by each backend."""
 
 

@@ -43,7 +43,8 @@ ON_UPLOAD = "OnUpload"  # logical id of @app.lambda_function(name="on_upload") i
 # Background jobs that outlive an API request: logical id → (memory MB, timeout s)
 JOB_SIZES = {ON_UPLOAD: (IMPORT_MEMORY_MB, IMPORT_TIMEOUT_S),
              "DailyReminders": (512, 900),  # a reminder day touches every unit that still owes a filing
-             "DeliverOutbox": (256, 300)}
+             "DeliverOutbox": (256, 300),
+             "RecoverInterrupted": (512, 300)}  # resumes an approval's person index: tens of thousands of rows
 DYNAMODB_ACTIONS = ("GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem",
                     "ConditionCheckItem")  # no Scan: every read is a key or index lookup (keys.py)
 

@@ -106,3 +106,26 @@ def workbook(table: str, rows: list[dict]) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def roster_workbook(rows: int) -> bytes:
+    """A large valid 表二 (header row, then `rows` people with distinct ID numbers), written streaming."""
+    import datetime as dt
+
+    from openpyxl import Workbook
+
+    from chalicelib.domain.tables import COLUMNS, TABLE_TITLES
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(TABLE_TITLES["table2"])
+    sheet.append([c.title for c in COLUMNS["table2"]])
+    for i in range(rows):
+        born = dt.date(1960, 1, 1) + dt.timedelta(days=i // 1000 * 7 + i % 7)  # with i % 1000: distinct IDs
+        first17 = f"140105{born:%Y%m%d}{i % 1000:03d}"
+        sheet.append([i + 1, f"职工{i + 1}", "居民身份证", first17 + id_check_char(first17),
+                      "男" if int(first17[16]) % 2 else "女", born, "城镇", "大学本科", f"138{i:08d}", "全日制", "其他",
+                      "否", "太原市小店区", born + dt.timedelta(days=7400), "固定期限", dt.date(2021, 1, 1),
+                      dt.date(2026, 1, 1), "是"])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

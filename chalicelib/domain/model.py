@@ -68,8 +68,33 @@ class Account(BaseModel):
     department: str | None = None  # data-sharing accounts: the department it serves (roles.DEPARTMENTS)
 
 
-STALLED_AFTER = dt.timedelta(minutes=15)  # an import writes progress every 1,000 rows
+LEASE = dt.timedelta(seconds=60)  # a job's worker renews its lease every few seconds (services/jobs.py)
 STALLED_MESSAGE = "导入中断（服务可能已重启），原有数据未受影响，请重新上传"
+
+
+class JobKind(StrEnum):
+    IMPORT = "import"  # target: the upload being imported
+    PERSON_INDEX = "person_index"  # target: the approved filing whose rows are indexed
+
+
+class Job(BaseModel):
+    """Work that must be finished or cleaned up even if its process dies (docs/architecture.md, "Crash
+    recovery"). Its worker holds a lease: it renews `heartbeat_at` while it runs and ends the job when done. A
+    job whose heartbeat is older than LEASE is presumed dead, and the recovery sweep takes it over; `checkpoint`
+    says how far it got (the person index resumes from there)."""
+    kind: JobKind
+    target: str
+    holder: str  # the worker holding the lease: only it may renew or end the job
+    heartbeat_at: dt.datetime
+    checkpoint: dict[str, Any] = Field(default_factory=dict)
+    created_at: dt.datetime
+
+    @property
+    def id(self) -> str:
+        return f"{self.kind.value}:{self.target}"
+
+    def expired(self, now: dt.datetime) -> bool:
+        return now - self.heartbeat_at > LEASE
 
 
 class Upload(BaseModel):
@@ -88,13 +113,16 @@ class Upload(BaseModel):
     created_at: dt.datetime
     updated_at: dt.datetime
 
-    def stalled(self, now: dt.datetime) -> bool:
-        """An import that stopped reporting progress (its process died): it will not finish."""
-        return self.status == "processing" and now - self.updated_at > STALLED_AFTER
+    def stalled(self, now: dt.datetime, job: Job | None) -> bool:
+        """An import whose worker stopped renewing its lease (`job`: its import job; its process died): it
+        will not finish. Without a job (an import from before leases), its last progress write stands in."""
+        if self.status != "processing":
+            return False
+        return job.expired(now) if job is not None else now - self.updated_at > LEASE
 
-    def as_seen_at(self, now: dt.datetime) -> "Upload":
+    def as_seen_at(self, now: dt.datetime, job: Job | None) -> "Upload":
         """The upload as users are shown it: a stalled import as failed (the filing's rows are untouched)."""
-        if self.stalled(now):
+        if self.stalled(now, job):
             return self.model_copy(update={"status": "failed", "message": STALLED_MESSAGE})
         return self
 

@@ -16,7 +16,7 @@ from ..domain import calendar, jurisdiction
 from ..domain.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationFailed, problem
 from ..domain.filing import Filing, Status, receipt_number
 from ..domain.identifiers import listed_row, masked_text
-from ..domain.model import Unit, Upload
+from ..domain.model import JobKind, Unit, Upload
 from ..domain.reference import policy
 from ..domain.checks import BUCKETS, cross_table_warnings, routing_warning
 from ..domain.tables import COLUMNS, TABLE_TITLES, clean_table1, signing_rate
@@ -182,7 +182,8 @@ class FilingService:
         upload = self.store.get_upload(upload_id)
         if upload is None or upload.filing_id != filing_id:
             raise NotFound("上传记录不存在")
-        upload = upload.as_seen_at(self.clock.now())
+        job = self.store.get_job(JobKind.IMPORT, upload.id) if upload.status == "processing" else None
+        upload = upload.as_seen_at(self.clock.now(), job)
         if who.is_filer:
             return upload
         return upload.model_copy(update={

@@ -2,10 +2,13 @@
 
 Runs where the file landed: on a background thread after the local upload (embedded) or from the S3
 event (AWS), never inside the upload request. Rows are written in batches under the upload's own id
-and only become the filing's rows when the whole file passed; a failed import, or one whose process
-died half way (abandoned: Upload.stalled), leaves the filing's previous rows as they were. Progress
-(rows_done of rows_total) is written every BATCH rows. A file with row errors gets an error report
-workbook (the user's rows, bad cells red, a 错误说明 column) under exports/.
+and only become the filing's rows when the whole file passed; a failed import leaves the filing's previous
+rows as they were. Progress (rows_done of rows_total) is written every BATCH rows. A file with row errors gets
+an error report workbook (the user's rows, bad cells red, a 错误说明 column) under exports/.
+
+An import is a job held under a lease (services/jobs.py), renewed every few seconds while it runs: if its
+process dies, the upload is shown as interrupted once the lease runs out (Upload.stalled), and the recovery
+sweep marks it failed and removes its rows and stored file (`abandon`; docs/architecture.md, "Crash recovery").
 """
 from __future__ import annotations
 
@@ -17,13 +20,14 @@ from ..domain import calendar
 from ..domain.checks import RosterDiff, RosterSummary
 from ..domain.errors import DomainError, problem
 from ..domain.filing import Filing, RowSet
-from ..domain.model import Upload
+from ..domain.model import STALLED_MESSAGE, Job, JobKind, Upload
 from ..domain.roster import RowChecker
 from ..domain.tables import clean_table1
 from ..excel.reader import read_rows
-from ..ports import BlobStore, Clock, StaleVersion, Store
+from ..ports import AlreadyExists, BlobStore, Clock, StaleVersion, Store
 from . import prefill
 from .audit import audit_event
+from .jobs import Lease, LeaseLost, new_job
 
 log = logging.getLogger(__name__)
 BATCH = 1000
@@ -63,6 +67,7 @@ class _NotSaved(Exception):
 class ImportService:
     def __init__(self, store: Store, blobs: BlobStore, clock: Clock):
         self.store, self.blobs, self.clock = store, blobs, clock
+        self._leases: dict[str, Lease] = {}  # upload id → the lease of its running import (one per worker thread)
 
     @staticmethod
     def upload_id_of(blob_key: str) -> str | None:
@@ -76,22 +81,64 @@ class ImportService:
             self._fail(upload, message, [problem(message, column="文件", field="file")])
 
     def import_blob(self, blob_key: str) -> None:
-        """Import the file stored for a waiting upload, once: an upload's policy is single use. The stored file
-        is deleted when the import ends, and a file posted again with a used policy (storage cannot refuse a
-        second POST before the policy expires) is deleted unread."""
+        """Import the file stored for a waiting upload, once: an upload's policy is single use, and a second
+        delivery of the storage event finds the import's job taken. The stored file is deleted when the import
+        ends, and a file posted again with a used policy (storage cannot refuse a second POST before the policy
+        expires) is deleted unread."""
         upload_id = self.upload_id_of(blob_key)
         upload = self.store.get_upload(upload_id) if upload_id else None
-        if upload is None or not (upload.status == "waiting" or upload.stalled(self.clock.now())):
-            log.info("ignoring blob %s (no waiting upload): deleted", blob_key)
-            if upload is not None:
+        if upload is None or upload.status != "waiting":
+            log.info("ignoring blob %s (no waiting upload)", blob_key)
+            if upload is not None and upload.status in ("done", "failed"):
                 self.blobs.delete(blob_key)
             return
-        self._update(upload, status="processing", rows_done=0, rows_total=0, errors=[], message=None,
-                     error_report_key=None, masked_report_key=None)
+        job = new_job(JobKind.IMPORT, upload.id, self.clock)
         try:
-            self._import(upload)
+            self.store.start_job(job)  # before the upload says "processing": a crash in between leaves the job
+        except AlreadyExists:
+            log.info("upload %s is already being imported", upload.id)
+            return
+        lease = self._leases[upload.id] = Lease(self.store, self.clock, job)
+        try:
+            with lease.kept_alive():
+                self._update(upload, status="processing", rows_total=0, rows_done=0, errors=[], message=None,
+                             error_report_key=None, masked_report_key=None)
+                self._import(upload)
+        except LeaseLost:  # presumed dead and taken over by the sweep, which reports the upload failed
+            log.warning("import of %s was taken over; stopping", upload.id)
+            self._drop_unattached_rows(upload)
+            return
         finally:
+            del self._leases[upload.id]
+        self.blobs.delete(upload.blob_key)
+        lease.end()
+
+    def abandon(self, job: Job) -> None:
+        """Clean up after an import whose process died (the recovery sweep holds `job` now): the upload is marked
+        failed, unless the filing already took its rows (the import died just after saving it), and its rows and
+        stored file are removed."""
+        upload = self.store.get_upload(job.target)
+        if upload is not None:
+            attached = self._attached(upload)
+            if upload.status in ("waiting", "processing"):
+                if attached is not None:
+                    self._write(upload, status="done", rows_total=attached, rows_done=attached,
+                                message=f"已导入{attached}行")
+                else:
+                    self._write(upload, status="failed", message=STALLED_MESSAGE, errors=[])
+            self._drop_unattached_rows(upload)
             self.blobs.delete(upload.blob_key)
+        Lease(self.store, self.clock, job).end()
+
+    def _attached(self, upload: Upload) -> int | None:
+        """How many rows the filing took from this upload; None if it points at other rows."""
+        filing = self.store.get_filing(upload.filing_id)
+        row_set = filing.row_sets.get(upload.table) if filing else None
+        return row_set.rows if row_set is not None and row_set.upload_id == upload.id else None
+
+    def _drop_unattached_rows(self, upload: Upload) -> None:
+        if upload.table != "table1" and self._attached(upload) is None:
+            self.store.delete_rows(upload.id)
 
     def _import(self, upload: Upload) -> None:
         try:
@@ -99,6 +146,8 @@ class ImportService:
                 self._import_table1(upload)
                 return
             outcome = self._read_and_store(upload)
+        except LeaseLost:
+            raise
         except DomainError as e:  # the workbook as a whole is refused (not .xlsx, wrong headers…)
             self.store.delete_rows(upload.id)
             self._fail(upload, e.message, e.details)
@@ -244,6 +293,7 @@ class ImportService:
         event, reading it again when a concurrent edit saved first. Returns the filing as it was before
         the save; _NotSaved when it is no longer editable or lost SAVE_ATTEMPTS times."""
         for _ in range(SAVE_ATTEMPTS):
+            self._renew(upload)  # the save lands well within the lease just renewed, never after a take-over
             filing = self._filing(upload.filing_id)
             if not filing.editable:
                 raise _NotSaved("备案已提交，不能再替换数据")
@@ -262,7 +312,18 @@ class ImportService:
             raise LookupError(f"filing {filing_id} not found")
         return filing
 
+    def _renew(self, upload: Upload) -> None:
+        """Renew the running import's lease (LeaseLost once the sweep took the import over)."""
+        lease = self._leases.get(upload.id)
+        if lease is not None:
+            lease.renew()
+
     def _update(self, upload: Upload, **changes: Any) -> None:
+        """The running import's write: only while it holds its lease (never over the sweep's verdict)."""
+        self._renew(upload)
+        self._write(upload, **changes)
+
+    def _write(self, upload: Upload, **changes: Any) -> None:
         for name, value in changes.items():  # keep the caller's object current for later updates
             setattr(upload, name, value)
         upload.updated_at = self.clock.now()

@@ -2,9 +2,11 @@
 
 The index: when a filing is approved, each row of its 表二 and 表三 becomes a record under the person's ID
 number (Store.put_person_records), written in batches of INDEX_BATCH after the approval's own transaction —
-a filing can carry tens of thousands of rows, too many for one transaction. Records are keyed by
-(ID number, filing, table, row), so writing them again is harmless: if indexing stops half-way (a crash),
-`index_approved` run again for that filing completes it (no command or sweep does that yet).
+a filing can carry tens of thousands of rows, too many for one transaction. The approval writes a person index
+job in that transaction (`PersonIndex.job_for`); the index is written under the job's lease, which records how
+far it got (table, row number) after every batch. If the writing stops (a crash, the approval's time budget),
+the recovery sweep resumes it from there once the lease runs out (services/recovery.py). Records are keyed by
+(ID number, filing, table, row), so a batch written twice is harmless.
 
 Every look-up is audited (who, which ID number masked, how many records) and rate-limited per account and
 minute through a store counter. Only a data-sharing account sees full ID numbers; a 业务操作员 may look up
@@ -12,44 +14,68 @@ within its own jurisdiction and sees them masked.
 """
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from ..domain import jurisdiction
 from ..domain.errors import Forbidden, RateLimited, ValidationFailed, problem
-from ..domain.filing import Filing
+from ..domain.filing import Filing, Status
 from ..domain.identifiers import mask_id
-from ..domain.model import Role
+from ..domain.model import Job, JobKind, Role
 from ..ports import Clock, Store
 from .accounts import Principal
 from .audit import audit_event
+from .jobs import Lease, new_job
 
 INDEX_BATCH = 500
+INDEXED_TABLES = ("table2", "table3")
 LOOKUPS_PER_MINUTE = 30
 FIELDS = ("name", "gender", "hire_date", "contract_term", "contract_start", "contract_end", "ended_on", "category")
 
 
-def index_approved(store: Store, filing: Filing) -> int:
-    """Index the approved filing's 表二/表三 rows under each person's ID number; returns how many."""
-    written = 0
-    batch: list[dict[str, Any]] = []
-    for table in ("table2", "table3"):
-        rs = filing.row_sets.get(table)
-        if rs is None:
-            continue
-        for n, row in enumerate(store.iter_rows(rs.upload_id)):
-            if not row.get("id_number"):
+class PersonIndex:
+    """Writes an approved filing's person index as a resumable job."""
+
+    def __init__(self, store: Store, clock: Clock):
+        self.store, self.clock = store, clock
+
+    def job_for(self, filing: Filing) -> Job:
+        """The job an approval of `filing` writes with itself, held by the approving request."""
+        return new_job(JobKind.PERSON_INDEX, filing.id, self.clock)
+
+    def write(self, job: Job, *, seconds: float) -> bool:
+        """Index from the job's checkpoint for about `seconds` at most; True once finished (the job ended).
+        Unfinished, the job keeps its checkpoint and the sweep resumes it when its lease runs out.
+        LeaseLost if another worker took the job over."""
+        lease = Lease(self.store, self.clock, job)
+        deadline = time.monotonic() + seconds
+        filing = self.store.get_filing(job.target)
+        if filing is None or filing.status != Status.APPROVED:  # nothing (any more) to index
+            lease.end()
+            return True
+        from_table = str(job.checkpoint.get("table", INDEXED_TABLES[0]))
+        tables = INDEXED_TABLES[INDEXED_TABLES.index(from_table):] if from_table in INDEXED_TABLES else INDEXED_TABLES
+        for table in tables:
+            row_set = filing.row_sets.get(table)
+            if row_set is None:
                 continue
-            batch.append({"id_number": str(row["id_number"]).upper(), "filing_id": filing.id, "table": table, "n": n,
-                          "uscc": filing.uscc, "unit_name": filing.unit_name, "year": filing.year,
-                          "kind": filing.kind, "authority_code": filing.authority_code,
-                          **{f: row.get(f) for f in FIELDS if row.get(f) is not None}})
-            if len(batch) == INDEX_BATCH:
-                store.put_person_records(batch)
-                written, batch = written + len(batch), []
-    if batch:
-        store.put_person_records(batch)
-        written += len(batch)
-    return written
+            n = int(job.checkpoint.get("n", 0)) if table == from_table else 0
+            while rows := self.store.get_rows(row_set.upload_id, offset=n, limit=INDEX_BATCH):
+                if time.monotonic() > deadline:
+                    return False
+                records = [_record(filing, table, i, row) for i, row in enumerate(rows, n) if row.get("id_number")]
+                if records:
+                    self.store.put_person_records(records)
+                n += len(rows)
+                lease.renew({"table": table, "n": n})
+        lease.end()
+        return True
+
+
+def _record(filing: Filing, table: str, n: int, row: dict[str, Any]) -> dict[str, Any]:
+    return {"id_number": str(row["id_number"]).upper(), "filing_id": filing.id, "table": table, "n": n,
+            "uscc": filing.uscc, "unit_name": filing.unit_name, "year": filing.year, "kind": filing.kind,
+            "authority_code": filing.authority_code, **{f: row.get(f) for f in FIELDS if row.get(f) is not None}}
 
 
 class PersonService:

@@ -350,3 +350,4 @@ def test_background_jobs_get_room_to_finish(china_prod):
     fns = functions(china_prod.json)
     assert fns["DailyReminders"]["Properties"]["Timeout"] == 900
     assert fns["DeliverOutbox"]["Properties"]["Timeout"] == 300
+    assert fns["RecoverInterrupted"]["Properties"]["Timeout"] == 300  # resumes a big approval's person index

@@ -10,6 +10,7 @@ from ...ports import Store
 from .dynamo.base import create_table
 from .dynamo.claims import DynamoClaims
 from .dynamo.filings import DynamoFilings
+from .dynamo.jobs import DynamoJobs
 from .dynamo.outbox import DynamoOutbox
 from .dynamo.owing import DynamoOwing
 from .dynamo.rows import DynamoRows
@@ -18,5 +19,6 @@ from .dynamo.units import DynamoUnits
 __all__ = ["DynamoStore", "create_table"]
 
 
-class DynamoStore(DynamoUnits, DynamoFilings, DynamoRows, DynamoOutbox, DynamoOwing, DynamoClaims, Store):
-    """All six aggregates on one table (constructor: table name, low-level DynamoDB client)."""
+class DynamoStore(DynamoUnits, DynamoFilings, DynamoRows, DynamoOutbox, DynamoOwing, DynamoClaims, DynamoJobs,
+                  Store):
+    """All seven aggregates on one table (constructor: table name, low-level DynamoDB client)."""

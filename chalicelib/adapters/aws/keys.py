@@ -46,6 +46,10 @@ Access patterns (→ how they are served; no Scan anywhere):
   rows of an upload, by row number    Query    PK=UPLOAD#<id>  SK BETWEEN ROW#<start> AND ROW#<max>
                                       (row numbers zero-padded, so string order is number order)
   upload by id                        GetItem  PK=UPLOAD#<id>            SK=UPLOAD
+  jobs idle since T (recovery sweep)  Query GSI1 GSI1PK=JOBS, GSI1SK < <T>, longest idle first. The item
+                                      PK=JOB#<kind>:<target> SK=JOB exists only while the job is unfinished;
+                                      GSI1SK=<heartbeat>#<job id>, moved by each renewal of its lease (an
+                                      UpdateItem conditional on the holder), so the sweep reads idle jobs only
   pending outbox messages             Query GSI1 GSI1PK=OUTBOX#PENDING (sparse: only pending messages
                                       carry it), oldest first
   recent messages                     Query GSI2 GSI2PK=MESSAGE, newest first
@@ -83,6 +87,7 @@ OUTBOX_PENDING = "OUTBOX#PENDING"
 MESSAGES = "MESSAGE"
 AUDIT = "AUDIT"
 ALL_UNITS = "UNIT"
+JOBS = "JOBS"
 OWING_FLAG = "GSI2PK"  # an OWES item has it exactly while the unit still owes the year
 
 
@@ -298,3 +303,16 @@ def reminder_claim(uscc: str, year: int, step: str) -> dict[str, str]:
 
 def notice(key: str) -> dict[str, str]:
     return _key(f"NOTICE#{key}", "NOTICE")
+
+
+# jobs held under a lease (imports, the person index): listed by heartbeat while unfinished
+def job(job_id: str) -> dict[str, str]:
+    return _key(f"JOB#{job_id}", "JOB")
+
+
+def job_order(job_id: str, heartbeat: dt.datetime) -> str:
+    return f"{stamp(heartbeat)}#{job_id}"
+
+
+def job_item(job_id: str, heartbeat: dt.datetime) -> dict[str, str]:
+    return {**job(job_id), "GSI1PK": JOBS, "GSI1SK": job_order(job_id, heartbeat)}

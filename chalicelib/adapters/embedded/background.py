@@ -2,9 +2,9 @@
 
 Two workers: one unit's big roster never holds up another's forty rows, and at most two parsed sheets are in
 memory at once (~200 MiB each for 100,000 rows). A file that would inflate past the caps is refused within
-seconds, before any reader inflates it (excel/reader.py). If the process stops mid-import the upload stays
-"processing" and is shown as interrupted once it stops reporting progress (Upload.stalled); the filing's rows
-are untouched.
+seconds, before any reader inflates it (excel/reader.py). If the process stops mid-import the upload is shown
+as interrupted once its lease runs out (Upload.stalled), and the recovery sweep cleans up after it
+(services/recovery.py); the filing's rows are untouched.
 """
 from __future__ import annotations
 

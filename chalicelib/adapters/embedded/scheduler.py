@@ -1,6 +1,7 @@
 """Embedded mode's stand-in for EventBridge: runs the daily job each day at 09:00 Asia/Shanghai, the time
-app.py's @app.schedule fires in AWS mode (cron(0 1 * * ? *) in UTC), and at every poll retries the outbox's
-failed notifications that are due (app.py's deliver_outbox schedule).
+app.py's @app.schedule fires in AWS mode (cron(0 1 * * ? *) in UTC), and at every poll (the first one as it
+starts) runs the crash recovery sweep (app.py's recover_interrupted) and retries the outbox's failed
+notifications that are due (app.py's deliver_outbox schedule).
 
 scripts/run-local.sh starts it beside the server (`python -m chalicelib.cli run-scheduler`). Started
 after 09:00 it runs today's job at once; the job is idempotent, so a restart never sends anything twice.
@@ -34,6 +35,13 @@ def run(container, *, stop: threading.Event, poll_seconds: float = 60, out: Call
                 last_run = local.date()
                 for line in report.lines():
                     out(line)
+        try:
+            report = container.recovery.sweep(seconds=poll_seconds / 4)
+        except Exception:
+            log.exception("crash recovery sweep failed; trying again in %s s", poll_seconds)
+        else:
+            if report.acted:
+                out(report.line())
         try:
             container.outbox.deliver_for(seconds=poll_seconds / 2)
         except Exception:

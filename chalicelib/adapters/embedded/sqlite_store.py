@@ -8,17 +8,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from ...ports import Store
-from .sqlite import claims, filings, outbox, owing, rows, units
+from .sqlite import claims, filings, jobs, outbox, owing, rows, units
 from .sqlite.claims import SqliteClaims
 from .sqlite.filings import SqliteFilings
+from .sqlite.jobs import SqliteJobs
 from .sqlite.outbox import SqliteOutbox
 from .sqlite.owing import SqliteOwing
 from .sqlite.rows import SqliteRows
 from .sqlite.units import SqliteUnits
 
-SCHEMAS = (units.SCHEMA, filings.SCHEMA, rows.SCHEMA, claims.SCHEMA, outbox.SCHEMA, owing.SCHEMA)
+SCHEMAS = (units.SCHEMA, filings.SCHEMA, rows.SCHEMA, claims.SCHEMA, outbox.SCHEMA, owing.SCHEMA, jobs.SCHEMA)
 
 
-class SqliteStore(SqliteUnits, SqliteFilings, SqliteRows, SqliteOutbox, SqliteOwing, SqliteClaims, Store):
+class SqliteStore(SqliteUnits, SqliteFilings, SqliteRows, SqliteOutbox, SqliteOwing, SqliteClaims, SqliteJobs,
+                  Store):
     def __init__(self, path: str | Path):
         super().__init__(path, SCHEMAS)

@@ -11,10 +11,11 @@ from botocore.exceptions import ClientError
 
 from ....domain import stats
 from ....domain.filing import Filing
-from ....domain.model import AuditEvent, Message, Upload
+from ....domain.model import AuditEvent, Job, Message, Upload
 from ....ports import AlreadyExists, FilingStore, Page, StaleVersion
 from .. import keys
 from .base import TRANSACTION_LIMIT, DynamoBase, Op, absent, at_version, av, cancel_reasons, doc_of, item, token, untoken
+from .jobs import job_put
 from .outbox import audit_put, message_put
 from .owing import count_updates, owes_update
 
@@ -65,10 +66,11 @@ class DynamoFilings(DynamoBase, FilingStore):
         return self._load(Filing, keys.filing(filing_id))
 
     def save_filing(self, filing: Filing, *, expected_version: int, audit: AuditEvent | None = None,
-                    messages: Iterable[Message] = ()) -> None:
+                    messages: Iterable[Message] = (), jobs: Iterable[Job] = ()) -> None:
         puts = [at_version(filing_item(filing), expected_version)]
         if audit:
             puts.append(audit_put(audit))
+        puts += [job_put(j) for j in jobs]
         message_puts = [message_put(m) for m in messages]
         if filing.kind == "annual":  # the unit leaves / rejoins the year's list of units owing it
             puts.append(owes_update(self.table, filing))

@@ -7,9 +7,10 @@ from typing import Any
 
 from ....domain import stats
 from ....domain.filing import Filing, Status
-from ....domain.model import AuditEvent, Message, Upload
+from ....domain.model import AuditEvent, Job, Message, Upload
 from ....ports import AlreadyExists, FilingStore, Page, StaleVersion
 from .base import SqliteBase, doc, like_escaped, token, untoken
+from .jobs import put_jobs
 from .outbox import queue_messages, write_audit
 from .owing import count, record_annual_filing
 
@@ -75,7 +76,7 @@ class SqliteFilings(SqliteBase, FilingStore):
         return self._load(Filing, "SELECT doc FROM filings WHERE id = ?", filing_id)
 
     def save_filing(self, filing: Filing, *, expected_version: int, audit: AuditEvent | None = None,
-                    messages: Iterable[Message] = ()) -> None:
+                    messages: Iterable[Message] = (), jobs: Iterable[Job] = ()) -> None:
         with self._write() as db:
             previous = db.execute("SELECT status FROM filings WHERE id = ? AND version = ?",
                                   (filing.id, expected_version)).fetchone()
@@ -90,6 +91,7 @@ class SqliteFilings(SqliteBase, FilingStore):
             if audit:
                 write_audit(db, audit)
             queue_messages(db, messages)
+            put_jobs(db, jobs)
 
     def list_unit_filings(self, uscc: str) -> list[Filing]:
         rows = self._db.execute("SELECT doc FROM filings WHERE uscc = ? ORDER BY year DESC, kind, queue_key",

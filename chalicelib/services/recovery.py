@@ -1,0 +1,69 @@
+"""Crash recovery (docs/architecture.md, "Crash recovery"): the sweep that takes over jobs whose worker died.
+
+An import or a person index whose lease ran out (its process was killed, its Lambda timed out, the server
+restarted) is taken over by a conditional write, so two sweeps, or a sweep and a late worker, never both act.
+An interrupted import is marked failed and its orphan rows and stored file are removed, so the filer simply
+uploads again; an interrupted person index is resumed from its checkpoint. Runs at the embedded server's start
+and at every poll of its scheduler, and on a schedule in AWS mode (app.py).
+"""
+from __future__ import annotations
+
+import logging
+import time
+from typing import NamedTuple
+
+from ..domain.model import LEASE, JobKind
+from ..ports import Clock, Store
+from .imports import ImportService
+from .jobs import LeaseLost, new_holder
+from .persons import PersonIndex
+
+log = logging.getLogger(__name__)
+
+
+class SweepReport(NamedTuple):
+    imports_abandoned: int = 0
+    indexes_finished: int = 0
+    indexes_unfinished: int = 0  # resumed, then stopped by the time budget: the next sweep goes on
+
+    @property
+    def acted(self) -> bool:
+        return any(self)
+
+    def line(self) -> str:
+        return (f"中断恢复：清理中断的导入{self.imports_abandoned}个，补完人员索引{self.indexes_finished}个"
+                + (f"，{self.indexes_unfinished}个待下次继续" if self.indexes_unfinished else ""))
+
+
+class RecoveryService:
+    def __init__(self, store: Store, clock: Clock, imports: ImportService, person_index: PersonIndex):
+        self.store, self.clock, self.imports, self.person_index = store, clock, imports, person_index
+
+    def sweep(self, *, seconds: float = 60) -> SweepReport:
+        """Take over every job idle for longer than LEASE and finish it, for about `seconds` at most."""
+        deadline = time.monotonic() + seconds
+        abandoned = finished = unfinished = 0
+        now = self.clock.now()
+        for job in self.store.jobs_idle_since(now - LEASE):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            mine = job.model_copy(update={"holder": new_holder(), "heartbeat_at": now})
+            if not self.store.take_over_job(job, mine.holder, now):
+                continue  # renewed by its worker meanwhile, or taken by another sweep
+            try:
+                if job.kind == JobKind.IMPORT:
+                    self.imports.abandon(mine)
+                    abandoned += 1
+                elif self.person_index.write(mine, seconds=left):
+                    finished += 1
+                else:
+                    unfinished += 1
+            except LeaseLost:
+                continue
+            except Exception:  # its lease runs out again and the next sweep retries
+                log.exception("recovering %s failed", job.id)
+        report = SweepReport(abandoned, finished, unfinished)
+        if report.acted:
+            log.warning(report.line())
+        return report
