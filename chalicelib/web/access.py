@@ -27,7 +27,7 @@ from chalice import Response
 from chalice.app import Request
 
 from ..bootstrap import container
-from .http import error_body, json_response
+from .http import error_body, json_response, own_path
 from .page import Page
 from .session import caller, is_api
 
@@ -275,7 +275,7 @@ def _guarded(request: Request, get_response: Callable[[Request], Response]) -> R
         return get_response(request)
     status, message = denied
     if status == 401:
-        path = request.context.get("path") or "/"
+        path = own_path(request)
         return _refuse(request, 401, message, "unauthenticated", to=f"/login?next={quote(path)}")
     return _refuse(request, status, message, "not_found" if status == 404 else "forbidden")
 

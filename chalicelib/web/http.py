@@ -47,6 +47,24 @@ def query() -> dict[str, str]:
     return current_request().query_params or {}
 
 
+_PATH_PREFIX = re.compile(r"(/[A-Za-z0-9._~-]+)*")
+
+
+def base_path(request: Request) -> str:
+    """What the public URL has before the app's own paths: the stage (`/api`) on API Gateway's default endpoint, a
+    base path mapping behind a custom domain, '' on the local server. Pages build their links and redirects on it:
+    the request's full path has as many more segments than the route it matched."""
+    public = [s for s in (request.context.get("path") or "").split("/") if s]
+    own = [s for s in request.path.split("/") if s]
+    prefix = "".join(f"/{s}" for s in public[:max(len(public) - len(own), 0)])
+    return prefix if _PATH_PREFIX.fullmatch(prefix) else ""
+
+
+def own_path(request: Request) -> str:
+    """The request's path without base_path: what the app's own links name (a `next` after sign-in)."""
+    return (request.context.get("path") or "/")[len(base_path(request)):] or "/"
+
+
 def api_gateway_rules(request: Request, get_response: Callable[[Request], Response]) -> Response:
     """Chalice 'http' middleware, outermost: serving through API Gateway with binary media types */*.
     - Every body is bytes: Chalice then base64-encodes every answer (API Gateway decodes it for any client), and

@@ -14,7 +14,8 @@ from chalice.app import Request
 
 from ..bootstrap import container
 from ..domain.errors import DomainError
-from .http import content_security_policy, cookies, current_request, form_body, html, new_csrf, redirect, set_cookie
+from .http import (base_path, content_security_policy, cookies, current_request, form_body, html, new_csrf, own_path,
+                   redirect, set_cookie)
 from .session import SESSION_COOKIE, caller
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ class Page:
         self.form: defaultdict[str, str] = defaultdict(str, form_body(request) if request.method == "POST" else {})
         self.who: Principal | None = caller(request)
         self.query: dict[str, str] = request.query_params or {}
+        self.base = base_path(request)  # before every root-relative link and redirect ('/api' on execute-api)
 
     @property
     def secure(self) -> bool:
@@ -62,11 +64,13 @@ class Page:
         headers = self._cookie_headers()
         if form_origins:
             headers["Content-Security-Policy"] = content_security_policy(form_origins)
-        return html(template, status, headers=headers, page=self, who=self.who, csrf=self.csrf,
+        return html(template, status, headers=headers, page=self, who=self.who, csrf=self.csrf, base=self.base,
                     dev_mailbox=container().settings.dev_mailbox, **context)
 
     def go(self, location: str) -> Response:
-        return redirect(location, headers=self._cookie_headers())
+        """A redirect; a root-relative `location` (the app's own path) gets the base path."""
+        return redirect(self.base + location if location.startswith("/") else location,
+                        headers=self._cookie_headers())
 
     def sign_in(self, token: str) -> None:
         """The session cookie, and a new CSRF token: one planted before sign-in is worth nothing after."""
@@ -99,7 +103,7 @@ def page(role: str | None = None) -> Callable[[Callable[..., Response]], Callabl
             if p.request.method == "POST" and not p.csrf_ok():
                 return p.render("error.html", 403, message="页面已过期或来源不明（CSRF校验失败），请返回刷新后重试")
             if role and p.who is None:
-                return p.go(f"/login?next={quote(p.request.context.get('path', '/'))}")
+                return p.go(f"/login?next={quote(own_path(p.request))}")
             if role and role != "any" and p.user.role.value != {"reviewer": "operator"}.get(role, role):
                 return p.render("error.html", 403, message="您的账号无权访问此页面")
             try:
