@@ -115,21 +115,25 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
     filings = FilingService(store, blobs, clock, outbox, links)
     imports = ImportService(store, blobs, clock)
     person_index = PersonIndex(store, clock)
+    recovery = RecoveryService(store, clock, imports, person_index)
+    wake_jobs = None  # AWS: the recover_interrupted schedule finds queued jobs within a minute
     if local_transfers is not None:
         from .adapters.embedded.background import run_in_background
 
         # the stand-in for S3's ObjectCreated event (the CDK stack wires that one): a received upload is
-        # imported on a background worker, never inside the upload request
+        # imported on a background worker, never inside the upload request; a queued job is worked on at once
         local_transfers.on_stored = lambda key: run_in_background(imports.import_blob, key)
+        wake_jobs = lambda: run_in_background(recovery.sweep)  # noqa: E731
     return Container(
         settings=settings, store=store, blobs=blobs, local_transfers=local_transfers, sender=sender, clock=clock,
         token_signer=token_signer, accounts=AccountService(store, clock, token_signer),
         applications=ApplicationService(store, clock), filings=filings, imports=imports,
         rosters=RosterService(store, blobs, clock, filings),
-        review=ReviewService(store, clock, outbox, filings, links, person_index, settings.base_url), outbox=outbox,
+        review=ReviewService(store, clock, outbox, filings, links, person_index, settings.base_url, wake_jobs),
+        outbox=outbox,
         reminders=ReminderService(store, clock, outbox, settings.base_url), overdue=OverdueService(store, clock),
         stats=StatsService(store, clock, blobs), persons=PersonService(store, clock), audit=AuditService(store),
-        recovery=RecoveryService(store, clock, imports, person_index))
+        recovery=recovery)
 
 
 def register_routes(app: Chalice) -> None:

@@ -26,8 +26,15 @@ class LeaseLost(Exception):
 
 
 def new_job(kind: JobKind, target: str, clock: Clock) -> Job:
+    """A job its creator goes on to work on (it holds the lease)."""
     now = clock.now()
     return Job(kind=kind, target=target, holder=new_holder(), heartbeat_at=now, created_at=now)
+
+
+def queued_job(kind: JobKind, target: str, clock: Clock) -> Job:
+    """A job nobody works on yet: its lease counts as run out, so the next sweep (services/recovery.py) takes it."""
+    now = clock.now()
+    return Job(kind=kind, target=target, holder=new_holder(), heartbeat_at=now - LEASE - LEASE, created_at=now)
 
 
 def new_holder() -> str:

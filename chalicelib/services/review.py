@@ -2,16 +2,15 @@
 (directly or through a signed action link from a notification)."""
 from __future__ import annotations
 
-import re
-
 import logging
+import re
+from collections.abc import Callable
 from typing import Any
 
 from ..domain import jurisdiction
 from ..domain.errors import Conflict, Forbidden, NotFound, ValidationFailed, problem
 from ..domain.filing import Filing, Status
 from ..domain.identifiers import listed_row, mask_id
-from ..domain.model import Job
 from ..ports import AlreadyExists, Clock, StaleVersion, Store
 from .accounts import Principal
 from .audit import audit_event
@@ -19,20 +18,21 @@ from .filings import FilingService
 from .links import REVIEW, ActionLinks, LinkRefused
 from .messages import review_decided
 from .outbox import Outbox
-from .jobs import LeaseLost
 from .persons import PersonIndex
 
 log = logging.getLogger(__name__)
 LOST_RACE = "该备案已被其他审核员处理，请刷新后查看"
-INDEX_SECONDS = 15  # of person indexing inside the approving request (API Gateway waits 29 s); the sweep does the rest
 
 _LOOKS_LIKE_AN_ID = re.compile(r"\d{6,}")  # six digits or more: part of an ID number, not a name
 
+
 class ReviewService:
     def __init__(self, store: Store, clock: Clock, outbox: Outbox, filings: FilingService, links: ActionLinks,
-                 person_index: PersonIndex, base_url: str):
+                 person_index: PersonIndex, base_url: str, wake_jobs: Callable[[], None] | None = None):
+        """`wake_jobs`: have the job worker look for queued jobs now (embedded: a background sweep; AWS: None,
+        the sweep runs every minute)."""
         self.store, self.clock, self.outbox, self.filings, self.links = store, clock, outbox, filings, links
-        self.person_index = person_index
+        self.person_index, self.wake_jobs = person_index, wake_jobs
         self.base_url = base_url.rstrip("/")
 
     @staticmethod
@@ -101,7 +101,8 @@ class ReviewService:
         after = filing.review(decision=decision, reason=reason, actor=who.username, now=now)
         unit = self.store.get_unit(filing.uscc)
         messages = review_decided(self.clock, after, unit, f"{self.base_url}/employer/filings/{filing.id}") if unit else []
-        # an approval sets off the person index (services/persons.py): its job is saved with the approval
+        # an approval sets off the person index (services/persons.py): its job is queued with the approval, and a
+        # job worker writes it, so the approval answers at once whatever the roster's size
         index_job = self.person_index.job_for(after) if after.status == Status.APPROVED else None
         try:
             self.store.save_filing(after, expected_version=filing.version, messages=messages,
@@ -111,19 +112,10 @@ class ReviewService:
                                    jobs=[index_job] if index_job else [])
         except StaleVersion:
             raise Conflict(LOST_RACE) from None
-        if index_job is not None:
-            self._index(index_job)
+        if index_job is not None and self.wake_jobs:
+            self.wake_jobs()
         self.outbox.deliver_soon()
         return after
-
-    def _index(self, job: Job) -> None:
-        """Start the approved filing's person index; whatever is left (time budget, failure) the sweep finishes."""
-        try:
-            self.person_index.write(job, seconds=INDEX_SECONDS)
-        except LeaseLost:
-            pass
-        except Exception:  # the approval stands; the index job's lease runs out and the sweep resumes it
-            log.exception("person index of %s stopped", job.target)
 
     # action links from notifications
     def open_link(self, who: Principal, token: str) -> Filing:

@@ -91,7 +91,8 @@ def test_an_import_that_died_is_shown_interrupted_then_swept_and_a_new_upload_im
     assert c.filings.rows(filer, filing.id, "table2")[1] == len(PEOPLE)
 
 
-def test_an_approval_whose_person_index_stopped_is_finished_by_the_sweep(adapters, clock, tmp_path, monkeypatch):
+def test_an_approval_queues_the_person_index_and_a_worker_that_died_is_finished_by_the_sweep(
+        adapters, clock, tmp_path, monkeypatch):
     c = assembled(adapters, clock, tmp_path)
     filer, filing = filer_and_filing(c)
     roster = uploaded(c, filer, filing, factories.table2_workbook(PEOPLE))
@@ -99,6 +100,10 @@ def test_an_approval_whose_person_index_stopped_is_finished_by_the_sweep(adapter
     submitted = c.filings.submit(filer, filing.id)
     c.accounts.create_reviewer("r1", "Review-Passw0rd", "140105", "审核员")
     reviewer = c.accounts.authenticate(c.accounts.login("r1", "Review-Passw0rd")[0])
+    first, last = PEOPLE[0]["id_number"], PEOPLE[-1]["id_number"]
+
+    approved = c.review.review(reviewer, filing.id, decision="approve", reason=None, version=submitted.version)
+    assert approved.status == "approved" and adapters.store.person_records(first) == []  # queued, not written inside
 
     monkeypatch.setattr(persons, "INDEX_BATCH", 2)
     put_person_records, batches = adapters.store.put_person_records, []
@@ -111,13 +116,11 @@ def test_an_approval_whose_person_index_stopped_is_finished_by_the_sweep(adapter
 
     monkeypatch.setattr(adapters.store, "put_person_records", dies_after_the_first_batch)
     with pytest.raises(ProcessDied):
-        c.review.review(reviewer, filing.id, decision="approve", reason=None, version=submitted.version)
+        c.recovery.sweep()  # the job worker takes the queued job, and dies
     monkeypatch.setattr(adapters.store, "put_person_records", put_person_records)
 
-    first, last = PEOPLE[0]["id_number"], PEOPLE[-1]["id_number"]
-    assert adapters.store.get_filing(filing.id).status == "approved"
     assert adapters.store.person_records(first) and adapters.store.person_records(last) == []
-    assert not c.recovery.sweep().acted  # the approval's lease has not run out
+    assert not c.recovery.sweep().acted  # the dead worker's lease has not run out
 
     after_the_lease(clock)
     assert c.recovery.sweep().indexes_finished == 1

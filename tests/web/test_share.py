@@ -9,6 +9,7 @@ from chalicelib.domain.model import Role
 from chalicelib.services import persons
 from chalicelib.services.accounts import Registration
 from tests import factories
+from tests.job_worker import finish_jobs
 from tests.api_client import Api
 from tests.web.test_overdue import JULY_9_0900, PASSWORD, signed_in
 from tests.web.test_pages import text
@@ -36,7 +37,8 @@ def shared(backend_container, clock):
     for username, division in (("xiaodian", "140105"), ("pingcheng", "140213")):
         who = c.accounts.authenticate(c.accounts.login(username, PASSWORD)[0])
         filing = c.store.list_authority_filings([division], status="submitted").items[0]
-        c.review.review(who, filing.id, decision="approve", reason=None, version=filing.version)  # indexes rows
+        c.review.review(who, filing.id, decision="approve", reason=None, version=filing.version)
+    finish_jobs(c)  # the person index of the approvals
     from app import app
     with Client(app) as client:
         yield client
