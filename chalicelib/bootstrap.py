@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from .services.accounts import AccountService
     from .services.applications import ApplicationService
     from .services.audit import AuditService
+    from .services.exports import ExportService
     from .services.filings import FilingService
     from .services.imports import ImportService
     from .services.outbox import Outbox
@@ -56,6 +57,7 @@ class Container(NamedTuple):
     reminders: ReminderService
     overdue: OverdueService  # 未依法备案单位名单
     stats: StatsService
+    exports: ExportService  # statistics and overdue exports, built by a job
     persons: PersonService  # person look-up by ID number for other departments
     audit: AuditService
     recovery: RecoveryService  # the crash recovery sweep
@@ -96,6 +98,7 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
     from .services.accounts import AccountService  # cold start: the services load pydantic
     from .services.applications import ApplicationService
     from .services.audit import AuditService
+    from .services.exports import Builder, ExportService
     from .services.filings import FilingService
     from .services.imports import ImportService
     from .services.links import ActionLinks
@@ -115,7 +118,6 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
     filings = FilingService(store, blobs, clock, outbox, links)
     imports = ImportService(store, blobs, clock)
     person_index = PersonIndex(store, clock)
-    recovery = RecoveryService(store, clock, imports, person_index)
     wake_jobs = None  # AWS: the recover_interrupted schedule finds queued jobs within a minute
     if local_transfers is not None:
         from .adapters.embedded.background import run_in_background
@@ -124,15 +126,21 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
         # imported on a background worker, never inside the upload request; a queued job is worked on at once
         local_transfers.on_stored = lambda key: run_in_background(imports.import_blob, key)
         wake_jobs = lambda: run_in_background(recovery.sweep)  # noqa: E731
+    accounts = AccountService(store, clock, token_signer)
+    overdue, stats = OverdueService(store, clock), StatsService(store, clock)
+    exports = ExportService(store, blobs, clock, accounts, {
+        "stats": Builder("备案数据导出", stats.check_export, stats.build_export),
+        "overdue": Builder("未依法备案单位名单", overdue.check_export, overdue.export)}, wake_jobs)
+    recovery = RecoveryService(store, clock, imports, person_index, exports)
     return Container(
         settings=settings, store=store, blobs=blobs, local_transfers=local_transfers, sender=sender, clock=clock,
-        token_signer=token_signer, accounts=AccountService(store, clock, token_signer),
+        token_signer=token_signer, accounts=accounts,
         applications=ApplicationService(store, clock), filings=filings, imports=imports,
         rosters=RosterService(store, blobs, clock, filings),
         review=ReviewService(store, clock, outbox, filings, links, person_index, settings.base_url, wake_jobs),
         outbox=outbox,
-        reminders=ReminderService(store, clock, outbox, settings.base_url), overdue=OverdueService(store, clock),
-        stats=StatsService(store, clock, blobs), persons=PersonService(store, clock), audit=AuditService(store),
+        reminders=ReminderService(store, clock, outbox, settings.base_url), overdue=overdue,
+        stats=stats, exports=exports, persons=PersonService(store, clock), audit=AuditService(store),
         recovery=recovery)
 
 

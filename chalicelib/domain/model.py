@@ -75,6 +75,7 @@ STALLED_MESSAGE = "导入中断（服务可能已重启），原有数据未受�
 class JobKind(StrEnum):
     IMPORT = "import"  # target: the upload being imported
     PERSON_INDEX = "person_index"  # target: the approved filing whose rows are indexed
+    EXPORT = "export"  # target: the export being built (services/exports.py)
 
 
 class Job(BaseModel):

@@ -278,6 +278,12 @@ class AccountService:
             raise Unauthenticated("登录已过期或已退出，请重新登录")
         return self._principal(account, payload.get("s", ""), payload.get("x", 0))
 
+    def acting(self, username: str) -> Principal | None:
+        """The account as background work acts for it now (an export it asked for): None once it is not active,
+        so work queued before a lock, freeze or removal is not done."""
+        account = self.store.get_account(username)
+        return self._principal(account) if account is not None and account.status == "active" else None
+
     def logout(self, who: Principal) -> None:
         """Sign-out closes this session's token (the account's other devices stay signed in; changing the
         password signs out everywhere). Closed ids are kept until their tokens would have expired anyway."""

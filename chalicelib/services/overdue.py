@@ -4,6 +4,8 @@ export for 劳动保障监察. Units registered but never filed are included. Ru
 """
 from __future__ import annotations
 
+from typing import Any
+
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -78,8 +80,16 @@ class OverdueService:
         return OverduePage(year, due, today, list(open_years(today)), self._rows(found.items, today),
                            found.next_page_token, list_title(who, year, due, today, division), division)
 
+    def check_export(self, who: Principal, *, year: int | None = None, division: str | None = None) -> dict[str, Any]:
+        """Whether `who` may export the list (refused at once, before the export is queued: services/exports.py);
+        the parameters to build it with."""
+        division = (division or "").strip() or None
+        self._authorities(who, division)
+        return {"year": self._year(year, local_today(self.clock.now())), "division": division}
+
     def export(self, who: Principal, *, year: int | None = None, division: str | None = None) -> tuple[bytes, str]:
-        """The whole list as an .xlsx (workbook bytes, file name); the export is audited."""
+        """The whole list as an .xlsx (workbook bytes, file name); the export is audited. Built by the export job
+        (a province's list outgrows a response)."""
         from ..excel.overdue import overdue_workbook  # openpyxl: loaded only when exporting
 
         division = (division or "").strip() or None

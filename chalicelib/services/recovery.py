@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from ..domain.model import LEASE, JobKind
 from ..ports import Clock, Store
+from .exports import ExportService
 from .imports import ImportService
 from .jobs import LeaseLost, new_holder
 from .persons import PersonIndex
@@ -25,6 +26,7 @@ class SweepReport(NamedTuple):
     imports_abandoned: int = 0
     indexes_finished: int = 0
     indexes_unfinished: int = 0  # resumed, then stopped by the time budget: the next sweep goes on
+    exports_built: int = 0  # queued or interrupted exports (services/exports.py), built or failed for good
 
     @property
     def acted(self) -> bool:
@@ -32,17 +34,20 @@ class SweepReport(NamedTuple):
 
     def line(self) -> str:
         return (f"中断恢复：清理中断的导入{self.imports_abandoned}个，补完人员索引{self.indexes_finished}个"
-                + (f"，{self.indexes_unfinished}个待下次继续" if self.indexes_unfinished else ""))
+                + (f"，{self.indexes_unfinished}个待下次继续" if self.indexes_unfinished else "")
+                + (f"，生成导出{self.exports_built}个" if self.exports_built else ""))
 
 
 class RecoveryService:
-    def __init__(self, store: Store, clock: Clock, imports: ImportService, person_index: PersonIndex):
-        self.store, self.clock, self.imports, self.person_index = store, clock, imports, person_index
+    def __init__(self, store: Store, clock: Clock, imports: ImportService, person_index: PersonIndex,
+                 exports: ExportService):
+        self.store, self.clock, self.imports, self.person_index, self.exports = (store, clock, imports, person_index,
+                                                                               exports)
 
     def sweep(self, *, seconds: float = 60) -> SweepReport:
         """Take over every job idle for longer than LEASE and finish it, for about `seconds` at most."""
         deadline = time.monotonic() + seconds
-        abandoned = finished = unfinished = 0
+        abandoned = finished = unfinished = exported = 0
         now = self.clock.now()
         for job in self.store.jobs_idle_since(now - LEASE):
             left = deadline - time.monotonic()
@@ -55,6 +60,9 @@ class RecoveryService:
                 if job.kind == JobKind.IMPORT:
                     self.imports.abandon(mine)
                     abandoned += 1
+                elif job.kind == JobKind.EXPORT:
+                    self.exports.run(mine)
+                    exported += 1
                 elif self.person_index.write(mine, seconds=left):
                     finished += 1
                 else:
@@ -63,7 +71,7 @@ class RecoveryService:
                 continue
             except Exception:  # its lease runs out again and the next sweep retries
                 log.exception("recovering %s failed", job.id)
-        report = SweepReport(abandoned, finished, unfinished)
+        report = SweepReport(abandoned, finished, unfinished, exported)
         if report.acted:
             log.warning(report.line())
         return report

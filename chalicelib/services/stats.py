@@ -4,13 +4,12 @@ The province sees one line per city (the province's own authority as 省本级),
 county (its own authority as 市本级), a county itself. Two reads per view: the year's counters and the
 all-time registered counts, both one small partition whatever the number of units.
 
-chalicelib/excel (openpyxl) is imported inside `export`, the one method that writes a workbook, to keep it
+chalicelib/excel (openpyxl) is imported inside `build_export`, the one method that writes a workbook, to keep it
 off the cold-start path.
 """
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +23,7 @@ from ..domain.model import Role
 from ..domain.reference import city_of, codes, divisions, policy
 from ..domain.stats import REGISTERED_YEAR
 from ..domain.tables import TABLE2
-from ..ports import BlobStore, Clock, Store, all_pages
+from ..ports import Clock, Store, all_pages
 from .accounts import Principal
 from .audit import audit_event
 
@@ -85,26 +84,29 @@ def group_of(scope: jurisdiction.Scope, authority_code: str) -> tuple[str, str]:
     return d.code, d.name
 
 
-EXPORT_SECONDS = 900  # the download link's life; the bucket's lifecycle removes exports/ after 7 days
 KIND_LABEL = {"annual": "年度备案", "interim": "变更备案"}
 
 
 class StatsService:
-    def __init__(self, store: Store, clock: Clock, blobs: BlobStore):
-        self.store, self.clock, self.blobs = store, clock, blobs
+    def __init__(self, store: Store, clock: Clock):
+        self.store, self.clock = store, clock
 
-    def export(self, who: Principal, year: int) -> str:
-        """The filings (and their 表二 rows) of `year` in the caller's jurisdiction as an .xlsx under
-        exports/, audited; returns a short-lived download link (the file never passes through a response).
-        ID numbers are masked, as on every reviewer list. Generated in the request: fine for a city's
-        filings; a province-wide export of millions of rows needs a background job (not built yet)."""
-        from ..excel.exports import export_workbook
+    def check_export(self, who: Principal, year: int | None) -> dict[str, Any]:
+        """Whether `who` may export `year` (refused at once, before the export is queued: services/exports.py)."""
         if not (who.role == Role.OPERATOR and who.can("filing.read")):
             raise Forbidden("只有审核员可以导出备案数据")
         today = local_today(self.clock.now())
         if year not in range(policy().first_filing_year, today.year + 1):
             text = f"导出年度应在{policy().first_filing_year}年至{today.year}年之间"
             raise ValidationFailed(text, [problem(text, column="备案年度", field="year")])
+        return {"year": year}
+
+    def build_export(self, who: Principal, year: int) -> tuple[bytes, str]:
+        """The filings (and their 表二 rows) of `year` in the caller's jurisdiction as an .xlsx (bytes, file name),
+        audited. ID numbers are masked, as on every reviewer list. Built by the export job, never in a request:
+        a province's rows run to millions."""
+        from ..excel.exports import export_workbook
+        self.check_export(who, year)
         visible = jurisdiction.Scope(who.scope).visible_authorities()
         filings: list[Filing] = [f for page in all_pages(lambda token: self.store.list_authority_filings(
             visible, year=year, limit=200, page_token=token)) for f in page]
@@ -131,13 +133,11 @@ class StatsService:
                 for r in map(listed_row, self.store.iter_rows(rs.upload_id)):
                     yield [f.uscc, f.unit_name, *(r.get(c.key) for c in columns)]
         workbook = export_workbook(filing_rows, ["统一社会信用代码", "单位名称", *(c.title for c in columns)], rows())
-        key = f"exports/{uuid.uuid4().hex}.xlsx"
         with workbook:
-            self.blobs.put(key, workbook.read(),
-                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        self.store.append_audit(audit_event(self.clock.now(), who.username, "export", key, scope=who.scope,
+            data = workbook.read()
+        self.store.append_audit(audit_event(self.clock.now(), who.username, "export", "stats", scope=who.scope,
                                             detail={"year": year, "filings": len(filings)}))
-        return self.blobs.presigned_get(key, EXPORT_SECONDS, f"{year}年度备案数据导出.xlsx")
+        return data, f"{year}年度备案数据导出.xlsx"
 
     def dashboard(self, who: Principal, year: int | None = None) -> Dashboard:
         if who.role not in VIEWERS:

@@ -10,6 +10,7 @@ from .access import guard
 from .api import accounts as accounts_api
 from .api import admin as admin_api
 from .api import audit as audit_api
+from .api import exports as exports_api
 from .api import filings as filings_api
 from .api import openapi
 from .api import overdue as overdue_api
@@ -17,10 +18,11 @@ from .api import review as review_api
 from .api import rosters as rosters_api
 from .api import share as share_api
 from .http import BINARY_TYPES, api_gateway_rules, bind
-from .pages import admin, assets, audit, employer, home, overdue, review, share, stats
+from .pages import admin, assets, audit, employer, exports, home, overdue, review, share, stats
 
-API = (accounts_api, filings_api, review_api, rosters_api, overdue_api, share_api, audit_api, admin_api, openapi)
-PAGES = (home, employer, review, overdue, stats, share, audit, admin, assets)
+API = (accounts_api, filings_api, review_api, rosters_api, overdue_api, exports_api, share_api, audit_api, admin_api,
+       openapi)
+PAGES = (home, employer, review, overdue, stats, exports, share, audit, admin, assets)
 
 
 def register(app: Chalice, *, local_routes: bool) -> None:

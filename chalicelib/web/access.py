@@ -145,12 +145,19 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/act/{token}"): allow(operator=(REVIEW, "none")),
     # the overdue list (未依法备案单位名单): the operator's jurisdiction, optionally narrowed by ?division
     ("GET", "/review/overdue"): allow(operator=(READ, "division")),
-    ("GET", "/review/overdue/export"): allow(operator=(READ, "division")),
+    ("POST", "/review/overdue/export"): allow(operator=(READ, "division")),
     ("GET", "/api/v1/overdue"): allow(operator=(READ, "division")),
     # statistics: 业务操作员 at any level (a county sees itself), administrators at province/city
     # (StatsService refuses a county administrator)
     ("GET", "/stats"): allow(operator=(READ, "none"), data_sharing=(LOOKUP, "none"), **{r: "none" for r in ADMINS}),
     ("POST", "/stats/export"): allow(operator=(READ, "none")),  # the filings and rows of its jurisdiction
+    # exports built by a job (services/exports.py): the service checks the kind's rights when asked, and that
+    # an export is followed and downloaded only by whoever asked for it
+    ("POST", "/api/v1/exports"): allow(operator=(READ, "none")),
+    ("GET", "/api/v1/exports/{export_id}"): allow(operator=(READ, "none")),
+    ("GET", "/api/v1/exports/{export_id}/file"): allow(operator=(READ, "none")),
+    ("GET", "/exports/{export_id}"): allow(operator=(READ, "none")),
+    ("GET", "/exports/{export_id}/file"): allow(operator=(READ, "none")),
     # data sharing: look-up by ID number — the sharing account province-wide with full IDs, an
     # operator within its jurisdiction, masked (services/persons.py); statistics read-only
     ("GET", "/share/persons"): allow(data_sharing=(LOOKUP, "none"), operator=(READ, "none")),

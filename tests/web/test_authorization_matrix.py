@@ -95,6 +95,7 @@ class World:
             "username": ("xd-target", "dt-target"), "application_id": (in_app, out_app),
             "table": ("table2", "table2"), "index": ("0", "0"), "token": ("not-a-signed-link", "not-a-signed-link"),
             "id_number": ("140105199001010011", "140212199001010011"), "name": ("app.js", "app.js"),
+            "export_id": ("0" * 32, "1" * 32),
         }
         self.division = {IN: "140105", OUT: "140212"}
         self.tokens: dict[str, str] = {}
@@ -150,8 +151,7 @@ def call(client, world: World, method: str, path: str, role: str, side: str):
     """The request a caller of `role` would make, aimed at the `side` target. Returns (status, location)."""
     index = 0 if side == IN else 1
     url = re.sub(r"\{(\w+)\}", lambda m: world.params[m.group(1)][index], path)
-    if method == "GET":
-        url += "?" + urlencode({"division": world.division[side]})
+    url += "?" + urlencode({"division": world.division[side]})  # the scope of ?division rules, GET or POST
     token = world.token(role)
     api = path.startswith("/api/")
     login = {"username": world.credentials.get(role, world.credentials["filer"]),

@@ -134,6 +134,22 @@ def document(base_url: str) -> dict[str, Any]:
                 "未依法备案单位名单（审核员，本辖区；含从未备案的单位及已发提醒记录）",
                 params=[_query("year", _INT), _query("division"), _query("page_token"), _query("limit", _INT)],
                 errors=(400, 401, 403, 422))},
+            "/exports": {"post": _op(
+                "申请导出（后台生成，立即返回202和导出编号）：kind=stats 本辖区某年度备案及表二人员（year必填），"
+                "kind=overdue 未依法备案单位名单（year、division可选）；只有申请人可以查看和下载",
+                ok=("202", "已排队"), body=_obj({"kind": {"type": "string", "enum": ["stats", "overdue"]},
+                                               "year": _INT, "division": _STR}, ["kind"]),
+                errors=(400, 401, 403, 422))},
+            "/exports/{export_id}": {"get": _op(
+                "导出进度：status 为 queued / running / done / failed；done 时 download_url 可下载",
+                params=[_path("export_id")], errors=(401, 403, 404))},
+            "/exports/{export_id}/file": {"get": {
+                "summary": "下载已生成的导出文件（或重定向到短期下载链接）", "security": [{"bearer": []}],
+                "parameters": [_path("export_id")],
+                "responses": {"200": {"description": "xlsx文件", "content": {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                        "schema": {"type": "string", "format": "binary"}}}},
+                    "302": {"description": "短期下载链接"}, **_errors(401, 403, 404)}}},
             "/openapi.json": {"get": _op("本文档", auth=False, errors=())},
             # data sharing with other departments (只读): full ID numbers only for a data-sharing account
             "/share/persons": {"post": _op(

@@ -7,8 +7,8 @@ from urllib.parse import urlencode
 from chalice import Blueprint, Response
 
 from ...bootstrap import container
-from ..http import file_response, year_param
-from ..page import Page, page
+from ..http import year_param
+from ..page import FORM, Page, page
 
 routes = Blueprint(__name__)
 
@@ -28,8 +28,10 @@ def overdue(p: Page) -> Response:
                     if result.next_page_token else None)
 
 
-@routes.route("/review/overdue/export", methods=["GET"])
+@routes.route("/review/overdue/export", methods=["POST"], content_types=FORM)
 @page("reviewer")
 def export(p: Page) -> Response:
-    return file_response(*container().overdue.export(p.user, year=year_param(p.query.get("year") or None, default=None),
-                                                     division=p.query.get("division")))
+    """Queue the export (a province's list outgrows a response: services/exports.py), then show its page."""
+    asked = container().exports.request(p.user, "overdue", year=year_param(p.query.get("year") or None, default=None),
+                                        division=p.query.get("division"))
+    return p.go(f"/exports/{asked.id}")

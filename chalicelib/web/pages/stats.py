@@ -38,5 +38,6 @@ def dashboard(p: Page) -> Response:
 @routes.route("/stats/export", methods=["POST"], content_types=FORM)
 @page("reviewer")
 def export(p: Page) -> Response:
-    """Build the export into the blob store, then send the browser to its short-lived download link."""
-    return p.go(container().stats.export(p.user, int_param(p.form.get("year"), "year", "导出年度", 0, 9999)))
+    """Queue the export (a province's rows run to millions: services/exports.py), then show its page."""
+    asked = container().exports.request(p.user, "stats", year=int_param(p.form.get("year"), "year", "导出年度", 0, 9999))
+    return p.go(f"/exports/{asked.id}")

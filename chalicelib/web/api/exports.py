@@ -1,0 +1,45 @@
+"""Exports built by a job (services/exports.py): ask for one, follow it, download it."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from chalice import Blueprint, Response
+
+from ...bootstrap import container
+from ..http import api_errors, current_request, download_response, json_body, json_response, year_param
+from ..session import signed_in
+
+if TYPE_CHECKING:
+    from ...services.exports import ExportStatus
+
+routes = Blueprint(__name__)
+
+
+def export_json(status: ExportStatus) -> dict[str, Any]:
+    base = f"{container().settings.base_url}/api/v1/exports/{status.id}"
+    return {"export_id": status.id, "kind": status.kind, "title": status.title, "status": status.status,
+            "message": status.message, "filename": status.filename, "requested_at": status.requested_at.isoformat(),
+            "status_url": base, "download_url": f"{base}/file" if status.status == "done" else None}
+
+
+@routes.route("/exports", methods=["POST"])
+@api_errors
+def request_export() -> Response:
+    body = json_body(current_request())
+    kind = str(body.get("kind") or "")
+    params: dict[str, Any] = {"year": year_param(body.get("year"), default=None)}
+    if kind == "overdue":
+        params["division"] = str(body.get("division") or "")
+    return json_response(export_json(container().exports.request(signed_in(), kind, **params)), 202)
+
+
+@routes.route("/exports/{export_id}", methods=["GET"])
+@api_errors
+def export_status(export_id: str) -> Response:
+    return json_response(export_json(container().exports.status(signed_in(), export_id)))
+
+
+@routes.route("/exports/{export_id}/file", methods=["GET"])
+@api_errors
+def export_file(export_id: str) -> Response:
+    return download_response(container().exports.download(signed_in(), export_id))
