@@ -152,32 +152,98 @@ def test_save_filing_is_all_or_nothing(aws_adapters):
 
 class _FlakyBatches:
     """Wraps a client: each BatchWriteItem processes only its first half, returning the rest as
-    UnprocessedItems, as DynamoDB does under throttling."""
+    UnprocessedItems, as DynamoDB does under throttling; `refuse` more calls are refused whole with
+    ProvisionedThroughputExceededException (every item throttled); BatchGetItem leaves its first key
+    unprocessed once. Counts the calls."""
 
-    def __init__(self, client):
-        self._client, self.batch_sizes = client, []
+    def __init__(self, client, refuse=0):
+        self._client, self.batch_sizes, self.refuse, self.gets = client, [], refuse, []
 
     def __getattr__(self, name):
         return getattr(self._client, name)
 
     def batch_write_item(self, RequestItems):
+        from botocore.exceptions import ClientError
         (table, requests), = RequestItems.items()
         self.batch_sizes.append(len(requests))
+        if self.refuse:
+            self.refuse -= 1
+            raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}},
+                              "BatchWriteItem")
         done, rest = requests[:max(1, len(requests) // 2)], requests[max(1, len(requests) // 2):]
         self._client.batch_write_item(RequestItems={table: done})
         return {"UnprocessedItems": {table: rest} if rest else {}}
 
+    def batch_get_item(self, RequestItems):
+        (table, request), = RequestItems.items()
+        self.gets.append(len(request["Keys"]))
+        if len(self.gets) == 1 and len(request["Keys"]) > 1:
+            first, rest = request["Keys"][:1], request["Keys"][1:]
+            resp = self._client.batch_get_item(RequestItems={table: {**request, "Keys": rest}})
+            resp["UnprocessedKeys"] = {table: {**request, "Keys": first}}
+            return resp
+        return self._client.batch_get_item(RequestItems=RequestItems)
+
+
+def _small(store, per_item=2, shards=3):
+    store.rows_per_item, store.row_shards = per_item, shards
+    store.backoff_seconds = 0
+    return store
+
 
 def test_put_rows_batches_by_25_and_retries_unprocessed_items(aws_adapters):
-    flaky = _FlakyBatches(aws_adapters.clients.dynamodb)
-    store = DynamoStore(aws_adapters.table_name, flaky)
-    store.backoff_seconds = 0
-    store.put_rows("up1", 1, [{"序号": n, "姓名": f"员工{n}"} for n in range(1, 61)])
-    assert max(flaky.batch_sizes) == 25
+    flaky = _FlakyBatches(aws_adapters.clients.dynamodb, refuse=2)
+    store = _small(DynamoStore(aws_adapters.table_name, flaky))
+    store.put_rows("up1", 1, [{"序号": n, "姓名": f"员工{n}"} for n in range(1, 61)])  # 31 items of 2 rows
+    assert max(flaky.batch_sizes) == 25 and 6 in flaky.batch_sizes  # 25 + 6 items, then the retries
+    assert len(flaky.batch_sizes) > 4  # the refused calls and the unprocessed halves were sent again
     assert [r["序号"] for r in store.iter_rows("up1")] == list(range(1, 61))
-    assert [r["序号"] for r in store.get_rows("up1", offset=50, limit=5)] == [50, 51, 52, 53, 54]
+    flaky.gets.clear()
+    assert [r["序号"] for r in store.get_rows("up1", offset=50, limit=9)] == list(range(50, 59))
+    assert flaky.gets == [5, 1]  # five items by key; the one left unprocessed asked for again
     store.delete_rows("up1")
     assert store.get_rows("up1") == []
+
+
+def test_rows_are_packed_and_spread_over_the_shards(aws_adapters):
+    """A batch of 1,000 rows, as the import writes it: ten items of 100 rows, one per partition, in one
+    BatchWriteItem; the first layout wrote 1,000 items under one partition key."""
+    client = aws_adapters.clients.dynamodb
+    store = aws_adapters.store
+    calls: list[str] = []
+    client.meta.events.register("before-call.dynamodb.*", lambda model, **_: calls.append(model.name))
+    rows = [{"name": f"职工{n}", "id_number": f"140105199001{n:06d}", "workplace": "太原市小店区"} for n in range(1000)]
+    store.put_rows("up1", 0, rows)
+    assert calls == ["BatchWriteItem"]
+    partitions = {}
+    for shard in range(keys.ROW_SHARDS):
+        found = client.query(TableName=aws_adapters.table_name, KeyConditionExpression="PK = :pk",
+                             ExpressionAttributeValues={":pk": {"S": keys.rows_partition("up1", shard)}})["Items"]
+        partitions[shard] = found
+    assert [len(found) for found in partitions.values()] == [1] * 10
+    assert all(len(found[0]["rows"]["B"]) < 100 * 100 for found in partitions.values())  # < 100 B a row, packed
+    assert store.get_rows("up1", offset=995, limit=10) == rows[995:]
+    assert list(store.iter_rows("up1")) == rows
+
+    calls.clear()
+    store.put_rows("up1", 1000, rows[:50])  # half of an eleventh item: read (consistently) and merged
+    assert calls == ["BatchGetItem", "BatchWriteItem"]
+    calls.clear()
+    assert store.get_rows("up1", offset=120, limit=50) == rows[120:170]
+    assert calls == ["BatchGetItem"]  # a page is read by key: no Query, no merge
+
+
+def test_delete_rows_reads_every_shard_consistently_and_leaves_nothing(aws_adapters):
+    client = aws_adapters.clients.dynamodb
+    store = _small(aws_adapters.store, per_item=3, shards=4)
+    store.put_rows("up1", 0, [{"name": f"职工{n}"} for n in range(40)])
+    store.put_rows("up2", 0, [{"name": "留下"}])
+    queries: list[dict] = []
+    client.meta.events.register("provide-client-params.dynamodb.Query", lambda params, **_: queries.append(params))
+    store.delete_rows("up1")
+    assert len(queries) == 4 and all(q.get("ConsistentRead") for q in queries)
+    items = client.scan(TableName=aws_adapters.table_name)["Items"]  # the test looks at the whole table
+    assert {i["PK"]["S"] for i in items if "#ROWS#" in i["PK"]["S"]} == {keys.rows_partition("up2", 0)}
 
 
 def test_a_typical_workflow_never_scans(aws_adapters):

@@ -43,8 +43,12 @@ Access patterns (→ how they are served; no Scan anywhere):
   once-only notices (reviewer digest) conditional Put PK=NOTICE#<key>    SK=NOTICE, with its messages
   single-use markers (action links)   conditional Put PK=CLAIM#<key>     SK=CLAIM (also the first review
                                       request of a filing per recipient and window)
-  rows of an upload, by row number    Query    PK=UPLOAD#<id>  SK BETWEEN ROW#<start> AND ROW#<max>
-                                      (row numbers zero-padded, so string order is number order)
+  rows of an upload, by row number    packed ROWS_PER_ITEM rows to an item, the items dealt round-robin over
+                                      ROW_SHARDS partitions (see "Rows of an upload" below):
+                                      item c (rows c*K … c*K+K-1) is PK=UPLOAD#<id>#ROWS#<c mod N>
+                                      SK=ITEM#<c> (zero-padded); a page of rows: BatchGetItem of the
+                                      items it covers (keys computed, no Query); all rows in order: one
+                                      Query per shard, merged by SK; delete: the same Queries (keys only)
   upload by id                        GetItem  PK=UPLOAD#<id>            SK=UPLOAD
   jobs idle since T (recovery sweep)  Query GSI1 GSI1PK=JOBS, GSI1SK < <T>, longest idle first. The item
                                       PK=JOB#<kind>:<target> SK=JOB exists only while the job is unfinished;
@@ -63,6 +67,30 @@ items. All are sparse: an item carries only the keys it is listed by. MESSAGE an
 partitions, like FILING#<status>: ample for a province's write rate; shard by month if it grows.
 The queue order is the embedded store's: oldest submission first, never-submitted filings after by
 creation, ties by id — one sort-key format on GSI1 and GSI2, so a page token is just "after this key".
+
+Rows of an upload. A roster has up to 500,000 rows, and one partition takes about 1,000 write units a
+second: one item per row under one key (the first layout) needed 100 s for 100,000 rows and 500 s for
+500,000, past the import function's 300 s. Two measures, each enough on its own for the largest roster:
+  - packing: ROWS_PER_ITEM consecutive rows are one item, their JSON ([[n, row], …]) zlib-compressed in
+    the binary attribute `rows`. A row is ~0.5 KB of JSON, so one item per row costs a whole write unit
+    (1 KB) per row; 100 rows packed and compressed cost a few units (the field names and code values
+    repeat). Fewer items also means fewer requests and fewer units read by a page, a search or a diff.
+  - sharding: item c lives in partition c mod ROW_SHARDS. Each item is a contiguous run of rows, so a
+    page (offset, limit) knows exactly which items, and so which keys, it needs (a BatchGetItem, no
+    merge), and every import batch of 1,000 rows (ten items) lands on ten different partitions, so
+    the import's one-batch-at-a-time writer spreads its load without keeping batches in flight.
+    Reading everything in order is one Query per shard merged by item number (each shard's items come
+    back in order); a whole-roster read touches few items, so the merge is cheap.
+Rejected: shard = row // (a large run) keeps each import batch on one partition (the writer would have to
+write several batches at once to spread it); shard = row mod N makes every page a merge of N Queries, and
+one item per row keeps the 1-unit-per-row cost. bench/dynamo_partitions.py prints the model (requests,
+items and write units per partition key, the minimum time) for 100,000 and 500,000 rows.
+ROWS_PER_ITEM divides the import's batch of 1,000, so an import writes whole items only, except the
+roster's last one (read first and merged: put_rows keeps the rows already stored in an item it only
+partly covers; one writer per upload, the import, so the read-merge-write does not race). Both numbers
+are fixed for stored data: changing them needs the stored rows rewritten. Rows stored under the first
+layout (one item per row under PK=UPLOAD#<id>) are not read: the system had not been deployed, so no
+such rows exist.
 """
 from __future__ import annotations
 
@@ -75,6 +103,8 @@ from ...domain.model import AuditEvent, Message
 PK, SK = "PK", "SK"
 ROW_DIGITS = 10
 ROW_MAX = 10 ** ROW_DIGITS - 1
+ROWS_PER_ITEM = 100  # rows packed into one item (divides the import's batch of 1,000)
+ROW_SHARDS = 10  # partitions the items of one upload are dealt over
 
 # Index name → (partition attribute, sort attribute). Shared by create_table and the CDK stack.
 INDEXES: dict[str, tuple[str, str]] = {
@@ -202,18 +232,24 @@ def upload(upload_id: str) -> dict[str, str]:
     return _key(f"UPLOAD#{upload_id}", "UPLOAD")
 
 
-def rows_partition(upload_id: str) -> str:
-    return f"UPLOAD#{upload_id}"
-
-
-def row_sk(n: int) -> str:
+def row_item_of(n: int, per_item: int = ROWS_PER_ITEM) -> int:
+    """The number of the item that holds row `n`."""
     if not 0 <= n <= ROW_MAX:
         raise ValueError(f"row number out of range: {n}")
-    return f"ROW#{n:0{ROW_DIGITS}d}"
+    return n // per_item
 
 
-def row(upload_id: str, n: int) -> dict[str, str]:
-    return _key(rows_partition(upload_id), row_sk(n))
+def rows_partition(upload_id: str, shard: int) -> str:
+    return f"UPLOAD#{upload_id}#ROWS#{shard:02d}"
+
+
+def row_item_sk(c: int) -> str:
+    return f"ITEM#{c:0{ROW_DIGITS}d}"  # zero-padded: string order is number order
+
+
+def row_item(upload_id: str, c: int, shards: int = ROW_SHARDS) -> dict[str, str]:
+    """The key of item `c` of an upload's rows: dealt round-robin over `shards` partitions."""
+    return _key(rows_partition(upload_id, c % shards), row_item_sk(c))
 
 
 # outbox and audit

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import random
 import time
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -20,7 +21,11 @@ from pydantic import BaseModel
 from .. import keys
 
 BATCH_SIZE = 25  # BatchWriteItem's limit
-BATCH_ATTEMPTS = 8
+GET_BATCH_SIZE = 100  # BatchGetItem's limit
+BATCH_ATTEMPTS = 10  # ~20 s of backoff in all before a batch gives up (the import's lease is renewed meanwhile)
+BACKOFF_CAP = 5.0  # seconds, the longest single wait
+# Throttling answered as an error (every item of a batch refused) rather than as unprocessed items
+THROTTLED = frozenset({"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"})
 TRANSACTION_LIMIT = 100  # items in one TransactWriteItems
 WRITERS = 8  # concurrent BatchWriteItem calls per put (boto3 clients are thread-safe)
 TRANSACT_ATTEMPTS = 4
@@ -119,7 +124,7 @@ class DynamoBase:
     def _query(self, pk: str, *, index: str | None = None, sk_condition: str = "",
                values: dict[str, str | int] | None = None, forward: bool = True, filter_: str = "",
                names: dict[str, str] | None = None, page_size: int | None = None,
-               projection: str = "") -> Iterator[dict[str, Any]]:
+               projection: str = "", consistent: bool = False) -> Iterator[dict[str, Any]]:
         """Items of one partition (of the table or a GSI), following pages lazily."""
         pk_attr, sk_attr = keys.INDEXES[index] if index else (keys.PK, keys.SK)
         kwargs: dict[str, Any] = {
@@ -138,6 +143,8 @@ class DynamoBase:
             kwargs["Limit"] = page_size
         if projection:
             kwargs["ProjectionExpression"] = projection
+        if consistent:
+            kwargs["ConsistentRead"] = True
         while True:
             resp = self.client.query(**kwargs)
             yield from resp.get("Items", [])
@@ -169,13 +176,47 @@ class DynamoBase:
                 pass
 
     def _write_chunk(self, pending: list[dict[str, Any]]) -> None:
+        """One BatchWriteItem, sent again with what DynamoDB left unprocessed (a throttled partition) or
+        refused whole (throttled as an error), with exponential backoff."""
         for attempt in range(BATCH_ATTEMPTS):
-            resp = self.client.batch_write_item(RequestItems={self.table: pending})
-            pending = resp.get("UnprocessedItems", {}).get(self.table, [])
+            try:
+                resp = self.client.batch_write_item(RequestItems={self.table: pending})
+                pending = resp.get("UnprocessedItems", {}).get(self.table, [])
+            except ClientError as e:
+                if error_code(e) not in THROTTLED:
+                    raise
             if not pending:
                 return
-            time.sleep(min(self.backoff_seconds * 2 ** attempt, 2.0))
+            self._back_off(attempt)
         raise RuntimeError(f"DynamoDB left {len(pending)} writes unprocessed after {BATCH_ATTEMPTS} tries")
+
+    def _batch_get(self, key_list: list[dict[str, str]], *, consistent: bool = False) -> list[dict[str, Any]]:
+        """The items at these keys (those that exist, in no particular order): BatchGetItem by 100, asking
+        again for UnprocessedKeys with backoff."""
+        found: list[dict[str, Any]] = []
+        for i in range(0, len(key_list), GET_BATCH_SIZE):
+            pending: dict[str, Any] = {"Keys": [av(k) for k in key_list[i:i + GET_BATCH_SIZE]]}
+            if consistent:
+                pending["ConsistentRead"] = True
+            for attempt in range(BATCH_ATTEMPTS):
+                try:
+                    resp = self.client.batch_get_item(RequestItems={self.table: pending})
+                    found.extend(resp.get("Responses", {}).get(self.table, []))
+                    pending = resp.get("UnprocessedKeys", {}).get(self.table, {})
+                except ClientError as e:
+                    if error_code(e) not in THROTTLED:
+                        raise
+                if not pending.get("Keys"):
+                    break
+                self._back_off(attempt)
+            else:
+                raise RuntimeError(f"DynamoDB left {len(pending['Keys'])} reads unprocessed after "
+                                   f"{BATCH_ATTEMPTS} tries")
+        return found
+
+    def _back_off(self, attempt: int) -> None:
+        """Exponential, capped, with jitter (writers in parallel threads do not retry in step)."""
+        time.sleep(min(self.backoff_seconds * 2 ** attempt, BACKOFF_CAP) * random.uniform(0.5, 1.0))
 
 
 def create_table(client: Any, table_name: str) -> None:
