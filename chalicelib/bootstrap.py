@@ -4,6 +4,7 @@ with settings.py, that knows which backend runs. The container is built on first
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import threading
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -29,6 +30,9 @@ if TYPE_CHECKING:
     from .services.rosters import RosterService
     from .services.stats import StatsService
     from .services.token_signer import TokenSigner
+
+
+log = logging.getLogger(__name__)
 
 
 class SystemClock:
@@ -75,8 +79,13 @@ def build(settings: settings_module.Settings, *, clock: Clock | None = None, sen
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         files = FileBlobStore(settings.data_dir / "blobs", secret=settings.secret_key,
                               upload_url=f"{settings.base_url}/api/v1/local-uploads")
+        if sender is None:
+            sender = LocalMailbox()
+            if settings.sms is not None:  # an installation with an SMS provider; e-mail stays in the mailbox
+                from .adapters.aws.senders import ChannelSender
+                sender = ChannelSender({"email": sender, "sms": template_sms(settings.sms)})
         return assemble(settings, store=SqliteStore(settings.data_dir / "filing.db"), blobs=files,
-                        local_transfers=files, sender=sender or LocalMailbox(), clock=clock or SystemClock())
+                        local_transfers=files, sender=sender, clock=clock or SystemClock())
     import boto3
 
     from .adapters.aws.dynamo_store import DynamoStore
@@ -84,12 +93,30 @@ def build(settings: settings_module.Settings, *, clock: Clock | None = None, sen
     from .adapters.aws.senders import ChannelSender, SesSender, SnsSmsSender
 
     clients = aws_session or boto3.session.Session()
+    sms = settings.sms
     senders = {"email": lambda: SesSender(clients.client("ses"), settings.mail_from),
-               "sms": lambda: SnsSmsSender(clients.client("sns"))}
+               "sms": lambda: template_sms(sms) if sms else SnsSmsSender(clients.client("sns"))}
+    if sms is None and "sms" in settings.channels and str(clients.region_name or "").startswith("cn-"):
+        log.warning("SNS does not send SMS in the China Regions: set SMS_PROVIDER (docs/sms.md)")
     return assemble(settings, store=DynamoStore(settings.table_name, clients.client("dynamodb")),
                     blobs=S3BlobStore(settings.bucket_name, s3_client(clients)),
                     sender=sender or ChannelSender({ch: senders[ch]() for ch in settings.channels}),
                     clock=clock or SystemClock())
+
+
+def template_sms(sms: settings_module.SmsSettings) -> Sender:
+    """The sender for SMS_PROVIDER=aliyun|tencent (docs/sms.md), on either backend."""
+    from .adapters.sms.base import Template
+    templates = {name: Template(code, params) for name, (code, params) in sms.templates.items()}
+    if sms.provider == "tencent":
+        from .adapters.sms.tencent import TencentSms
+        assert sms.app_id is not None  # settings require it
+        return TencentSms(sms.access_key_id, sms.access_key_secret, app_id=sms.app_id, sign_name=sms.sign_name,
+                          templates=templates, endpoint=sms.endpoint, region=sms.region,
+                          param_max_chars=sms.param_max_chars)
+    from .adapters.sms.aliyun import AliyunSms
+    return AliyunSms(sms.access_key_id, sms.access_key_secret, sign_name=sms.sign_name, templates=templates,
+                     endpoint=sms.endpoint, region=sms.region, param_max_chars=sms.param_max_chars)
 
 
 def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobStore, sender: Sender, clock: Clock,

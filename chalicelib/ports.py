@@ -292,9 +292,15 @@ class LocalTransfers(Protocol):
         FileNotFoundError when the blob is gone."""
 
 
+class Undeliverable(Exception):
+    """Raised by Sender.send when the message can never go out as it is (e.g. its kind has no approved SMS
+    template configured, or a template parameter is missing): the outbox marks it failed with str(exc) as its
+    reason instead of retrying. Any other exception is a failure of this attempt, retried with backoff."""
+
+
 class Sender(Protocol):
     def send(self, message: Message) -> None:
-        """Deliver one message; raise on failure (the outbox retries)."""
+        """Deliver one message; raise on failure (the outbox retries), Undeliverable when retrying is useless."""
 
 
 class Clock(Protocol):

@@ -1,6 +1,7 @@
 """Settings from the environment (AWS mode gets them from the CDK stack as Lambda variables)."""
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -9,6 +10,19 @@ from typing import NamedTuple
 
 class SettingsError(RuntimeError):
     pass
+
+
+class SmsSettings(NamedTuple):
+    """SMS through a Chinese provider (docs/sms.md): SMS_PROVIDER=aliyun|tencent and its SMS_* variables."""
+    provider: str  # aliyun / tencent
+    sign_name: str  # the approved signature (签名), without its 【】
+    templates: dict[str, tuple[str, tuple[str, ...] | None]]  # our template → (provider's code, its variables)
+    access_key_id: str  # Tencent: the SecretId
+    access_key_secret: str  # Tencent: the SecretKey
+    app_id: str | None = None  # Tencent: the SmsSdkAppId
+    endpoint: str | None = None  # None: the provider's public endpoint
+    region: str | None = None  # None: cn-hangzhou (Alibaba Cloud), ap-guangzhou (Tencent Cloud)
+    param_max_chars: int = 35  # a variable's longest value the approved templates allow
 
 
 class Settings(NamedTuple):  # (not a dataclass: dataclasses costs Lambda cold start)
@@ -21,6 +35,7 @@ class Settings(NamedTuple):  # (not a dataclass: dataclasses costs Lambda cold s
     mail_from: str | None = None
     channels: tuple[str, ...] = ("email", "sms")  # CHANNELS=sms where SES is not offered (AWS China)
     dev_mailbox: bool = False  # DEV_MAILBOX=1 (the local demo run): the outbox is readable at /dev/mailbox
+    sms: SmsSettings | None = None  # SMS through Alibaba/Tencent Cloud; None: SNS (aws), the local mailbox (embedded)
 
     @property
     def embedded(self) -> bool:
@@ -51,6 +66,69 @@ def _stored_secret(arn: str) -> str:
     return boto3.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
 
 
+def _stored_sms_credentials(arn: str) -> tuple[str, str]:
+    """The SMS provider's key pair from Secrets Manager: a JSON secret {"access_key_id": …, "access_key_secret": …}."""
+    try:
+        pair = json.loads(_stored_secret(arn))
+        return str(pair["access_key_id"]), str(pair["access_key_secret"])
+    except (ValueError, KeyError, TypeError) as e:
+        raise SettingsError('SMS_SECRET_ARN must name a JSON secret {"access_key_id": …, "access_key_secret": …}') \
+            from e
+
+
+def _sms_templates(text: str) -> dict[str, tuple[str, tuple[str, ...] | None]]:
+    """SMS_TEMPLATES: a JSON object, our template name → the provider's template code, or
+    {"code": …, "params": [the variables the approved template takes, in order]}."""
+    try:
+        raw = json.loads(text)
+    except ValueError as e:
+        raise SettingsError(f"SMS_TEMPLATES is not JSON: {e}") from e
+    if not isinstance(raw, dict):
+        raise SettingsError("SMS_TEMPLATES must be a JSON object: template name → code")
+    templates: dict[str, tuple[str, tuple[str, ...] | None]] = {}
+    for name, value in raw.items():
+        if isinstance(value, str) and value:
+            templates[name] = (value, None)
+            continue
+        entry = value if isinstance(value, dict) else {}
+        code, params = entry.get("code"), entry.get("params")
+        if not (isinstance(code, str) and code and set(entry) <= {"code", "params"}
+                and (params is None or isinstance(params, list) and all(isinstance(p, str) for p in params))):
+            raise SettingsError(f'SMS_TEMPLATES["{name}"] must be a code or {{"code": …, "params": […]}}')
+        templates[name] = (code, None if params is None else tuple(params))
+    return templates
+
+
+def _sms(env: Mapping[str, str], backend_name: str) -> SmsSettings | None:
+    """SMS_PROVIDER: aliyun or tencent; unset (or sns on AWS): no provider of ours."""
+    provider = env.get("SMS_PROVIDER", "").strip().lower()
+    if provider == "" or provider == "sns" and backend_name == "aws":
+        return None
+    if provider not in ("aliyun", "tencent"):
+        raise SettingsError("SMS_PROVIDER must be aliyun or tencent" + (" (or sns)" if backend_name == "aws" else ""))
+    missing = [k for k in ("SMS_SIGN_NAME", "SMS_TEMPLATES") if not env.get(k)]
+    if provider == "tencent" and not env.get("SMS_APP_ID"):
+        missing.append("SMS_APP_ID")
+    if not (env.get("SMS_SECRET_ARN") or env.get("SMS_ACCESS_KEY_ID") and env.get("SMS_ACCESS_KEY_SECRET")):
+        missing.append("SMS_ACCESS_KEY_ID and SMS_ACCESS_KEY_SECRET (or SMS_SECRET_ARN)")
+    if missing:
+        raise SettingsError(f"SMS_PROVIDER={provider} needs environment variables: {', '.join(missing)}")
+    try:
+        max_chars = int(env.get("SMS_PARAM_MAX_CHARS") or 35)
+    except ValueError:
+        max_chars = 0
+    if max_chars < 1:
+        raise SettingsError("SMS_PARAM_MAX_CHARS must be a positive number")
+    templates = _sms_templates(env["SMS_TEMPLATES"])
+    if env.get("SMS_ACCESS_KEY_ID") and env.get("SMS_ACCESS_KEY_SECRET"):  # explicit keys win, as SECRET_KEY does
+        key_id, key_secret = env["SMS_ACCESS_KEY_ID"], env["SMS_ACCESS_KEY_SECRET"]
+    else:
+        key_id, key_secret = _stored_sms_credentials(env["SMS_SECRET_ARN"])
+    return SmsSettings(provider, env["SMS_SIGN_NAME"], templates, key_id, key_secret, app_id=env.get("SMS_APP_ID"),
+                       endpoint=env.get("SMS_ENDPOINT") or None, region=env.get("SMS_REGION") or None,
+                       param_max_chars=max_chars)
+
+
 def backend(env: Mapping[str, str] = os.environ) -> str:
     """Which backend runs: BACKEND, embedded unless set."""
     return env.get("BACKEND", "embedded")
@@ -62,7 +140,7 @@ def from_env(env: Mapping[str, str] = os.environ) -> Settings:
     if backend_name == "embedded":
         data_dir = Path(env.get("DATA_DIR", "var")).resolve()
         return Settings(backend_name, base_url, env.get("SECRET_KEY") or _embedded_secret(data_dir), data_dir=data_dir,
-                        dev_mailbox=env.get("DEV_MAILBOX") == "1")
+                        dev_mailbox=env.get("DEV_MAILBOX") == "1", sms=_sms(env, backend_name))
     if backend_name == "aws":
         missing = [k for k in ("TABLE_NAME", "BUCKET_NAME", "MAIL_FROM") if not env.get(k)]
         if not (env.get("SECRET_KEY") or env.get("SECRET_ARN")):
@@ -74,5 +152,5 @@ def from_env(env: Mapping[str, str] = os.environ) -> Settings:
             raise SettingsError("CHANNELS must list email and/or sms")
         return Settings(backend_name, base_url, env.get("SECRET_KEY") or _stored_secret(env["SECRET_ARN"]),
                         table_name=env["TABLE_NAME"], bucket_name=env["BUCKET_NAME"], mail_from=env["MAIL_FROM"],
-                        channels=channels)
+                        channels=channels, sms=_sms(env, backend_name))
     raise SettingsError(f"BACKEND must be embedded or aws, not {backend_name!r}")

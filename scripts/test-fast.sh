@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Daily work: the type check, then the unit, web and contract tiers (the contract tier runs on both backends;
-# AWS through a moto_server subprocess). Installs only the Python packages: no browser, no CDK.
+# Daily work: the type check, then the unit, senders, web and contract tiers (the contract tier runs on both
+# backends; AWS through a moto_server subprocess). Installs only the Python packages: no browser, no CDK.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 .venv/bin/mypy
-exec .venv/bin/pytest tests/unit tests/web tests/contract "$@"
+exec .venv/bin/pytest tests/unit tests/senders tests/web tests/contract "$@"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs the type check and every test tier: unit, contract (both backends), web, aws (moto server), e2e (Chromium),
-# fuzz, package, infra (CDK synth + cfn-lint). Installs what the tiers need first: Debian's chromium, the venv and
-# its packages, the CDK packages and CLI (infra/setup.sh).
+# Runs the type check and every test tier: unit, senders (SMS providers, faked), contract (both backends), web,
+# aws (moto server), e2e (Chromium), fuzz, package, infra (CDK synth + cfn-lint). Installs what the tiers need
+# first: Debian's chromium, the venv and its packages, the CDK packages and CLI (infra/setup.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # chromium for the e2e tier; CJK fonts so its screenshots show Chinese

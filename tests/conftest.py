@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 pytest_plugins = ["tests.aws_emulator"]
-TIERS = ("unit", "contract", "web", "aws", "e2e", "fuzz", "package", "infra")
+TIERS = ("unit", "senders", "contract", "web", "aws", "e2e", "fuzz", "package", "infra")
 _passed: Counter = Counter()
 
 

@@ -146,6 +146,11 @@ class Message(BaseModel):
     created_at: dt.datetime
     kind: MessageKind | None = None  # None: written before kinds were kept (limited like a decision)
     topic: str | None = None  # one per recipient and window reaches them (a review request: filing and round)
+    # SMS through a provider that sends only approved templates (docs/sms.md): which of our templates the
+    # message is (None: its kind's) and the values of the template's variables, by name, in the order a
+    # positional template (Tencent's {1}, {2}) takes them. The body stays the full text (SNS, the mailbox).
+    template: str | None = None
+    params: dict[str, str] | None = None
     status: str = "pending"  # pending / sent / failed / skipped / coalesced (the last two: see `reason`)
     reason: str | None = None  # why it was not sent, in words for the mailbox and operators
     attempts: int = 0

@@ -1,4 +1,10 @@
-"""The texts of the notifications (e-mail and SMS), in one place."""
+"""The texts of the notifications (e-mail and SMS), in one place.
+
+An SMS carries its full text (`body`, what SNS and the local mailbox send and show) and, for the providers
+that send only approved templates (Alibaba Cloud, Tencent Cloud: docs/sms.md), the name of its template and
+the values of the template's variables. Links are never template variables (the providers refuse them): the
+approved templates carry the site's fixed address instead.
+"""
 from __future__ import annotations
 
 from ..domain.filing import Filing
@@ -6,6 +12,22 @@ from ..domain.model import Account, Message, MessageKind, Unit
 from ..domain.notifications import review_topic
 from ..ports import Clock
 from .outbox import message
+
+# our SMS templates: name → the variables each takes, in order (docs/sms.md lists the texts to apply for)
+SMS_TEMPLATES: dict[str, tuple[str, ...]] = {
+    "review_request": ("unit", "year"),
+    "approved": ("year", "receipt"),
+    "rejected": ("year", "receipt", "reason"),
+    "reminder": ("unit", "year", "when"),
+}
+
+
+def sms(clock: Clock, *, kind: MessageKind, to: str, subject: str, body: str, template: str,
+        params: dict[str, str], topic: str | None = None) -> Message:
+    """An SMS: its full text, and its template and variables for the providers that send templates only."""
+    assert tuple(params) == SMS_TEMPLATES[template], f"{template} takes {SMS_TEMPLATES[template]}"
+    m = message(clock, kind=kind, channel="sms", to=to, subject=subject, body=body, topic=topic)
+    return m.model_copy(update={"template": template, "params": params})
 
 
 def review_requested(clock: Clock, filing: Filing, reviewer: Account, link: str) -> list[Message]:
@@ -18,21 +40,25 @@ def review_requested(clock: Clock, filing: Filing, reviewer: Account, link: str)
         out.append(message(clock, kind=kind, topic=topic, channel="email", to=reviewer.email, subject=subject,
                            body=text))
     if reviewer.mobile:
-        out.append(message(clock, kind=kind, topic=topic, channel="sms", to=reviewer.mobile, subject=subject,
-                           body=f"【劳动用工备案】{filing.unit_name}的{filing.year}年度备案待审核：{link}"))
+        out.append(sms(clock, kind=kind, topic=topic, to=reviewer.mobile, subject=subject,
+                       body=f"【劳动用工备案】{filing.unit_name}的{filing.year}年度备案待审核：{link}",
+                       template="review_request", params={"unit": filing.unit_name, "year": str(filing.year)}))
     return out
 
 
 def review_decided(clock: Clock, filing: Filing, unit: Unit, employer_url: str) -> list[Message]:
     last = filing.history[-1]
+    receipt = filing.receipt_no or ""
     if last.action == "approve":
         subject = "劳动用工备案审核通过"
         text = f"您单位{filing.year}年度劳动用工备案（回执号{filing.receipt_no}）已审核通过。"
+        template, params = "approved", {"year": str(filing.year), "receipt": receipt}
     else:
         subject = "劳动用工备案审核不通过"
         text = (f"您单位{filing.year}年度劳动用工备案（回执号{filing.receipt_no}）审核不通过，原因：{last.reason}。"
                 f"请修改后重新提交：{employer_url}")
+        template, params = "rejected", {"year": str(filing.year), "receipt": receipt, "reason": last.reason or ""}
     return [message(clock, kind=MessageKind.DECISION, channel="email", to=unit.filer_email, subject=subject,
                     body=text),
-            message(clock, kind=MessageKind.DECISION, channel="sms", to=unit.filer_mobile, subject=subject,
-                    body=f"【劳动用工备案】{text}")]
+            sms(clock, kind=MessageKind.DECISION, to=unit.filer_mobile, subject=subject, body=f"【劳动用工备案】{text}",
+                template=template, params=params)]

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from ..domain import notifications
 from ..domain.model import Message, MessageKind
-from ..ports import AlreadyExists, Clock, Sender, Store
+from ..ports import AlreadyExists, Clock, Sender, Store, Undeliverable
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
@@ -64,6 +64,12 @@ class Outbox:
                 continue
             try:
                 self.sender.send(m)
+            except Undeliverable as e:  # retrying cannot help (e.g. no SMS template for it): failed, and why
+                log.warning("message %s cannot be delivered: %s", m.id, e)
+                self.store.mark_message(m.model_copy(update={"attempts": m.attempts + 1, "status": "failed",
+                                                             "reason": str(e), "next_attempt_at": None}))
+                settled += 1
+                continue
             except Exception:  # any sender failure: keep the message for a later attempt
                 log.warning("sending message %s failed", m.id, exc_info=True)
                 attempts = m.attempts + 1
