@@ -22,6 +22,7 @@ from ..domain.reminders import (Obligation, Step, current_step, days_overdue, is
                                 working_days_between)
 from ..ports import Clock, Store, all_pages
 from .accounts import Principal
+from .messages import sms
 from .outbox import Outbox, message
 
 log = logging.getLogger(__name__)
@@ -100,11 +101,11 @@ def reminder_messages(clock: Clock, unit: Unit, obligation: Obligation, step: St
     fix = "您单位的备案审核未通过，请按审核意见修改后重新提交。" if obligation.filing_status == "rejected" else ""
     link = f"{base_url.rstrip('/')}/employer"
     body = f"{unit.name}：\n您单位尚未完成{year}年度劳动用工备案。{when}{fix}\n请登录填报并提交：{link}"
-    sms = f"【劳动用工备案】{unit.name}：{year}年度劳动用工备案{short}，请尽快登录{link}填报。"
+    text = f"【劳动用工备案】{unit.name}：{year}年度劳动用工备案{short}，请尽快登录{link}填报。"
     return [message(clock, kind=MessageKind.REMINDER, channel="email", to=unit.filer_email, subject=subject,
                     body=body),
-            message(clock, kind=MessageKind.REMINDER, channel="sms", to=unit.filer_mobile, subject=subject,
-                    body=sms)]
+            sms(clock, kind=MessageKind.REMINDER, to=unit.filer_mobile, subject=subject, body=text,
+                template="reminder", params={"unit": unit.name, "year": str(year), "when": short})]
 
 
 class ReminderService:
