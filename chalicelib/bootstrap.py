@@ -155,15 +155,17 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
         wake_jobs = lambda: run_in_background(recovery.sweep)  # noqa: E731
     accounts = AccountService(store, clock, token_signer)
     overdue, stats = OverdueService(store, clock), StatsService(store, clock)
+    rosters = RosterService(store, blobs, clock, filings)
     exports = ExportService(store, blobs, clock, accounts, {
         "stats": Builder("备案数据导出", stats.check_export, stats.build_export),
-        "overdue": Builder("未依法备案单位名单", overdue.check_export, overdue.export)}, wake_jobs)
+        "overdue": Builder("未依法备案单位名单", overdue.check_export, overdue.export),
+        "leavers": Builder("减少人员的表三", rosters.check_leavers, rosters.leavers_workbook)}, wake_jobs)
     recovery = RecoveryService(store, clock, imports, person_index, exports)
     return Container(
         settings=settings, store=store, blobs=blobs, local_transfers=local_transfers, sender=sender, clock=clock,
         token_signer=token_signer, accounts=accounts,
         applications=ApplicationService(store, clock), filings=filings, imports=imports,
-        rosters=RosterService(store, blobs, clock, filings),
+        rosters=rosters,
         review=ReviewService(store, clock, outbox, filings, links, person_index, settings.base_url, wake_jobs),
         outbox=outbox,
         reminders=ReminderService(store, clock, outbox, settings.base_url), overdue=overdue,

@@ -75,8 +75,15 @@ class RosterService:
                             "contract_start": r.get("contract_start"), "contract_end": r.get("contract_end")})
         return out
 
+    def check_leavers(self, who: Principal, filing_id: str) -> dict[str, Any]:
+        """Whether `who` may have the leavers' workbook (refused at once, before its export is queued)."""
+        if not who.is_filer:
+            raise Forbidden("只有用人单位备案填报员可以下载离职人员表三")
+        return {"filing_id": self.filings.get(who, filing_id).id}
+
     def leavers_workbook(self, who: Principal, filing_id: str) -> tuple[bytes, str]:
-        """The leavers as a 表三 workbook to complete (终止或解除日期, 类别, 原因代码, 补偿) and upload."""
+        """The leavers as a 表三 workbook to complete (终止或解除日期, 类别, 原因代码, 补偿) and upload. Built by
+        an export job (services/exports.py): it reads two rosters of up to 500,000 rows."""
         # excel.workbooks imports openpyxl: loaded only when the workbook is downloaded
         from ..excel.workbooks import rows_workbook
 

@@ -133,7 +133,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/filings/{filing_id}/roster-diff"): allow(filer=FILER_OWN, operator=(READ, "filing_read")),
     ("GET", "/api/v1/filings/{filing_id}/leavers"): allow(filer=FILER_OWN),
     ("GET", "/employer/filings/{filing_id}/uploads/{upload_id}/error-report"): allow(filer=FILER_OWN),
-    ("GET", "/employer/filings/{filing_id}/leavers"): allow(filer=FILER_OWN),
+    ("POST", "/employer/filings/{filing_id}/leavers"): allow(filer=FILER_OWN),
     # 业务操作员 (审核员)
     ("GET", "/review"): allow(operator=(READ, "division")),
     ("GET", "/review/filings/{filing_id}"): allow(operator=(READ, "filing_read")),
@@ -153,11 +153,11 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/stats/export"): allow(operator=(READ, "none")),  # the filings and rows of its jurisdiction
     # exports built by a job (services/exports.py): the service checks the kind's rights when asked, and that
     # an export is followed and downloaded only by whoever asked for it
-    ("POST", "/api/v1/exports"): allow(operator=(READ, "none")),
-    ("GET", "/api/v1/exports/{export_id}"): allow(operator=(READ, "none")),
-    ("GET", "/api/v1/exports/{export_id}/file"): allow(operator=(READ, "none")),
-    ("GET", "/exports/{export_id}"): allow(operator=(READ, "none")),
-    ("GET", "/exports/{export_id}/file"): allow(operator=(READ, "none")),
+    ("POST", "/api/v1/exports"): allow(filer="none", operator=(READ, "none")),
+    ("GET", "/api/v1/exports/{export_id}"): allow(filer="none", operator=(READ, "none")),
+    ("GET", "/api/v1/exports/{export_id}/file"): allow(filer="none", operator=(READ, "none")),
+    ("GET", "/exports/{export_id}"): allow(filer="none", operator=(READ, "none")),
+    ("GET", "/exports/{export_id}/file"): allow(filer="none", operator=(READ, "none")),
     # data sharing: look-up by ID number — the sharing account province-wide with full IDs, an
     # operator within its jurisdiction, masked (services/persons.py); statistics read-only
     ("GET", "/share/persons"): allow(data_sharing=(LOOKUP, "none"), operator=(READ, "none")),

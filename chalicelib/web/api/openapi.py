@@ -135,10 +135,11 @@ def document(base_url: str) -> dict[str, Any]:
                 params=[_query("year", _INT), _query("division"), _query("page_token"), _query("limit", _INT)],
                 errors=(400, 401, 403, 422))},
             "/exports": {"post": _op(
-                "申请导出（后台生成，立即返回202和导出编号）：kind=stats 本辖区某年度备案及表二人员（year必填），"
-                "kind=overdue 未依法备案单位名单（year、division可选）；只有申请人可以查看和下载",
-                ok=("202", "已排队"), body=_obj({"kind": {"type": "string", "enum": ["stats", "overdue"]},
-                                               "year": _INT, "division": _STR}, ["kind"]),
+                "申请导出（后台生成，立即返回202和导出编号）：kind=stats 本辖区某年度备案及表二人员（审核员，year必填），"
+                "kind=overdue 未依法备案单位名单（审核员，year、division可选），kind=leavers 减少人员的表三（填报单位，"
+                "filing_id必填）；只有申请人可以查看和下载",
+                ok=("202", "已排队"), body=_obj({"kind": {"type": "string", "enum": ["stats", "overdue", "leavers"]},
+                                               "year": _INT, "division": _STR, "filing_id": _STR}, ["kind"]),
                 errors=(400, 401, 403, 422))},
             "/exports/{export_id}": {"get": _op(
                 "导出进度：status 为 queued / running / done / failed；done 时 download_url 可下载",
@@ -184,11 +185,9 @@ def _roster_paths() -> dict:
                           "302": {"description": "跳转到短时有效的下载地址（AWS模式）"}, **_errors(401, 403, 404)}}},
         "/filings/{filing_id}/roster-diff": {"get": _op("与上一次审核通过的表二相比：新增、减少、合同变更人员",
                                                         params=[fid], errors=(401, 403, 404))},
-        "/filings/{filing_id}/leavers": {"get": {
-            "summary": "减少人员（可作为表三填写）；format=xlsx 时返回预填的表三工作簿", "security": [{"bearer": []}],
-            "parameters": [fid, _query("format")],
-            "responses": {"200": {"description": "JSON 或 xlsx", "content": {
-                "application/json": {"schema": {"type": "object"}}, **xlsx}}, **_errors(401, 403, 404)}}},
+        "/filings/{filing_id}/leavers": {"get": _op(
+            "减少人员（可作为表三填写）；预填的表三工作簿由导出生成：POST /exports，kind=leavers",
+            params=[fid], errors=(401, 403, 404))},
         "/local-downloads": {"get": {
             "summary": "本地模式的下载地址（与S3预签名GET相同作用；AWS模式下不存在）", "security": [],
             "parameters": [_query("token")],

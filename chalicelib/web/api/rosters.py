@@ -4,7 +4,7 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from ...bootstrap import container
-from ..http import api_errors, download_response, file_response, json_response, query
+from ..http import api_errors, download_response, json_response
 from ..session import signed_in
 
 routes = Blueprint(__name__)
@@ -25,8 +25,5 @@ def roster_diff(filing_id: str) -> Response:
 @routes.route("/filings/{filing_id}/leavers", methods=["GET"])
 @api_errors
 def leavers(filing_id: str) -> Response:
-    """The leavers as 表三 rows; with ?format=xlsx, as a 表三 workbook to complete and upload."""
-    who, rosters = signed_in(), container().rosters
-    if query().get("format") == "xlsx":
-        return file_response(*rosters.leavers_workbook(who, filing_id))
-    return json_response({"items": rosters.leavers(who, filing_id)})
+    """The leavers as 表三 rows (the workbook to complete and upload: POST /exports, kind leavers)."""
+    return json_response({"items": container().rosters.leavers(signed_in(), filing_id)})

@@ -9,7 +9,7 @@ from chalice import Blueprint, Response
 
 from ...bootstrap import container
 from ...domain.errors import ValidationFailed
-from ..http import download_response, file_response, year_param
+from ..http import download_response, year_param
 from ..page import FORM, Page, page
 
 routes = Blueprint(__name__)
@@ -112,7 +112,8 @@ def error_report(p: Page, filing_id: str, upload_id: str) -> Response:
     return download_response(container().rosters.error_report(p.user, filing_id, upload_id))
 
 
-@routes.route("/employer/filings/{filing_id}/leavers", methods=["GET"])
+@routes.route("/employer/filings/{filing_id}/leavers", methods=["POST"], content_types=FORM)
 @page("filer")
 def leavers(p: Page, filing_id: str) -> Response:
-    return file_response(*container().rosters.leavers_workbook(p.user, filing_id))
+    """Queue the leavers' 表三 (two rosters of up to 500,000 rows are read: services/exports.py), then show its page."""
+    return p.go(f"/exports/{container().exports.request(p.user, 'leavers', filing_id=filing_id).id}")

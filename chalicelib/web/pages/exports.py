@@ -11,12 +11,12 @@ routes = Blueprint(__name__)
 
 
 @routes.route("/exports/{export_id}", methods=["GET"])
-@page("reviewer")
+@page("any")
 def status(p: Page, export_id: str) -> Response:
     return p.render("export.html", export=container().exports.status(p.user, export_id))
 
 
 @routes.route("/exports/{export_id}/file", methods=["GET"])
-@page("reviewer")
+@page("any")
 def download(p: Page, export_id: str) -> Response:
     return download_response(container().exports.download(p.user, export_id))
