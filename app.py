@@ -1,10 +1,9 @@
 """Chalice entry point: thin. Routes live in chalicelib/web (registered by the composition root); the
 container and everything heavy load on first use."""
-from urllib.parse import unquote_plus
-
 from chalice import Chalice, Cron
 
 from chalicelib.bootstrap import container, register_routes
+from chalicelib.lambda_io import deliver_and_count, metric_line, upload_keys
 
 app = Chalice(app_name="labor-filing")
 register_routes(app)
@@ -14,16 +13,20 @@ register_routes(app)
 def on_upload(event, context):
     """S3 ObjectCreated under uploads/: import the workbook (AWS mode).
 
-    A plain function rather than @app.on_s3_event: the bucket belongs to the CDK stack, which wires the
-    notification (CloudFormation packaging cannot attach events to a bucket it does not create)."""
-    for record in event.get("Records", []):
-        container().imports.import_blob(unquote_plus(record["s3"]["object"]["key"]))
+    A plain function rather than @app.on_s3_event: the bucket belongs to the CDK stack, which sends its
+    notifications to an SQS queue (with a dead-letter queue) that this function consumes, one record at a time.
+    A failure raises, so SQS delivers the record again; importing is idempotent (services/imports.py)."""
+    for key in upload_keys(event):
+        container().imports.import_blob(key)
 
 
 @app.schedule("rate(5 minutes)", name="deliver_outbox")
 def deliver_outbox(event):
-    """Retry notifications whose first attempt failed (with backoff); actions never wait for this."""
-    container().outbox.deliver_for(seconds=240)  # the function's timeout is 300 s (infra)
+    """Retry notifications whose first attempt failed (with backoff); actions never wait for this.
+    Prints the backlog and the messages that ran out of attempts as metrics (the outbox alarms, infra)."""
+    counts = deliver_and_count(container().outbox, seconds=240)  # the function's timeout is 300 s (infra)
+    print(metric_line(counts))
+    return counts
 
 
 @app.schedule("rate(1 minute)", name="recover_interrupted")

@@ -34,6 +34,11 @@ def global_prod(tmp_path_factory):
     return synth(tmp_path_factory.mktemp("global-prod"), settings("prod", GLOBAL))
 
 
-@pytest.fixture(params=["china_dev", "china_prod", "global_prod"])
+@pytest.fixture(scope="session")
+def global_dev(tmp_path_factory):
+    return synth(tmp_path_factory.mktemp("global-dev"), settings("dev", GLOBAL))
+
+
+@pytest.fixture(params=["china_dev", "china_prod", "global_dev", "global_prod"])
 def any_stack(request):
     return request.getfixturevalue(request.param)

@@ -47,16 +47,35 @@ def test_the_table_is_encrypted_with_the_stage_key_and_has_point_in_time_recover
 
 
 def test_prod_keeps_its_data_and_dev_can_be_torn_down(china_prod, china_dev):
-    for kind in ("AWS::DynamoDB::Table", "AWS::KMS::Key", "AWS::SecretsManager::Secret", "AWS::S3::Bucket"):
+    for kind in ("AWS::DynamoDB::Table", "AWS::KMS::Key", "AWS::SecretsManager::Secret"):
         _, res = only(china_prod.json, kind)
         assert res["DeletionPolicy"] == "Retain", kind
+    # kept when the stack is deleted, but not when its first create rolls back (fixed names: see below)
+    assert only(china_prod.json, "AWS::S3::Bucket")[1]["DeletionPolicy"] == "RetainExceptOnCreate"
     assert only(china_prod.json, "AWS::DynamoDB::Table")[1]["Properties"]["DeletionProtectionEnabled"] is True
-    assert all(g["DeletionPolicy"] == "Retain" for g in resources(china_prod.json, "AWS::Logs::LogGroup").values())
+    assert all(g["DeletionPolicy"] == "RetainExceptOnCreate" and g["UpdateReplacePolicy"] == "Retain"
+               for g in resources(china_prod.json, "AWS::Logs::LogGroup").values())
 
     _, dev_table = only(china_dev.json, "AWS::DynamoDB::Table")
     assert dev_table["DeletionPolicy"] == "Delete"
     assert not dev_table["Properties"].get("DeletionProtectionEnabled")
-    assert only(china_dev.json, "AWS::S3::Bucket")[1]["DeletionPolicy"] == "Retain"  # uploaded files outlive a stack
+    # uploaded files outlive a stack
+    assert only(china_dev.json, "AWS::S3::Bucket")[1]["DeletionPolicy"] == "RetainExceptOnCreate"
+
+
+NAME_PROPERTIES = ("BucketName", "LogGroupName", "TableName", "Name", "QueueName", "TopicName", "FunctionName",
+                   "AliasName", "RoleName", "EmailIdentity")
+
+
+def test_a_failed_first_create_leaves_nothing_with_a_fixed_name_behind(any_stack):
+    """CloudFormation keeps "Retain" resources when a create rolls back; one with a fixed name (the bucket, a log
+    group) would make the retry fail ("already exists"). Those are RetainExceptOnCreate; what stays Retain has a
+    generated name and blocks nothing (README, "A failed first deployment")."""
+    for logical_id, res in any_stack.json["Resources"].items():
+        if res.get("DeletionPolicy") != "Retain":
+            continue
+        fixed = [p for p in NAME_PROPERTIES if p in res.get("Properties", {})]
+        assert not fixed, (logical_id, fixed)
 
 
 # --- the bucket
@@ -92,23 +111,61 @@ def test_browsers_may_post_uploads_from_the_app_origin_only(china_prod):
     assert rule["AllowedOrigins"] == ["https://ba-prod.example.cn"]
 
 
-# --- the S3 event
-def test_a_new_upload_invokes_the_import_function(any_stack):
+# --- the S3 event, through a queue
+def _queues(t: dict) -> tuple[tuple[str, dict], tuple[str, dict], tuple[str, dict]]:
+    """(uploads queue, its dead-letter queue, the jobs' dead-letter queue), each as (logical id, resource)."""
+    queues = resources(t, "AWS::SQS::Queue")
+    (upload_id, upload), = [(k, q) for k, q in queues.items() if "RedrivePolicy" in q["Properties"]]
+    dlq_id = upload["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+    (job_id, job), = [(k, q) for k, q in queues.items() if k not in (upload_id, dlq_id)]
+    return (upload_id, upload), (dlq_id, queues[dlq_id]), (job_id, job)
+
+
+def test_a_new_upload_goes_through_a_queue_with_a_dead_letter_queue(any_stack):
+    from filing_stack import DLQ_DAYS, JOB_SIZES, UPLOAD_RECEIVES
     t = any_stack.json
     bucket_id, bucket = only(t, "AWS::S3::Bucket")
-    assert functions(t)["OnUpload"]["Properties"]["Handler"] == "app.on_upload"
-    (config,) = bucket["Properties"]["NotificationConfiguration"]["LambdaConfigurations"]
-    assert config["Event"] == "s3:ObjectCreated:*"
-    assert config["Function"] == arn_of("OnUpload")
+    (queue_id, queue), (dlq_id, dlq), _ = _queues(t)
+    notifications = bucket["Properties"]["NotificationConfiguration"]
+    assert "LambdaConfigurations" not in notifications
+    (config,) = notifications["QueueConfigurations"]
+    assert config["Event"] == "s3:ObjectCreated:*" and config["Queue"] == arn_of(queue_id)
     assert config["Filter"]["S3Key"]["Rules"] == [{"Name": "prefix", "Value": "uploads/"}]
-    permissions = {k: p for k, p in resources(t, "AWS::Lambda::Permission").items()
-                   if p["Properties"]["Principal"] == "s3.amazonaws.com"}
-    (perm_id, perm), = permissions.items()
-    assert perm["Properties"]["FunctionName"] == arn_of("OnUpload")
-    assert perm["Properties"]["SourceAccount"] == ref("AWS::AccountId")
+    assert queue["Properties"]["RedrivePolicy"]["maxReceiveCount"] == UPLOAD_RECEIVES
+    assert queue["Properties"]["VisibilityTimeout"] >= 6 * JOB_SIZES["OnUpload"][1]  # AWS's advice for Lambda
+    assert dlq["Properties"]["MessageRetentionPeriod"] == DLQ_DAYS * 86400
+    for q in (queue, dlq):
+        assert q["Properties"]["SqsManagedSseEnabled"] is True
+    # only this bucket, of this account, may send to the queue; the bucket waits for that policy (S3 tests it)
+    policies = [p for p in resources(t, "AWS::SQS::QueuePolicy").values() if p["Properties"]["Queues"] == [ref(queue_id)]]
+    (policy_id, policy), = [(k, p) for k, p in resources(t, "AWS::SQS::QueuePolicy").items()
+                            if p["Properties"]["Queues"] == [ref(queue_id)]]
+    (allow,) = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
+    assert allow["Principal"] == {"Service": "s3.amazonaws.com"} and allow["Action"] == "sqs:SendMessage"
     bucket_arn = {"Fn::Join": ["", ["arn:", ref("AWS::Partition"), ":s3:::", bucket["Properties"]["BucketName"]]]}
-    assert _flat(perm["Properties"]["SourceArn"]) == _flat(bucket_arn)
-    assert perm_id in as_list(bucket["DependsOn"])  # S3 verifies the permission when the bucket is configured
+    assert _flat(allow["Condition"]["ArnEquals"]["aws:SourceArn"]) == _flat(bucket_arn)
+    assert allow["Condition"]["StringEquals"] == {"aws:SourceAccount": ref("AWS::AccountId")}
+    assert policy_id in as_list(bucket["DependsOn"]) and policies
+    # no direct S3 → Lambda invocation any more
+    assert not [p for p in resources(t, "AWS::Lambda::Permission").values()
+                if p["Properties"]["Principal"] == "s3.amazonaws.com"]
+
+
+def test_the_import_function_consumes_the_queue_one_upload_at_a_time(any_stack):
+    from filing_stack import RESERVED_CONCURRENCY
+    t = any_stack.json
+    (queue_id, _), (dlq_id, _), _ = _queues(t)
+    assert functions(t)["OnUpload"]["Properties"]["Handler"] == "app.on_upload"
+    (mapping,) = resources(t, "AWS::Lambda::EventSourceMapping").values()
+    props = mapping["Properties"]
+    assert props["FunctionName"] == ref("OnUpload") and props["EventSourceArn"] == arn_of(queue_id)
+    assert props["BatchSize"] == 1  # an import takes minutes
+    # never more pollers than the function may run: a throttled message would count as a failed receive
+    assert props["ScalingConfig"]["MaximumConcurrency"] <= RESERVED_CONCURRENCY["OnUpload"]
+    policy_id, _ = only(t, "AWS::IAM::Policy")
+    assert policy_id in as_list(mapping["DependsOn"])  # Lambda checks the role may read the queue
+    for action in ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"):
+        assert _granted(t, action) == [arn_of(queue_id)], action
 
 
 def _flat(value) -> str:
@@ -152,9 +209,17 @@ def test_the_stage_comes_from_the_stack_id(china_dev, china_prod):
     assert _flat(dev_bucket) != _flat(prod_bucket)
 
 
+def _lambda_role(t: dict) -> tuple[str, dict]:
+    roles = [(k, r) for k, r in resources(t, "AWS::IAM::Role").items()
+             if r["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]
+             == {"Service": "lambda.amazonaws.com"}]
+    assert len(roles) == 1, roles  # no Chalice DefaultRole beside the CDK's
+    return roles[0]
+
+
 def test_functions_run_as_the_cdk_role_and_chalice_makes_none(any_stack):
     t = any_stack.json
-    role_id, role = only(t, "AWS::IAM::Role")  # no Chalice DefaultRole beside it
+    role_id, role = _lambda_role(t)
     assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"] == [
         {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}}]
     assert all(fn["Properties"]["Role"] == arn_of(role_id) for fn in functions(t).values())
@@ -195,8 +260,9 @@ def test_the_role_reaches_this_stages_table_indexes_key_secret_and_logs_only(chi
     assert _granted(t, "kms:Decrypt") == [arn_of(key_id)] == _granted(t, "kms:GenerateDataKey")
     secret_id, _ = only(t, "AWS::SecretsManager::Secret")
     assert _granted(t, "secretsmanager:GetSecretValue") == [ref(secret_id)]
-    groups = sorted(json.dumps(arn_of(g)) for g in resources(t, "AWS::Logs::LogGroup"))
-    assert sorted(json.dumps(r) for r in _granted(t, "logs:PutLogEvents")) == groups
+    groups = sorted(json.dumps(arn_of(g)) for g, res in resources(t, "AWS::Logs::LogGroup").items()
+                    if res["Properties"]["LogGroupName"].startswith("/aws/lambda/"))
+    assert sorted(json.dumps(r) for r in _granted(t, "logs:PutLogEvents")) == groups  # not the API's access logs
 
 
 def test_the_role_reaches_the_upload_and_export_prefixes_only(china_prod):
@@ -237,7 +303,7 @@ def test_the_china_regions_get_no_ses_and_a_regional_api(china_prod):
 def test_every_function_alarms_on_errors_and_throttles_to_the_alert_topic(any_stack):
     t = any_stack.json
     topic_id, _ = only(t, "AWS::SNS::Topic")
-    alarms = resources(t, "AWS::CloudWatch::Alarm").values()
+    alarms = [a for a in resources(t, "AWS::CloudWatch::Alarm").values() if "MetricName" in a["Properties"]]
     for fn in functions(t).values():
         name = fn["Properties"]["FunctionName"]
         for metric in ("Errors", "Throttles"):
@@ -257,11 +323,22 @@ def test_every_function_logs_to_its_own_group(any_stack):
         assert group["Properties"]["RetentionInDays"] >= 30
 
 
+def _subscriptions(t: dict) -> set:
+    return {(s["Properties"]["Protocol"], s["Properties"]["Endpoint"])
+            for s in resources(t, "AWS::SNS::Subscription").values()}
+
+
 def test_ops_alerts_reach_the_configured_email_and_phone(tmp_path):
+    built = synth(tmp_path, settings("prod", GLOBAL, alarm_email="ops@example.cn", alarm_sms="+8613800000000"))
+    assert _subscriptions(built.json) == {("email", "ops@example.cn"), ("sms", "+8613800000000")}
+
+
+def test_china_gets_no_sms_subscription_to_the_alert_topic_and_synth_says_so(tmp_path):
+    """SNS in the China regions takes no SMS subscription to a topic: it would fail the deploy."""
+    from aws_cdk.assertions import Annotations, Match
     built = synth(tmp_path, settings("prod", CHINA, alarm_email="ops@example.cn", alarm_sms="+8613800000000"))
-    subs = {(s["Properties"]["Protocol"], s["Properties"]["Endpoint"])
-            for s in resources(built.json, "AWS::SNS::Subscription").values()}
-    assert subs == {("email", "ops@example.cn"), ("sms", "+8613800000000")}
+    assert _subscriptions(built.json) == {("email", "ops@example.cn")}
+    Annotations.from_stack(built.stack).has_warning("*", Match.string_like_regexp("alarm_sms is ignored in cn-north-1"))
 
 
 # --- the daily schedule
@@ -310,8 +387,14 @@ def test_a_scheduled_function_is_wired_like_every_other(tmp_path):
     role_id, _ = only(t, "AWS::IAM::Role")
     assert daily["Role"] == arn_of(role_id) and daily["Environment"]["Variables"]["BACKEND"] == "aws"
     assert daily["FunctionName"] == "labor-filing-dev-Daily"
-    alarmed = {a["Properties"]["Dimensions"][0]["Value"] for a in resources(t, "AWS::CloudWatch::Alarm").values()}
+    alarmed = {d["Value"] for a in resources(t, "AWS::CloudWatch::Alarm").values()
+               for d in a["Properties"].get("Dimensions", []) if isinstance(d["Value"], str)}
     assert "labor-filing-dev-Daily" in alarmed
+    assert daily["Runtime"] == "python3.12" and daily["ReservedConcurrentExecutions"] == 1
+    (config,) = resources(t, "AWS::Lambda::EventInvokeConfig").values()  # on_upload is no asynchronous function
+    assert config["Properties"]["FunctionName"] == ref("Daily")
+    assert "OnFailure" in config["Properties"]["DestinationConfig"]
+    assert not resources(t, "AWS::Serverless::Api")  # no routes, no API: nothing to throttle
     assert "/aws/lambda/labor-filing-dev-Daily" in {g["Properties"]["LogGroupName"]
                                                      for g in resources(t, "AWS::Logs::LogGroup").values()}
 
@@ -351,3 +434,178 @@ def test_background_jobs_get_room_to_finish(china_prod):
     assert fns["DailyReminders"]["Properties"]["Timeout"] == 900
     assert fns["DeliverOutbox"]["Properties"]["Timeout"] == 300
     assert fns["RecoverInterrupted"]["Properties"]["Timeout"] == 300  # resumes a big approval's person index
+
+
+# --- runtime, concurrency, failures of the asynchronous functions
+def test_every_function_runs_on_the_supported_python(any_stack):
+    from filing_stack import LAMBDA_RUNTIME
+    assert LAMBDA_RUNTIME == "python3.12"  # python3.11 is deprecated on 2027-06-30
+    assert {fn["Properties"]["Runtime"] for fn in functions(any_stack.json).values()} == {LAMBDA_RUNTIME}
+
+
+def test_the_import_and_scheduled_functions_reserve_concurrency(any_stack):
+    fns = functions(any_stack.json)
+    reserved = {name: fn["Properties"].get("ReservedConcurrentExecutions") for name, fn in fns.items()}
+    assert reserved == {"APIHandler": None, "OnUpload": 10, "DeliverOutbox": 1, "RecoverInterrupted": 5,
+                        "DailyReminders": 1}
+    # the outbox runs one at a time (two runs could send a message twice) and never outlasts its schedule
+    assert fns["DeliverOutbox"]["Properties"]["Timeout"] <= 300
+
+
+def test_scheduled_functions_send_what_finally_fails_to_the_jobs_dead_letter_queue(any_stack):
+    t = any_stack.json
+    _, _, (job_dlq_id, job_dlq) = _queues(t)
+    assert job_dlq["Properties"]["SqsManagedSseEnabled"] is True
+    configs = {c["Properties"]["FunctionName"]["Ref"]: c for c in resources(t, "AWS::Lambda::EventInvokeConfig").values()}
+    assert set(configs) == {"DeliverOutbox", "RecoverInterrupted", "DailyReminders"}
+    policy_id, _ = only(t, "AWS::IAM::Policy")
+    for name, config in configs.items():
+        props = config["Properties"]
+        assert props["Qualifier"] == "$LATEST"
+        assert props["DestinationConfig"] == {"OnFailure": {"Destination": arn_of(job_dlq_id)}}
+        assert policy_id in as_list(config["DependsOn"])
+    # a missed outbox run or sweep is made up by the next one; the daily job is worth two more tries
+    assert configs["DeliverOutbox"]["Properties"]["MaximumRetryAttempts"] == 0
+    assert configs["RecoverInterrupted"]["Properties"]["MaximumRetryAttempts"] == 0
+    assert configs["DailyReminders"]["Properties"]["MaximumRetryAttempts"] == 2
+    assert _granted(t, "sqs:SendMessage") == [arn_of(job_dlq_id)]  # Lambda sends as the function's role
+
+
+# --- the API stage
+def test_the_api_stage_is_throttled_and_logs_every_request(any_stack):
+    from filing_stack import ACCESS_LOG_FORMAT, API_THROTTLE
+    t, stage = any_stack.json, any_stack.settings.name
+    _, api = only(t, "AWS::Serverless::Api")
+    props = api["Properties"]
+    assert props["Name"] == f"labor-filing-{stage}"  # the ApiName of its metrics: dev and prod apart
+    (method,) = props["MethodSettings"]
+    rate, burst = API_THROTTLE[stage]
+    assert (method["HttpMethod"], method["ResourcePath"]) == ("*", "/*")
+    assert (method["ThrottlingRateLimit"], method["ThrottlingBurstLimit"]) == (rate, burst)
+    assert method["LoggingLevel"] == "OFF"  # execution logs would hold request bodies
+    assert API_THROTTLE["dev"] < API_THROTTLE["prod"] and API_THROTTLE["prod"] == (100, 200)
+    groups = resources(t, "AWS::Logs::LogGroup")
+    group_id = props["AccessLogSetting"]["DestinationArn"]["Fn::GetAtt"][0]
+    assert groups[group_id]["Properties"]["LogGroupName"] == f"/aws/apigateway/labor-filing-{stage}-access"
+    assert groups[group_id]["Properties"]["RetentionInDays"] >= 30
+    fmt = json.loads(props["AccessLogSetting"]["Format"])
+    assert fmt == ACCESS_LOG_FORMAT and fmt["resource"] == "$context.resourcePath"  # no /act/{token} values
+    assert "$context.path" not in props["AccessLogSetting"]["Format"]
+    # logging to CloudWatch needs the account's API Gateway role, set before the stage exists
+    account_id, account = only(t, "AWS::ApiGateway::Account")
+    role = t["Resources"][account["Properties"]["CloudWatchRoleArn"]["Fn::GetAtt"][0]]
+    assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
+        "Service": "apigateway.amazonaws.com"}
+    assert role["DeletionPolicy"] == "Retain"  # the other stage's API may still point at it
+    assert account_id in as_list(api["DependsOn"])
+
+
+# --- the alarms beyond Lambda's own metrics
+def _alarm(t: dict, suffix: str, stage: str) -> dict:
+    (alarm,) = [a["Properties"] for a in resources(t, "AWS::CloudWatch::Alarm").values()
+                if a["Properties"]["AlarmName"] == f"labor-filing-{stage}-{suffix}"]
+    topic_id, _ = only(t, "AWS::SNS::Topic")
+    assert alarm["AlarmActions"] == [ref(topic_id)], suffix
+    assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert alarm["TreatMissingData"] == "notBreaching"
+    return alarm
+
+
+def test_api_5xx_answers_raise_an_alarm(any_stack):
+    stage = any_stack.settings.name
+    alarm = _alarm(any_stack.json, "api-5xx", stage)
+    assert (alarm["Namespace"], alarm["MetricName"], alarm["Statistic"]) == ("AWS/ApiGateway", "5XXError", "Sum")
+    assert alarm["Dimensions"] == [{"Name": "ApiName", "Value": f"labor-filing-{stage}"},
+                                   {"Name": "Stage", "Value": "api"}]
+    assert (alarm["Period"], alarm["Threshold"], alarm["EvaluationPeriods"]) == (300, 5, 1)
+
+
+def test_errors_the_app_logs_raise_an_alarm(any_stack):
+    """The app catches its exceptions (a 500 page, a failed import) and logs them with logging.exception:
+    Lambda's Errors metric stays 0, so every "[ERROR]" line of every function counts instead."""
+    t, stage = any_stack.json, any_stack.settings.name
+    filters = resources(t, "AWS::Logs::MetricFilter").values()
+    filtered = {f["Properties"]["LogGroupName"]["Ref"] for f in filters}
+    groups = resources(t, "AWS::Logs::LogGroup")
+    function_groups = {g for g, res in groups.items() if res["Properties"]["LogGroupName"].startswith("/aws/lambda/")}
+    assert filtered == function_groups and len(function_groups) == len(functions(t))
+    for f in filters:
+        assert f["Properties"]["FilterPattern"] == '"[ERROR]"'
+        assert f["Properties"]["MetricTransformations"] == [
+            {"MetricName": "AppErrors", "MetricNamespace": f"LaborFiling/{stage}", "MetricValue": "1"}]
+    alarm = _alarm(t, "app-errors", stage)
+    assert (alarm["Namespace"], alarm["MetricName"], alarm["Statistic"]) == (f"LaborFiling/{stage}", "AppErrors", "Sum")
+    assert (alarm["Threshold"], alarm["Period"]) == (1, 300) and "Dimensions" not in alarm
+    # the app writes its metric lines to the same namespace
+    assert all(fn["Properties"]["Environment"]["Variables"]["METRICS_NAMESPACE"] == f"LaborFiling/{stage}"
+               for fn in functions(t).values())
+
+
+def test_the_error_pattern_matches_what_the_lambda_runtime_logs():
+    """The Lambda Python runtime's text format: "[LEVEL]\t<time>\t<request id>\t<message>"."""
+    from filing_stack import APP_ERROR_PATTERN
+    term = json.loads(APP_ERROR_PATTERN)  # one quoted term: matched literally
+    assert term in "[ERROR]\t2027-01-05T01:00:00.000Z\t8f3c\tunhandled error\nTraceback (most recent call last):"
+    assert term not in "[WARNING]\t2027-01-05T01:00:00.000Z\t8f3c\tsending message m1 failed"
+
+
+def test_the_outbox_backlog_and_messages_out_of_attempts_raise_alarms(any_stack):
+    from filing_stack import OUTBOX_BACKLOG
+    t, stage = any_stack.json, any_stack.settings.name
+    backlog = _alarm(t, "outbox-backlog", stage)
+    assert (backlog["Namespace"], backlog["MetricName"]) == (f"LaborFiling/{stage}", "OutboxPending")
+    # every run for 30 minutes left at least this many pending: sending fails broadly (provider, quota, sandbox)
+    assert backlog["Statistic"] == "Minimum" and backlog["Threshold"] == OUTBOX_BACKLOG == 100
+    assert (backlog["Period"], backlog["EvaluationPeriods"], backlog["DatapointsToAlarm"]) == (300, 6, 6)
+    failed = _alarm(t, "outbox-failed", stage)
+    assert (failed["MetricName"], failed["Statistic"], failed["Threshold"]) == ("OutboxFailed", "Sum", 1)
+    from chalicelib.lambda_io import metric_line  # the names the app prints
+    printed = json.loads(metric_line({"OutboxPending": 0, "OutboxFailed": 0, "OutboxSent": 0}, namespace="x"))
+    assert {m["Name"] for m in printed["_aws"]["CloudWatchMetrics"][0]["Metrics"]} >= {"OutboxPending", "OutboxFailed"}
+
+
+def test_a_message_in_either_dead_letter_queue_raises_an_alarm(any_stack):
+    t, stage = any_stack.json, any_stack.settings.name
+    _, (dlq_id, _), (job_dlq_id, _) = _queues(t)
+    for suffix, queue_id in (("uploads-dlq", dlq_id), ("jobs-dlq", job_dlq_id)):
+        alarm = _alarm(t, suffix, stage)
+        assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")
+        assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue_id, "QueueName"]}}]
+        assert alarm["Threshold"] == 1
+
+
+# --- the SES identity per stage
+def test_a_stage_can_send_through_an_identity_the_other_stage_made(tmp_path):
+    built = synth(tmp_path, settings("dev", GLOBAL, mail_from="noreply-dev@mail-prod.example.cn",
+                                     mail_identity="existing"))
+    t = built.json
+    assert not resources(t, "AWS::SES::EmailIdentity") and not [o for o in t["Outputs"] if o.startswith("Dkim")]
+    (mail,) = [st for st in allow_statements(t) if "ses:SendEmail" in as_list(st["Action"])]
+    assert mail["Condition"] == {"StringEquals": {"ses:FromAddress": "noreply-dev@mail-prod.example.cn"}}
+    assert [_flat(r).rsplit("identity/", 1)[1] for r in as_list(mail["Resource"])] == [
+        "mail-prod.example.cn", "noreply-dev@mail-prod.example.cn"]
+
+
+def test_two_stages_may_not_both_create_one_mail_domains_identity():
+    from filing_stack import check_mail_identities
+    dev = settings("dev", GLOBAL, mail_from="noreply-dev@Mail.example.cn")
+    prod = settings("prod", GLOBAL, mail_from="noreply@mail.example.cn")
+    with pytest.raises(SystemExit, match="both create the SES identity mail.example.cn"):
+        check_mail_identities([dev, prod])
+    check_mail_identities([settings("dev", GLOBAL, mail_from="noreply-dev@mail.example.cn", mail_identity="existing"),
+                           prod])
+    check_mail_identities([settings("dev", CHINA, mail_from="noreply@mail.example.cn"), prod])  # no SES in China
+    check_mail_identities([settings("dev", GLOBAL), settings("prod", GLOBAL)])  # own domains
+    with pytest.raises(SystemExit, match="mail_identity"):
+        check_mail_identities([settings("dev", GLOBAL, mail_identity="shared")])
+
+
+def test_the_committed_stages_have_a_mail_identity_each(monkeypatch):
+    import aws_cdk as cdk
+    from filing_stack import STAGES, StageSettings, check_mail_identities
+    monkeypatch.setenv("CDK_DEFAULT_REGION", GLOBAL)
+    app = cdk.App(context=cdk_context())
+    parsed = [StageSettings.from_context(app, stage) for stage in STAGES]
+    assert all(p.mail_identity == "create" for p in parsed)
+    check_mail_identities(parsed)
+    assert "check_mail_identities(stages)" in (ROOT / "infra" / "app.py").read_text()
