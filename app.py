@@ -3,7 +3,7 @@ container and everything heavy load on first use."""
 from chalice import Chalice, Cron
 
 from chalicelib.bootstrap import container, register_routes
-from chalicelib.lambda_io import deliver_and_count, metric_line, upload_keys
+from chalicelib.lambda_io import metric_line, outbox_run, upload_keys
 
 app = Chalice(app_name="labor-filing")
 register_routes(app)
@@ -24,7 +24,7 @@ def on_upload(event, context):
 def deliver_outbox(event):
     """Retry notifications whose first attempt failed (with backoff); actions never wait for this.
     Prints the backlog and the messages that ran out of attempts as metrics (the outbox alarms, infra)."""
-    counts = deliver_and_count(container().outbox, seconds=240)  # the function's timeout is 300 s (infra)
+    counts = outbox_run(container().outbox, seconds=240)  # the function's timeout is 300 s (infra)
     print(metric_line(counts))
     return counts
 

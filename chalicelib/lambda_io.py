@@ -9,7 +9,6 @@
 """
 from __future__ import annotations
 
-import copy
 import json
 import os
 import time
@@ -42,28 +41,9 @@ def metric_line(values: dict[str, int], namespace: str | None = None, now: float
                        **values}, separators=(",", ":"))
 
 
-class _CountingStore:
-    """The outbox's store, counting the messages it marks failed for good (their attempts used up)."""
-
-    def __init__(self, store: Any) -> None:
-        self.store, self.failed = store, 0
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.store, name)
-
-    def mark_message(self, message: Any) -> None:
-        if message.status == "failed":
-            self.failed += 1
-        self.store.mark_message(message)
-
-
-def deliver_and_count(outbox: Any, seconds: float) -> dict[str, int]:
+def outbox_run(outbox: Any, seconds: float) -> dict[str, int]:
     """Run the outbox for `seconds` (services/outbox.py `Outbox.deliver_for`) and count what it leaves:
-    {"OutboxSent", "OutboxFailed" (attempts used up in this run), "OutboxPending" (still pending after it, up
-    to BACKLOG_CAP)}. The container's outbox is left as it was: a shallow copy runs over a counting store."""
-    counting = _CountingStore(outbox.store)
-    watched = copy.copy(outbox)
-    watched.store = counting
-    sent = watched.deliver_for(seconds=seconds)
-    pending = len(outbox.store.pending_messages(BACKLOG_CAP))
-    return {"OutboxSent": sent, "OutboxFailed": counting.failed, "OutboxPending": pending}
+    {"OutboxSent", "OutboxFailed" (failed for good in this run), "OutboxPending" (still pending after it, up to
+    BACKLOG_CAP)}."""
+    done = outbox.deliver_for(seconds=seconds)
+    return {"OutboxSent": done.sent, "OutboxFailed": done.failed, "OutboxPending": outbox.backlog(BACKLOG_CAP)}

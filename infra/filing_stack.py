@@ -146,6 +146,9 @@ class StageSettings:
     # "create": this stage creates the SES identity of its mail domain; "existing": it exists already (made by the
     # other stage, which uses the same domain, or by hand) and the stage only sends through it (README)
     mail_identity: str = "create"
+    # a Chinese SMS provider (docs/sms.md): {"provider": "aliyun"|"tencent", "sign_name", "templates": {…},
+    # "app_id" (tencent)}; the access key goes into the SmsCredentials secret after the first deploy (README)
+    sms: dict | None = None
 
     @classmethod
     def from_context(cls, app: Construct, name: str) -> "StageSettings":
@@ -160,11 +163,24 @@ class StageSettings:
                    account=stage.get("account") or os.environ.get("CDK_DEFAULT_ACCOUNT"),
                    alarm_email=stage.get("alarm_email") or None, alarm_sms=stage.get("alarm_sms") or None,
                    existing_table=stage.get("existing_table") or None,
-                   mail_identity=stage.get("mail_identity") or "create")
+                   mail_identity=stage.get("mail_identity") or "create", sms=sms_settings(name, stage.get("sms")))
 
     @property
     def mail_domain(self) -> str:
         return self.mail_from.rsplit("@", 1)[-1].lower()
+
+
+def sms_settings(stage: str, sms: dict | None) -> dict | None:
+    """A stage's SMS provider, checked at synth (the app would refuse to start without these: chalicelib/settings.py)."""
+    if not sms:
+        return None
+    provider = sms.get("provider")
+    needed = ["sign_name", "templates"] + (["app_id"] if provider == "tencent" else [])
+    missing = [k for k in needed if not sms.get(k)]
+    if provider not in ("aliyun", "tencent") or missing or not isinstance(sms["templates"], dict):
+        raise SystemExit(f"stage {stage}: sms needs provider (aliyun or tencent), sign_name, templates (an object)"
+                         f"{' and app_id' if provider == 'tencent' else ''} in infra/cdk.json (docs/sms.md)")
+    return sms
 
 
 def check_mail_identities(stages: list[StageSettings]) -> None:
@@ -237,6 +253,8 @@ class LaborFilingStack(cdk.Stack):
             for i, record in enumerate(self.mail_identity.dkim_records):
                 cdk.CfnOutput(self, f"DkimRecord{i + 1}", value=f"{record.name} CNAME {record.value}")
 
+        self.sms_secret = self._sms_channel(settings, keep)
+
         # `chalice package` refuses to run without a region, although its template does not depend on it
         os.environ.setdefault("AWS_DEFAULT_REGION", settings.region)
         self.role = iam.Role(self, "AppRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
@@ -251,7 +269,8 @@ class LaborFilingStack(cdk.Stack):
                     "MAIL_FROM": settings.mail_from, "BASE_URL": settings.base_url,
                     "CHANNELS": "sms" if china(settings.region) else "email,sms",
                     "SECRET_ARN": self.secret.secret_arn,
-                    "METRICS_NAMESPACE": self.metrics},  # the app's metric lines (chalicelib/lambda_io.py)
+                    "METRICS_NAMESPACE": self.metrics,  # the app's metric lines (chalicelib/lambda_io.py)
+                    **self._sms_environment(settings)},
             })
         self.functions = self._functions(prefix, keep, keep_named)
         self._queues()
@@ -366,6 +385,34 @@ class LaborFilingStack(cdk.Stack):
         self.job_dlq = sqs.Queue(self, "JobDeadLetters", encryption=sqs.QueueEncryption.SQS_MANAGED,
                                  enforce_ssl=True, retention_period=Duration.days(DLQ_DAYS))
 
+    def _sms_channel(self, settings: StageSettings, keep: RemovalPolicy) -> secretsmanager.Secret | None:
+        """The SMS provider's access key, when the stage has one; where there is none in China, synth says that
+        messages will not reach anyone (no SES there, and SNS sends no SMS in the China regions)."""
+        if settings.sms is None:
+            if china(settings.region):
+                cdk.Annotations.of(self).add_warning_v2(
+                    "labor-filing:no-sms-china", f"stage {settings.name}: no SMS provider set (sms in infra/cdk.json): "
+                    f"in {settings.region} notifications cannot be delivered without one (docs/sms.md)")
+            return None
+        # a placeholder in the right shape; the operator puts the real key in after the first deploy (README)
+        return secretsmanager.Secret(
+            self, "SmsCredentials", removal_policy=keep,
+            description=f"Access key of the {settings.sms['provider']} SMS service (docs/sms.md)",
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                secret_string_template=json.dumps({"access_key_id": "SET-ME"}),
+                generate_string_key="access_key_secret", exclude_punctuation=True))
+
+    def _sms_environment(self, settings: StageSettings) -> dict[str, str]:
+        sms = settings.sms
+        if sms is None or self.sms_secret is None:
+            return {}
+        env = {"SMS_PROVIDER": sms["provider"], "SMS_SIGN_NAME": sms["sign_name"],
+               "SMS_TEMPLATES": json.dumps(sms["templates"], ensure_ascii=False),
+               "SMS_SECRET_ARN": self.sms_secret.secret_arn}
+        if sms.get("app_id"):
+            env["SMS_APP_ID"] = str(sms["app_id"])
+        return env
+
     def _grant(self) -> None:
         """Least privilege: named actions only, each on this stage's resources only."""
         table_arn = self.table.table_arn
@@ -382,8 +429,9 @@ class LaborFilingStack(cdk.Stack):
         self.role.add_to_policy(iam.PolicyStatement(  # table and bucket encryption (SSE-KMS); presigned POSTs too
             sid="DataKey", actions=["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
             resources=[self.key.key_arn]))
-        self.role.add_to_policy(iam.PolicyStatement(sid="SigningKey", actions=["secretsmanager:GetSecretValue"],
-                                                    resources=[self.secret.secret_arn]))
+        self.role.add_to_policy(iam.PolicyStatement(
+            sid="Secrets", actions=["secretsmanager:GetSecretValue"],
+            resources=[self.secret.secret_arn, *([self.sms_secret.secret_arn] if self.sms_secret else [])]))
         if not china(self.settings.region):
             identities = [self.format_arn(service="ses", resource="identity", resource_name=i,
                                           arn_format=cdk.ArnFormat.SLASH_RESOURCE_NAME)

@@ -38,6 +38,13 @@ def retry_delay(attempts: int) -> dt.timedelta:
 class _Batch(NamedTuple):
     sent: int
     settled: int  # no longer pending: sent, held back (see _held_back) or failed for good
+    failed: int  # failed for good: undeliverable, or out of attempts
+
+
+class Delivery(NamedTuple):
+    """What a delivery run did (the outbox alarms count on it: app.py deliver_outbox)."""
+    sent: int
+    failed: int  # failed for good in this run
 
 
 class Outbox:
@@ -52,8 +59,12 @@ class Outbox:
         """Send what is pending and due; returns how many were sent."""
         return self._deliver_batch(limit).sent
 
+    def backlog(self, limit: int) -> int:
+        """How many messages are still pending (counted up to `limit`)."""
+        return len(self.store.pending_messages(limit))
+
     def _deliver_batch(self, limit: int) -> _Batch:
-        sent = settled = 0
+        sent = settled = failed = 0
         now = self.clock.now()
         for m in self.store.pending_messages(limit):
             if m.next_attempt_at and m.next_attempt_at > now:
@@ -69,6 +80,7 @@ class Outbox:
                 self.store.mark_message(m.model_copy(update={"attempts": m.attempts + 1, "status": "failed",
                                                              "reason": str(e), "next_attempt_at": None}))
                 settled += 1
+                failed += 1
                 continue
             except Exception:  # any sender failure: keep the message for a later attempt
                 log.warning("sending message %s failed", m.id, exc_info=True)
@@ -78,12 +90,13 @@ class Outbox:
                     "next_attempt_at": now + retry_delay(attempts)}))
                 if attempts >= MAX_ATTEMPTS:
                     settled += 1
+                    failed += 1
                 continue
             self.store.mark_message(m.model_copy(update={"status": "sent", "attempts": m.attempts + 1,
                                                          "sent_at": now, "next_attempt_at": None}))
             sent += 1
             settled += 1
-        return _Batch(sent, settled)
+        return _Batch(sent, settled, failed)
 
     def _held_back(self, m: Message, now: dt.datetime) -> Message | None:
         """The message marked as not sent, and why; None when it may go out."""
@@ -102,16 +115,17 @@ class Outbox:
             return m.model_copy(update={"status": "skipped", "reason": notifications.over_cap_reason(m, cap)})
         return None
 
-    def deliver_for(self, seconds: float, batch: int = 200) -> int:
+    def deliver_for(self, seconds: float, batch: int = 200) -> Delivery:
         """Deliver batch after batch until a batch settles nothing (nothing due is left) or the time budget
-        is spent; returns how many were sent."""
-        sent, deadline = 0, time.monotonic() + seconds
+        is spent."""
+        sent = failed = 0
+        deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             done = self._deliver_batch(batch)
-            sent += done.sent
+            sent, failed = sent + done.sent, failed + done.failed
             if not done.settled:
                 break
-        return sent
+        return Delivery(sent, failed)
 
     def deliver_soon(self) -> None:
         """Right after an action: try to send, but never let delivery fail the action."""

@@ -194,7 +194,7 @@ class ReminderService:
         """Send what the job queued (and earlier failures now due), within a time budget; what is left
         goes out with the next delivery (the outbox retries)."""
         try:
-            return self.outbox.deliver_for(seconds)
+            return self.outbox.deliver_for(seconds).sent
         except Exception:  # the reminders are recorded; delivery is retried later
             log.warning("outbox delivery failed during the daily job", exc_info=True)
             return 0

@@ -124,12 +124,30 @@ def approval_param(value: Any) -> bool:
 JSON_MAX_BYTES = 1024 * 1024  # the biggest JSON body a route takes (表一 is a few KB; files go to storage)
 
 
+JSON_MAX_DEPTH = 32  # far deeper than any route's body
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_JSON_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def _json_depth(text: str) -> int:
+    """How deep arrays and objects nest (brackets inside strings aside): checked before parsing, since how deep
+    json.loads goes before a RecursionError depends on the Python version."""
+    depth = deepest = 0
+    for bracket in _JSON_BRACKET.finditer(_JSON_STRING.sub("", text)):
+        depth += 1 if bracket.group() in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
 def json_body(request: Request) -> dict[str, Any]:
     raw = request.raw_body or b""
     if len(raw) > JSON_MAX_BYTES:
         raise TooLarge(f"请求内容超过{JSON_MAX_BYTES // (1024 * 1024)}MB上限")
     try:
-        body = json.loads(raw.decode("utf-8") if raw else "{}")
+        text = raw.decode("utf-8") if raw else "{}"
+        if _json_depth(text) > JSON_MAX_DEPTH:
+            raise RecursionError
+        body = json.loads(text)
         json.dumps(body, ensure_ascii=False).encode("utf-8")  # a lone surrogate ("\ud800") is no text
     except (UnicodeError, json.JSONDecodeError):
         raise DomainError("请求内容不是有效的JSON") from None

@@ -341,6 +341,35 @@ def test_china_gets_no_sms_subscription_to_the_alert_topic_and_synth_says_so(tmp
     Annotations.from_stack(built.stack).has_warning("*", Match.string_like_regexp("alarm_sms is ignored in cn-north-1"))
 
 
+SMS = {"provider": "aliyun", "sign_name": "山西人社", "templates": {"review_request": "SMS_1", "approved": "SMS_2",
+                                                              "rejected": "SMS_3", "reminder": "SMS_4"}}
+
+
+def test_china_sends_sms_through_the_configured_provider_with_its_key_in_a_secret(tmp_path):
+    built = synth(tmp_path, settings("dev", CHINA, sms=SMS))
+    t = built.json
+    secrets = resources(t, "AWS::SecretsManager::Secret")
+    sms_id = next(i for i in secrets if i.startswith("SmsCredentials"))
+    assert "SecretString" not in secrets[sms_id]["Properties"]  # the operator puts the key in (README)
+    for name, fn in functions(t).items():
+        env = fn["Properties"]["Environment"]["Variables"]
+        assert (env["SMS_PROVIDER"], env["SMS_SIGN_NAME"], env["SMS_SECRET_ARN"]) == ("aliyun", "山西人社", ref(sms_id))
+        assert json.loads(env["SMS_TEMPLATES"]) == SMS["templates"], name
+    assert sorted(json.dumps(r) for r in _granted(t, "secretsmanager:GetSecretValue")) == sorted(
+        json.dumps(ref(i)) for i in secrets)
+
+
+def test_china_without_an_sms_provider_is_told_that_nothing_would_be_delivered(china_dev):
+    from aws_cdk.assertions import Annotations, Match
+    Annotations.from_stack(china_dev.stack).has_warning("*", Match.string_like_regexp("no SMS provider set"))
+
+
+def test_an_incomplete_sms_setting_stops_the_synth():
+    from filing_stack import sms_settings
+    with pytest.raises(SystemExit, match="app_id"):
+        sms_settings("prod", {"provider": "tencent", "sign_name": "山西人社", "templates": {"reminder": "1"}})
+
+
 # --- the daily schedule
 def _schedules(t: dict) -> dict[str, list[str]]:
     return {name: [e["Properties"]["Schedule"] for e in fn["Properties"].get("Events", {}).values()
