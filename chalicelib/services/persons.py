@@ -2,10 +2,10 @@
 
 The index: when a filing is approved, each row of its 表二 and 表三 becomes a record under the person's ID
 number (Store.put_person_records), written in batches of INDEX_BATCH after the approval's own transaction —
-a filing can carry tens of thousands of rows, too many for one transaction. The approval writes a person index
-job in that transaction (`PersonIndex.job_for`); the index is written under the job's lease, which records how
-far it got (table, row number) after every batch. If the writing stops (a crash, the approval's time budget),
-the recovery sweep resumes it from there once the lease runs out (services/recovery.py). Records are keyed by
+a filing can carry tens of thousands of rows, too many for one transaction. The approval queues a person index
+job in that transaction (`PersonIndex.job_for`); the job worker (the recovery sweep, services/recovery.py) writes
+the index under the job's lease, which records how far it got (table, row number) after every batch. If the
+writing stops (a crash, the worker's time budget), the next sweep resumes it from there once the lease runs out. Records are keyed by
 (ID number, filing, table, row), so a batch written twice is harmless.
 
 Every look-up is audited (who, which ID number masked, how many records) and rate-limited per account and
