@@ -76,19 +76,17 @@ def run_scheduler(c) -> int:
     return 0
 
 
-def serve(c, host: str, port: int) -> int:
-    """The embedded backend's HTTP server (scripts/run-local.sh); in AWS mode API Gateway serves the app."""
-    if not c.settings.embedded:
+def serve(args) -> int:
+    """The embedded backend's HTTP server (docs/onprem.md; scripts/run-local.sh); AWS mode is served by API Gateway.
+    No container is built here: each gunicorn worker builds its own after the fork (an SQLite connection or a
+    thread pool made before a fork is no good after it)."""
+    from . import settings as settings_module
+    from .web.wsgi import serve as serve_wsgi
+
+    if settings_module.backend() != "embedded":
         print("serve is for the embedded backend; in AWS mode API Gateway serves the app.", file=sys.stderr)
         return 2
-    from app import app  # the Chalice app, every route registered (the project root is on sys.path with -m)
-
-    from .web.local_server import server
-    print(f"Serving on http://{host}:{port}", flush=True)
-    try:
-        server(app, host, port).server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+    serve_wsgi(args.host, args.port, workers=args.workers, threads=args.threads)
     return 0
 
 
@@ -124,10 +122,15 @@ def main(argv: list[str] | None = None) -> int:
     daily.add_argument("--today", type=_date, help="the day to run for, YYYY-MM-DD (default: today in Asia/Shanghai)")
     daily.add_argument("--dry-run", action="store_true", help="print what would be sent; write and send nothing")
     sub.add_parser("run-scheduler", help="embedded backend: run the daily job every day at 09:00 Asia/Shanghai")
-    serving = sub.add_parser("serve", help="embedded backend: serve the app over HTTP (scripts/run-local.sh)")
+    serving = sub.add_parser("serve", help="embedded backend: serve the app over HTTP with gunicorn (docs/onprem.md)")
     serving.add_argument("--host", default="127.0.0.1")
     serving.add_argument("--port", type=int, default=8000)
+    serving.add_argument("--workers", type=int, default=min(4, (os.cpu_count() or 1) + 1),
+                         help="worker processes (default: CPUs + 1, at most 4)")
+    serving.add_argument("--threads", type=int, default=8, help="threads per worker (default 8)")
     args = parser.parse_args(argv)
+    if args.command == "serve":
+        return serve(args)
     c = container()
     if args.command == "seed-demo":
         if not c.settings.embedded:
@@ -145,8 +148,6 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(c.reminders.run_daily(args.today, dry_run=args.dry_run).lines(detail=200)))
     elif args.command == "run-scheduler":
         return run_scheduler(c)
-    elif args.command == "serve":
-        return serve(c, args.host, args.port)
     return 0
 
 

@@ -12,5 +12,5 @@ echo "打开 / Open: $BASE_URL   (本地邮箱 / local mailbox: $BASE_URL/dev/ma
 echo
 # the daily reminder job at 09:00 Beijing time (EventBridge does this in AWS mode); it stops with the server
 .venv/bin/python -m chalicelib.cli run-scheduler &
-# the app behind a local stand-in for API Gateway (chalicelib/web/local_server.py)
-exec .venv/bin/python -m chalicelib.cli serve --host 127.0.0.1 --port "$PORT"
+# gunicorn serving the app, with the checks API Gateway makes in AWS mode (chalicelib/web/wsgi.py; docs/onprem.md)
+exec .venv/bin/python -m chalicelib.cli serve --host 127.0.0.1 --port "$PORT" --workers 2 --threads 8

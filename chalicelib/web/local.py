@@ -31,7 +31,7 @@ def upload() -> Response:
     """What a browser posts a presigned upload form to (the same fields S3 takes)."""
     from ..ports import TransferRefused  # cold start: domain data and models load on first use
 
-    transfers = _transfers()  # a body far over the limit never gets here: local_server.py refuses it unread
+    transfers = _transfers()  # a body far over the limit never gets here: wsgi.py refuses it unread
     fields, content, _ = multipart_body(current_request())
     if content is None:
         return json_response(error_body("bad_request", "请选择要上传的文件"), 400)
