@@ -149,10 +149,16 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
     if local_transfers is not None:
         from .adapters.embedded.background import run_in_background
 
-        # the stand-in for S3's ObjectCreated event (the CDK stack wires that one): a received upload is
-        # imported on a background worker, never inside the upload request; a queued job is worked on at once
-        local_transfers.on_stored = lambda key: run_in_background(imports.import_blob, key)
-        wake_jobs = lambda: run_in_background(recovery.sweep)  # noqa: E731
+        if not settings.job_worker_process:  # else `cli run-worker` processes poll for queued jobs
+            wake_jobs = lambda: run_in_background(recovery.sweep)  # noqa: E731
+
+        def on_stored(key: str) -> None:
+            """The stand-in for S3's ObjectCreated event (the CDK stack wires that one): a received upload is
+            queued as an import job, never imported inside the upload request."""
+            imports.queue(key)
+            if wake_jobs:
+                wake_jobs()
+        local_transfers.on_stored = on_stored
     accounts = AccountService(store, clock, token_signer)
     overdue, stats = OverdueService(store, clock), StatsService(store, clock)
     rosters = RosterService(store, blobs, clock, filings)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import logging
 import os
 import secrets
 import sys
@@ -54,6 +55,33 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"日期格式应为 YYYY-MM-DD，例如 2026-06-23（收到 {text!r}）") from None
 
 
+def _stop_with_parent(stop: threading.Event) -> None:
+    """Started in the background by run-local.sh: set `stop` when the server has gone."""
+    parent = os.getppid()
+
+    def follow() -> None:
+        while not stop.wait(5):
+            if os.getppid() != parent:
+                stop.set()
+    threading.Thread(target=follow, daemon=True).start()
+
+
+def run_worker(c, threads: int) -> int:
+    """Embedded mode's job worker process (docs/onprem.md), until interrupted."""
+    from .adapters.embedded import scheduler  # the embedded backend's timer and worker; AWS mode has neither
+    if not c.settings.embedded:
+        print("run-worker is for the embedded backend; in AWS mode SQS and Lambda run the jobs.", file=sys.stderr)
+        return 2
+    print(f"任务进程已启动：{threads}个线程处理导入、导出和人员索引", flush=True)
+    stop = threading.Event()
+    _stop_with_parent(stop)
+    try:
+        scheduler.work(c, stop=stop, threads=threads)
+    except KeyboardInterrupt:
+        stop.set()
+    return 0
+
+
 def run_scheduler(c) -> int:
     """The embedded backend's daily timer (AWS mode has EventBridge), until interrupted."""
     from .adapters.embedded import scheduler  # the embedded backend's timer; AWS mode has none
@@ -61,14 +89,8 @@ def run_scheduler(c) -> int:
         print("run-scheduler is for the embedded backend; in AWS mode EventBridge runs the daily job.", file=sys.stderr)
         return 2
     print(f"定时任务已启动：每天 {scheduler.DAILY_AT:%H:%M}（北京时间）发送备案提醒和审核提醒摘要", flush=True)
-    stop, parent = threading.Event(), os.getppid()
-
-    def follow_parent() -> None:  # started in the background by run-local.sh: end when the server has gone
-        while not stop.wait(5):
-            if os.getppid() != parent:
-                stop.set()
-
-    threading.Thread(target=follow_parent, daemon=True).start()
+    stop = threading.Event()
+    _stop_with_parent(stop)
     try:
         scheduler.run(c, stop=stop, out=lambda line: print(line, flush=True))
     except KeyboardInterrupt:
@@ -122,6 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     daily.add_argument("--today", type=_date, help="the day to run for, YYYY-MM-DD (default: today in Asia/Shanghai)")
     daily.add_argument("--dry-run", action="store_true", help="print what would be sent; write and send nothing")
     sub.add_parser("run-scheduler", help="embedded backend: run the daily job every day at 09:00 Asia/Shanghai")
+    worker = sub.add_parser("run-worker", help="embedded backend: run queued imports, exports and person indexes "
+                                               "(with JOB_WORKER=process; docs/onprem.md)")
+    worker.add_argument("--threads", type=int, default=2, help="jobs run at once (default 2)")
     serving = sub.add_parser("serve", help="embedded backend: serve the app over HTTP with gunicorn (docs/onprem.md)")
     serving.add_argument("--host", default="127.0.0.1")
     serving.add_argument("--port", type=int, default=8000)
@@ -131,6 +156,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "serve":
         return serve(args)
+    if args.command in ("run-worker", "run-scheduler"):  # long-running: their log lines go to the journal
+        logging.basicConfig(level=logging.INFO,
+                            format="[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s")
     c = container()
     if args.command == "seed-demo":
         if not c.settings.embedded:
@@ -148,6 +176,8 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(c.reminders.run_daily(args.today, dry_run=args.dry_run).lines(detail=200)))
     elif args.command == "run-scheduler":
         return run_scheduler(c)
+    elif args.command == "run-worker":
+        return run_worker(c, args.threads)
     return 0
 
 

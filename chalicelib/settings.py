@@ -35,6 +35,9 @@ class Settings(NamedTuple):  # (not a dataclass: dataclasses costs Lambda cold s
     mail_from: str | None = None
     channels: tuple[str, ...] = ("email", "sms")  # CHANNELS=sms where SES is not offered (AWS China)
     dev_mailbox: bool = False  # DEV_MAILBOX=1 (the local demo run): the outbox is readable at /dev/mailbox
+    # JOB_WORKER=process (docs/onprem.md): imports, exports and the person index run in `cli run-worker`
+    # processes, not on threads of the web workers that received them
+    job_worker_process: bool = False
     sms: SmsSettings | None = None  # SMS through Alibaba/Tencent Cloud; None: SNS (aws), the local mailbox (embedded)
 
     @property
@@ -140,7 +143,8 @@ def from_env(env: Mapping[str, str] = os.environ) -> Settings:
     if backend_name == "embedded":
         data_dir = Path(env.get("DATA_DIR", "var")).resolve()
         return Settings(backend_name, base_url, env.get("SECRET_KEY") or _embedded_secret(data_dir), data_dir=data_dir,
-                        dev_mailbox=env.get("DEV_MAILBOX") == "1", sms=_sms(env, backend_name))
+                        dev_mailbox=env.get("DEV_MAILBOX") == "1", sms=_sms(env, backend_name),
+                        job_worker_process=env.get("JOB_WORKER") == "process")
     if backend_name == "aws":
         missing = [k for k in ("TABLE_NAME", "BUCKET_NAME", "MAIL_FROM") if not env.get(k)]
         if not (env.get("SECRET_KEY") or env.get("SECRET_ARN")):

@@ -27,7 +27,7 @@ from ..excel.reader import read_rows
 from ..ports import AlreadyExists, BlobStore, Clock, StaleVersion, Store
 from . import prefill
 from .audit import audit_event
-from .jobs import Lease, LeaseLost, new_job
+from .jobs import Lease, LeaseLost, new_job, queued_job
 
 log = logging.getLogger(__name__)
 BATCH = 1000
@@ -80,24 +80,40 @@ class ImportService:
         if upload is not None and upload.status == "waiting":
             self._fail(upload, message, [problem(message, column="文件", field="file")])
 
-    def import_blob(self, blob_key: str) -> None:
+    def queue(self, blob_key: str) -> None:
+        """Queue the import of a stored file as a job (embedded mode: a job worker runs it, never the request that
+        received the file); a second delivery finds the job there and adds nothing."""
+        upload = self._waiting(blob_key)
+        if upload is not None:
+            try:
+                self.store.start_job(queued_job(JobKind.IMPORT, upload.id, self.clock))
+            except AlreadyExists:
+                log.info("upload %s is already queued or being imported", upload.id)
+
+    def run_queued(self, job: Job) -> None:
+        """Import the upload a queued job is for (the job worker holds `job`); cleaned up as interrupted if the
+        upload is no longer waiting (an earlier worker started it and died)."""
+        upload = self.store.get_upload(job.target)
+        if upload is None or upload.status != "waiting":
+            self.abandon(job)
+            return
+        self.import_blob(upload.blob_key, job)
+
+    def import_blob(self, blob_key: str, job: Job | None = None) -> None:
         """Import the file stored for a waiting upload, once: an upload's policy is single use, and a second
         delivery of the storage event finds the import's job taken. The stored file is deleted when the import
         ends, and a file posted again with a used policy (storage cannot refuse a second POST before the policy
-        expires) is deleted unread."""
-        upload_id = self.upload_id_of(blob_key)
-        upload = self.store.get_upload(upload_id) if upload_id else None
-        if upload is None or upload.status != "waiting":
-            log.info("ignoring blob %s (no waiting upload)", blob_key)
-            if upload is not None and upload.status in ("done", "failed"):
-                self.blobs.delete(blob_key)
+        expires) is deleted unread. `job`: the queued job a job worker took over for it (else one is started)."""
+        upload = self._waiting(blob_key)
+        if upload is None:
             return
-        job = new_job(JobKind.IMPORT, upload.id, self.clock)
-        try:
-            self.store.start_job(job)  # before the upload says "processing": a crash in between leaves the job
-        except AlreadyExists:
-            log.info("upload %s is already being imported", upload.id)
-            return
+        if job is None:
+            job = new_job(JobKind.IMPORT, upload.id, self.clock)
+            try:
+                self.store.start_job(job)  # before the upload says "processing": a crash in between leaves the job
+            except AlreadyExists:
+                log.info("upload %s is already being imported", upload.id)
+                return
         lease = self._leases[upload.id] = Lease(self.store, self.clock, job)
         try:
             with lease.kept_alive():
@@ -112,6 +128,17 @@ class ImportService:
             del self._leases[upload.id]
         self.blobs.delete(upload.blob_key)
         lease.end()
+
+    def _waiting(self, blob_key: str) -> Upload | None:
+        """The waiting upload `blob_key` was stored for; None (and the file deleted if its upload is over)."""
+        upload_id = self.upload_id_of(blob_key)
+        upload = self.store.get_upload(upload_id) if upload_id else None
+        if upload is None or upload.status != "waiting":
+            log.info("ignoring blob %s (no waiting upload)", blob_key)
+            if upload is not None and upload.status in ("done", "failed"):
+                self.blobs.delete(blob_key)
+            return None
+        return upload
 
     def abandon(self, job: Job) -> None:
         """Clean up after an import whose process died (the recovery sweep holds `job` now): the upload is marked

@@ -31,10 +31,14 @@ def new_job(kind: JobKind, target: str, clock: Clock) -> Job:
     return Job(kind=kind, target=target, holder=new_holder(), heartbeat_at=now, created_at=now)
 
 
+QUEUED = {"queued": True}  # the checkpoint of a job nobody has worked on yet
+
+
 def queued_job(kind: JobKind, target: str, clock: Clock) -> Job:
     """A job nobody works on yet: its lease counts as run out, so the next sweep (services/recovery.py) takes it."""
     now = clock.now()
-    return Job(kind=kind, target=target, holder=new_holder(), heartbeat_at=now - LEASE - LEASE, created_at=now)
+    return Job(kind=kind, target=target, holder=new_holder(), heartbeat_at=now - LEASE - LEASE,
+               checkpoint=dict(QUEUED), created_at=now)
 
 
 def new_holder() -> str:

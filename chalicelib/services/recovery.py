@@ -1,4 +1,6 @@
-"""Crash recovery (docs/architecture.md, "Crash recovery"): the sweep that takes over jobs whose worker died.
+"""The job worker and crash recovery (docs/architecture.md, "Crash recovery"): the sweep that takes over jobs
+nobody works on — queued ones (an embedded upload's import, an approval's person index, an export) and those
+whose worker died.
 
 An import or a person index whose lease ran out (its process was killed, its Lambda timed out, the server
 restarted) is taken over by a conditional write, so two sweeps, or a sweep and a late worker, never both act.
@@ -16,7 +18,7 @@ from ..domain.model import LEASE, JobKind
 from ..ports import Clock, Store
 from .exports import ExportService
 from .imports import ImportService
-from .jobs import LeaseLost, new_holder
+from .jobs import QUEUED, LeaseLost, new_holder
 from .persons import PersonIndex
 
 log = logging.getLogger(__name__)
@@ -27,15 +29,17 @@ class SweepReport(NamedTuple):
     indexes_finished: int = 0
     indexes_unfinished: int = 0  # resumed, then stopped by the time budget: the next sweep goes on
     exports_built: int = 0  # queued or interrupted exports (services/exports.py), built or failed for good
+    imports_run: int = 0  # queued imports (embedded mode: ImportService.queue)
 
     @property
     def acted(self) -> bool:
         return any(self)
 
     def line(self) -> str:
-        return (f"中断恢复：清理中断的导入{self.imports_abandoned}个，补完人员索引{self.indexes_finished}个"
-                + (f"，{self.indexes_unfinished}个待下次继续" if self.indexes_unfinished else "")
-                + (f"，生成导出{self.exports_built}个" if self.exports_built else ""))
+        done = [f"{label}{n}个" for label, n in (
+            ("导入", self.imports_run), ("生成导出", self.exports_built), ("写完人员索引", self.indexes_finished),
+            ("人员索引待下次继续", self.indexes_unfinished), ("清理中断的导入", self.imports_abandoned)) if n]
+        return "后台任务：" + "，".join(done)
 
 
 class RecoveryService:
@@ -47,17 +51,20 @@ class RecoveryService:
     def sweep(self, *, seconds: float = 60) -> SweepReport:
         """Take over every job idle for longer than LEASE and finish it, for about `seconds` at most."""
         deadline = time.monotonic() + seconds
-        abandoned = finished = unfinished = exported = 0
-        now = self.clock.now()
-        for job in self.store.jobs_idle_since(now - LEASE):
+        abandoned = imported = finished = unfinished = exported = 0
+        for job in self.store.jobs_idle_since(self.clock.now() - LEASE):
             left = deadline - time.monotonic()
             if left <= 0:
                 break
+            now = self.clock.now()
             mine = job.model_copy(update={"holder": new_holder(), "heartbeat_at": now})
             if not self.store.take_over_job(job, mine.holder, now):
                 continue  # renewed by its worker meanwhile, or taken by another sweep
             try:
-                if job.kind == JobKind.IMPORT:
+                if job.kind == JobKind.IMPORT and job.checkpoint == QUEUED:
+                    self.imports.run_queued(mine)
+                    imported += 1
+                elif job.kind == JobKind.IMPORT:
                     self.imports.abandon(mine)
                     abandoned += 1
                 elif job.kind == JobKind.EXPORT:
@@ -71,7 +78,7 @@ class RecoveryService:
                 continue
             except Exception:  # its lease runs out again and the next sweep retries
                 log.exception("recovering %s failed", job.id)
-        report = SweepReport(abandoned, finished, unfinished, exported)
-        if report.acted:
-            log.warning(report.line())
+        report = SweepReport(abandoned, finished, unfinished, exported, imported)
+        if report.acted:  # an interrupted import is worth a warning; queued work done is routine
+            log.log(logging.WARNING if abandoned else logging.INFO, report.line())
         return report

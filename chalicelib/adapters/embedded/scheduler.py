@@ -47,3 +47,24 @@ def run(container, *, stop: threading.Event, poll_seconds: float = 60, out: Call
         except Exception:
             log.exception("outbox delivery failed; trying again in %s s", poll_seconds)
         stop.wait(poll_seconds)
+
+
+def work(container, *, stop: threading.Event, threads: int = 2, idle_seconds: float = 1.0) -> None:
+    """Embedded mode's job worker (`cli run-worker`, with JOB_WORKER=process): until `stop` is set, `threads`
+    threads sweep for queued jobs (imports, exports, the person index) and run them; two threads never take the
+    same job (the take-over is a conditional write). The stand-in for what SQS and Lambda do in AWS mode."""
+    def loop() -> None:
+        while not stop.is_set():
+            try:
+                acted = container.recovery.sweep(seconds=60).acted
+            except Exception:
+                log.exception("job sweep failed; trying again in %s s", idle_seconds)
+                acted = False
+            if not acted:
+                stop.wait(idle_seconds)
+
+    workers = [threading.Thread(target=loop, name=f"job-worker-{n}") for n in range(threads)]
+    for t in workers:
+        t.start()
+    for t in workers:
+        t.join()
