@@ -80,10 +80,14 @@ def build(settings: settings_module.Settings, *, clock: Clock | None = None, sen
         files = FileBlobStore(settings.data_dir / "blobs", secret=settings.secret_key,
                               upload_url=f"{settings.base_url}/api/v1/local-uploads")
         if sender is None:
-            sender = LocalMailbox()
-            if settings.sms is not None:  # an installation with an SMS provider; e-mail stays in the mailbox
+            # an installation's e-mail through its mail server (SMTP_HOST), SMS through its provider
+            # (SMS_PROVIDER); whichever is not configured stays in the local mailbox
+            mailbox = LocalMailbox()
+            sender = mailbox
+            if settings.sms is not None or settings.smtp is not None:
                 from .adapters.aws.senders import ChannelSender
-                sender = ChannelSender({"email": sender, "sms": template_sms(settings.sms)})
+                sender = ChannelSender({"email": smtp_mail(settings.smtp) if settings.smtp else mailbox,
+                                        "sms": template_sms(settings.sms) if settings.sms else mailbox})
         return assemble(settings, store=SqliteStore(settings.data_dir / "filing.db"), blobs=files,
                         local_transfers=files, sender=sender, clock=clock or SystemClock())
     import boto3
@@ -117,6 +121,15 @@ def template_sms(sms: settings_module.SmsSettings) -> Sender:
     from .adapters.sms.aliyun import AliyunSms
     return AliyunSms(sms.access_key_id, sms.access_key_secret, sign_name=sms.sign_name, templates=templates,
                      endpoint=sms.endpoint, region=sms.region, param_max_chars=sms.param_max_chars)
+
+
+def smtp_mail(smtp: settings_module.SmtpSettings) -> Sender:
+    """The sender for SMTP_HOST (docs/mail.md): e-mail through the installation's mail server."""
+    from .adapters.smtp import SmtpSender
+    if smtp.security == "none" and smtp.username:
+        log.warning("SMTP_SECURITY=none: the SMTP password and the messages cross the network in clear")
+    return SmtpSender(smtp.host, smtp.port, mail_from=smtp.mail_from, security=smtp.security,
+                      username=smtp.username, password=smtp.password, timeout=smtp.timeout, ca_file=smtp.ca_file)
 
 
 def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobStore, sender: Sender, clock: Clock,

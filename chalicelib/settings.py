@@ -25,6 +25,19 @@ class SmsSettings(NamedTuple):
     param_max_chars: int = 35  # a variable's longest value the approved templates allow
 
 
+class SmtpSettings(NamedTuple):
+    """E-mail through the bureau's own mail server on an on-premises installation (docs/mail.md): SMTP_HOST and
+    its SMTP_* variables, with MAIL_FROM as the sender."""
+    host: str
+    port: int  # default by security: 587 (starttls), 465 (ssl), 25 (none)
+    security: str  # starttls / ssl / none
+    mail_from: str  # MAIL_FROM: an address, or 显示名 <address>
+    username: str | None = None  # both or neither: AUTH after TLS is up
+    password: str | None = None
+    timeout: float = 20.0  # seconds for connecting and for each reply
+    ca_file: str | None = None  # a CA bundle (PEM) for a server certificate issued by the bureau's own CA
+
+
 class Settings(NamedTuple):  # (not a dataclass: dataclasses costs Lambda cold start)
     backend: str  # embedded / aws
     base_url: str
@@ -39,6 +52,7 @@ class Settings(NamedTuple):  # (not a dataclass: dataclasses costs Lambda cold s
     # processes, not on threads of the web workers that received them
     job_worker_process: bool = False
     sms: SmsSettings | None = None  # SMS through Alibaba/Tencent Cloud; None: SNS (aws), the local mailbox (embedded)
+    smtp: SmtpSettings | None = None  # embedded: e-mail through an SMTP server; None: the local mailbox
 
     @property
     def embedded(self) -> bool:
@@ -132,6 +146,57 @@ def _sms(env: Mapping[str, str], backend_name: str) -> SmsSettings | None:
                        param_max_chars=max_chars)
 
 
+SMTP_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+
+
+def _mail_from(text: str) -> str:
+    """MAIL_FROM as given, if it holds one plain address (with or without a display name)."""
+    text = text.strip()
+    address = text[text.rfind("<") + 1:-1] if text.endswith(">") else text
+    local, _, domain = address.rpartition("@")
+    if not (local and "." in domain and address.isascii() and not any(c.isspace() for c in address)) \
+            or any(c in text for c in "\r\n\t"):
+        raise SettingsError(f"MAIL_FROM must be an e-mail address such as noreply@ba.example.cn "
+                            f"or 山西劳动用工备案 <noreply@ba.example.cn>, not {text!r}")
+    return text
+
+
+def _smtp(env: Mapping[str, str]) -> SmtpSettings | None:
+    """SMTP_HOST: the mail server e-mail goes through on an installation; unset: the local mailbox."""
+    host = env.get("SMTP_HOST", "").strip()
+    if not host:
+        return None
+    if not env.get("MAIL_FROM", "").strip():
+        raise SettingsError("SMTP_HOST needs MAIL_FROM, the sender's address (e.g. noreply@ba.example.cn)")
+    security = env.get("SMTP_SECURITY", "starttls").strip().lower() or "starttls"
+    if security not in SMTP_PORTS:
+        raise SettingsError(f"SMTP_SECURITY must be starttls, ssl or none, not {security!r}")
+    try:
+        port = int(env.get("SMTP_PORT") or SMTP_PORTS[security])
+    except ValueError:
+        port = 0
+    if not 0 < port < 65536:
+        raise SettingsError(f"SMTP_PORT must be a port number (1-65535), not {env.get('SMTP_PORT')!r}")
+    try:
+        timeout = float(env.get("SMTP_TIMEOUT") or 20)
+    except ValueError:
+        timeout = 0
+    if not 0 < timeout <= 600:
+        raise SettingsError("SMTP_TIMEOUT must be a number of seconds (at most 600)")
+    username, password = env.get("SMTP_USERNAME") or None, env.get("SMTP_PASSWORD") or None
+    if bool(username) != bool(password):
+        raise SettingsError("SMTP_USERNAME and SMTP_PASSWORD go together: set both (AUTH) or neither")
+    if not f"{username or ''}{password or ''}".isascii():  # smtplib's AUTH sends ASCII only
+        raise SettingsError("SMTP_USERNAME and SMTP_PASSWORD must be ASCII (no Chinese or full-width characters)")
+    ca_file = env.get("SMTP_CA_FILE") or None
+    if ca_file and not Path(ca_file).is_file():
+        raise SettingsError(f"SMTP_CA_FILE names no file: {ca_file}")
+    if ca_file and security == "none":
+        raise SettingsError("SMTP_CA_FILE is for SMTP_SECURITY=starttls or ssl")
+    return SmtpSettings(host, port, security, _mail_from(env["MAIL_FROM"]), username=username, password=password,
+                        timeout=timeout, ca_file=ca_file)
+
+
 def backend(env: Mapping[str, str] = os.environ) -> str:
     """Which backend runs: BACKEND, embedded unless set."""
     return env.get("BACKEND", "embedded")
@@ -142,8 +207,10 @@ def from_env(env: Mapping[str, str] = os.environ) -> Settings:
     base_url = env.get("BASE_URL", "http://127.0.0.1:8000").rstrip("/")
     if backend_name == "embedded":
         data_dir = Path(env.get("DATA_DIR", "var")).resolve()
+        smtp = _smtp(env)
         return Settings(backend_name, base_url, env.get("SECRET_KEY") or _embedded_secret(data_dir), data_dir=data_dir,
-                        dev_mailbox=env.get("DEV_MAILBOX") == "1", sms=_sms(env, backend_name),
+                        mail_from=smtp.mail_from if smtp else env.get("MAIL_FROM") or None,
+                        dev_mailbox=env.get("DEV_MAILBOX") == "1", sms=_sms(env, backend_name), smtp=smtp,
                         job_worker_process=env.get("JOB_WORKER") == "process")
     if backend_name == "aws":
         missing = [k for k in ("TABLE_NAME", "BUCKET_NAME", "MAIL_FROM") if not env.get(k)]
@@ -151,6 +218,9 @@ def from_env(env: Mapping[str, str] = os.environ) -> Settings:
             missing.insert(0, "SECRET_KEY (or SECRET_ARN)")
         if missing:
             raise SettingsError(f"AWS mode needs environment variables: {', '.join(missing)}")
+        if env.get("SMTP_HOST"):
+            raise SettingsError("SMTP_HOST is for an on-premises installation (BACKEND=embedded); "
+                                "on AWS e-mail goes through SES from MAIL_FROM")
         channels = tuple(c.strip() for c in env.get("CHANNELS", "email,sms").split(",") if c.strip())
         if not channels or set(channels) - {"email", "sms"}:
             raise SettingsError("CHANNELS must list email and/or sms")

@@ -1,5 +1,6 @@
 """The senders tier: the Chinese SMS providers' senders against fake provider endpoints on 127.0.0.1
-(tests/senders/fake_providers.py). Fast: no emulator, no browser."""
+(tests/senders/fake_providers.py), and the SMTP sender against a mail server there (tests/senders/fake_smtp.py).
+Fast: no emulator, no browser."""
 from __future__ import annotations
 
 import pytest
