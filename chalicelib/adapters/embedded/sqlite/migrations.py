@@ -25,6 +25,7 @@ from typing import NamedTuple
 from . import claims, filings, jobs, outbox, owing, rows, units
 
 log = logging.getLogger(__name__)
+WAIT_MS = 600_000  # how long a process starting during another's migration waits for it (a store waits 30 s)
 
 
 class Step(NamedTuple):
@@ -84,13 +85,24 @@ def migrate(db: sqlite3.Connection, name: str = "the database") -> list[Step]:
     if found == CURRENT:  # every start but the first after an upgrade: no lock taken
         return []
     _refuse_newer(found, name)
-    db.execute("BEGIN IMMEDIATE")  # one process at a time; the others wait here (busy_timeout)
+    usual_wait = db.execute("PRAGMA busy_timeout").fetchone()[0]
+    db.execute(f"PRAGMA busy_timeout = {WAIT_MS:d}")
+    try:
+        return _migrate(db, name)
+    finally:
+        db.execute(f"PRAGMA busy_timeout = {int(usual_wait):d}")
+
+
+def _migrate(db: sqlite3.Connection, name: str) -> list[Step]:
+    db.execute("BEGIN IMMEDIATE")  # one process at a time; the others wait here, up to WAIT_MS
     try:
         found = version(db)  # again under the lock: another process may have migrated meanwhile
         _refuse_newer(found, name)
         applied = [step for step in STEPS if step.version > found]
+        upgrade = found > 0 or db.execute("SELECT 1 FROM sqlite_master").fetchone() is not None  # not a new file
         for step in applied:
-            log.warning("%s: schema version %d → %d: %s", name, found, step.version, step.description)
+            (log.warning if upgrade else log.info)("%s: schema version %d → %d: %s", name, found, step.version,
+                                                   step.description)
             step.apply(db)
             found = step.version
         if applied:
