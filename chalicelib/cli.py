@@ -124,6 +124,56 @@ def create_admin(c, args) -> int:
     return 0
 
 
+def _size(n: int) -> str:
+    return next(f"{n / 1024 ** i:.1f} {unit}" for i, unit in enumerate(("B", "KB", "MB", "GB", "TB"))
+                if n < 1024 ** (i + 1) or unit == "TB")
+
+
+def backup_data(args) -> int:
+    """The embedded backend's data folder, backed up while the server runs (docs/onprem.md)."""
+    from . import settings
+    from .adapters.embedded.backup import DB, BackupRefused, backup
+    if settings.backend() != "embedded":
+        print("backup is for the embedded backend; in AWS mode DynamoDB's point-in-time recovery and the bucket's "
+              "versioning keep the data.", file=sys.stderr)
+        return 2
+    try:
+        made = backup(settings.data_dir(), args.to, archive=args.archive)
+    except (BackupRefused, OSError) as e:
+        print(f"备份失败：{e}", file=sys.stderr)
+        return 1
+    m, counts = made.manifest, made.manifest["counts"]
+    print(f"备份完成：{made.path}")
+    print(f"  数据库 {DB}：结构版本 {m['schema_version']}，备案 {counts['filings']} 份，单位 {counts['units']} 个，"
+          f"上传 {counts['uploads']} 次，sha256 {m['database']['sha256']}")
+    print(f"  文件：blobs/ 共 {m['blobs']['files']} 个（{_size(m['blobs']['bytes'])}）；{'、'.join(m['files']) or '无其他文件'}")
+    if made.missing:
+        print(f"  复制期间有 {len(made.missing)} 个上传文件已导入并删除（不影响恢复）")
+    if "secret.key" not in m["files"]:
+        print("注意：数据目录中没有 secret.key（密钥由环境变量 SECRET_KEY 提供），请另行妥善保存该密钥。", file=sys.stderr)
+    return 0
+
+
+def restore_data(args) -> int:
+    """A backup restored into an empty data folder, verified (docs/onprem.md)."""
+    from .adapters.embedded.backup import BackupRefused, restore
+    from .adapters.embedded.sqlite.migrations import CURRENT
+    try:
+        m = restore(args.backup, args.data_dir)
+    except (BackupRefused, OSError) as e:
+        print(f"恢复失败（目标目录未写入任何内容）：{e}", file=sys.stderr)
+        return 1
+    counts, version = m["counts"], m["schema_version"]
+    print(f"已恢复到 {os.path.abspath(args.data_dir)}（备份时间 {m['created_at']}，来自 {m['host']}:{m['data_dir']}）")
+    print(f"  数据库：完整性检查 {m['restored']['integrity_check']}，结构版本 {version}，备案 {counts['filings']} 份，"
+          f"单位 {counts['units']} 个，上传 {counts['uploads']} 次，sha256 与备份清单一致")
+    print(f"  blobs/ 共 {m['blobs']['files']} 个文件，逐个校验一致；{'、'.join(m['files']) or '无其他文件'}")
+    if version < CURRENT:
+        print(f"  服务启动时会把数据库结构从版本 {version} 升级到 {CURRENT}")
+    print(f"下一步：以 DATA_DIR={os.path.abspath(args.data_dir)} 启动服务")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m chalicelib.cli")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -153,12 +203,22 @@ def main(argv: list[str] | None = None) -> int:
     serving.add_argument("--workers", type=int, default=min(4, (os.cpu_count() or 1) + 1),
                          help="worker processes (default: CPUs + 1, at most 4)")
     serving.add_argument("--threads", type=int, default=8, help="threads per worker (default 8)")
+    saving = sub.add_parser("backup", help="embedded backend: back up DATA_DIR while the server runs (docs/onprem.md)")
+    saving.add_argument("--to", default=os.environ.get("BACKUP_DIR") or "backups",
+                        help="the folder to write labor-filing-backup-<UTC time> into ($BACKUP_DIR, else ./backups)")
+    saving.add_argument("--archive", action="store_true", help="pack the backup as one .tar.gz")
+    restoring = sub.add_parser("restore", help="embedded backend: restore a backup into an empty data folder, "
+                                               "verified")
+    restoring.add_argument("backup", help="a labor-filing-backup-… folder or .tar.gz")
+    restoring.add_argument("--data-dir", required=True, help="an empty or new folder; then serve with DATA_DIR set to it")
     args = parser.parse_args(argv)
     if args.command == "serve":
         return serve(args)
     if args.command in ("run-worker", "run-scheduler"):  # long-running: their log lines go to the journal
         logging.basicConfig(level=logging.INFO,
                             format="[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s")
+    if args.command in ("backup", "restore"):  # the data folder itself, not the app over it
+        return backup_data(args) if args.command == "backup" else restore_data(args)
     c = container()
     if args.command == "seed-demo":
         if not c.settings.embedded:

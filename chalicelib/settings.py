@@ -202,13 +202,18 @@ def backend(env: Mapping[str, str] = os.environ) -> str:
     return env.get("BACKEND", "embedded")
 
 
+def data_dir(env: Mapping[str, str] = os.environ) -> Path:
+    """The embedded backend's data folder (filing.db, blobs/, secret.key): DATA_DIR, ./var unless set."""
+    return Path(env.get("DATA_DIR", "var")).resolve()
+
+
 def from_env(env: Mapping[str, str] = os.environ) -> Settings:
     backend_name = backend(env)
     base_url = env.get("BASE_URL", "http://127.0.0.1:8000").rstrip("/")
     if backend_name == "embedded":
-        data_dir = Path(env.get("DATA_DIR", "var")).resolve()
+        folder = data_dir(env)
         smtp = _smtp(env)
-        return Settings(backend_name, base_url, env.get("SECRET_KEY") or _embedded_secret(data_dir), data_dir=data_dir,
+        return Settings(backend_name, base_url, env.get("SECRET_KEY") or _embedded_secret(folder), data_dir=folder,
                         mail_from=smtp.mail_from if smtp else env.get("MAIL_FROM") or None,
                         dev_mailbox=env.get("DEV_MAILBOX") == "1", sms=_sms(env, backend_name), smtp=smtp,
                         job_worker_process=env.get("JOB_WORKER") == "process")

@@ -10,7 +10,7 @@ import base64
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -45,11 +45,9 @@ def like_escaped(text: str) -> str:
 
 
 class SqliteBase:
-    def __init__(self, path: str | Path, schemas: Iterable[str]):
+    def __init__(self, path: str | Path):
         self.path = str(path)
         self._local = threading.local()
-        for schema in schemas:
-            self._db.executescript(schema)  # executescript manages its own transaction
 
     @property
     def _db(self) -> sqlite3.Connection:

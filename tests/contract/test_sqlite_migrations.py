@@ -1,0 +1,132 @@
+"""Schema migrations of the SQLite store (embedded backend; docs/onprem.md, "Upgrades and schema migrations").
+
+A database of release 1 (data/release-1.sql: made by data/make_release_dump.py with release 1's code, which set
+no user_version) is upgraded when the store opens, with its data intact; it ends with the schema of a new
+database; a database of a newer release is refused; a failing step leaves the database as it was; and of several
+processes starting at once exactly one migrates."""
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from chalicelib import bootstrap
+from chalicelib.adapters.embedded.sqlite import migrations
+from chalicelib.adapters.embedded.sqlite_store import SqliteStore
+from chalicelib.domain.filing import Status
+from chalicelib.settings import Settings
+from tests import factories
+from tests.conftest import FakeClock
+
+DATA = Path(__file__).parent / "data"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def release_1_database(path: Path) -> Path:
+    db = sqlite3.connect(path)
+    db.executescript((DATA / "release-1.sql").read_text(encoding="utf-8"))
+    db.execute("PRAGMA journal_mode=WAL")  # as release 1 left it
+    db.close()
+    return path
+
+
+def user_version(path: Path) -> int:
+    with sqlite3.connect(path) as db:
+        return db.execute("PRAGMA user_version").fetchone()[0]
+
+
+def contents(path: Path) -> dict[str, list]:
+    with sqlite3.connect(path) as db:
+        tables = [t for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        return {t: sorted(db.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in tables}
+
+
+def schema(path: Path) -> list[tuple]:
+    with sqlite3.connect(path) as db:
+        return sorted(db.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall(), key=repr)
+
+
+def test_a_release_1_database_is_upgraded_in_place_with_its_data_intact(tmp_path):
+    path = release_1_database(tmp_path / "filing.db")
+    before = contents(path)
+    assert user_version(path) == 0 and len(before["filings"]) == 2
+
+    c = bootstrap.build(Settings("embedded", "http://testserver", "s" * 40, data_dir=tmp_path), clock=FakeClock())
+
+    assert user_version(path) == migrations.CURRENT
+    assert contents(path) == before  # release 1's rows, as release 1 wrote them
+    filer = c.accounts.authenticate(c.accounts.login(factories.uscc(1), "Passw0rd!")[0])
+    (filing,) = c.filings.list(filer)
+    assert filing.status is Status.APPROVED and c.filings.rows(filer, filing.id, "table2")[1] == 3
+    assert len(c.store.person_records(factories.person(0)["id_number"])) == 1
+    other = c.accounts.authenticate(c.accounts.login(factories.uscc(2), "Passw0rd!")[0])
+    assert [f.status for f in c.filings.list(other)] == [Status.DRAFT]
+    assert migrations.migrate(sqlite3.connect(path, isolation_level=None)) == []  # nothing left to do
+
+
+def test_a_new_database_and_an_upgraded_one_end_with_the_same_schema(tmp_path):
+    SqliteStore(tmp_path / "new.db")
+    SqliteStore(release_1_database(tmp_path / "old.db"))
+    assert user_version(tmp_path / "new.db") == user_version(tmp_path / "old.db") == migrations.CURRENT
+    assert schema(tmp_path / "new.db") == schema(tmp_path / "old.db")
+
+
+def test_a_database_of_a_newer_release_is_refused_and_left_alone(tmp_path):
+    path = tmp_path / "filing.db"
+    SqliteStore(path)
+    with sqlite3.connect(path) as db:
+        db.execute(f"PRAGMA user_version = {migrations.CURRENT + 1}")
+    before = contents(path)
+    with pytest.raises(migrations.SchemaTooNew, match=f"schema version {migrations.CURRENT + 1}.*newer release"):
+        bootstrap.build(Settings("embedded", "http://testserver", "s" * 40, data_dir=tmp_path))
+    assert user_version(path) == migrations.CURRENT + 1 and contents(path) == before
+
+
+def test_a_step_that_fails_leaves_the_database_as_it_was(tmp_path, monkeypatch):
+    path = release_1_database(tmp_path / "filing.db")
+
+    def half_done(db):
+        db.execute("CREATE TABLE half (x)")
+        db.execute("UPDATE units SET doc = '{}'")
+        raise RuntimeError("the disk is full")
+
+    step = migrations.Step(migrations.CURRENT + 1, "a step that fails", half_done)
+    monkeypatch.setattr(migrations, "STEPS", (*migrations.STEPS, step))
+    monkeypatch.setattr(migrations, "CURRENT", migrations.CURRENT + 1)
+    before = contents(path)
+    with pytest.raises(RuntimeError, match="disk is full"):
+        SqliteStore(path)
+    assert user_version(path) == 0 and contents(path) == before  # not even step 1 is kept
+
+
+CHILD = """
+import os, sys, time
+from chalicelib.adapters.embedded.sqlite import migrations
+
+def recorded(db):  # a step that takes a while and says who ran it
+    db.execute("CREATE TABLE migrated_by (pid INTEGER)")
+    db.execute("INSERT INTO migrated_by VALUES (?)", (os.getpid(),))
+    time.sleep(0.3)
+
+migrations.STEPS += (migrations.Step(migrations.CURRENT + 1, "test step", recorded),)
+migrations.CURRENT += 1
+from chalicelib.adapters.embedded.sqlite_store import SqliteStore
+time.sleep(max(0.0, float(sys.argv[2]) - time.time()))
+SqliteStore(sys.argv[1])
+"""
+
+
+def test_processes_starting_at_once_migrate_once(tmp_path):
+    path = release_1_database(tmp_path / "filing.db")
+    start = time.time() + 3  # every child has imported the code by then
+    children = [subprocess.Popen([sys.executable, "-c", CHILD, str(path), str(start)], cwd=ROOT,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                 env={**os.environ, "PYTHONPATH": str(ROOT)}) for _ in range(4)]
+    results = [child.communicate(timeout=60) for child in children]
+    assert [child.returncode for child in children] == [0] * 4, [err for _, err in results]
+    with sqlite3.connect(path) as db:
+        assert len(db.execute("SELECT pid FROM migrated_by").fetchall()) == 1
+    assert user_version(path) == migrations.CURRENT + 1
