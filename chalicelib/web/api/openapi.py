@@ -140,7 +140,7 @@ def document(base_url: str) -> dict[str, Any]:
                 "filing_id必填）；只有申请人可以查看和下载",
                 ok=("202", "已排队"), body=_obj({"kind": {"type": "string", "enum": ["stats", "overdue", "leavers"]},
                                                "year": _INT, "division": _STR, "filing_id": _STR}, ["kind"]),
-                errors=(400, 401, 403, 422))},
+                errors=(400, 401, 403, 404, 422))},
             "/exports/{export_id}": {"get": _op(
                 "导出进度：status 为 queued / running / done / failed；done 时 download_url 可下载",
                 params=[_path("export_id")], errors=(401, 403, 404))},
