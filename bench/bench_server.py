@@ -7,6 +7,8 @@ scripts/run-local.sh starts it, on a free port with a throw-away data dir, then 
    purpose) — `clients` clients for `seconds` seconds.
 2. Write mix: units registering, filing 表一, uploading a 表二 and submitting, while reviewers approve what is
    submitted — `clients` clients for `seconds` seconds.
+   Half way through, `cli backup` runs; afterwards the backup is restored (`cli restore`) and every filing the
+   server acknowledged before the backup began is looked for in the restored copy.
 3. A 300 MiB POST: how long until it is refused, and the server processes' memory before and after.
 Prints requests, errors by kind (connection resets, 5xx, "database is locked" in the server log), and latency
 percentiles. Figures only; nothing is asserted. Targets (issue 16, this 2-core machine): 0 resets, 0 5xx, 0
@@ -16,8 +18,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
+import sqlite3
 import socket
-import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -100,7 +105,7 @@ def read_mix(server, clients: int, seconds: float) -> None:
             if filings:
                 tally.call(base, "GET", f"/api/v1/filings/{filings[i % len(filings)]['id']}", token=token)
 
-    _threads(clients, client)
+    _threads((clients, client))
     tally.report(f"read mix, {clients} clients: queue and filing detail", seconds)
     sign_ins.report("  of which sign-ins (one per 20 reads)", seconds)
 
@@ -110,6 +115,7 @@ def write_mix(server, clients: int, seconds: float) -> None:
     deadline = time.monotonic() + seconds
     serials = iter(range(2000, 10**6))
     serial_lock = threading.Lock()
+    acknowledged: list[tuple[float, str]] = []  # (when the server answered, filing id)
     roster = factories.table2_workbook([factories.person(i) for i in range(20)])
 
     def filer(i: int) -> None:
@@ -123,6 +129,8 @@ def write_mix(server, clients: int, seconds: float) -> None:
             filing = tally.call(base, "POST", "/api/v1/filings", {"year": 2025}, token)[1]
             if "id" not in filing:
                 continue
+            with serial_lock:
+                acknowledged.append((time.monotonic(), filing["id"]))
             tally.call(base, "PUT", f"/api/v1/filings/{filing['id']}/table1", factories.table1(20, male=10, female=10), token)
             started = tally.call(base, "POST", f"/api/v1/filings/{filing['id']}/uploads",
                                  {"table": "table2", "filename": "名册.xlsx"}, token)[1]
@@ -148,15 +156,41 @@ def write_mix(server, clients: int, seconds: float) -> None:
                            {"decision": "approve", "version": f["version"]}, review_token)
             time.sleep(0.5)
 
+    def backup_half_way(_: int) -> None:
+        time.sleep(seconds / 2)
+        backup_began = time.monotonic()
+        subprocess.run([sys.executable, "-m", "chalicelib.cli", "backup", "--to", str(server.data_dir.parent / "bench-backups")],
+                       cwd=ROOT, env={**os.environ, "BACKEND": "embedded", "DATA_DIR": str(server.data_dir)},
+                       check=True, capture_output=True)
+        backups.append(backup_began)
+
+    backups: list[float] = []
     approvers = max(1, clients // 10)
-    _threads(clients - approvers, filer, extra=(approvers, approver))
+    _threads((clients - approvers, filer), (approvers, approver), (1, backup_half_way))
     tally.report(f"write mix, {clients} clients ({approvers} approving)", seconds)
+    check_backup(server, [fid for at, fid in acknowledged if at < backups[0]])
 
 
-def _threads(count: int, work, extra: tuple | None = None) -> None:
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(count)]
-    if extra:
-        threads += [threading.Thread(target=extra[1], args=(i,)) for i in range(extra[0])]
+def check_backup(server, before: list[str]) -> None:
+    """Restore the backup taken half way through the write mix and look for every filing acknowledged before it began."""
+    backup_dir = server.data_dir.parent / "bench-backups"
+    (made,) = list(backup_dir.iterdir())
+    target = server.data_dir.parent / "bench-restored"
+    restored = subprocess.run([sys.executable, "-m", "chalicelib.cli", "restore", str(made), "--data-dir", str(target)],
+                              cwd=ROOT, capture_output=True, text=True)
+    with sqlite3.connect(target / "filing.db") as db:
+        present = {row[0] for row in db.execute("SELECT id FROM filings")}
+        integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
+    missing = [f for f in before if f not in present]
+    print(f"backup during the write mix: restore exit {restored.returncode}, integrity_check {integrity}; "
+          f"{len(before)} filings acknowledged before it began, {len(missing)} missing from the restored copy")
+    shutil.rmtree(backup_dir, ignore_errors=True)
+    shutil.rmtree(target, ignore_errors=True)
+
+
+def _threads(*groups: tuple[int, object]) -> None:
+    """Run each (count, work) group's `work(i)` on `count` threads, and wait for all."""
+    threads = [threading.Thread(target=work, args=(i,)) for count, work in groups for i in range(count)]
     for t in threads:
         t.start()
     for t in threads:
