@@ -5,6 +5,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from ..domain.errors import Forbidden
+from ..domain.filing import Filing
 from ..domain.jurisdiction import Scope
 from ..domain.model import AuditEvent, Role
 from ..ports import Store
@@ -17,6 +18,18 @@ def audit_event(at: dt.datetime, actor: str, action: str, target: str, *, outcom
                 scope: str | None = None, detail: dict[str, Any] | None = None) -> AuditEvent:
     return AuditEvent(id=uuid.uuid4().hex, at=at, actor=actor, action=action, target=target, scope=scope,
                       outcome=outcome, detail=detail or {})
+
+
+def transition_audit(after: Filing) -> AuditEvent:
+    """The audit event of a filing's latest transition (docs/rules.md §4): who did what, from which state to which,
+    with the reason of a decision and the receipt of a submission."""
+    t = after.history[-1]
+    detail: dict[str, Any] = {"from": t.from_status.value, "to": t.to_status.value}
+    if t.reason:
+        detail["reason"] = t.reason
+    if t.receipt_no:
+        detail["receipt_no"] = t.receipt_no
+    return audit_event(t.at, t.actor, t.action, after.id, scope=after.authority_code, detail=detail)
 
 
 class AuditService:

@@ -23,7 +23,7 @@ from ..domain.tables import COLUMNS, TABLE_TITLES, clean_table1, signing_rate
 from ..ports import AlreadyExists, BlobStore, Clock, StaleVersion, Store
 from .accounts import Principal
 from . import prefill
-from .audit import audit_event
+from .audit import audit_event, transition_audit
 from .links import REVIEW, ActionLinks
 from .messages import review_requested
 from .outbox import Outbox
@@ -252,8 +252,8 @@ class FilingService:
                     for m in review_requested(self.clock, after, reviewer,
                                               self.links.url(REVIEW, filing.id, reviewer.username, receipt))]
         try:
-            self.store.save_filing(after, expected_version=filing.version, messages=messages, audit=audit_event(
-                now, who.username, "submit", filing.id, scope=filing.authority_code, detail={"receipt_no": receipt}))
+            self.store.save_filing(after, expected_version=filing.version, messages=messages,
+                                   audit=transition_audit(after))
         except StaleVersion:
             current = self.store.get_filing(filing.id)
             # a double click or a retry won: answer with its receipt
@@ -270,9 +270,7 @@ class FilingService:
         now = self.clock.now()
         after = filing.withdraw(actor=who.username, now=now)
         try:
-            self.store.save_filing(after, expected_version=filing.version,
-                                   audit=audit_event(now, who.username, "withdraw", filing.id,
-                                                     scope=filing.authority_code))
+            self.store.save_filing(after, expected_version=filing.version, audit=transition_audit(after))
         except StaleVersion:
             raise Conflict("审核机关已处理该备案，不能撤回") from None
         return after

@@ -13,7 +13,7 @@ from ..domain.filing import Filing, Status
 from ..domain.identifiers import listed_row, mask_id
 from ..ports import AlreadyExists, Clock, StaleVersion, Store
 from .accounts import Principal
-from .audit import audit_event
+from .audit import audit_event, transition_audit
 from .filings import FilingService
 from .links import REVIEW, ActionLinks, LinkRefused
 from .messages import review_decided
@@ -106,9 +106,7 @@ class ReviewService:
         index_job = self.person_index.job_for(after) if after.status == Status.APPROVED else None
         try:
             self.store.save_filing(after, expected_version=filing.version, messages=messages,
-                                   audit=audit_event(now, who.username, after.history[-1].action, filing.id,
-                                                     scope=filing.authority_code,
-                                                     detail={"reason": after.history[-1].reason}),
+                                   audit=transition_audit(after),
                                    jobs=[index_job] if index_job else [])
         except StaleVersion:
             raise Conflict(LOST_RACE) from None

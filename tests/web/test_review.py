@@ -226,3 +226,22 @@ def test_a_refused_decision_through_a_link_leaves_the_link_usable(app_client, co
     assert reviewer.get(link).status_code == 200  # still usable
     assert reviewer.post(link, {"decision": "approve", "version": version}).status_code == 303
     assert container.store.get_filing(fid).status == "approved"
+
+
+def test_every_transition_is_audited_with_where_it_came_from_and_went(app_client, container):
+    api = api_for(app_client, container)
+    fid = submitted_filing(api, 1)
+    filer = api.login(factories.uscc(1), "Passw0rd!")
+    reviewer = api.login("xiaodian", PASSWORD)
+    api.call("POST", f"/filings/{fid}/withdraw", token=filer)
+    assert api.call("POST", f"/filings/{fid}/submit", token=filer)[0] == 200
+    version = api.call("GET", f"/filings/{fid}", token=reviewer)[1]["version"]
+    api.call("POST", f"/filings/{fid}/review", {"decision": "reject", "reason": "表二缺少合同日期", "version": version},
+             reviewer)
+    events = [e for e in reversed(container.store.list_audit(50)) if e.target == fid and e.action in (
+        "submit", "withdraw", "approve", "reject")]
+    assert [(e.action, e.detail["from"], e.detail["to"]) for e in events] == [
+        ("submit", "draft", "submitted"), ("withdraw", "submitted", "draft"), ("submit", "draft", "submitted"),
+        ("reject", "submitted", "rejected")]
+    assert events[-1].detail["reason"] == "表二缺少合同日期" and events[-1].actor == "xiaodian"
+    assert events[0].detail["receipt_no"] and events[2].detail["receipt_no"]
