@@ -97,7 +97,7 @@ class Filing(BaseModel):
     def _move(self, action: str, to: Status, *, actor: str, now: dt.datetime, reason: str | None = None,
               **changes: Any) -> "Filing":
         t = Transition(at=now, actor=actor, action=action, from_status=self.status, to_status=to,
-                       reason=reason, receipt_no=changes.get("receipt_no", self.receipt_no))
+                       reason=reason, receipt_no=changes.get("receipt_no") or self.receipt_no)
         return self.model_copy(update={**changes, "status": to, "version": self.version + 1,
                                        "updated_at": now, "history": [*self.history, t]})
 
@@ -111,7 +111,8 @@ class Filing(BaseModel):
         if self.status != Status.SUBMITTED:
             raise Conflict("审核机关已处理该备案，不能撤回" if self.status in (Status.APPROVED, Status.REJECTED)
                            else "只有已提交待审核的备案可以撤回")
-        return self._move("withdraw", Status.DRAFT, actor=actor, now=now)
+        # the withdrawn submission's 回执号 stays in the history; the filing has none until it is submitted again
+        return self._move("withdraw", Status.DRAFT, actor=actor, now=now, receipt_no=None)
 
     def review(self, *, decision: str, reason: str | None, actor: str, now: dt.datetime) -> "Filing":
         if self.status != Status.SUBMITTED:

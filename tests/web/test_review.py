@@ -245,3 +245,16 @@ def test_every_transition_is_audited_with_where_it_came_from_and_went(app_client
         ("reject", "submitted", "rejected")]
     assert events[-1].detail["reason"] == "表二缺少合同日期" and events[-1].actor == "xiaodian"
     assert events[0].detail["receipt_no"] and events[2].detail["receipt_no"]
+
+
+def test_a_withdrawn_filing_shows_no_receipt_until_it_is_submitted_again(app_client, container):
+    api = api_for(app_client, container)
+    fid = submitted_filing(api, 1)
+    filer = api.login(factories.uscc(1), "Passw0rd!")
+    first = api.call("GET", f"/filings/{fid}", token=filer)[1]["receipt_no"]
+    withdrawn = api.call("POST", f"/filings/{fid}/withdraw", token=filer)[1]
+    assert api.call("GET", f"/filings/{fid}", token=filer)[1]["receipt_no"] is None, withdrawn
+    again = api.call("POST", f"/filings/{fid}/submit", token=filer)[1]["receipt_no"]
+    assert again and again != first
+    history = container.store.get_filing(fid).history
+    assert [(t.action, t.receipt_no) for t in history] == [("submit", first), ("withdraw", first), ("submit", again)]
