@@ -105,9 +105,9 @@ def calendar_known(year: int) -> bool:
 
 
 def calendar_source() -> str:
-    """Where the working days come from, for messages to operators: "chinesecalendar 1.11.0（收录2004—2026年）"."""
+    """Where the working days come from, for messages to operators: "chinesecalendar 1.11.0，收录2004—2026年"."""
     years = _package_years()
-    return f"chinesecalendar {chinese_calendar.__version__}（收录{years[0]}—{years[-1]}年）"
+    return f"chinesecalendar {chinese_calendar.__version__}，收录{years[0]}—{years[-1]}年"
 
 
 def unknown_calendar_years(today: dt.date) -> list[int]:

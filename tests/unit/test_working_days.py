@@ -104,7 +104,7 @@ def test_which_unknown_years_the_daily_job_mentions():
     assert unknown_calendar_years(D(2026, 12, 1)) == [2027]  # next year, from 1 December
     assert unknown_calendar_years(D(2027, 3, 1)) == [2027]  # this year: working days are a guess now
     assert unknown_calendar_years(D(2027, 12, 31)) == [2027, 2028]
-    assert calendar_source() == f"chinesecalendar {chinese_calendar.__version__}（收录2004—2026年）"
+    assert calendar_source() == f"chinesecalendar {chinese_calendar.__version__}，收录2004—2026年"
 
 
 def test_the_report_says_when_the_calendar_is_not_known():
