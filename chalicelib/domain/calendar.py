@@ -1,8 +1,12 @@
-"""备案日历 (docs/rules.md §3): which years can be filed, when they are due, which tables they hold."""
+"""备案日历 (docs/rules.md §3): which years can be filed, when they are due, which tables they hold; and working
+days (法定节假日 and 调休), from the chinesecalendar package with policy.json's overrides on top."""
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 from zoneinfo import ZoneInfo
+
+import chinese_calendar  # pure data: the State Council's yearly notices, as dicts of dates
 
 from .reference import policy
 
@@ -63,3 +67,52 @@ def period(kind: str, year: int, today: dt.date) -> tuple[dt.date, dt.date]:
     if kind == "interim" and today < end:
         end = today
     return start, end
+
+
+# Working days (docs/rules.md §3). The package's `is_workday` raises NotImplementedError for a year it does not
+# know (and scans its tables for their range on every call); its `holidays` (法定节假日, the weekends inside
+# them included) and `workdays` (调休上班) tables are read directly instead, so an unknown year is simply Mon–Fri.
+
+def is_working_day(day: dt.date) -> bool:
+    """A working day in mainland China: policy.json's overrides first, then the State Council's schedule (as the
+    chinesecalendar package has it), then Monday to Friday (the only rule for a year the package does not know:
+    see `calendar_known`)."""
+    p = policy()
+    if day in p.working_day_overrides:
+        return True
+    if day in p.rest_day_overrides:
+        return False
+    if day in chinese_calendar.workdays:
+        return True
+    return day.weekday() < 5 and day not in chinese_calendar.holidays
+
+
+def working_days_between(start: dt.date, end: dt.date) -> int:
+    """Working days d with start < d ≤ end (a filing submitted on `start` has waited this many on `end`)."""
+    return sum(1 for n in range(1, (end - start).days + 1) if is_working_day(start + dt.timedelta(days=n)))
+
+
+@cache
+def _package_years() -> range:
+    days = chinese_calendar.holidays.keys()
+    return range(min(days).year, max(days).year + 1)
+
+
+def calendar_known(year: int) -> bool:
+    """True if `year`'s 法定节假日 and 调休 are known: the package carries them, or policy.json has them typed in
+    (`calendar_years_in_policy`). Otherwise its working days are a guess: Monday to Friday."""
+    return year in _package_years() or year in policy().calendar_years_in_policy
+
+
+def calendar_source() -> str:
+    """Where the working days come from, for messages to operators: "chinesecalendar 1.11.0，收录2004—2026年"."""
+    years = _package_years()
+    return f"chinesecalendar {chinese_calendar.__version__}，收录{years[0]}—{years[-1]}年"
+
+
+def unknown_calendar_years(today: dt.date) -> list[int]:
+    """The years whose working days matter on `today` but are not known: this year, and the next one from
+    `calendar_check_next_year_from` (1 December: the State Council publishes in October or November)."""
+    month, day = policy().calendar_check_next_year_from
+    years = [today.year] + ([today.year + 1] if today >= dt.date(today.year, month, day) else [])
+    return [y for y in years if not calendar_known(y)]

@@ -54,8 +54,11 @@ class Policy:
     review_request_coalesce_minutes: int  # one review request per filing and reviewer in such a window
     upload_max_unpacked_bytes: int  # what an .xlsx may inflate to, all parts together (zip bombs stop here)
     upload_max_compression_ratio: int  # how much one sizeable part may inflate (rosters: ~15×, bombs: 1000×)
-    holidays: frozenset[dt.date] = frozenset()  # 法定节假日 (no working day even on a weekday)
-    working_weekends: frozenset[dt.date] = frozenset()  # 调休上班 (a working Saturday/Sunday)
+    # Working days are the chinesecalendar package's (docs/rules.md §3); these only override it.
+    rest_day_overrides: frozenset[dt.date] = frozenset()  # not a working day, whatever the package says
+    working_day_overrides: frozenset[dt.date] = frozenset()  # a working day, whatever the package says
+    calendar_years_in_policy: frozenset[int] = frozenset()  # years typed into the overrides in full
+    calendar_check_next_year_from: tuple[int, int] = (12, 1)  # (month, day): warn if next year is unknown
 
 
 @cache
@@ -89,8 +92,12 @@ def policy() -> Policy:
     raw["annual_due_month_day"] = tuple(raw["annual_due_month_day"])
     raw["reminder_days_before_due"] = tuple(raw["reminder_days_before_due"])
     raw["due_date_exceptions"] = {int(y): dt.date.fromisoformat(d) for y, d in raw["due_date_exceptions"].items()}
-    raw["holidays"] = frozenset(d for entry in raw.get("holidays", ()) for d in _dates(entry))
-    raw["working_weekends"] = frozenset(d for entry in raw.get("working_weekends", ()) for d in _dates(entry))
+    for key in ("rest_day_overrides", "working_day_overrides"):
+        raw[key] = frozenset(d for entry in raw.get(key, ()) for d in _dates(entry))
+    if both := raw["rest_day_overrides"] & raw["working_day_overrides"]:
+        raise ValueError(f"policy.json: both a rest day and a working day: {sorted(d.isoformat() for d in both)}")
+    raw["calendar_years_in_policy"] = frozenset(int(y) for y in raw.get("calendar_years_in_policy", ()))
+    raw["calendar_check_next_year_from"] = tuple(raw.get("calendar_check_next_year_from", (12, 1)))
     return Policy(**raw)
 
 

@@ -1,4 +1,5 @@
-"""Who still owes a filing, when to remind them, and working days (docs/rules.md §3, §8). Pure date logic.
+"""Who still owes a filing and when to remind them (docs/rules.md §3, §8). Pure date logic. Working days are in
+domain/calendar.py.
 
 Rules chosen here (the README's reminder section repeats them):
 - A unit owes year Y's annual filing until that filing is submitted or approved. A rejected filing
@@ -86,18 +87,6 @@ def current_step(year: int, today: dt.date) -> Step | None:
 def days_overdue(year: int, today: dt.date) -> int:
     """0 until the due date has passed."""
     return max(0, (today - due_date(year)).days)
-
-
-def is_working_day(day: dt.date) -> bool:
-    p = policy()
-    if day in p.working_weekends:
-        return True
-    return day.weekday() < 5 and day not in p.holidays
-
-
-def working_days_between(start: dt.date, end: dt.date) -> int:
-    """Working days d with start < d ≤ end (a filing submitted on `start` has waited this many on `end`)."""
-    return sum(1 for n in range(1, (end - start).days + 1) if is_working_day(start + dt.timedelta(days=n)))
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ..domain import jurisdiction
-from ..domain.calendar import due_date, local_today
+from ..domain.calendar import (calendar_source, due_date, is_working_day, local_today, unknown_calendar_years,
+                               working_days_between)
 from ..domain.errors import DomainError, Forbidden, ValidationFailed, problem
 from ..domain.filing import Filing
 from ..domain.model import Message, MessageKind, Role, Unit
 from ..domain.reference import divisions, policy
-from ..domain.reminders import (Obligation, Step, current_step, days_overdue, is_working_day, open_years,
-                                working_days_between)
+from ..domain.reminders import Obligation, Step, current_step, days_overdue, open_years
 from ..ports import Clock, Store, all_pages
 from .accounts import Principal
 from .messages import sms
@@ -58,11 +58,14 @@ class DailyReport:
     already: int = 0  # owing units whose current step had been sent before
     digests: list[Digest] = field(default_factory=list)
     delivered: int = 0
+    calendar_unknown: list[int] = field(default_factory=list)  # years whose 节假日/调休 are not known
+    calendar_source: str = ""
 
     def lines(self, detail: int = 20) -> list[str]:
         """A readable summary (the CLI prints it; the scheduled run logs it)."""
         verb = "将" if self.dry_run else "已"
         out = [f"{self.today.isoformat()} 每日提醒任务" + ("（演练：不写入、不发送）" if self.dry_run else "")]
+        out += [calendar_unknown_line(y, self.today, self.calendar_source) for y in self.calendar_unknown]
         out += [f"  开启{y}年度备案：{n}家单位开始应备案" for y, n in self.opened.items()]
         steps: dict[tuple[int, str], list[Reminded]] = {}
         for r in self.reminded:
@@ -81,6 +84,16 @@ class DailyReport:
         if not self.dry_run:
             out.append(f"  已投递消息：{self.delivered}条")
         return out
+
+
+def calendar_unknown_line(year: int, today: dt.date, source: str) -> str:
+    """What the job says when `year`'s 法定节假日 and 调休 are not known (docs/rules.md §3)."""
+    fix = "请升级 chinesecalendar（requirements.txt）并重新部署，或在 policy.json 中补录"
+    if year <= today.year:
+        return (f"  【注意】{year}年的法定节假日和调休安排尚未收录（{source}），工作日暂按周一至周五计算，"
+                f"审核超时的工作日数可能不准：{fix}")
+    return (f"  【注意】{year}年的法定节假日和调休安排尚未收录（{source}）；国务院办公厅公布后{fix}，"
+            f"否则自{year}年1月1日起工作日按周一至周五计算")
 
 
 def reminder_messages(clock: Clock, unit: Unit, obligation: Obligation, step: Step, today: dt.date,
@@ -120,6 +133,10 @@ class ReminderService:
         now = self.clock.now()
         today = today or local_today(now)
         report = DailyReport(today, dry_run)
+        if unknown := unknown_calendar_years(today):
+            report.calendar_unknown, report.calendar_source = unknown, calendar_source()
+            log.warning("working-day calendar unknown for %s (%s): Monday to Friday assumed; update chinesecalendar",
+                        ", ".join(map(str, unknown)), report.calendar_source)
         years = open_years(today)
         if years and not dry_run:  # each 1 January every unit starts owing the year just ended (once)
             if added := self.store.open_filing_year(years[-1], now):

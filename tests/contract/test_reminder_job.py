@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 
 import pytest
@@ -105,3 +106,18 @@ def test_reviewers_get_one_digest_of_filings_waiting_too_long(job):
     assert "https://filing.example.cn/review/filings/" in digests[0].body
 
     assert job.reminders.run_daily(dt.date(2026, 6, 27)).digests == []  # Saturday: no digest
+
+
+def test_the_job_says_when_the_holiday_calendar_is_not_known(job, caplog):
+    """docs/rules.md §3: a year chinesecalendar does not carry yet is worked Monday to Friday, and the job says so
+    (in its report, and as a warning in the log) from 1 December of the year before."""
+    assert not any("尚未收录" in line for line in job.reminders.run_daily(dt.date(2026, 6, 23), dry_run=True).lines())
+    with caplog.at_level(logging.WARNING, logger="chalicelib.services.reminders"):
+        december = job.reminders.run_daily(dt.date(2026, 12, 1), dry_run=True)
+    assert december.calendar_unknown == [2027]
+    assert any("2027年的法定节假日和调休安排尚未收录" in line for line in december.lines())
+    assert any("working-day calendar unknown for 2027" in r.getMessage() for r in caplog.records)
+
+    march = job.reminders.run_daily(dt.date(2027, 3, 1), dry_run=True)  # a Monday: digests go out Monday to Friday
+    assert any("工作日暂按周一至周五计算" in line for line in march.lines(detail=0)) and march.digests != []
+    assert job.reminders.run_daily(dt.date(2027, 3, 6), dry_run=True).digests == []  # Saturday

@@ -55,7 +55,7 @@ def test_the_zip_holds_the_app_its_templates_and_reference_data(package):
 def test_the_zip_holds_the_runtime_dependencies(package):
     tops = {n.split("/", 1)[0] for n in package["names"]}
     for module in ("jinja2", "openpyxl", "pydantic", "pydantic_core", "python_calamine", "itsdangerous",
-                   "python_multipart"):
+                   "python_multipart", "chinese_calendar"):
         assert module in tops, f"{module} is not in deployment.zip"
     # compiled wheels are the Lambda (manylinux x86_64) builds
     native = [n for n in package["names"] if n.startswith(("pydantic_core/", "python_calamine/")) and n.endswith(".so")]

@@ -3,9 +3,9 @@ import datetime as dt
 
 import pytest
 
-from chalicelib.domain.calendar import local_today
-from chalicelib.domain.reminders import (counts_as_filed, current_step, days_overdue, is_working_day, open_years,
-                                         working_days_between, years_owed_at_registration)
+from chalicelib.domain.calendar import is_working_day, local_today, working_days_between
+from chalicelib.domain.reminders import (counts_as_filed, current_step, days_overdue, open_years,
+                                         years_owed_at_registration)
 
 D = dt.date
 UTC = dt.timezone.utc
