@@ -1,4 +1,4 @@
-"""The filing and its state machine (docs/rules.md §4).
+"""The filing, its state machine (docs/rules.md §4) and what makes it complete (§5, §11 零申报).
 
 draft → submitted → approved | rejected;  rejected → submitted;  submitted → draft (withdraw).
 Every transition returns a new Filing with version + 1 and a history entry; stores persist it
@@ -12,7 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from .errors import Conflict, ValidationFailed
+from .errors import Conflict, ValidationFailed, problem
+from .tables import TABLE_TITLES
 from .text import nfc, text_problem
 
 
@@ -26,6 +27,7 @@ class Status(StrEnum):
 STATUS_LABEL = {Status.DRAFT: "草稿", Status.SUBMITTED: "已提交待审核", Status.APPROVED: "审核通过",
                 Status.REJECTED: "审核不通过"}
 EDITABLE = (Status.DRAFT, Status.REJECTED)
+ZERO_REPORT_LABEL = "零申报"
 
 
 class Transition(BaseModel):
@@ -77,6 +79,12 @@ class Filing(BaseModel):
         return STATUS_LABEL[self.status]
 
     @property
+    def zero_report(self) -> bool:
+        """零申报 (docs/rules.md §11): an annual filing whose 表一 says nobody is on the payroll (在册 = 0).
+        Such a filing is complete without 表二."""
+        return self.kind == "annual" and self.table1 is not None and self.table1.get("employees") == 0
+
+    @property
     def last_rejection(self) -> Transition | None:
         return next((t for t in reversed(self.history) if t.action == "reject"), None)
 
@@ -85,6 +93,45 @@ class Filing(BaseModel):
         """How many times reviewers sent the filing back: a submission after a rejection is news to them,
         a withdrawal and submission again within the same round is not."""
         return sum(t.action == "reject" for t in self.history)
+
+    def completeness_errors(self) -> list[dict[str, Any]]:
+        """What the filing lacks, or holds in contradiction, before it can be submitted (docs/rules.md §5, §11):
+        表一 when the filing has it; 表二 unless 表一 says 在册 = 0 (零申报), and then no 表二 rows at all;
+        表三 for an interim filing."""
+        errors: list[dict[str, Any]] = []
+        if "table1" in self.tables and not self.table1:
+            errors.append(problem("请填写表一", column=TABLE_TITLES["table1"]))
+        roster = self.row_sets.get("table2")
+        if "table2" in self.tables and roster is None and not self.zero_report:
+            errors.append(problem("请上传表二（劳动关系人员名册）", column=TABLE_TITLES["table2"]))
+        if self.zero_report and roster is not None and roster.rows:
+            errors.append(problem(
+                f"表一在册职工人数为0（零申报），但表二有{roster.rows}人，二者不一致。请按实际人数修改表一；"
+                "如本年度确无在册职工，请再次保存表一（在册职工人数为0），表二即被移除",
+                column="在册职工人数", field="employees"))
+        if self.kind == "interim" and "table3" not in self.row_sets:
+            errors.append(problem("请上传表三（终止或解除劳动合同名册）", column=TABLE_TITLES["table3"]))
+        return errors
+
+    def table1_changes(self, table1: dict[str, Any], carried: RowSet | None = None) -> dict[str, Any]:
+        """What saving `table1` changes (docs/rules.md §11). 在册 = 0 (零申报) takes 表二 out of the filing: a
+        roster carried over from the last approved filing is let go by reference (its rows stay that filing's),
+        an uploaded one is dropped (the caller deletes its rows: `dropped_roster`). With 在册 > 0 again and no
+        表二, `carried` (the last approved roster, by reference) comes back."""
+        row_sets = dict(self.row_sets)
+        if self.kind == "annual" and table1.get("employees") == 0:
+            row_sets.pop("table2", None)
+        elif "table2" in self.tables and "table2" not in row_sets and carried is not None:
+            row_sets["table2"] = carried
+        return {"table1": table1, "unit_name": table1["unit_name"], "row_sets": row_sets}
+
+    def dropped_roster(self, after: "Filing") -> RowSet | None:
+        """The uploaded 表二 that `after` no longer holds and no other filing owns: its rows are to be deleted."""
+        before = self.row_sets.get("table2")
+        kept = after.row_sets.get("table2")
+        if before is None or before.carried_from is not None or (kept and kept.upload_id == before.upload_id):
+            return None
+        return before
 
     def require_editable(self) -> None:
         if not self.editable:

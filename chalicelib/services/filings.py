@@ -147,7 +147,12 @@ class FilingService:
         values, errors = clean_table1(data, prefill.defaults_for(self.store, filing))
         if errors:
             raise ValidationFailed("表一填写有误，请按提示修改", errors)
-        return self._save(filing, filing.edited(self.clock.now(), table1=values, unit_name=values["unit_name"]))
+        # 在册 = 0 (零申报) takes 表二 out of the filing; 在册 > 0 again brings back the carried roster (§11)
+        after = self._save(filing, filing.edited(self.clock.now(), **filing.table1_changes(
+            values, prefill.carried_table2(self.store, filing))))
+        if dropped := filing.dropped_roster(after):
+            self.store.delete_rows(dropped.upload_id)
+        return after
 
     def _save(self, before: Filing, after: Filing) -> Filing:
         try:
@@ -203,21 +208,16 @@ class FilingService:
 
     def checks(self, filing: Filing) -> dict[str, Any]:
         """What stands between the filing and submission (errors) and what a reviewer should look at."""
-        errors: builtins.list[dict[str, Any]] = []
+        # what is missing or contradictory (表二 unless 零申报, docs/rules.md §11) is the domain's rule
+        errors: builtins.list[dict[str, Any]] = filing.completeness_errors()
         warnings: builtins.list[dict[str, Any]] = []
-        if "table1" in filing.tables and not filing.table1:
-            errors.append(problem("请填写表一", column=TABLE_TITLES["table1"]))
-        if "table2" in filing.tables and "table2" not in filing.row_sets:
-            errors.append(problem("请上传表二（劳动关系人员名册）", column=TABLE_TITLES["table2"]))
         roster = filing.row_sets.get("table2")
         cross: builtins.list[dict[str, Any]] = []
-        if "table2" in filing.tables and filing.table1 and roster:
+        if "table2" in filing.tables and filing.table1 and roster and not filing.zero_report:
             cross = cross_table_warnings(filing.table1, roster.summary)
             if roster.summary is None:  # a roster imported before summaries were kept: the count only
                 cross = [w for w in cross_table_warnings(filing.table1, {**_NO_SUMMARY, "rows": roster.rows})
                          if w["field"] == "employees"]
-        if filing.kind == "interim" and "table3" not in filing.row_sets:
-            errors.append(problem("请上传表三（终止或解除劳动合同名册）", column=TABLE_TITLES["table3"]))
         if policy().cross_table_checks_block_submit:
             errors += cross
         else:

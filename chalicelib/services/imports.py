@@ -185,8 +185,7 @@ class ImportService:
             self._fail(upload, "文件无法读取，请确认是用模板填写的.xlsx文件后重新上传（原有数据未受影响）", [])
             return
         if outcome.read == 0:
-            self._fail(upload, "文件中没有填写任何数据（未改动的模板示例行不计），请在表头下方逐行填写后重新上传"
-                               "（原有数据未受影响）", [])
+            self._fail(upload, self._empty_message(upload), [])
             return
         if outcome.error_count:
             self.store.delete_rows(upload.id)
@@ -197,6 +196,14 @@ class ImportService:
                        error_report_key=own, masked_report_key=masked)
             return
         self._attach(upload, outcome)
+
+    def _empty_message(self, upload: Upload) -> str:
+        """An empty file is refused; for a 零申报 filing's 表二, saying that none is needed (docs/rules.md §11)."""
+        message = "文件中没有填写任何数据（未改动的模板示例行不计），请在表头下方逐行填写后重新上传（原有数据未受影响）"
+        if upload.table == "table2" and self._filing(upload.filing_id).zero_report:
+            message = ("文件中没有填写任何数据。表一在册职工人数为0（零申报）的年度备案不需要上传表二，"
+                       "可直接提交备案；如有在册职工，请先在表一中填写实际人数，再上传表二")
+        return message
 
     # -- 表二/表三 -------------------------------------------------------------------------------
     def _read_and_store(self, upload: Upload) -> _Outcome:
@@ -305,12 +312,16 @@ class ImportService:
             self._fail(upload, f"共发现{len(errors)}处错误，请修改后重新上传（原有数据未受影响）",
                        [{**e, "row": row_no} for e in errors], rows_total=1, rows_done=1)
             return
+        carried = prefill.carried_table2(self.store, filing)
         try:
-            self._save_filing(upload, "import_table1", {"upload_id": upload.id},
-                              lambda _: {"table1": values, "unit_name": values["unit_name"]})
+            # 在册 = 0 (零申报) takes 表二 out of the filing, as saving 表一 on the form does (docs/rules.md §11)
+            before = self._save_filing(upload, "import_table1", {"upload_id": upload.id},
+                                       lambda current: current.table1_changes(values, carried))
         except _NotSaved as e:
             self._fail(upload, e.message, [])
             return
+        if dropped := before.dropped_roster(self._filing(upload.filing_id)):
+            self.store.delete_rows(dropped.upload_id)
         self._update(upload, status="done", rows_total=1, rows_done=1, message="已导入表一")
 
     # -- shared ------------------------------------------------------------------------------------

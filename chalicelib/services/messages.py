@@ -32,7 +32,8 @@ def sms(clock: Clock, *, kind: MessageKind, to: str, subject: str, body: str, te
 
 def review_requested(clock: Clock, filing: Filing, reviewer: Account, link: str) -> list[Message]:
     subject = "新的劳动用工备案待审核"
-    text = (f"{filing.unit_name}提交了{filing.year}年度劳动用工备案（回执号{filing.receipt_no}），请审核：{link} "
+    zero = "，零申报：在册职工0人，无表二名册" if filing.zero_report else ""  # docs/rules.md §11
+    text = (f"{filing.unit_name}提交了{filing.year}年度劳动用工备案（回执号{filing.receipt_no}{zero}），请审核：{link} "
             "（链接仅限您本人使用，一次有效）")
     kind, topic = MessageKind.REVIEW_REQUEST, review_topic(filing)
     out = []
@@ -41,7 +42,8 @@ def review_requested(clock: Clock, filing: Filing, reviewer: Account, link: str)
                            body=text))
     if reviewer.mobile:
         out.append(sms(clock, kind=kind, topic=topic, to=reviewer.mobile, subject=subject,
-                       body=f"【劳动用工备案】{filing.unit_name}的{filing.year}年度备案待审核：{link}",
+                       body=f"【劳动用工备案】{filing.unit_name}的{filing.year}年度备案"
+                            f"{'（零申报）' if filing.zero_report else ''}待审核：{link}",
                        template="review_request", params={"unit": filing.unit_name, "year": str(filing.year)}))
     return out
 

@@ -33,6 +33,13 @@ def carried_roster(base: Filing | None) -> dict[str, RowSet]:
                              carried_from=rs.carried_from or base.id, diff=unchanged_diff(base.id, base.year))}
 
 
+def carried_table2(store: Store, filing: Filing) -> RowSet | None:
+    """The base's roster, by reference, for a filing that holds no 表二 (零申报 let it go, docs/rules.md §11)."""
+    if "table2" in filing.row_sets or not filing.base_filing_id:
+        return None
+    return carried_roster(store.get_filing(filing.base_filing_id)).get("table2")
+
+
 def defaults_for(store: Store, filing: Filing) -> dict[str, Any]:
     """表一's unit fields as the form starts with them."""
     unit = store.get_unit(filing.uscc)

@@ -25,6 +25,7 @@ def filing_json(filing: Filing, checks: dict[str, Any] | None = None) -> dict[st
         "authority": jurisdiction.authority(filing.authority_code).as_dict(),
         "submitted_at": filing.submitted_at, "updated_at": filing.updated_at,
         "row_counts": {t: rs.rows for t, rs in filing.row_sets.items()},
+        "zero_report": filing.zero_report,  # 零申报: 表一 says 在册 = 0, complete without 表二 (docs/rules.md §11)
     }
     if checks is not None:
         body.update(table1=filing.table1, checks=checks,

@@ -32,8 +32,9 @@ def _errors(*codes: int) -> dict:
 
 
 def _op(summary: str, *, ok: tuple = ("200", "成功"), body: dict | None = None, auth: bool = True,
-        params: list | None = None, errors: tuple = (400, 401, 403, 404)) -> dict:
-    op: dict = {"summary": summary, "responses": {ok[0]: _resp(ok[1], {"type": "object"}), **_errors(*errors)}}
+        params: list | None = None, errors: tuple = (400, 401, 403, 404), answer: dict | None = None) -> dict:
+    op: dict = {"summary": summary,
+                "responses": {ok[0]: _resp(ok[1], answer or {"type": "object"}), **_errors(*errors)}}
     if body is not None:
         op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
     if params:
@@ -52,6 +53,19 @@ def _query(name: str, schema: dict = _STR) -> dict:
 
 def _obj(props: dict, required: list | None = None) -> dict:
     return {"type": "object", "properties": props, "required": required or []}
+
+
+# A filing as the API answers it (the fields every client relies on; the detail adds table1, checks, history).
+_FILING = _obj({
+    "id": _STR, "uscc": _STR, "unit_name": _STR, "year": _INT,
+    "kind": {"type": "string", "enum": ["annual", "interim"]},
+    "status": {"type": "string", "enum": ["draft", "submitted", "approved", "rejected"]},
+    "version": _INT, "row_counts": {"type": "object", "additionalProperties": _INT},
+    "zero_report": {"type": "boolean", "description":
+                    "零申报：年度备案的表一在册职工人数为0。此时不需要表二即可提交；表一保存为0时，已上传或沿用的表二"
+                    "从备案中移除；若之后又上传了有人员的表二，提交时返回422"},
+}, ["id", "year", "kind", "status", "version", "zero_report"])
+_FILING_REF = {"$ref": "#/components/schemas/Filing"}
 
 
 def _registration() -> dict[str, Any]:
@@ -82,7 +96,7 @@ def document(base_url: str) -> dict[str, Any]:
         "servers": [{"url": f"{base_url}/api/v1"}],
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": {"Error": _obj({"error": _obj({"code": _STR, "message": _STR,
+            "schemas": {"Filing": _FILING, "Error": _obj({"error": _obj({"code": _STR, "message": _STR,
                                                       "details": {"type": "array", "items": {"type": "object"}}},
                                                      ["code", "message", "details"])}, ["error"])},
         },
@@ -94,7 +108,7 @@ def document(base_url: str) -> dict[str, Any]:
                                         auth=False, errors=(400, 401, 403, 423))},
             "/me": {"get": _op("当前用户", errors=(401,))},
             "/filings": {
-                "post": _op("创建备案", ok=("201", "已创建"), errors=(400, 401, 403, 409, 422),
+                "post": _op("创建备案", ok=("201", "已创建"), errors=(400, 401, 403, 409, 422), answer=_FILING_REF,
                             body=_obj({"year": _INT, "kind": {"type": "string", "enum": ["annual", "interim"]}},
                                       ["year"])),
                 "get": _op("备案列表（审核员：本机关及下级的审核队列，含各状态数量）",
@@ -102,9 +116,11 @@ def document(base_url: str) -> dict[str, Any]:
                                    _query("q"), _query("page_token"), _query("limit", _INT)],
                            errors=(400, 401, 403, 422)),
             },
-            "/filings/{filing_id}": {"get": _op("备案详情", params=[fid])},
-            "/filings/{filing_id}/table1": {"put": _op("保存表一", params=[fid], body=table1,
-                                                       errors=(400, 401, 403, 404, 409, 422))},
+            "/filings/{filing_id}": {"get": _op("备案详情（zero_report 为 true 即零申报：不需要表二）", params=[fid],
+                                                answer=_FILING_REF)},
+            "/filings/{filing_id}/table1": {"put": _op(
+                "保存表一（在册职工人数为0即零申报：表二从备案中移除，不上传表二即可提交）", params=[fid], body=table1,
+                errors=(400, 401, 403, 404, 409, 422), answer=_FILING_REF)},
             "/filings/{filing_id}/uploads": {"post": _op(
                 "发起上传（返回预签名表单）", ok=("201", "上传地址与表单字段"), params=[fid],
                 body=_obj({"table": {"type": "string", "enum": ["table1", "table2", "table3"]}, "filename": _STR},
@@ -118,7 +134,8 @@ def document(base_url: str) -> dict[str, Any]:
                 "审核员查看完整证件号码（记入审计日志）", params=[fid, _path("table"), {**_path("index"), "schema": _INT}],
                 errors=(400, 401, 403, 404, 422))},
             "/audit": {"get": _op("审计日志（仅业务审计员）", params=[_query("limit", _INT)], errors=(400, 401, 403, 422))},
-            "/filings/{filing_id}/submit": {"post": _op("提交备案", params=[fid],
+            "/filings/{filing_id}/submit": {"post": _op(
+                "提交备案（缺表一、缺表二（零申报除外）、零申报却有表二人员、单独报送缺表三时返回422）", params=[fid],
                                                         errors=(400, 401, 403, 404, 409, 422))},
             "/filings/{filing_id}/withdraw": {"post": _op("撤回备案", params=[fid], errors=(400, 401, 403, 404, 409))},
             "/filings/{filing_id}/review": {"post": _op(
