@@ -86,6 +86,16 @@ def codes() -> dict[str, Any]:
 
 
 @cache
+def aliases() -> dict[str, dict[str, dict[str, list[str]]]]:
+    """aliases.json (docs/rules.md §17): everyday spellings of coded values.
+
+    {"lists": {code list: {canonical value: [spellings]}}, "columns": {column key: {canonical value: [spellings]}}};
+    the lookups built from it, and their consistency checks, are in `domain/tables.py` (`code_lookup`)."""
+    raw = json.loads((_DIR / "aliases.json").read_text(encoding="utf-8"))
+    return {"lists": raw.get("lists", {}), "columns": raw.get("columns", {})}
+
+
+@cache
 def policy() -> Policy:
     raw = json.loads((_DIR / "policy.json").read_text(encoding="utf-8"))
     raw = {k: v for k, v in raw.items() if not k.startswith("_")}  # "_…" keys are comments

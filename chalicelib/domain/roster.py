@@ -17,7 +17,7 @@ from typing import Any
 from .errors import problem
 from .identifiers import normalize, parse_resident_id
 from .reference import codes
-from .tables import COLUMNS, MAX_YUAN, Column, count_problem
+from .tables import COLUMNS, MAX_YUAN, Column, code_lookup, count_problem
 from .text import nfc, text_problem
 
 RESIDENT_ID = "居民身份证"
@@ -166,15 +166,10 @@ class RowChecker:
 
     @staticmethod
     def _code_parser(col: Column) -> _Parser:
-        values = col.code_list()
-        lookup: dict[str, str] = {}
-        if isinstance(values, dict):  # 原因代码: the code, or the dropdown text "T01 合同期满，…"
-            for key, spec in values.items():
-                lookup[key] = lookup[normalize(key)] = lookup[normalize(f"{key} {spec['reason']}")] = key
-        else:
-            for v in values:
-                lookup[v] = lookup[normalize(v)] = v
-        message = f"{col.title}应为以下之一：{'、'.join(values)}"
+        # The list's values, codes and dropdown texts, and the everyday spellings of aliases.json (§17):
+        # one dict, built once per column; a cell is looked up as read, then normalized.
+        lookup = code_lookup(col)
+        message = f"{col.title}应为以下之一：{'、'.join(col.code_list())}"  # the canonical values only
 
         def parse(value: object) -> str:
             text = _as_text(value)

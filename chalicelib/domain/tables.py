@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import problem
 from .identifiers import normalize, uscc_error
-from .reference import city_of, codes, divisions
+from .reference import aliases, city_of, codes, divisions
 from .text import nfc, text_problem
 
 if TYPE_CHECKING:  # the models load pydantic; the web layer reads this module at import (cold start)
@@ -175,16 +175,47 @@ def choice_code(col: Column, choice: str) -> str:
     return choice.split(" ", 1)[0] if col.codes in _CODED else choice
 
 
+_SHORT_CODE = re.compile(r"([A-Z])0(\d)")  # T01 → T1: a reason code typed without its zero
+
+
 @cache
 def code_lookup(col: Column) -> dict[str, str]:
-    """Accepted spellings of a coded field → its canonical value (the code, or the listed text).
+    """Every accepted spelling of a coded field → its canonical value (the code, or the listed text).
 
-    Codes may be given alone ("I", "65", "140105") or as the dropdown shows them ("I 信息传输…")."""
+    The list's own spellings: each value; for coded lists the code alone ("I", "65", "T01", "140105"), as the
+    dropdown shows it ("I 信息传输…"), the name alone ("信息传输、软件和信息技术服务业") and a reason code without
+    its zero ("T1"). Then the everyday spellings of `aliases.json` (docs/rules.md §17): the list's, then the
+    column's own. Each spelling is entered as written and normalized (`identifiers.normalize`: half-width, no
+    spaces, upper case), so a cell costs one dict look-up, two when it needs normalizing; built once per column.
+
+    Raises ValueError when the reference data is inconsistent: a spelling standing for two values (an alias
+    equal to another value of the list, or listed under two values), or an alias for a value the list lacks.
+    tests/unit/test_aliases.py builds every column's lookup."""
     lookup: dict[str, str] = {}
+
+    def add(spelling: str, value: str) -> None:
+        for key in (spelling, normalize(spelling)):
+            have = lookup.setdefault(key, value)
+            if have != value:
+                raise ValueError(f"{col.title}: “{spelling}” would stand for both “{have}” and “{value}”")
+
+    coded = col.codes in _CODED
     for choice in col.choices():
         code = choice_code(col, choice)
-        for spelling in (code, choice):
-            lookup[spelling] = lookup[normalize(spelling)] = code
+        add(code, code)
+        if coded:
+            add(choice, code)
+            add(choice.split(" ", 1)[1], code)
+            if short := _SHORT_CODE.fullmatch(code):
+                add(short[1] + short[2], code)
+    canonical = set(lookup.values())
+    table = aliases()
+    for spellings in (table["lists"].get(col.codes or "", {}), table["columns"].get(col.key, {})):
+        for value, written in spellings.items():
+            if value not in canonical:
+                raise ValueError(f"{col.title}: aliases for “{value}”, which is not in the list {col.codes}")
+            for spelling in written:
+                add(spelling, value)
     return lookup
 
 

@@ -17,7 +17,7 @@ def test_error_report_prefill_and_roster_diff_on_aws(aws_app):
     _, first = api.call("POST", "/filings", {"year": 2024}, token)
     api.call("PUT", f"/filings/{first['id']}/table1", factories.table1(4), token)
 
-    wrong = {**PEOPLE[2], "hukou": "非农业"}
+    wrong = {**PEOPLE[2], "hukou": "外籍"}
     failed = api.upload(first["id"], "table2", factories.table2_workbook([PEOPLE[0], PEOPLE[1], wrong]), token)
     assert failed["status"] == "failed" and failed["error_report_url"]
     response = api.http.get("/api/v1" + failed["error_report_url"].split("/api/v1", 1)[1],

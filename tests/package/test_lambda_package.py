@@ -50,6 +50,7 @@ def test_the_zip_holds_the_app_its_templates_and_reference_data(package):
     assert repo_templates <= package["templates"], repo_templates - package["templates"]
     assert package["base_html"] == (ROOT / "templates" / "base.html").read_bytes()
     assert "chalicelib/web/pages/home.py" in names and "chalicelib/reference/codes.json" in names
+    assert "chalicelib/reference/aliases.json" in names
 
 
 def test_the_zip_holds_the_runtime_dependencies(package):

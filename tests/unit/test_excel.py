@@ -129,7 +129,7 @@ def test_round_trip_reports_exact_rows_and_columns():
     fill(ws, 6, person(hire_date="2015年3月1日", contract_start="2021/3/1", contract_end="20240229",
                        id_number=FULL_WIDTH_ID))  # text dates; full-width digits and spaces: same ID as row 3
     fill(ws, 7, person(id_number=rid("14010519950202111"), birth_date=dt.date(1995, 2, 2),
-                       contract_term="无固定期限", hukou="农业"))
+                       contract_term="无固定期限", hukou="外籍"))
     fill(ws, 8, person(id_number=rid("14010519900101125"), birth_date=32874,  # serial = 1990-01-01
                        contract_start=45000))  # = 2023-03-15, after 2022's end
     for r in range(9, 40):  # trailing formatted empty rows

@@ -71,8 +71,8 @@ def test_uscc_cannot_be_changed_in_table1():
 
 
 @pytest.mark.parametrize("key,bad,good", [
-    ("unit_type", "公司", "企业"), ("economic_type", "民营", "私营"), ("affiliation", "区", "县"),
-    ("industry", "Z", "I 信息传输、软件和信息技术服务业"), ("foreign_invested", "不是", False),
+    ("unit_type", "商店", "企业"), ("economic_type", "混合", "私营"), ("affiliation", "区", "县"),
+    ("industry", "Z", "I 信息传输、软件和信息技术服务业"), ("foreign_invested", "也许", False),
     ("labor_dispatch", "x", "是"),
 ])
 def test_coded_fields_take_only_their_list(key, bad, good):

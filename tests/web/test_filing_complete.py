@@ -118,7 +118,7 @@ def test_a_file_over_the_size_limit_is_refused(api):
 
 # -- the error report -----------------------------------------------------------------------------
 def bad_roster() -> tuple[bytes, int]:
-    wrong = {**PEOPLE[2], "gender": "男" if PEOPLE[2]["gender"] == "女" else "女", "hukou": "非农业"}
+    wrong = {**PEOPLE[2], "gender": "男" if PEOPLE[2]["gender"] == "女" else "女", "hukou": "外籍"}
     return factories.table2_workbook([PEOPLE[0], PEOPLE[1], wrong, PEOPLE[3]]), 4  # header row 1: wrong is row 4
 
 
