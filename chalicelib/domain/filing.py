@@ -30,6 +30,9 @@ EDITABLE = (Status.DRAFT, Status.REJECTED)
 ZERO_REPORT_LABEL = "零申报"
 
 
+KIND_LABEL = {"annual": "年度备案", "interim": "终止或解除劳动合同备案（单独报送表三）"}
+
+
 class Transition(BaseModel):
     at: dt.datetime
     actor: str
@@ -77,6 +80,16 @@ class Filing(BaseModel):
     @property
     def status_label(self) -> str:
         return STATUS_LABEL[self.status]
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABEL.get(self.kind, self.kind)
+
+    @property
+    def title(self) -> str:
+        """What pages, messages and exports call the filing (docs/rules.md §11: an interim 表三 filing is named as
+        such everywhere)."""
+        return f"{self.year}年度劳动用工备案" if self.kind == "annual" else f"{self.year}年{self.kind_label}"
 
     @property
     def zero_report(self) -> bool:

@@ -33,7 +33,7 @@ def sms(clock: Clock, *, kind: MessageKind, to: str, subject: str, body: str, te
 def review_requested(clock: Clock, filing: Filing, reviewer: Account, link: str) -> list[Message]:
     subject = "新的劳动用工备案待审核"
     zero = "，零申报：在册职工0人，无表二名册" if filing.zero_report else ""  # docs/rules.md §11
-    text = (f"{filing.unit_name}提交了{filing.year}年度劳动用工备案（回执号{filing.receipt_no}{zero}），请审核：{link} "
+    text = (f"{filing.unit_name}提交了{filing.title}（回执号{filing.receipt_no}{zero}），请审核：{link} "
             "（链接仅限您本人使用，一次有效）")
     kind, topic = MessageKind.REVIEW_REQUEST, review_topic(filing)
     out = []
@@ -42,7 +42,7 @@ def review_requested(clock: Clock, filing: Filing, reviewer: Account, link: str)
                            body=text))
     if reviewer.mobile:
         out.append(sms(clock, kind=kind, topic=topic, to=reviewer.mobile, subject=subject,
-                       body=f"【劳动用工备案】{filing.unit_name}的{filing.year}年度备案"
+                       body=f"【劳动用工备案】{filing.unit_name}的{filing.title}"
                             f"{'（零申报）' if filing.zero_report else ''}待审核：{link}",
                        template="review_request", params={"unit": filing.unit_name, "year": str(filing.year)}))
     return out
@@ -53,11 +53,11 @@ def review_decided(clock: Clock, filing: Filing, unit: Unit, employer_url: str) 
     receipt = filing.receipt_no or ""
     if last.action == "approve":
         subject = "劳动用工备案审核通过"
-        text = f"您单位{filing.year}年度劳动用工备案（回执号{filing.receipt_no}）已审核通过。"
+        text = f"您单位{filing.title}（回执号{filing.receipt_no}）已审核通过。"
         template, params = "approved", {"year": str(filing.year), "receipt": receipt}
     else:
         subject = "劳动用工备案审核不通过"
-        text = (f"您单位{filing.year}年度劳动用工备案（回执号{filing.receipt_no}）审核不通过，原因：{last.reason}。"
+        text = (f"您单位{filing.title}（回执号{filing.receipt_no}）审核不通过，原因：{last.reason}。"
                 f"请修改后重新提交：{employer_url}")
         template, params = "rejected", {"year": str(filing.year), "receipt": receipt, "reason": last.reason or ""}
     return [message(clock, kind=MessageKind.DECISION, channel="email", to=unit.filer_email, subject=subject,

@@ -84,7 +84,6 @@ def group_of(scope: jurisdiction.Scope, authority_code: str) -> tuple[str, str]:
     return d.code, d.name
 
 
-KIND_LABEL = {"annual": "年度备案", "interim": "变更备案"}
 
 
 class StatsService:
@@ -120,7 +119,7 @@ class StatsService:
         def t1(f: Filing, field: str) -> Any:
             return (f.table1 or {}).get(field)
         filing_rows = ([f.receipt_no or "", f.unit_name, f.uscc, authority_name(f.authority_code), f.year,
-                        KIND_LABEL.get(f.kind, f.kind), f.status_label,
+                        f.kind_label, f.status_label,
                         f.submitted_at.isoformat(timespec="minutes") if f.submitted_at else "",
                         t1(f, "contracts_due"), t1(f, "contracts_signed")] for f in filings)
         columns = [c for c in TABLE2 if c.key != "seq"]

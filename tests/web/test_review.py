@@ -258,3 +258,22 @@ def test_a_withdrawn_filing_shows_no_receipt_until_it_is_submitted_again(app_cli
     assert again and again != first
     history = container.store.get_filing(fid).history
     assert [(t.action, t.receipt_no) for t in history] == [("submit", first), ("withdraw", first), ("submit", again)]
+
+
+def test_an_interim_filing_is_named_as_such_and_its_table3_rows_are_shown(app_client, container):
+    api = api_for(app_client, container)
+    api.call("POST", "/employers/register", factories.registration(5))
+    filer = api.login(factories.uscc(5), "Passw0rd!")
+    _, filing = api.call("POST", "/filings", {"year": 2026, "kind": "interim"}, filer)
+    leaver = factories.person(3, contract_start="2020-03-01", contract_end="2026-02-28")
+    rows = [factories.ended(leaver, ended_on="2026-02-01")]
+    assert api.upload(filing["id"], "table3", factories.workbook("table3", rows), filer)["status"] == "done"
+    assert api.call("POST", f"/filings/{filing['id']}/submit", token=filer)[0] == 200
+    title = "2026年终止或解除劳动合同备案（单独报送表三）"
+    mail = next(m for m in container.store.list_messages() if m.subject == "新的劳动用工备案待审核")
+    assert title in mail.body and "年度劳动用工备案" not in mail.body
+    page = text(signed_in(app_client, "xiaodian").get(f"/review/filings/{filing['id']}"))
+    assert title in page and "表三（共1人" in page and leaver["name"] in page and "2026-02-01" in page
+    assert "表三类别与原因代码不符" in page and "表一人数与表二名册人数不一致" not in page  # reasons for its kind
+    queue = text(signed_in(app_client, "xiaodian").get("/review"))
+    assert "终止或解除劳动合同备案（单独报送表三）" in queue

@@ -1,6 +1,7 @@
 """The reviewer's pages: the queue, a filing under review, and the action links sent in notifications."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from chalice import Blueprint, Response
@@ -9,6 +10,9 @@ from ...bootstrap import container
 from ...domain.errors import Conflict, ValidationFailed
 from ..http import int_param, year_param
 from ..page import FORM, Page, page
+
+if TYPE_CHECKING:
+    from ...domain.filing import Filing
 
 routes = Blueprint(__name__)
 
@@ -41,16 +45,33 @@ def _filing_page(p: Page, filing_id: str, *, status: int = 200, message: str | N
     from ...domain.tables import TABLE1
     c = container()
     filing = c.filings.get(p.user, filing_id)
+    table = _shown_table(p, filing)
     offset = int_param(p.query.get("offset"), "offset", "起始行", default=0, lenient=True)
     search = (p.query.get("q") or "").strip()
-    rows, total = c.review.rows(p.user, filing_id, "table2", offset=offset, limit=50, search=search)
+    rows, total = c.review.rows(p.user, filing_id, table, offset=offset, limit=50, search=search)
     rejection = filing.last_rejection
     return p.render("review_filing.html", status, filing=filing, checks=c.filings.checks(filing), rows=rows,
+                    table=table, reasons=REASONS[filing.kind],
                     total=total, offset=offset, search=search, message=message, revealed=revealed or {},
                     table1_columns=TABLE1, link_token=link_token,
                     previous_rejection=rejection if filing.status.value == "submitted" else None,
                     can_review=jurisdiction.Scope(p.user.scope).can_review(filing.authority_code),
                     authority=jurisdiction.authority(filing.authority_code))
+
+
+# stock reasons a reviewer may start from, by filing kind (an interim filing holds 表三 alone)
+REASONS = {
+    "annual": ("表一人数与表二名册人数不一致", "表二缺少部分职工信息", "劳动合同期限信息填写有误", "单位基本信息填写有误"),
+    "interim": ("表三终止或解除日期填写有误", "表三类别与原因代码不符", "经济补偿信息填写有误", "表三缺少部分人员信息"),
+}
+
+
+def _shown_table(p: Page, filing: Filing) -> str:
+    """The table whose rows the page lists: the one asked for (?table=), else 表二 if the filing has one."""
+    asked = p.query.get("table") or p.form.get("table")
+    if asked in ("table2", "table3") and asked in filing.row_sets:
+        return asked
+    return "table3" if "table3" in filing.row_sets and "table2" not in filing.row_sets else "table2"
 
 
 def _version(p: Page) -> int:
@@ -75,7 +96,8 @@ def filing(p: Page, filing_id: str) -> Response:
 @page("reviewer")
 def reveal(p: Page, filing_id: str) -> Response:
     index = int_param(p.form.get("index"), "index", "行序号", default=-1, lenient=True)
-    return _filing_page(p, filing_id, revealed={index: container().review.reveal_id(p.user, filing_id, "table2",
+    table = "table3" if p.form.get("table") == "table3" else "table2"
+    return _filing_page(p, filing_id, revealed={index: container().review.reveal_id(p.user, filing_id, table,
                                                                                     index)})
 
 
