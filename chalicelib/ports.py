@@ -110,9 +110,9 @@ class FilingStore(Protocol):
 
     def list_authority_filings(self, authority_codes: list[str] | None, *, status: str | None = None,
                                year: int | None = None, unit_type: str | None = None, search: str | None = None,
-                               limit: int = 50, page_token: str | None = None) -> Page[Filing]:
+                               kind: str | None = None, limit: int = 50, page_token: str | None = None) -> Page[Filing]:
         """Filings routed to any of `authority_codes` (None: all authorities), oldest submission first
-        (drafts after, by creation). `search` matches a USCC prefix or part of the unit name.
+        (drafts after, by creation). `search` matches a USCC prefix or part of the unit name; `kind` annual/interim.
         Stable paging by an opaque token."""
 
     def count_authority_filings(self, authority_codes: list[str] | None, *, year: int | None = None) -> dict[str, int]:

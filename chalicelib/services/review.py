@@ -9,7 +9,7 @@ from typing import Any
 
 from ..domain import jurisdiction
 from ..domain.errors import Conflict, Forbidden, NotFound, ValidationFailed, problem
-from ..domain.filing import Filing, Status
+from ..domain.filing import KIND_LABEL, Filing, Status
 from ..domain.identifiers import listed_row, mask_id
 from ..ports import AlreadyExists, Clock, StaleVersion, Store
 from .accounts import Principal
@@ -43,6 +43,7 @@ class ReviewService:
 
     def queue(self, who: Principal, *, status: str | None = None, year: int | None = None,
               division: str | None = None, unit_type: str | None = None, search: str | None = None,
+              kind: str | None = None,
               page_token: str | None = None, limit: int = 50) -> tuple[list[Filing], str | None, dict[str, int]]:
         """(filings, next_page_token, counts per status) in the caller's scope, oldest waiting first."""
         scope = self._reviewer(who)
@@ -52,7 +53,8 @@ class ReviewService:
         search = (search or "").strip() or None
         try:
             page = self.store.list_authority_filings(authorities, status=status or None, year=year,
-                                                     unit_type=unit_type or None, search=search, limit=limit,
+                                                     unit_type=unit_type or None, search=search,
+                                                     kind=kind if kind in KIND_LABEL else None, limit=limit,
                                                      page_token=page_token)
         except ValueError:
             raise ValidationFailed("翻页参数无效，请从第一页重新查看",

@@ -277,3 +277,19 @@ def test_an_interim_filing_is_named_as_such_and_its_table3_rows_are_shown(app_cl
     assert "表三类别与原因代码不符" in page and "表一人数与表二名册人数不一致" not in page  # reasons for its kind
     queue = text(signed_in(app_client, "xiaodian").get("/review"))
     assert "终止或解除劳动合同备案（单独报送表三）" in queue
+
+
+def test_the_queue_filters_by_kind(app_client, container):
+    api = api_for(app_client, container)
+    annual = submitted_filing(api, 1)
+    filer = api.login(factories.uscc(1), "Passw0rd!")
+    _, interim = api.call("POST", "/filings", {"year": 2026, "kind": "interim"}, filer)
+    rows = [factories.ended(factories.person(1), ended_on="2026-02-01")]
+    api.upload(interim["id"], "table3", factories.workbook("table3", rows), filer)
+    assert api.call("POST", f"/filings/{interim['id']}/submit", token=filer)[0] == 200
+    token = api.login("xiaodian", PASSWORD)
+    for kind, expected in (("interim", [interim["id"]]), ("annual", [annual]), ("", [annual, interim["id"]])):
+        items = api.call("GET", f"/filings?status=submitted&kind={kind}", token=token)[1]["items"]
+        assert sorted(f["id"] for f in items) == sorted(expected), kind
+    page = text(signed_in(app_client, "xiaodian").get("/review?kind=interim"))
+    assert factories.registration(1)["name"] in page and 'value="interim" selected' in page

@@ -60,6 +60,7 @@ def list_filings() -> Response:
         return json_response({"items": [filing_json(f) for f in items], "next_page_token": None})
     items, token, counts = c.review.queue(
         who, status=q.get("status"), year=year, division=q.get("division"), unit_type=q.get("unit_type"),
+        kind=q.get("kind"),
         search=q.get("q"), page_token=q.get("page_token"), limit=int_param(q.get("limit"), "limit", "每页条数", 1, 200,
                                                                         default=50))
     return json_response({"items": [filing_json(f) for f in items], "next_page_token": token, "counts": counts})

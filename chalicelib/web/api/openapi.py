@@ -113,6 +113,7 @@ def document(base_url: str) -> dict[str, Any]:
                                       ["year"])),
                 "get": _op("备案列表（审核员：本机关及下级的审核队列，含各状态数量）",
                            params=[_query("year", _INT), _query("status"), _query("division"), _query("unit_type"),
+                                   _query("kind", {"type": "string", "enum": ["annual", "interim"]}),
                                    _query("q"), _query("page_token"), _query("limit", _INT)],
                            errors=(400, 401, 403, 422)),
             },

@@ -21,21 +21,21 @@ routes = Blueprint(__name__)
 @page("reviewer")
 def queue(p: Page) -> Response:
     from ...domain import jurisdiction  # cold start: domain data and models load on first use
-    from ...domain.filing import STATUS_LABEL
+    from ...domain.filing import KIND_LABEL, STATUS_LABEL
     from ...domain.reference import codes
 
     q = p.query
     filters = {"status": q.get("status", "submitted"), "year": q.get("year", ""), "division": q.get("division", ""),
-               "unit_type": q.get("unit_type", ""), "q": q.get("q", "")}
+               "unit_type": q.get("unit_type", ""), "kind": q.get("kind", ""), "q": q.get("q", "")}
     items, token, counts = container().review.queue(
         p.user, status=filters["status"] or None, year=year_param(filters["year"] or None, default=None, lenient=True),
         division=filters["division"] or None, unit_type=filters["unit_type"] or None, search=filters["q"],
-        page_token=q.get("page_token"))
+        kind=filters["kind"] or None, page_token=q.get("page_token"))
     visible = jurisdiction.Scope(p.user.scope).visible_authorities()
     divisions = [] if visible is None or len(visible) == 1 else [jurisdiction.authority(code) for code in visible]
     next_url = f"/review?{urlencode({**filters, 'page_token': token})}" if token else None
     return p.render("review_queue.html", items=items, next_url=next_url, filters=filters, counts=counts,
-                    statuses=STATUS_LABEL, divisions=divisions, unit_types=codes()["unit_type"],
+                    statuses=STATUS_LABEL, kinds=KIND_LABEL, divisions=divisions, unit_types=codes()["unit_type"],
                     authority=jurisdiction.authority(p.user.scope), authority_of=jurisdiction.authority)
 
 

@@ -22,7 +22,7 @@ from .owing import count_updates, owes_update
 
 def filing_item(f: Filing) -> dict[str, dict[str, str]]:
     return item(keys.filing_item(f), f.model_dump_json(), version=f.version, year=f.year, uscc=f.uscc,
-                unit_name=f.unit_name, unit_type=f.unit_type)
+                unit_name=f.unit_name, unit_type=f.unit_type, kind=f.kind)
 
 
 def _partitions(authority_codes: list[str] | None, statuses: list[str]) -> list[tuple[str, str]]:
@@ -31,8 +31,8 @@ def _partitions(authority_codes: list[str] | None, statuses: list[str]) -> list[
     return [("GSI1", keys.authority_queue(a, s)) for a in authority_codes for s in statuses]
 
 
-def _filing_filter(year: int | None, unit_type: str | None,
-                   search: str | None) -> tuple[str, dict[str, str | int], dict[str, str]]:
+def _filing_filter(year: int | None, unit_type: str | None, search: str | None,
+                   kind: str | None = None) -> tuple[str, dict[str, str | int], dict[str, str]]:
     """A FilterExpression over the filing item's plain attributes (applied within the key's partition)."""
     parts: list[str] = []
     values: dict[str, str | int] = {}
@@ -43,6 +43,9 @@ def _filing_filter(year: int | None, unit_type: str | None,
     if unit_type:
         parts.append("unit_type = :unit_type")
         values[":unit_type"] = unit_type
+    if kind:
+        parts.append("#kind = :kind")
+        values[":kind"], names["#kind"] = kind, "kind"
     if search:
         parts.append("(begins_with(uscc, :q) OR contains(unit_name, :q))")
         values[":q"] = search
@@ -109,14 +112,14 @@ class DynamoFilings(DynamoBase, FilingStore):
 
     def list_authority_filings(self, authority_codes: list[str] | None, *, status: str | None = None,
                                year: int | None = None, unit_type: str | None = None, search: str | None = None,
-                               limit: int = 50, page_token: str | None = None) -> Page[Filing]:
+                               kind: str | None = None, limit: int = 50, page_token: str | None = None) -> Page[Filing]:
         """Merges the sorted partitions involved (authority × status, or the province-wide status
         partitions); the token is the last returned sort key, valid in every partition alike."""
         partitions = _partitions(authority_codes, [status] if status else list(keys.STATUSES))
         after = untoken(page_token) if page_token else None
         want = limit + 1  # one extra tells whether another page exists
         found: list[tuple[str, str]] = []
-        filter_, values, names = _filing_filter(year, unit_type, search)
+        filter_, values, names = _filing_filter(year, unit_type, search, kind)
         for index, pk in partitions:
             sk_attr = keys.INDEXES[index][1]
             listed = self._query(

@@ -40,7 +40,8 @@ def _filing_values(f: Filing) -> tuple[Any, ...]:
 
 
 def _filing_filter(authority_codes: list[str] | None, *, status: str | None = None, year: int | None = None,
-                   unit_type: str | None = None, search: str | None = None) -> tuple[list[str], list[Any]]:
+                   unit_type: str | None = None, search: str | None = None,
+                   kind: str | None = None) -> tuple[list[str], list[Any]]:
     where: list[str] = []
     args: list[Any] = []
     if authority_codes is not None:
@@ -55,6 +56,9 @@ def _filing_filter(authority_codes: list[str] | None, *, status: str | None = No
     if unit_type:
         where.append("json_extract(doc, '$.unit_type') = ?")
         args.append(unit_type)
+    if kind:
+        where.append("json_extract(doc, '$.kind') = ?")
+        args.append(kind)
     if search:
         where.append("(uscc LIKE ? ESCAPE '\\' OR json_extract(doc, '$.unit_name') LIKE ? ESCAPE '\\')")
         like = like_escaped(search)
@@ -106,8 +110,9 @@ class SqliteFilings(SqliteBase, FilingStore):
 
     def list_authority_filings(self, authority_codes: list[str] | None, *, status: str | None = None,
                                year: int | None = None, unit_type: str | None = None, search: str | None = None,
-                               limit: int = 50, page_token: str | None = None) -> Page[Filing]:
-        where, args = _filing_filter(authority_codes, status=status, year=year, unit_type=unit_type, search=search)
+                               kind: str | None = None, limit: int = 50, page_token: str | None = None) -> Page[Filing]:
+        where, args = _filing_filter(authority_codes, status=status, year=year, unit_type=unit_type, search=search,
+                                     kind=kind)
         if page_token:
             where.append("(queue_key, id) > (?, ?)")
             args += untoken(page_token)
