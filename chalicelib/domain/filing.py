@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from .errors import Conflict, ValidationFailed, problem
+from .errors import Conflict, NotFound, ValidationFailed, problem
 from .tables import TABLE_TITLES
 from .text import nfc, text_problem
 
@@ -120,31 +120,31 @@ class Filing(BaseModel):
         if self.zero_report and roster is not None and roster.rows:
             errors.append(problem(
                 f"表一在册职工人数为0（零申报），但表二有{roster.rows}人，二者不一致。请按实际人数修改表一；"
-                "如本年度确无在册职工，请再次保存表一（在册职工人数为0），表二即被移除",
+                "如本年度确无在册职工，请在备案页面删除已上传的表二",
                 column="在册职工人数", field="employees"))
         if self.kind == "interim" and "table3" not in self.row_sets:
             errors.append(problem("请上传表三（终止或解除劳动合同名册）", column=TABLE_TITLES["table3"]))
         return errors
 
     def table1_changes(self, table1: dict[str, Any], carried: RowSet | None = None) -> dict[str, Any]:
-        """What saving `table1` changes (docs/rules.md §11). 在册 = 0 (零申报) takes 表二 out of the filing: a
-        roster carried over from the last approved filing is let go by reference (its rows stay that filing's),
-        an uploaded one is dropped (the caller deletes its rows: `dropped_roster`). With 在册 > 0 again and no
-        表二, `carried` (the last approved roster, by reference) comes back."""
+        """What saving `table1` changes (docs/rules.md §11). 在册 = 0 (零申报) lets go of a roster carried over from
+        the last approved filing (by reference: its rows stay that filing's); an uploaded 表二 stays until the
+        filer removes it (`without_rows`), so a mistyped 0 loses nothing. With 在册 > 0 again and no 表二,
+        `carried` (the last approved roster, by reference) comes back."""
         row_sets = dict(self.row_sets)
+        roster = row_sets.get("table2")
         if self.kind == "annual" and table1.get("employees") == 0:
-            row_sets.pop("table2", None)
-        elif "table2" in self.tables and "table2" not in row_sets and carried is not None:
+            if roster is not None and roster.carried_from is not None:
+                row_sets.pop("table2")
+        elif "table2" in self.tables and roster is None and carried is not None:
             row_sets["table2"] = carried
         return {"table1": table1, "unit_name": table1["unit_name"], "row_sets": row_sets}
 
-    def dropped_roster(self, after: "Filing") -> RowSet | None:
-        """The uploaded 表二 that `after` no longer holds and no other filing owns: its rows are to be deleted."""
-        before = self.row_sets.get("table2")
-        kept = after.row_sets.get("table2")
-        if before is None or before.carried_from is not None or (kept and kept.upload_id == before.upload_id):
-            return None
-        return before
+    def without_rows(self, table: str) -> dict[str, Any]:
+        """The changes that take `table`'s rows out of the filing (the filer removes an uploaded 表二 or 表三)."""
+        if table not in self.row_sets:
+            raise NotFound("该表没有已上传的数据")
+        return {"row_sets": {t: rs for t, rs in self.row_sets.items() if t != table}}
 
     def require_editable(self) -> None:
         if not self.editable:

@@ -147,11 +147,26 @@ class FilingService:
         values, errors = clean_table1(data, prefill.defaults_for(self.store, filing))
         if errors:
             raise ValidationFailed("表一填写有误，请按提示修改", errors)
-        # 在册 = 0 (零申报) takes 表二 out of the filing; 在册 > 0 again brings back the carried roster (§11)
-        after = self._save(filing, filing.edited(self.clock.now(), **filing.table1_changes(
+        # 在册 = 0 (零申报) lets a carried roster go; 在册 > 0 again brings it back (§11)
+        return self._save(filing, filing.edited(self.clock.now(), **filing.table1_changes(
             values, prefill.carried_table2(self.store, filing))))
-        if dropped := filing.dropped_roster(after):
-            self.store.delete_rows(dropped.upload_id)
+
+    def remove_rows(self, who: Principal, filing_id: str, table: str) -> Filing:
+        """The filer takes an uploaded 表二 or 表三 out of its filing (a 零申报's roster, a wrong file); rows carried
+        over from the approved filing stay that filing's, uploaded ones are deleted. Audited."""
+        filing = self._own_editable(who, filing_id)
+        if table not in ("table2", "table3"):
+            raise NotFound("没有这张表")
+        removed = filing.row_sets.get(table)
+        after = filing.edited(self.clock.now(), **filing.without_rows(table))
+        try:
+            self.store.save_filing(after, expected_version=filing.version, audit=audit_event(
+                self.clock.now(), who.username, "remove_rows", filing.id, scope=filing.authority_code,
+                detail={"table": table, "rows": removed.rows if removed else 0}))
+        except StaleVersion:
+            raise Conflict("备案已在别处被修改，请刷新后重试") from None
+        if removed is not None and removed.carried_from is None:
+            self.store.delete_rows(removed.upload_id)
         return after
 
     def _save(self, before: Filing, after: Filing) -> Filing:

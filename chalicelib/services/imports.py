@@ -314,14 +314,12 @@ class ImportService:
             return
         carried = prefill.carried_table2(self.store, filing)
         try:
-            # 在册 = 0 (零申报) takes 表二 out of the filing, as saving 表一 on the form does (docs/rules.md §11)
-            before = self._save_filing(upload, "import_table1", {"upload_id": upload.id},
-                                       lambda current: current.table1_changes(values, carried))
+            # as saving 表一 on the form does: 在册 = 0 (零申报) lets a carried roster go (docs/rules.md §11)
+            self._save_filing(upload, "import_table1", {"upload_id": upload.id},
+                              lambda current: current.table1_changes(values, carried))
         except _NotSaved as e:
             self._fail(upload, e.message, [])
             return
-        if dropped := before.dropped_roster(self._filing(upload.filing_id)):
-            self.store.delete_rows(dropped.upload_id)
         self._update(upload, status="done", rows_total=1, rows_done=1, message="已导入表一")
 
     # -- shared ------------------------------------------------------------------------------------

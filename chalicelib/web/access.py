@@ -127,6 +127,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/filings/{filing_id}"): allow(filer=FILER_OWN, operator=(READ, "filing_read")),
     ("GET", "/api/v1/filings/{filing_id}/uploads/{upload_id}"): allow(filer=FILER_OWN, operator=(READ, "filing_read")),
     ("GET", "/api/v1/filings/{filing_id}/rows/{table}"): allow(filer=FILER_OWN, operator=(READ, "filing_read")),
+    ("DELETE", "/api/v1/filings/{filing_id}/rows/{table}"): allow(filer=FILER_OWN),
+    ("POST", "/employer/filings/{filing_id}/rows/{table}/remove"): allow(filer=FILER_OWN),
     # rosters: error reports and the roster diff for both sides; leavers' 表三 for the filer
     ("GET", "/api/v1/filings/{filing_id}/uploads/{upload_id}/error-report"):
         allow(filer=FILER_OWN, operator=(READ, "filing_read")),

@@ -40,19 +40,18 @@ def test_an_interim_filing_is_never_a_zero_report():
     assert messages(filing("interim")) == ["请上传表三（终止或解除劳动合同名册）"]
 
 
-def test_saving_zero_lets_a_carried_roster_go_and_drops_an_uploaded_one():
+def test_saving_zero_lets_a_carried_roster_go_and_keeps_an_uploaded_one():
     carried = RowSet(upload_id="base-rows", rows=4, carried_from="base")
     f = filing(row_sets={"table2": carried, "table3": RowSet(upload_id="t3", rows=1)})
     after = f.edited(NOW, **f.table1_changes({**UNIT, "employees": 0}))
-    assert set(after.row_sets) == {"table3"} and f.dropped_roster(after) is None  # base's rows are the base's
+    assert set(after.row_sets) == {"table3"}  # let go by reference: base's rows are the base's
     back = after.edited(NOW, **after.table1_changes({**UNIT, "employees": 4}, carried))
     assert back.row_sets["table2"] == carried
 
     own = filing(row_sets={"table2": RowSet(upload_id="own", rows=4)})
     after = own.edited(NOW, **own.table1_changes({**UNIT, "employees": 0}))
-    assert "table2" not in after.row_sets and own.dropped_roster(after).upload_id == "own"
-    kept = own.edited(NOW, **own.table1_changes({**UNIT, "employees": 4}, carried))
-    assert kept.row_sets["table2"].upload_id == "own" and own.dropped_roster(kept) is None
+    assert after.row_sets["table2"].upload_id == "own"  # a mistyped 0 loses nothing
+    assert "table2" not in after.edited(NOW, **after.without_rows("table2")).row_sets  # removing it is explicit
 
 
 def test_with_nobody_on_the_payroll_every_head_and_contract_count_is_zero():

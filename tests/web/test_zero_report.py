@@ -114,11 +114,15 @@ def test_zero_employees_with_a_roster_of_people_is_refused_until_fixed(api, cont
     assert problem["field"] == "employees" and "零申报" in problem["message"] and "2人" in problem["message"]
     assert api.call("GET", f"/filings/{fid}", token=token)[1]["status"] == "draft"
 
-    # saving 表一 with 0 again takes the roster out of the filing (and its rows out of the store)
+    # saving 表一 with 0 again loses nothing (a mistyped 0 must not delete a roster)…
     upload_id = container.store.get_filing(fid).row_sets["table2"].upload_id
     status, body = api.call("PUT", f"/filings/{fid}/table1", factories.table1(0), token)
+    assert status == 200 and body["row_counts"] == {"table2": 2}
+    # …the filer removes the uploaded roster explicitly (audited), and the 零申报 goes through
+    status, body = api.call("DELETE", f"/filings/{fid}/rows/table2", token=token)
     assert status == 200 and body["row_counts"] == {} and body["checks"]["errors"] == []
     assert container.store.get_rows(upload_id) == []
+    assert container.store.list_audit(1)[0].action == "remove_rows"
     assert api.call("POST", f"/filings/{fid}/submit", token=token)[0] == 200
 
 
@@ -189,3 +193,17 @@ def test_the_served_openapi_document_describes_zero_report(api):
     assert "零申报" in filing["properties"]["zero_report"]["description"]
     detail = doc["paths"]["/filings/{filing_id}"]["get"]["responses"]["200"]["content"]["application/json"]
     assert detail["schema"] == {"$ref": "#/components/schemas/Filing"}
+
+
+def test_the_employer_page_removes_an_uploaded_roster_when_asked(client, api, container):
+    token = filer(api)
+    b = signed_in(client, factories.uscc(1), "Passw0rd!")
+    path = location(b.post("/employer/filings", {"year": "2025", "kind": "annual"}))
+    fid = path.rsplit("/", 1)[1]
+    assert api.upload(fid, "table2", factories.table2_workbook(TWO), token)["status"] == "done"
+    assert b.post(f"{path}/table1", {k: str(v) for k, v in factories.table1(0).items()}).status_code == 303
+    page = text(b.get(path))
+    assert 'id="zero-roster"' in page and 'id="remove-roster"' in page  # kept, with the way to remove it
+    assert b.post(f"{path}/rows/table2/remove", {}).status_code == 303
+    assert "table2" not in container.store.get_filing(fid).row_sets
+    assert b.post(f"{path}/submit", {}).status_code == 303 and 'id="receipt"' in text(b.get(path))

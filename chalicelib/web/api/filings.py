@@ -100,6 +100,15 @@ def get_upload(filing_id: str, upload_id: str) -> Response:
     return json_response(upload_json(container().filings.get_upload(signed_in(), filing_id, upload_id)))
 
 
+@routes.route("/filings/{filing_id}/rows/{table}", methods=["DELETE"])
+@api_errors
+def remove_rows(filing_id: str, table: str) -> Response:
+    """The filer takes an uploaded 表二/表三 out of its filing (a 零申报's roster, a wrong file)."""
+    c = container()
+    filing = c.filings.remove_rows(signed_in(), filing_id, table)
+    return json_response(filing_json(filing, c.filings.checks(filing)))
+
+
 @routes.route("/filings/{filing_id}/rows/{table}", methods=["GET"])
 @api_errors
 def get_rows(filing_id: str, table: str) -> Response:

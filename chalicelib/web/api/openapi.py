@@ -62,8 +62,8 @@ _FILING = _obj({
     "status": {"type": "string", "enum": ["draft", "submitted", "approved", "rejected"]},
     "version": _INT, "row_counts": {"type": "object", "additionalProperties": _INT},
     "zero_report": {"type": "boolean", "description":
-                    "零申报：年度备案的表一在册职工人数为0。此时不需要表二即可提交；表一保存为0时，已上传或沿用的表二"
-                    "从备案中移除；若之后又上传了有人员的表二，提交时返回422"},
+                    "零申报：年度备案的表一在册职工人数为0。此时不需要表二即可提交；表一保存为0时，沿用的上年名册"
+                    "解除引用；已上传的表二保留，提交时返回422，须修改表一或删除表二（DELETE /filings/{id}/rows/table2）"},
 }, ["id", "year", "kind", "status", "version", "zero_report"])
 _FILING_REF = {"$ref": "#/components/schemas/Filing"}
 
@@ -120,7 +120,7 @@ def document(base_url: str) -> dict[str, Any]:
             "/filings/{filing_id}": {"get": _op("备案详情（zero_report 为 true 即零申报：不需要表二）", params=[fid],
                                                 answer=_FILING_REF)},
             "/filings/{filing_id}/table1": {"put": _op(
-                "保存表一（在册职工人数为0即零申报：表二从备案中移除，不上传表二即可提交）", params=[fid], body=table1,
+                "保存表一（在册职工人数为0即零申报：沿用的上年名册解除引用，不上传表二即可提交）", params=[fid], body=table1,
                 errors=(400, 401, 403, 404, 409, 422), answer=_FILING_REF)},
             "/filings/{filing_id}/uploads": {"post": _op(
                 "发起上传（返回预签名表单）", ok=("201", "上传地址与表单字段"), params=[fid],
@@ -130,7 +130,9 @@ def document(base_url: str) -> dict[str, Any]:
             "/filings/{filing_id}/rows/{table}": {"get": _op(
                 "分页查看表二/表三（审核员看到脱敏证件号码；q 按姓名或证件号码查找）",
                 params=[fid, _path("table"), _query("offset", _INT), _query("limit", _INT), _query("q")],
-                errors=(400, 401, 403, 404, 422))},
+                errors=(400, 401, 403, 404, 422)),
+                "delete": _op("填报单位删除已上传的表二或表三（如零申报时已上传的表二）；沿用上年已审核通过的名册只解除引用",
+                              params=[fid, _path("table")], errors=(401, 403, 404, 409))},
             "/filings/{filing_id}/rows/{table}/{index}/reveal": {"post": _op(
                 "审核员查看完整证件号码（记入审计日志）", params=[fid, _path("table"), {**_path("index"), "schema": _INT}],
                 errors=(400, 401, 403, 404, 422))},

@@ -99,6 +99,13 @@ def submit(p: Page, filing_id: str) -> Response:
     return p.go(f"/employer/filings/{filing_id}?submitted=1")
 
 
+@routes.route("/employer/filings/{filing_id}/rows/{table}/remove", methods=["POST"], content_types=FORM)
+@page("filer")
+def remove_rows(p: Page, filing_id: str, table: str) -> Response:
+    container().filings.remove_rows(p.user, filing_id, table)
+    return p.go(f"/employer/filings/{filing_id}")
+
+
 @routes.route("/employer/filings/{filing_id}/withdraw", methods=["POST"], content_types=FORM)
 @page("filer")
 def withdraw(p: Page, filing_id: str) -> Response:
