@@ -66,36 +66,35 @@ def _stop_with_parent(stop: threading.Event) -> None:
     threading.Thread(target=follow, daemon=True).start()
 
 
-def run_worker(c, threads: int) -> int:
-    """Embedded mode's job worker process (docs/onprem.md), until interrupted."""
-    from .adapters.embedded import scheduler  # the embedded backend's timer and worker; AWS mode has neither
+def _run_embedded(c, command: str, in_aws: str, banner: str, loop) -> int:
+    """An embedded-backend process that runs `loop(stop)` until interrupted or until run-local.sh has gone."""
     if not c.settings.embedded:
-        print("run-worker is for the embedded backend; in AWS mode SQS and Lambda run the jobs.", file=sys.stderr)
+        print(f"{command} is for the embedded backend; in AWS mode {in_aws}.", file=sys.stderr)
         return 2
-    print(f"任务进程已启动：{threads}个线程处理导入、导出和人员索引", flush=True)
+    print(banner, flush=True)
     stop = threading.Event()
     _stop_with_parent(stop)
     try:
-        scheduler.work(c, stop=stop, threads=threads)
+        loop(stop)
     except KeyboardInterrupt:
         stop.set()
     return 0
 
 
+def run_worker(c, threads: int) -> int:
+    """Embedded mode's job worker process (docs/onprem.md), until interrupted."""
+    from .adapters.embedded import scheduler  # the embedded backend's timer and worker; AWS mode has neither
+    return _run_embedded(c, "run-worker", "SQS and Lambda run the jobs",
+                         f"任务进程已启动：{threads}个线程处理导入、导出和人员索引",
+                         lambda stop: scheduler.work(c, stop=stop, threads=threads))
+
+
 def run_scheduler(c) -> int:
     """The embedded backend's daily timer (AWS mode has EventBridge), until interrupted."""
     from .adapters.embedded import scheduler  # the embedded backend's timer; AWS mode has none
-    if not c.settings.embedded:
-        print("run-scheduler is for the embedded backend; in AWS mode EventBridge runs the daily job.", file=sys.stderr)
-        return 2
-    print(f"定时任务已启动：每天 {scheduler.DAILY_AT:%H:%M}（北京时间）发送备案提醒和审核提醒摘要", flush=True)
-    stop = threading.Event()
-    _stop_with_parent(stop)
-    try:
-        scheduler.run(c, stop=stop, out=lambda line: print(line, flush=True))
-    except KeyboardInterrupt:
-        pass
-    return 0
+    return _run_embedded(c, "run-scheduler", "EventBridge runs the daily job",
+                         f"定时任务已启动：每天 {scheduler.DAILY_AT:%H:%M}（北京时间）发送备案提醒和审核提醒摘要",
+                         lambda stop: scheduler.run(c, stop=stop, out=lambda line: print(line, flush=True)))
 
 
 def serve(args) -> int:

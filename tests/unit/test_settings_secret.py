@@ -3,22 +3,11 @@ from __future__ import annotations
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from chalicelib.settings import SettingsError, from_env
 
 AWS_ENV = {"BACKEND": "aws", "TABLE_NAME": "t", "BUCKET_NAME": "b", "MAIL_FROM": "noreply@example.cn",
            "BASE_URL": "https://ba.example.cn/"}
-
-
-@pytest.fixture
-def fake_aws(monkeypatch):
-    for name, value in {"AWS_DEFAULT_REGION": "cn-north-1", "AWS_ACCESS_KEY_ID": "testing",
-                        "AWS_SECRET_ACCESS_KEY": "testing"}.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    with mock_aws():
-        yield
 
 
 def test_the_signing_key_comes_from_the_secret_named_by_its_arn(fake_aws):

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from chalicelib.settings import SettingsError, from_env
 
@@ -54,16 +52,6 @@ def test_a_provider_with_keys_and_templates_from_the_environment(tmp_path):
 def test_what_is_wrong_is_named(change, message):
     with pytest.raises(SettingsError, match=message):
         from_env({**AWS, **ALIYUN, **change})
-
-
-@pytest.fixture
-def fake_aws(monkeypatch):
-    for name, value in {"AWS_DEFAULT_REGION": "cn-north-1", "AWS_ACCESS_KEY_ID": "testing",
-                        "AWS_SECRET_ACCESS_KEY": "testing"}.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    with mock_aws():
-        yield boto3.client("secretsmanager")
 
 
 def test_the_key_pair_comes_from_the_secret_named_by_its_arn(fake_aws):
