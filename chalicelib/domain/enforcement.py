@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field
 
-from .calendar import due_date
+from .calendar import due_date, local_today
 from .errors import Conflict, ValidationFailed, problem
 from .text import nfc, text_problem
 
@@ -63,6 +63,11 @@ class Enforcement(BaseModel):
     @property
     def last_step(self) -> StepRecord:
         return self.history[-1]
+
+    @property
+    def last_step_date(self) -> dt.date:
+        """The notice's own date for 责令限期改正; the day (Beijing time) a later step was recorded."""
+        return self.notice_date if self.last_step.action == "order" else local_today(self.last_step.at)
 
     @property
     def last_step_label(self) -> str:

@@ -134,6 +134,7 @@ class MessageKind(StrEnum):
     DECISION = "decision"  # an approval or rejection, to the unit's filer
     REMINDER = "reminder"  # the daily job: a deadline reminder, to the unit's filer
     DIGEST = "digest"  # the daily job: filings waiting too long, to the authority's reviewers
+    ENFORCEMENT = "enforcement"  # a 责令限期改正 recorded by the authority, to the unit's filer (docs/rules.md §15)
 
 
 class Message(BaseModel):
