@@ -147,6 +147,10 @@ def test_department_accounts_read_the_list_of_their_division_only(listed, contai
     datong = api.login("dt-jiancha", PASSWORD)
     assert set(overdue_items(api, datong)) == {U4}  # nothing of 太原市
     assert api.call("GET", "/overdue?year=2025&division=140105", token=datong)[0] == 403
+    container.accounts.create_reviewer("xd-shebao", PASSWORD, "140105", "小店社保", role=Role.DATA_SHARING)
+    county = api.login("xd-shebao", PASSWORD)  # any department, down to a county: its list and its statistics
+    assert set(overdue_items(api, county)) == {U1, U2}
+    assert api.call("GET", "/share/stats?year=2025", token=county)[0] == 200
 
     page = signed_in(listed, "ty-jiancha")
     body = text(page.get("/review/overdue?year=2025"))
