@@ -35,7 +35,7 @@ class Role(StrEnum):
     BUSINESS_ADMIN = "business_admin"
     SECURITY = "security"
     AUDITOR = "auditor"
-    DATA_SHARING = "data_sharing"  # another department's read-only, province-wide account (docs/rules.md §9)
+    DATA_SHARING = "data_sharing"  # another department's read-only account over one division (docs/rules.md §16)
 
 
 ROLE_LABEL = {Role.FILER: "备案填报员", Role.OPERATOR: "审核员（业务操作员）", Role.SYSTEM_ADMIN: "系统管理员",
