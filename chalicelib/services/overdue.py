@@ -168,7 +168,7 @@ class OverdueService:
             more, after = self._enforced(year, codes, Stage.ORDERED, today, None, max(limit - len(rows), 1), filed=True)
             if len(rows) == limit:  # no room left on this page: the second part starts on the next
                 return rows, OPEN if more or after else None
-            return rows + more, OPEN + after if after else None
+            return rows + more, after
         if step is None:
             return self._enforced(year, codes, Stage.ORDERED, today, (token or "")[len(OPEN):] or None, limit,
                                   filed=True)

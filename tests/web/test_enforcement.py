@@ -112,6 +112,24 @@ def test_a_unit_that_files_after_an_order_stays_listed_until_it_is_corrected(lis
     assert usccs_on_page(body) == {U2} and "已改正" in body and "已审核通过" not in body
 
 
+def test_the_list_pages_through_the_units_that_filed_after_an_order(listed):
+    api = Api(listed)
+    xiaodian = api.login("xiaodian", PASSWORD)
+    for serial in (1, 2):
+        assert enforce(api, xiaodian, factories.uscc(serial), ORDER)[0] == 200
+        file_2025(api, serial)  # neither owes 2025 any more: both are listed for their open order
+    xiaodian = api.login("xiaodian", PASSWORD)
+    seen, token = [], ""
+    for _ in range(4):
+        status, body = api.call("GET", f"/overdue?year=2025&limit=1{token}", token=xiaodian)
+        assert status == 200, body
+        seen += [i["uscc"] for i in body["items"]]
+        if not body["next_page_token"]:
+            break
+        token = f"&page_token={body['next_page_token']}"
+    assert seen == [U1, U2] and body["next_page_token"] is None
+
+
 def test_only_the_units_own_authority_records_steps(listed, container):
     api = Api(listed)
     assert enforce(api, api.login("yingze", PASSWORD), U1, ORDER)[0] == 403  # another county's reviewer
