@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from .services.accounts import AccountService
     from .services.applications import ApplicationService
     from .services.audit import AuditService
+    from .services.enforcement import EnforcementService
     from .services.exports import ExportService
     from .services.filings import FilingService
     from .services.imports import ImportService
@@ -60,6 +61,7 @@ class Container(NamedTuple):
     outbox: Outbox
     reminders: ReminderService
     overdue: OverdueService  # 未依法备案单位名单
+    enforcement: EnforcementService  # 责令限期改正 and what follows it (docs/rules.md §15)
     stats: StatsService
     exports: ExportService  # statistics and overdue exports, built by a job
     persons: PersonService  # person look-up by ID number for other departments
@@ -138,6 +140,7 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
     from .services.accounts import AccountService  # cold start: the services load pydantic
     from .services.applications import ApplicationService
     from .services.audit import AuditService
+    from .services.enforcement import EnforcementService
     from .services.exports import Builder, ExportService
     from .services.filings import FilingService
     from .services.imports import ImportService
@@ -188,6 +191,7 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
         review=ReviewService(store, clock, outbox, filings, links, person_index, settings.base_url, wake_jobs),
         outbox=outbox,
         reminders=ReminderService(store, clock, outbox, settings.base_url), overdue=overdue,
+        enforcement=EnforcementService(store, clock, outbox, settings.base_url),
         stats=stats, exports=exports, persons=PersonService(store, clock), audit=AuditService(store),
         recovery=recovery)
 

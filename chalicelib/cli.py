@@ -114,7 +114,8 @@ def serve(args) -> int:
 def create_admin(c, args) -> int:
     try:
         account, password = c.accounts.create_admin(args.username, args.division, args.display_name,
-                                                    role=Role(args.role), department=getattr(args, "department", None))
+                                                    role=Role(args.role), department=getattr(args, "department", None),
+                                                    scope=getattr(args, "scope", None))
     except DomainError as e:
         print(e.message, file=sys.stderr)
         return 1
@@ -189,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
                             "data_sharing: another department's read-only look-up account (needs --department)")
     admin.add_argument("--department", choices=["社会保险", "劳动保障监察", "就业失业", "信息服务"],
                        help="the department a data_sharing account serves")
+    admin.add_argument("--scope", help="data_sharing only: the division code it covers, a province, city or county "
+                                       "(default: the province); it reads statistics and the overdue list there")
     daily = sub.add_parser("daily", help="run the daily reminder job now (reminders, reviewer digest, delivery)")
     daily.add_argument("--today", type=_date, help="the day to run for, YYYY-MM-DD (default: today in Asia/Shanghai)")
     daily.add_argument("--dry-run", action="store_true", help="print what would be sent; write and send nothing")

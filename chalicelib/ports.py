@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import IO, Any, Generic, NamedTuple, Protocol, TypeVar
 
 from .domain.applications import Application
+from .domain.enforcement import Enforcement, Stage
 from .domain.filing import Filing
 from .domain.model import Account, AuditEvent, Job, Message, Unit, Upload
 from .domain.reminders import Obligation
@@ -196,6 +197,25 @@ class OwingStore(Protocol):
         """{authority code: {metric: value}} for `year` (0: all-time `registered`), authorities with counts only."""
 
 
+class EnforcementStore(Protocol):
+    """The enforcement follow-up of overdue units (docs/rules.md §15): one record per unit and filing year."""
+
+    def get_enforcement(self, uscc: str, year: int) -> Enforcement | None: ...
+
+    def enforcements_of(self, year: int, usccs: Iterable[str]) -> dict[str, Enforcement]:
+        """The records of `year` found among `usccs`, by USCC (one batch read)."""
+
+    def list_enforcements(self, year: int, stage: Stage, authority_codes: list[str] | None = None, *,
+                          limit: int = 500, page_token: str | None = None) -> Page[Enforcement]:
+        """Records of `year` at `stage` routed to any of `authority_codes` (None: all); ordered by authority
+        then USCC."""
+
+    def save_enforcement(self, record: Enforcement, *, expected_version: int | None, audit: AuditEvent,
+                         messages: Iterable[Message] = ()) -> None:
+        """Create (expected_version None; AlreadyExists if the unit has a record for the year) or write only at
+        `expected_version` (else StaleVersion), with the audit event and the outbox messages, all or nothing."""
+
+
 class ClaimStore(Protocol):
     """Single-use markers (action links; the first review request of a filing per recipient and window)."""
 
@@ -230,7 +250,8 @@ class JobStore(Protocol):
         """Jobs whose heartbeat is older than `cutoff`, the longest idle first."""
 
 
-class Store(AccountStore, FilingStore, RowStore, OutboxStore, OwingStore, ClaimStore, JobStore, Protocol):
+class Store(AccountStore, FilingStore, RowStore, OutboxStore, OwingStore, EnforcementStore, ClaimStore, JobStore,
+            Protocol):
     """Everything the services keep: the role protocols above, implemented together by each backend."""
 
 

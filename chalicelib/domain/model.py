@@ -35,7 +35,7 @@ class Role(StrEnum):
     BUSINESS_ADMIN = "business_admin"
     SECURITY = "security"
     AUDITOR = "auditor"
-    DATA_SHARING = "data_sharing"  # another department's read-only, province-wide account (docs/rules.md §9)
+    DATA_SHARING = "data_sharing"  # another department's read-only account over one division (docs/rules.md §16)
 
 
 ROLE_LABEL = {Role.FILER: "备案填报员", Role.OPERATOR: "审核员（业务操作员）", Role.SYSTEM_ADMIN: "系统管理员",
@@ -134,6 +134,7 @@ class MessageKind(StrEnum):
     DECISION = "decision"  # an approval or rejection, to the unit's filer
     REMINDER = "reminder"  # the daily job: a deadline reminder, to the unit's filer
     DIGEST = "digest"  # the daily job: filings waiting too long, to the authority's reviewers
+    ENFORCEMENT = "enforcement"  # a 责令限期改正 recorded by the authority, to the unit's filer (docs/rules.md §15)
 
 
 class Message(BaseModel):

@@ -16,8 +16,9 @@ from .reference import policy
 
 CHANNEL_LABEL = {"email": "邮件", "sms": "短信"}
 # the daily job's messages are already once per unit and step, or per authority and day; and the digest is
-# how a reviewer over the cap still hears of filings that wait too long
-UNCAPPED = frozenset({MessageKind.REMINDER, MessageKind.DIGEST})
+# how a reviewer over the cap still hears of filings that wait too long; a 责令限期改正 is once per unit and year,
+# and an agency filing for many units must get each one
+UNCAPPED = frozenset({MessageKind.REMINDER, MessageKind.DIGEST, MessageKind.ENFORCEMENT})
 
 
 def review_topic(filing: Filing) -> str:

@@ -33,6 +33,7 @@ class Permission(StrEnum):
     UNLOCK = "account.unlock"
     AUDIT_READ = "audit.read"
     PERSON_LOOKUP = "person.lookup"
+    OVERDUE_READ = "overdue.read"  # the 未依法备案单位名单 of the account's division, read-only (§15, §16)
 
 
 PERMISSION_LABEL: dict[str, str] = {  # keyed by Permission; a plain str finds its member too
@@ -43,6 +44,7 @@ PERMISSION_LABEL: dict[str, str] = {  # keyed by Permission; a plain str finds i
     Permission.EXECUTE: "办理账号申请（新增、冻结、解锁、注销、变更权限）",
     Permission.UNLOCK: "解除登录锁定", Permission.AUDIT_READ: "查看审计日志",
     Permission.PERSON_LOOKUP: "按身份证号查询人员备案信息（数据共享）",
+    Permission.OVERDUE_READ: "查看本辖区未依法备案单位名单及执法记录（只读）",
 }
 
 # What each role may hold; a new account gets all of it unless its application lists fewer.
@@ -53,7 +55,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.BUSINESS_ADMIN: frozenset({Permission.ACCOUNT_READ, Permission.APPLY, Permission.BUSINESS_REVIEW}),
     Role.SECURITY: frozenset({Permission.ACCOUNT_READ, Permission.APPLY, Permission.IT_REVIEW, Permission.UNLOCK}),
     Role.AUDITOR: frozenset({Permission.AUDIT_READ}),  # reads the audit log and nothing else
-    Role.DATA_SHARING: frozenset({Permission.PERSON_LOOKUP}),  # read-only, province-wide
+    # read-only, over the account's division (province, city or county)
+    Role.DATA_SHARING: frozenset({Permission.PERSON_LOOKUP, Permission.OVERDUE_READ}),
 }
 
 STAFF_ROLES = (Role.OPERATOR, Role.SYSTEM_ADMIN, Role.BUSINESS_ADMIN, Role.SECURITY, Role.AUDITOR)
@@ -92,8 +95,8 @@ def placement_problem(role: Role, division_code: str) -> str | None:
         return f"行政区划代码 {division_code} 不是山西省的有效代码"
     if Role(role) == Role.FILER:
         return "备案填报员账号由用人单位自行注册"
-    if Role(role) == Role.DATA_SHARING and d.level != "province":
-        return "数据共享账号只设在省级"
+    if Role(role) == Role.DATA_SHARING:  # another department's account, at any level (§16)
+        return None
     if d.level == "county" and Role(role) != Role.OPERATOR:
         return "县（市、区）只设业务操作员（审核员）账号"
     return None

@@ -18,7 +18,8 @@ from ..domain.identifiers import normalize, uscc_error
 from ..domain.text import nfc, text_problem
 from ..domain.model import ROLE_LABEL, Account, AuditEvent, Role, Unit
 from ..domain.reference import codes, divisions, policy
-from ..domain.roles import DEPARTMENTS, Permission, covers, effective_permissions, managing_division
+from ..domain.roles import (DEPARTMENTS, Permission, covers, effective_permissions, managing_division,
+                           placement_problem)
 from ..ports import AlreadyExists, Clock, StaleVersion, Store
 from .audit import audit_event
 from .token_signer import TokenSigner, hash_password, password_problem, verify_password
@@ -366,25 +367,31 @@ class AccountService:
                                                                     scope=audit_scope(a)))
 
     def create_admin(self, username: str, division: str, display_name: str, *,
-                     role: Role = Role.SYSTEM_ADMIN, department: str | None = None) -> tuple[Account, str]:
-        """Ops command (cli create-admin): the province's first administrators, with a one-time password.
-        Every other account goes through an application."""
+                     role: Role = Role.SYSTEM_ADMIN, department: str | None = None,
+                     scope: str | None = None) -> tuple[Account, str]:
+        """Ops command (cli create-admin): the province's first administrators, with a one-time password, and the
+        other departments' data-sharing accounts, each over one division (`scope`: province, city or county; the
+        province if not given). Every other account goes through an application."""
         if division != policy().province_code:
             raise ValidationFailed("create-admin 只用于创建省级管理员；其他账号请通过账号申请单办理")
         if Role(role) not in (Role.SYSTEM_ADMIN, Role.BUSINESS_ADMIN, Role.SECURITY, Role.AUDITOR, Role.DATA_SHARING):
             raise ValidationFailed("create-admin 只能创建系统管理员、业务管理员、系统安全员、业务审计员或数据共享账号")
         if (Role(role) == Role.DATA_SHARING) != (department in DEPARTMENTS):
             raise ValidationFailed("数据共享账号须指定所属部门（" + "、".join(DEPARTMENTS) + "），其他账号不指定")
+        if scope is not None and Role(role) != Role.DATA_SHARING:
+            raise ValidationFailed("--scope 只用于数据共享账号；管理员账号设在省级")
+        if scope is not None and (message := placement_problem(Role(role), scope)):
+            raise ValidationFailed(message)
         if message := username_problem(username):
             raise ValidationFailed(message)
         password = initial_password()
         now = self.clock.now()
-        account = Account(username=username, password_hash=hash_password(password), role=role, scope=division,
-                          display_name=display_name.strip() or username, created_at=now, must_change_password=True,
-                          department=department)
+        account = Account(username=username, password_hash=hash_password(password), role=role,
+                          scope=scope or division, display_name=display_name.strip() or username, created_at=now,
+                          must_change_password=True, department=department)
         try:
             self.store.create_account(account, audit=audit_event(now, "ops:create-admin", "create_account", username,
-                                                                 scope=division, detail={"role": str(role)}))
+                                                                 scope=account.scope, detail={"role": str(role)}))
         except AlreadyExists:
             raise Conflict(f"账号 {username} 已存在") from None
         return account, password

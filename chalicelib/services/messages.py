@@ -7,7 +7,11 @@ approved templates carry the site's fixed address instead.
 """
 from __future__ import annotations
 
+import datetime as dt
+
+from ..domain.enforcement import Enforcement
 from ..domain.filing import Filing
+from ..domain.jurisdiction import authority
 from ..domain.model import Account, Message, MessageKind, Unit
 from ..domain.notifications import review_topic
 from ..ports import Clock
@@ -19,7 +23,13 @@ SMS_TEMPLATES: dict[str, tuple[str, ...]] = {
     "approved": ("year", "receipt"),
     "rejected": ("year", "receipt", "reason"),
     "reminder": ("unit", "year", "when"),
+    "enforcement_order": ("unit", "year", "deadline"),
 }
+
+
+def chinese_date(day: dt.date) -> str:
+    """2026年7月9日"""
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def sms(clock: Clock, *, kind: MessageKind, to: str, subject: str, body: str, template: str,
@@ -64,3 +74,19 @@ def review_decided(clock: Clock, filing: Filing, unit: Unit, employer_url: str) 
                     body=text),
             sms(clock, kind=MessageKind.DECISION, to=unit.filer_mobile, subject=subject, body=f"【劳动用工备案】{text}",
                 template=template, params=params)]
+
+
+def enforcement_ordered(clock: Clock, unit: Unit, record: Enforcement, employer_url: str) -> list[Message]:
+    """The unit's filer is told of a 责令限期改正 (docs/rules.md §15): e-mail and SMS. The later steps send nothing:
+    已改正 asks nothing of the unit, and after a 移交 劳动保障监察 contacts it itself."""
+    year, deadline = record.year, chinese_date(record.deadline)
+    subject = f"【责令限期改正】请于{deadline}前完成{year}年度劳动用工备案"
+    body = (f"{unit.name}：\n您单位未按规定完成{year}年度劳动用工备案。{authority(record.authority_code).name}已于"
+            f"{chinese_date(record.notice_date)}责令限期改正（文书编号：{record.notice_number}），请于{deadline}前"
+            f"登录填报并提交：{employer_url}\n逾期未改正的，将移交劳动保障监察机构依法处理。")
+    text = (f"【劳动用工备案】{unit.name}：您单位{year}年度劳动用工备案逾期未报，已被责令限期改正，"
+            f"请于{deadline}前登录{employer_url}完成备案，逾期将移交劳动保障监察机构处理。")
+    kind = MessageKind.ENFORCEMENT
+    return [message(clock, kind=kind, channel="email", to=unit.filer_email, subject=subject, body=body),
+            sms(clock, kind=kind, to=unit.filer_mobile, subject=subject, body=text, template="enforcement_order",
+                params={"unit": unit.name, "year": str(year), "deadline": deadline})]

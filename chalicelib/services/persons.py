@@ -98,9 +98,8 @@ class PersonService:
                                                 outcome="rate_limited", scope=who.scope))
             raise RateLimited(f"查询过于频繁：每分钟最多{LOOKUPS_PER_MINUTE}次，请稍后再试")
         records = self.store.person_records(id_number)
-        if not sharing:  # a reviewer: its own jurisdiction only
-            scope = jurisdiction.Scope(who.scope)
-            records = [r for r in records if scope.can_read(r["authority_code"])]
+        scope = jurisdiction.Scope(who.scope)  # a reviewer or department account: its own division only
+        records = [r for r in records if scope.can_read(r["authority_code"])]
         account = self.store.get_account(who.username) if sharing else None
         self.store.append_audit(audit_event(
             now, who.username, "person_lookup", mask_id(id_number), scope=who.scope,

@@ -22,16 +22,12 @@ from ..domain.reference import divisions, policy
 from ..domain.reminders import Obligation, Step, current_step, days_overdue, open_years
 from ..ports import Clock, Store, all_pages
 from .accounts import Principal
-from .messages import sms
+from .messages import chinese_date, sms
 from .outbox import Outbox, message
 
 log = logging.getLogger(__name__)
 PAGE = 1000  # obligations read per store call
 DIGEST_LISTED = 50  # filings spelled out in one digest (the rest are counted)
-
-
-def _cn(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 @dataclass(frozen=True)
@@ -103,14 +99,14 @@ def reminder_messages(clock: Clock, unit: Unit, obligation: Obligation, step: St
     if today > due:
         late = (today - due).days
         subject = f"【逾期提醒】{year}年度劳动用工备案已逾期{late}天"
-        when = (f"截止日期为{_cn(due)}，已逾期{late}天。逾期未备案的单位将列入未依法备案单位名单，"
+        when = (f"截止日期为{chinese_date(due)}，已逾期{late}天。逾期未备案的单位将列入未依法备案单位名单，"
                 f"由劳动保障监察机构责令限期改正。")
         short = f"已逾期{late}天"
     else:
         left = (due - today).days
-        subject = f"【备案提醒】请于{_cn(due)}前完成{year}年度劳动用工备案"
-        when = f"截止日期为{_cn(due)}，还有{left}天。" if left else f"今天（{_cn(due)}）是截止日期。"
-        short = f"将于{_cn(due)}截止"
+        subject = f"【备案提醒】请于{chinese_date(due)}前完成{year}年度劳动用工备案"
+        when = f"截止日期为{chinese_date(due)}，还有{left}天。" if left else f"今天（{chinese_date(due)}）是截止日期。"
+        short = f"将于{chinese_date(due)}截止"
     fix = "您单位的备案审核未通过，请按审核意见修改后重新提交。" if obligation.filing_status == "rejected" else ""
     link = f"{base_url.rstrip('/')}/employer"
     body = f"{unit.name}：\n您单位尚未完成{year}年度劳动用工备案。{when}{fix}\n请登录填报并提交：{link}"
@@ -192,7 +188,7 @@ class ReminderService:
             emails = [a.email for a in self.store.list_accounts(code)
                       if a.role == Role.OPERATOR and a.status == "active" and a.email]
             authority = jurisdiction.authority(code)
-            lines = [f"{n}. {f.unit_name}（回执号{f.receipt_no}，{_cn(submitted)}提交，"
+            lines = [f"{n}. {f.unit_name}（回执号{f.receipt_no}，{chinese_date(submitted)}提交，"
                      f"已等待{days}个工作日）{self.base_url}/review/filings/{f.id}"
                      for n, (f, submitted, days) in enumerate(waiting[:DIGEST_LISTED], 1)]
             if len(waiting) > DIGEST_LISTED:

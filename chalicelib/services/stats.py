@@ -142,7 +142,7 @@ class StatsService:
         if who.role not in VIEWERS:
             raise Forbidden("只有审核机关的审核员和管理员可以查看统计")
         scope = jurisdiction.Scope(who.scope)
-        if who.role != Role.OPERATOR and scope.level == "county":
+        if who.role not in (Role.OPERATOR, Role.DATA_SHARING) and scope.level == "county":  # departments: §16
             raise Forbidden("统计仅向省、市级管理员开放")
         today = local_today(self.clock.now())
         years = list(range(policy().first_filing_year, today.year)) or [today.year - 1]

@@ -67,6 +67,7 @@ def allow(**grants: str | tuple[str | None, str] | None) -> Rule:
 READ, REVIEW = "filing.read", "filing.review"
 APPLY, ACCOUNTS = "application.create", "account.read"
 LOOKUP = "person.lookup"
+OVERDUE = "overdue.read"  # another department's account: the overdue list of its division, read-only
 
 # Scope rules: (path parameter or "?query", what it names, deny status when out of scope).
 # A filer asking for another unit's filing gets 404, as if it did not exist.
@@ -80,6 +81,7 @@ SCOPES: dict[str, tuple[str, str, int] | None] = {
     "account_manage": ("username", "account", 403),
     "application_read": ("application_id", "application", 403),
     "application_handle": ("application_id", "application", 403),
+    "unit_review": ("uscc", "unit", 403),
 }
 
 FILER_OWN = "own_filing"
@@ -145,21 +147,26 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/filings/{filing_id}/review"): allow(operator=(REVIEW, "filing_review")),
     ("GET", "/act/{token}"): allow(operator=(READ, "none")),  # the signed link names the filing
     ("POST", "/act/{token}"): allow(operator=(REVIEW, "none")),
-    # the overdue list (未依法备案单位名单): the operator's jurisdiction, optionally narrowed by ?division
-    ("GET", "/review/overdue"): allow(operator=(READ, "division")),
-    ("POST", "/review/overdue/export"): allow(operator=(READ, "division")),
-    ("GET", "/api/v1/overdue"): allow(operator=(READ, "division")),
+    # the overdue list (未依法备案单位名单): the operator's jurisdiction, optionally narrowed by ?division; the
+    # other departments read the list of their division (docs/rules.md §16); only the unit's own authority
+    # records enforcement steps (§15)
+    ("GET", "/review/overdue"): allow(operator=(READ, "division"), data_sharing=(OVERDUE, "division")),
+    ("POST", "/review/overdue/export"): allow(operator=(READ, "division"), data_sharing=(OVERDUE, "division")),
+    ("GET", "/api/v1/overdue"): allow(operator=(READ, "division"), data_sharing=(OVERDUE, "division")),
+    ("POST", "/review/overdue/{uscc}/enforcement"): allow(operator=(REVIEW, "unit_review")),
+    ("POST", "/api/v1/overdue/{uscc}/enforcement"): allow(operator=(REVIEW, "unit_review")),
     # statistics: 业务操作员 at any level (a county sees itself), administrators at province/city
     # (StatsService refuses a county administrator)
     ("GET", "/stats"): allow(operator=(READ, "none"), data_sharing=(LOOKUP, "none"), **{r: "none" for r in ADMINS}),
     ("POST", "/stats/export"): allow(operator=(READ, "none")),  # the filings and rows of its jurisdiction
     # exports built by a job (services/exports.py): the service checks the kind's rights when asked, and that
     # an export is followed and downloaded only by whoever asked for it
-    ("POST", "/api/v1/exports"): allow(filer="none", operator=(READ, "none")),
-    ("GET", "/api/v1/exports/{export_id}"): allow(filer="none", operator=(READ, "none")),
-    ("GET", "/api/v1/exports/{export_id}/file"): allow(filer="none", operator=(READ, "none")),
-    ("GET", "/exports/{export_id}"): allow(filer="none", operator=(READ, "none")),
-    ("GET", "/exports/{export_id}/file"): allow(filer="none", operator=(READ, "none")),
+    ("POST", "/api/v1/exports"): allow(filer="none", operator=(READ, "none"), data_sharing=(OVERDUE, "none")),
+    ("GET", "/api/v1/exports/{export_id}"): allow(filer="none", operator=(READ, "none"), data_sharing=(OVERDUE, "none")),
+    ("GET", "/api/v1/exports/{export_id}/file"): allow(filer="none", operator=(READ, "none"),
+                                                       data_sharing=(OVERDUE, "none")),
+    ("GET", "/exports/{export_id}"): allow(filer="none", operator=(READ, "none"), data_sharing=(OVERDUE, "none")),
+    ("GET", "/exports/{export_id}/file"): allow(filer="none", operator=(READ, "none"), data_sharing=(OVERDUE, "none")),
     # data sharing: look-up by ID number — the sharing account province-wide with full IDs, an
     # operator within its jurisdiction, masked (services/persons.py); statistics read-only
     ("GET", "/share/persons"): allow(data_sharing=(LOOKUP, "none"), operator=(READ, "none")),
@@ -227,6 +234,8 @@ def in_scope(scope: str, who: Any, target: Any) -> bool:
         return may_read(who, target)
     if scope == "application_handle":
         return target.managing_division == who.scope
+    if scope == "unit_review":
+        return jurisdiction.Scope(who.scope).can_review(target.authority_code)
     raise KeyError(scope)
 
 
@@ -240,7 +249,7 @@ def _target(request: Request, kind: str, name: str) -> Any:
         return None
     store = container().store
     return {"filing": store.get_filing, "account": store.get_account,
-            "application": store.get_application}[kind](value)
+            "application": store.get_application, "unit": store.get_unit}[kind](value)
 
 
 def decide(rule: Rule, who: Any, request: Request) -> tuple[int, str] | None:

@@ -3,7 +3,7 @@ out-of-scope target, called for real, must be allowed or denied exactly as chali
 declares. The cells are generated from the route table, so a route without a rule fails here by name.
 
 The world: a filer of a 小店区 unit; a 小店区 业务操作员; 太原市's system/business administrators, security
-officer and auditor. In-scope targets sit in 小店区 (managed by 太原市): the filer's own filing, the reviewer's
+officer and auditor; a 太原市 department (data-sharing) account. In-scope targets sit in 小店区 (managed by 太原市): the filer's own filing, the reviewer's
 jurisdiction, an account and an application 太原市 handles (submitted by that reviewer). Out-of-scope targets
 sit in 大同市新荣区 (140212). Denied = 401 or 403 (from the guard or a handler), a page's redirect to sign in,
 or any answer the guard marks `X-Access: denied` (its 404 for another unit's filing). Anything else is allowed: a
@@ -26,7 +26,7 @@ PASSWORD = "Matrix-Passw0rd"
 IN, OUT = "in", "out"
 STAFF = {"operator": ("xd-op", "140105"), "system_admin": ("ty-sys", "140100"),
          "business_admin": ("ty-biz", "140100"), "security": ("ty-sec", "140100"), "auditor": ("ty-aud", "140100"),
-         "data_sharing": ("sh-share", "140000")}
+         "data_sharing": ("ty-share", "140100")}  # a department account of 太原市: reads its division
 CSRF = "matrix-csrf-token"
 
 
@@ -95,7 +95,7 @@ class World:
             "username": ("xd-target", "dt-target"), "application_id": (in_app, out_app),
             "table": ("table2", "table2"), "index": ("0", "0"), "token": ("not-a-signed-link", "not-a-signed-link"),
             "id_number": ("140105199001010011", "140212199001010011"), "name": ("app.js", "app.js"),
-            "export_id": ("0" * 32, "1" * 32),
+            "export_id": ("0" * 32, "1" * 32), "uscc": (factories.uscc(1), factories.uscc(2, "140212")),
         }
         self.division = {IN: "140105", OUT: "140212"}
         self.tokens: dict[str, str] = {}

@@ -94,7 +94,7 @@ def test_share_stats_api_is_read_only_province_wide(shared):
     assert body["total"]["approved"] == 2
 
 
-def test_data_sharing_accounts_are_provincial_and_name_their_department(container):
+def test_data_sharing_accounts_name_their_department_and_cover_one_division(container):
     from chalicelib.domain.errors import ValidationFailed
     from chalicelib.domain.roles import placement_problem
     account, _ = container.accounts.create_admin("sx-jiancha", "140000", "监察", role=Role.DATA_SHARING,
@@ -102,4 +102,15 @@ def test_data_sharing_accounts_are_provincial_and_name_their_department(containe
     assert (account.role, account.department, account.must_change_password) == (Role.DATA_SHARING, "劳动保障监察", True)
     with pytest.raises(ValidationFailed, match="所属部门"):
         container.accounts.create_admin("sx-x", "140000", "x", role=Role.DATA_SHARING)
-    assert placement_problem(Role.DATA_SHARING, "140100") == "数据共享账号只设在省级"
+    assert account.scope == "140000"  # the province unless --scope says otherwise
+    city, _ = container.accounts.create_admin("ty-jiancha", "140000", "太原监察", role=Role.DATA_SHARING,
+                                              department="劳动保障监察", scope="140100")
+    county, _ = container.accounts.create_admin("xd-shebao", "140000", "小店社保", role=Role.DATA_SHARING,
+                                                department="社会保险", scope="140105")
+    assert (city.scope, county.scope) == ("140100", "140105")
+    assert placement_problem(Role.DATA_SHARING, "140105") is None
+    with pytest.raises(ValidationFailed, match="不是山西省的有效代码"):
+        container.accounts.create_admin("sx-y", "140000", "y", role=Role.DATA_SHARING, department="社会保险",
+                                        scope="990000")
+    with pytest.raises(ValidationFailed, match="只用于数据共享账号"):
+        container.accounts.create_admin("sx-z", "140000", "z", role=Role.AUDITOR, scope="140100")

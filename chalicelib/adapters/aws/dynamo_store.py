@@ -9,6 +9,7 @@ from __future__ import annotations
 from ...ports import Store
 from .dynamo.base import create_table
 from .dynamo.claims import DynamoClaims
+from .dynamo.enforcement import DynamoEnforcement
 from .dynamo.filings import DynamoFilings
 from .dynamo.jobs import DynamoJobs
 from .dynamo.outbox import DynamoOutbox
@@ -19,6 +20,6 @@ from .dynamo.units import DynamoUnits
 __all__ = ["DynamoStore", "create_table"]
 
 
-class DynamoStore(DynamoUnits, DynamoFilings, DynamoRows, DynamoOutbox, DynamoOwing, DynamoClaims, DynamoJobs,
-                  Store):
-    """All seven aggregates on one table (constructor: table name, low-level DynamoDB client)."""
+class DynamoStore(DynamoUnits, DynamoFilings, DynamoRows, DynamoOutbox, DynamoOwing, DynamoEnforcement, DynamoClaims,
+                  DynamoJobs, Store):
+    """All eight aggregates on one table (constructor: table name, low-level DynamoDB client)."""

@@ -32,6 +32,14 @@ Access patterns (→ how they are served; no Scan anywhere):
                                       restores them in the filing's transaction). It also holds the history
                                       of reminders sent (list `reminders`). The daily job reads these
                                       partitions, so its cost follows the units that still owe, not all units.
+  enforcement record (unit, year)      GetItem PK=UNIT#<uscc> SK=ENFORCE#<year> (`version` attr; conditional Put
+                                      in one transaction with its audit event and outbox messages); a page's
+                                      records: BatchGetItem of those keys
+  enforcement records of year Y at a stage, per authority
+                                      Query GSI1 GSI1PK=ENFORCE#<year>#<stage>#<authority>, GSI1SK=<authority>#<uscc>
+  the same province-wide              Query GSI2 GSI2PK=ENFORCE#<year>#<stage>, GSI2SK=<authority>#<uscc>
+                                      (the OWES listing's layout: one sort key format, so a page token is
+                                      "after <authority>#<uscc>" in either; the keys move with the stage)
   filing year opened (once)           GetItem  PK=YEAR#<year>            SK=OPENED
   person records by ID number        Query    PK=IDNO#<id number>  SK=<filing id>#<table>#<row>: one item per
                                       表二/表三 row of an approved filing (BatchWriteItem after approval)
@@ -311,6 +319,25 @@ def owing_listing(year: int, authority_code: str, uscc: str) -> dict[str, str]:
     One sort key format in both indexes, so a page token is "after <authority>#<uscc>" in either."""
     order = f"{authority_code}#{uscc}"
     return {"GSI1PK": owing_at(year, authority_code), "GSI1SK": order, "GSI2PK": owing_all(year), "GSI2SK": order}
+
+
+def enforcement(uscc: str, year: int) -> dict[str, str]:
+    return _key(f"UNIT#{uscc}", f"ENFORCE#{year:04d}")
+
+
+def enforcement_at(year: int, stage: str, authority_code: str) -> str:
+    return f"ENFORCE#{year:04d}#{stage}#{authority_code}"
+
+
+def enforcement_all(year: int, stage: str) -> str:
+    return f"ENFORCE#{year:04d}#{stage}"
+
+
+def enforcement_item(e) -> dict[str, str]:
+    """A unit's record for a year, listed under its year and stage (per authority and province-wide)."""
+    order = f"{e.authority_code}#{e.uscc}"
+    return {**enforcement(e.uscc, e.year), "GSI1PK": enforcement_at(e.year, e.stage.value, e.authority_code),
+            "GSI1SK": order, "GSI2PK": enforcement_all(e.year, e.stage.value), "GSI2SK": order}
 
 
 def person_record(id_number: str, filing_id: str, table: str, n: int) -> dict[str, str]:

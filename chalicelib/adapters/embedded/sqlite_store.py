@@ -11,6 +11,7 @@ from pathlib import Path
 from ...ports import Store
 from .sqlite import migrations
 from .sqlite.claims import SqliteClaims
+from .sqlite.enforcement import SqliteEnforcement
 from .sqlite.filings import SqliteFilings
 from .sqlite.jobs import SqliteJobs
 from .sqlite.outbox import SqliteOutbox
@@ -19,8 +20,8 @@ from .sqlite.rows import SqliteRows
 from .sqlite.units import SqliteUnits
 
 
-class SqliteStore(SqliteUnits, SqliteFilings, SqliteRows, SqliteOutbox, SqliteOwing, SqliteClaims, SqliteJobs,
-                  Store):
+class SqliteStore(SqliteUnits, SqliteFilings, SqliteRows, SqliteOutbox, SqliteOwing, SqliteEnforcement, SqliteClaims,
+                  SqliteJobs, Store):
     def __init__(self, path: str | Path):
         super().__init__(path)
         migrations.migrate(self._db, str(path))

@@ -30,6 +30,7 @@ def request_export() -> Response:
     params: dict[str, Any] = {"year": year_param(body.get("year"), default=None)}
     if kind == "overdue":
         params["division"] = str(body.get("division") or "")
+        params["step"] = str(body.get("step") or "")
     if kind == "leavers":
         params = {"filing_id": str(body.get("filing_id") or "")}
     return json_response(export_json(container().exports.request(signed_in(), kind, **params)), 202)

@@ -151,15 +151,29 @@ def document(base_url: str) -> dict[str, Any]:
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
                         "schema": {"type": "string", "format": "binary"}}}}, **_errors(404)}}},
             "/overdue": {"get": _op(
-                "未依法备案单位名单（审核员，本辖区；含从未备案的单位及已发提醒记录）",
-                params=[_query("year", _INT), _query("division"), _query("page_token"), _query("limit", _INT)],
+                "未依法备案单位名单（审核员本辖区，其他部门的数据共享账号本区划、只读；含从未备案的单位、已发提醒记录和"
+                "执法情况 enforcement；已责令改正的单位补报后仍列出直到记为已改正）；step 按执法步骤筛选："
+                "none 未采取措施 / ordered 责令改正中 / corrected 已改正 / transferred 已移交劳动保障监察",
+                params=[_query("year", _INT), _query("division"),
+                        _query("step", {"type": "string", "enum": ["none", "ordered", "corrected", "transferred"]}),
+                        _query("page_token"), _query("limit", _INT)],
                 errors=(400, 401, 403, 422))},
+            "/overdue/{uscc}/enforcement": {"post": _op(
+                "记录执法步骤（单位所属审核机关的审核员）：order 责令限期改正（notice_number 文书编号、notice_date 文书日期、"
+                "deadline 改正期限，须晚于文书日期；通知单位填报员邮件和短信），correct 已改正（须已提交或已通过该年度备案），"
+                "transfer 逾期未改正移交劳动保障监察（改正期限届满且仍未备案；transfer_note 移交文书编号或说明）",
+                params=[_path("uscc")], errors=(400, 401, 403, 404, 409, 422),
+                body=_obj({"year": _INT, "step": {"type": "string", "enum": ["order", "correct", "transfer"]},
+                           "notice_number": _STR, "notice_date": {"type": "string", "format": "date"},
+                           "deadline": {"type": "string", "format": "date"}, "transfer_note": _STR},
+                          ["year", "step"]))},
             "/exports": {"post": _op(
                 "申请导出（后台生成，立即返回202和导出编号）：kind=stats 本辖区某年度备案及表二人员（审核员，year必填），"
-                "kind=overdue 未依法备案单位名单（审核员，year、division可选），kind=leavers 减少人员的表三（填报单位，"
+                "kind=overdue 未依法备案单位名单（审核员、数据共享账号，year、division、step可选），kind=leavers 减少人员的表三（填报单位，"
                 "filing_id必填）；只有申请人可以查看和下载",
                 ok=("202", "已排队"), body=_obj({"kind": {"type": "string", "enum": ["stats", "overdue", "leavers"]},
-                                               "year": _INT, "division": _STR, "filing_id": _STR}, ["kind"]),
+                                               "year": _INT, "division": _STR, "step": _STR, "filing_id": _STR},
+                                              ["kind"]),
                 errors=(400, 401, 403, 404, 422))},
             "/exports/{export_id}": {"get": _op(
                 "导出进度：status 为 queued / running / done / failed；done 时 download_url 可下载",

@@ -152,6 +152,18 @@ class DynamoBase:
                 return
             kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
 
+    def _listed_after(self, partitions: list[tuple[str, str]], after: str, limit: int) -> list[dict[str, Any]]:
+        """Up to `limit` + 1 items of the (index, partition key) `partitions`, read one after another, each
+        after the sort key `after` (listings whose partitions follow their sort-key order: "<authority>#<uscc>")."""
+        found: list[dict[str, Any]] = []
+        for index, pk in partitions:
+            for listed in self._query(pk, index=index, sk_condition="#sk > :after" if after else "",
+                                      values={":after": after} if after else None, page_size=min(limit + 1, 1000)):
+                found.append(listed)
+                if len(found) > limit:
+                    return found
+        return found
+
     def _listing(self, index: str, pk: str, limit: int, *, newest_first: bool) -> list[str]:
         """The documents of the first `limit` items of one GSI partition."""
         if limit <= 0:
