@@ -14,11 +14,12 @@ from .dynamo.jobs import DynamoJobs
 from .dynamo.outbox import DynamoOutbox
 from .dynamo.owing import DynamoOwing
 from .dynamo.rows import DynamoRows
+from .dynamo.transfers import DynamoTransfers
 from .dynamo.units import DynamoUnits
 
 __all__ = ["DynamoStore", "create_table"]
 
 
 class DynamoStore(DynamoUnits, DynamoFilings, DynamoRows, DynamoOutbox, DynamoOwing, DynamoClaims, DynamoJobs,
-                  Store):
-    """All seven aggregates on one table (constructor: table name, low-level DynamoDB client)."""
+                  DynamoTransfers, Store):
+    """All eight aggregates on one table (constructor: table name, low-level DynamoDB client)."""
