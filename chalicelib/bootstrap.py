@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from .services.rosters import RosterService
     from .services.stats import StatsService
     from .services.token_signer import TokenSigner
+    from .services.transfers import TransferService
 
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ class Container(NamedTuple):
     persons: PersonService  # person look-up by ID number for other departments
     audit: AuditService
     recovery: RecoveryService  # the crash recovery sweep
+    transfers: TransferService  # 变更审核机关
 
 
 def build(settings: settings_module.Settings, *, clock: Clock | None = None, sender: Sender | None = None,
@@ -151,6 +153,7 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
     from .services.rosters import RosterService
     from .services.stats import StatsService
     from .services.token_signer import TokenSigner
+    from .services.transfers import TransferService
 
     token_signer = TokenSigner(settings.secret_key)
     outbox = Outbox(store, sender, clock, channels=settings.channels)
@@ -189,7 +192,7 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
         outbox=outbox,
         reminders=ReminderService(store, clock, outbox, settings.base_url), overdue=overdue,
         stats=stats, exports=exports, persons=PersonService(store, clock), audit=AuditService(store),
-        recovery=recovery)
+        recovery=recovery, transfers=TransferService(store, clock, outbox, settings.base_url))
 
 
 def register_routes(app: Chalice) -> None:

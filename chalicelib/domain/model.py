@@ -134,6 +134,7 @@ class MessageKind(StrEnum):
     DECISION = "decision"  # an approval or rejection, to the unit's filer
     REMINDER = "reminder"  # the daily job: a deadline reminder, to the unit's filer
     DIGEST = "digest"  # the daily job: filings waiting too long, to the authority's reviewers
+    TRANSFER = "transfer"  # a transfer between authorities asked or decided, to the unit and both authorities
 
 
 class Message(BaseModel):

@@ -15,6 +15,7 @@ Transitions return a new Transfer with the version bumped; the store writes it c
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
@@ -115,12 +116,10 @@ class Transfer(BaseModel):
         if not jurisdiction.Scope(scope).can_review(self.to_code):
             raise Forbidden(f"只有接收机关（{self.to_name}）的审核员可以接收或不予接收")
 
-    def readable_by(self, scope: str) -> bool:
+    def readable_by(self, scope: str, *, filer: bool) -> bool:
         """Reviewers of either authority (and those above them) see the transfer; the unit sees its own."""
-        if scope == self.uscc:
-            return True
-        if len(scope) != 6:
-            return False
+        if filer:
+            return scope == self.uscc
         s = jurisdiction.Scope(scope)
         return s.can_read(self.from_code) or s.can_read(self.to_code)
 
@@ -145,7 +144,8 @@ def authority_groups() -> list[tuple[jurisdiction.Authority, list[jurisdiction.A
     """The receiving authorities grouped for a chooser: the province alone, then each city with its counties."""
     codes = set(receiving_authorities())
     all_divisions = divisions().values()
-    groups = [(jurisdiction.authority(policy().province_code), [])]
+    groups: list[tuple[jurisdiction.Authority, list[jurisdiction.Authority]]] = [
+        (jurisdiction.authority(policy().province_code), [])]
     for city in sorted((d for d in all_divisions if d.level == "city"), key=lambda d: d.code):
         counties = [jurisdiction.authority(d.code) for d in sorted(all_divisions, key=lambda d: d.code)
                     if d.parent_code == city.code and d.code in codes]
@@ -222,8 +222,12 @@ def counter_moves(transfer: Transfer, years_owed: list[int]) -> list[tuple[int, 
     return out
 
 
-def reads_filing(scope: str, filing_authority: str, unit_authority: str | None) -> bool:
+def reads_filing(scope: str, filing: Filing, get_unit: Callable[[str], Unit | None]) -> bool:
     """A reviewer reads a filing routed to its jurisdiction (the authority that handled it keeps reading it after a
-    transfer), and every filing of a unit now in its jurisdiction (its history, docs/rules.md §11)."""
+    transfer), and every filing of a unit now in its jurisdiction (its history, docs/rules.md §11). `get_unit` is
+    called only when the filing's own routing does not decide."""
     s = jurisdiction.Scope(scope)
-    return s.can_read(filing_authority) or (unit_authority is not None and s.can_read(unit_authority))
+    if s.can_read(filing.authority_code):
+        return True
+    unit = get_unit(filing.uscc)
+    return unit is not None and s.can_read(unit.authority_code)
