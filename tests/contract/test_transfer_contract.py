@@ -31,7 +31,8 @@ def accepted(t):
 
 def counters(store, year):
     """The counters that follow a unit, per authority (authorities left with none omitted)."""
-    found = {a: {m: v for m, v in c.items() if m in ("registered", "expected") and v} for a, c in store.stats(year).items()}
+    found = {a: {m: v for m, v in c.items() if m in ("registered", "expected") and v}
+             for a, c in store.stats(year).items()}
     return {a: c for a, c in found.items() if c}
 
 

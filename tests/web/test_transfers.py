@@ -15,6 +15,12 @@ XIAODIAN, YINGZE = "140105", "140106"
 
 
 @pytest.fixture
+def container(backend_container):
+    """Every test here runs on the embedded and on the AWS backend."""
+    return backend_container
+
+
+@pytest.fixture
 def api(container):
     from app import app
     c = container
@@ -22,7 +28,9 @@ def api(container):
                                ("province", "140000")):
         c.accounts.create_reviewer(username, PASSWORD, division, username, email=f"{username}@hrss.example.cn")
     with Client(app) as client:
-        yield Api(client)
+        api = Api(client)
+        api.bucket = c.settings.bucket_name  # AWS mode: where presigned uploads land
+        yield api
 
 
 def filing_ready(api: Api, filer: str, year: int) -> str:
@@ -161,6 +169,7 @@ def test_the_routing_warning_links_to_the_form_which_suggests_the_new_authority(
     assert reviewer.post(f"/transfers/{transfer_id}/accept", {"version": "1"}).status_code == 303
     detail = text(reviewer.get(f"/transfers/{transfer_id}"))
     assert "已变更" in detail and "此后提交的备案由太原市迎泽区人力资源和社会保障局审核" in detail
-    assert "太原市迎泽区人力资源和社会保障局" in text(b.get("/employer"))
+    home = text(b.get("/employer"))
+    assert "<dt>备案审核机关</dt><dd>太原市迎泽区人力资源和社会保障局" in home and "：已变更" in home
     third = signed_in(api.client, "xinghualing")
     assert third.post(f"/transfers/{transfer_id}/accept", {"version": "2"}).status_code == 404
