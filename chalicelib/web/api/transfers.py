@@ -1,6 +1,7 @@
 """变更审核机关 (docs/rules.md §11): ask for a unit's transfer, list and read transfers, accept, refuse, withdraw."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint, Response
@@ -11,6 +12,7 @@ from ..session import signed_in
 
 if TYPE_CHECKING:
     from ...domain.transfers import Transfer
+    from ...services.accounts import Principal
 
 routes = Blueprint(__name__)
 
@@ -59,26 +61,26 @@ def get_transfer(transfer_id: str) -> Response:
     return json_response(transfer_json(container().transfers.get(signed_in(), transfer_id)))
 
 
+def _step(act: Callable[[Principal, int, dict[str, Any]], Transfer]) -> Response:
+    """A decision or a withdrawal: `act(caller, the version the caller saw, the body)`."""
+    body = json_body(current_request())
+    return json_response(transfer_json(act(signed_in(), version_param(body.get("version")), body)))
+
+
 @routes.route("/transfers/{transfer_id}/accept", methods=["POST"])
 @api_errors
 def accept(transfer_id: str) -> Response:
-    body = json_body(current_request())
-    transfer = container().transfers.accept(signed_in(), transfer_id, version=version_param(body.get("version")))
-    return json_response(transfer_json(transfer))
+    return _step(lambda who, version, body: container().transfers.accept(who, transfer_id, version=version))
 
 
 @routes.route("/transfers/{transfer_id}/refuse", methods=["POST"])
 @api_errors
 def refuse(transfer_id: str) -> Response:
-    body = json_body(current_request())
-    transfer = container().transfers.refuse(signed_in(), transfer_id, version=version_param(body.get("version")),
-                                            reason=_text(body, "reason"))
-    return json_response(transfer_json(transfer))
+    return _step(lambda who, version, body: container().transfers.refuse(who, transfer_id, version=version,
+                                                                         reason=_text(body, "reason")))
 
 
 @routes.route("/transfers/{transfer_id}/cancel", methods=["POST"])
 @api_errors
 def cancel(transfer_id: str) -> Response:
-    body = json_body(current_request())
-    transfer = container().transfers.cancel(signed_in(), transfer_id, version=version_param(body.get("version")))
-    return json_response(transfer_json(transfer))
+    return _step(lambda who, version, body: container().transfers.cancel(who, transfer_id, version=version))
