@@ -107,16 +107,17 @@ def test_a_direct_transfer_moves_the_unit_when_created(store):
 
 def test_acceptance_fails_whole_if_the_unit_moved_meanwhile(store):
     register(store, "U1")
-    t = asked(store)
-    direct_elsewhere = transfers.new_transfer(transfer_id="d", unit=store.get_unit("U1"), to_code="140000",
-                                              reason="省属", actor="sh", side="140000", now=T0, direct=True)
-    cancelled = t.cancel(actor="op", side=XIAODIAN, now=T0)
-    store.save_transfer(cancelled, expected_version=t.version, audit=audit())
-    store.create_transfer(direct_elsewhere, audit=audit())
-    stale = transfers.new_transfer(transfer_id="s", unit=store.get_unit("U1").model_copy(
-        update={"authority_code": XIAODIAN}), to_code=YINGZE, reason="x", actor="op", side=XIAODIAN, now=T0)
+    as_read = store.get_unit("U1")  # a request made from the unit as it was read …
+    stale = transfers.new_transfer(transfer_id="s", unit=as_read, to_code=YINGZE, reason="注册地变更", actor="op",
+                                   side=XIAODIAN, now=T0)
     store.create_transfer(stale, audit=audit())
-    with pytest.raises(StaleVersion):
-        store.save_transfer(accepted(stale), expected_version=stale.version, audit=audit())
+    province = stale.model_copy(update={"id": "d", "to_code": "140000"})  # … while the unit is moved elsewhere
+    store.save_transfer(stale.cancel(actor="op", side=XIAODIAN, now=T0), expected_version=1, audit=audit())
+    store.create_transfer(accepted(province), audit=audit())
     assert store.get_unit("U1").authority_code == "140000"
-    assert store.get_transfer("s").open  # nothing of the transaction was kept
+    reopened = stale.model_copy(update={"id": "s2"})
+    store.create_transfer(reopened, audit=audit())
+    with pytest.raises(StaleVersion):
+        store.save_transfer(accepted(reopened), expected_version=reopened.version, audit=audit())
+    assert store.get_unit("U1").authority_code == "140000"
+    assert store.get_transfer("s2").open and owing(store, 2025, ["140000"]) == ["U1"]  # nothing of it was kept
