@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from .services.rosters import RosterService
     from .services.stats import StatsService
     from .services.token_signer import TokenSigner
+    from .services.transfers import TransferService
 
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,7 @@ class Container(NamedTuple):
     persons: PersonService  # person look-up by ID number for other departments
     audit: AuditService
     recovery: RecoveryService  # the crash recovery sweep
+    transfers: TransferService  # 变更审核机关
 
 
 def build(settings: settings_module.Settings, *, clock: Clock | None = None, sender: Sender | None = None,
@@ -154,6 +156,7 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
     from .services.rosters import RosterService
     from .services.stats import StatsService
     from .services.token_signer import TokenSigner
+    from .services.transfers import TransferService
 
     token_signer = TokenSigner(settings.secret_key)
     outbox = Outbox(store, sender, clock, channels=settings.channels)
@@ -193,7 +196,7 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
         reminders=ReminderService(store, clock, outbox, settings.base_url), overdue=overdue,
         enforcement=EnforcementService(store, clock, outbox, settings.base_url),
         stats=stats, exports=exports, persons=PersonService(store, clock), audit=AuditService(store),
-        recovery=recovery)
+        recovery=recovery, transfers=TransferService(store, clock, outbox, settings.base_url))
 
 
 def register_routes(app: Chalice) -> None:

@@ -15,6 +15,7 @@ from .domain.enforcement import Enforcement, Stage
 from .domain.filing import Filing
 from .domain.model import Account, AuditEvent, Job, Message, Unit, Upload
 from .domain.reminders import Obligation
+from .domain.transfers import Transfer
 
 T = TypeVar("T")
 
@@ -250,8 +251,31 @@ class JobStore(Protocol):
         """Jobs whose heartbeat is older than `cutoff`, the longest idle first."""
 
 
+class TransferStore(Protocol):
+    """Transfers of units between authorities (变更审核机关, domain/transfers.py): at most one open per unit."""
+
+    def create_transfer(self, transfer: Transfer, *, audit: AuditEvent, messages: Iterable[Message] = ()) -> None:
+        """With its audit event and messages; AlreadyExists if the unit has an open transfer. A transfer created
+        accepted (the province's direct transfer) moves the unit as save_transfer does, in the same transaction."""
+
+    def get_transfer(self, transfer_id: str) -> Transfer | None: ...
+
+    def save_transfer(self, transfer: Transfer, *, expected_version: int, audit: AuditEvent,
+                      messages: Iterable[Message] = ()) -> None:
+        """Write only at `expected_version` (else StaleVersion), with the audit event and messages. An accepted
+        transfer moves the unit in the same transaction: its authority becomes `to_code` (StaleVersion if it is no
+        longer `from_code`), its drafts and the open years no reviewer holds a filing of follow it (the owing
+        index), and the counters move (domain/transfers.py `counter_moves`)."""
+
+    def list_transfers(self, authority_code: str, *, incoming: bool, limit: int = 100) -> list[Transfer]:
+        """Transfers to (`incoming`) or from an authority, newest first."""
+
+    def list_unit_transfers(self, uscc: str) -> list[Transfer]:
+        """A unit's transfers, newest first."""
+
+
 class Store(AccountStore, FilingStore, RowStore, OutboxStore, OwingStore, EnforcementStore, ClaimStore, JobStore,
-            Protocol):
+            TransferStore, Protocol):
     """Everything the services keep: the role protocols above, implemented together by each backend."""
 
 

@@ -18,6 +18,7 @@ from .errors import problem
 BUCKETS = ("signed_task", "signed_fixed_lt3", "signed_fixed_3to10", "signed_fixed_ge10_open")
 BUCKET_TITLES = {"signed_task": "以完成一定工作任务为期限", "signed_fixed_lt3": "固定期限3年以下",
                  "signed_fixed_3to10": "固定期限3年（含）至10年", "signed_fixed_ge10_open": "固定期限10年以上及无固定期限"}
+TRANSFER_FORM = "/transfers/new"  # the request form of 变更审核机关 (docs/rules.md §11)
 FIXED, OPEN, TASK = "固定期限", "无固定期限", "以完成一定工作任务为期限"
 
 
@@ -89,7 +90,8 @@ def routing_warning(table1: dict[str, Any] | None, authority_code: str) -> dict[
     """A warning when 表一's 隶属关系/外资/经济类型/注册地 point to another authority.
 
     The filing stays with the authority it was routed to at registration: re-routing a unit moves it
-    out of one bureau's supervision into another's, which a bureau decides, not a form field."""
+    out of one bureau's supervision into another's, which a bureau decides, not a form field. The warning
+    links to the request for that decision (`link`, docs/rules.md §11)."""
     if not table1 or not table1.get("registration_division"):
         return None
     try:
@@ -102,9 +104,11 @@ def routing_warning(table1: dict[str, Any] | None, authority_code: str) -> dict[
     if new.code == authority_code:
         return None
     old = jurisdiction.authority(authority_code)
-    return problem(f"按表一填写的隶属关系、外资属性或注册地，您单位应由{new.name}审核，与注册时确定的{old.name}不同。"
-                   f"本次备案仍由{old.name}审核；如上述信息确已变更，请联系{old.name}办理审核机关变更。",
-                   column="注册地行政区划", field="registration_division")
+    warning = problem(f"按表一填写的隶属关系、外资属性或注册地，您单位应由{new.name}审核，与注册时确定的{old.name}不同。"
+                      f"本次备案仍由{old.name}审核；如上述信息确已变更，请联系{old.name}办理审核机关变更，"
+                      f"或在线申请变更（由{new.name}接收后生效）。",
+                      column="注册地行政区划", field="registration_division")
+    return {**warning, "link": TRANSFER_FORM}
 
 
 _Contract = tuple[str | None, str | None, str | None]  # term, start, end

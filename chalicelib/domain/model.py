@@ -135,6 +135,7 @@ class MessageKind(StrEnum):
     REMINDER = "reminder"  # the daily job: a deadline reminder, to the unit's filer
     DIGEST = "digest"  # the daily job: filings waiting too long, to the authority's reviewers
     ENFORCEMENT = "enforcement"  # a 责令限期改正 recorded by the authority, to the unit's filer (docs/rules.md §15)
+    TRANSFER = "transfer"  # a transfer between authorities asked or decided, to the unit and both authorities
 
 
 class Message(BaseModel):

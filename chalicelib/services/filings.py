@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from ..domain import calendar, jurisdiction
+from ..domain import calendar, jurisdiction, transfers
 from ..domain.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationFailed, problem
 from ..domain.filing import Filing, Status, receipt_number
 from ..domain.identifiers import listed_row, masked_text
@@ -62,7 +62,7 @@ class FilingService:
         if who.is_filer and filing.uscc == who.scope:
             return filing
         if who.is_reviewer:
-            if not jurisdiction.Scope(who.scope).can_read(filing.authority_code):
+            if not transfers.reads_filing(who.scope, filing, self.store.get_unit):
                 raise Forbidden("该备案不在您的管辖范围内")
             if filing.submitted_at is None:
                 raise NotFound("该备案尚未提交，提交前审核机关看不到其内容")

@@ -14,6 +14,7 @@ from ..domain.filing import Filing
 from ..domain.jurisdiction import authority
 from ..domain.model import Account, Message, MessageKind, Unit
 from ..domain.notifications import review_topic
+from ..domain.transfers import Transfer
 from ..ports import Clock
 from .outbox import message
 
@@ -24,6 +25,7 @@ SMS_TEMPLATES: dict[str, tuple[str, ...]] = {
     "rejected": ("year", "receipt", "reason"),
     "reminder": ("unit", "year", "when"),
     "enforcement_order": ("unit", "year", "deadline"),
+    "transfer": ("unit", "status"),
 }
 
 
@@ -90,3 +92,31 @@ def enforcement_ordered(clock: Clock, unit: Unit, record: Enforcement, employer_
     return [message(clock, kind=kind, channel="email", to=unit.filer_email, subject=subject, body=body),
             sms(clock, kind=kind, to=unit.filer_mobile, subject=subject, body=text, template="enforcement_order",
                 params={"unit": unit.name, "year": str(year), "deadline": deadline})]
+
+
+def transfer_told(clock: Clock, transfer: Transfer, unit: Unit, reviewers: list[Account], link: str) -> list[Message]:
+    """A transfer asked or decided (docs/rules.md §11): to the unit's filer and the reviewers of both authorities."""
+    moved = f"{transfer.unit_name}的备案审核机关由{transfer.from_name}变更为{transfer.to_name}"
+    last = transfer.history[-1]
+    subject, text = {
+        "request": ("审核机关变更申请待接收", f"申请将{moved}，原因：{transfer.reason}。请接收机关审核员接收或不予接收。"),
+        "accept": ("审核机关变更已完成", f"{moved}，已由接收机关接收。"),
+        "direct": ("审核机关变更已完成", f"省人力资源和社会保障厅已将{moved}，原因：{transfer.reason}。"),
+        "refuse": ("审核机关变更申请不予接收", f"申请将{moved}，接收机关不予接收，理由：{transfer.refusal}。"),
+        "cancel": ("审核机关变更申请已撤回", f"申请将{moved}，申请方已撤回。"),
+    }[last.action]
+    if transfer.status.value == "accepted":
+        text += f"此后提交的备案由{transfer.to_name}审核；此前已提交的备案仍由原审核机关办理。"
+    params = {"unit": transfer.unit_name, "status": transfer.status_label}
+    kind = MessageKind.TRANSFER
+    out = [message(clock, kind=kind, channel="email", to=unit.filer_email, subject=subject, body=text),
+           sms(clock, kind=kind, to=unit.filer_mobile, subject=subject, body=f"【劳动用工备案】{text}",
+               template="transfer", params=params)]
+    for reviewer in reviewers:
+        if reviewer.email:
+            out.append(message(clock, kind=kind, channel="email", to=reviewer.email, subject=subject,
+                               body=f"{text}详情：{link}"))
+        if reviewer.mobile:
+            out.append(sms(clock, kind=kind, to=reviewer.mobile, subject=subject, body=f"【劳动用工备案】{text}",
+                           template="transfer", params=params))
+    return out

@@ -82,6 +82,9 @@ SCOPES: dict[str, tuple[str, str, int] | None] = {
     "application_read": ("application_id", "application", 403),
     "application_handle": ("application_id", "application", 403),
     "unit_review": ("uscc", "unit", 403),
+    "own_unit": ("uscc", "unit", 404),
+    "unit_authority": ("uscc", "unit", 403),
+    "transfer": ("transfer_id", "transfer", 404),
 }
 
 FILER_OWN = "own_filing"
@@ -205,6 +208,23 @@ RULES: dict[tuple[str, str], Rule] = {
         allow(security=("application.it_review", "application_handle")),
     ("POST", "/api/v1/admin/applications/{application_id}/execute"):
         allow(system_admin=("application.execute", "application_handle")),
+    # 变更审核机关 (docs/rules.md §11): the unit or its authority asks (the province directly, for any unit), the
+    # receiving authority decides, the asker may withdraw; both authorities and the unit read it. The service
+    # checks which side may do what (services/transfers.py, domain/transfers.py).
+    ("POST", "/api/v1/units/{uscc}/transfers"): allow(filer="own_unit", operator=(REVIEW, "unit_authority")),
+    ("GET", "/api/v1/units/{uscc}/transfers"): allow(filer="own_unit", operator=(READ, "none")),
+    ("GET", "/api/v1/transfers"): allow(operator=(READ, "none")),
+    ("GET", "/api/v1/transfers/{transfer_id}"): allow(filer="transfer", operator=(READ, "transfer")),
+    ("POST", "/api/v1/transfers/{transfer_id}/accept"): allow(operator=(REVIEW, "transfer")),
+    ("POST", "/api/v1/transfers/{transfer_id}/refuse"): allow(operator=(REVIEW, "transfer")),
+    ("POST", "/api/v1/transfers/{transfer_id}/cancel"): allow(filer="transfer", operator=(REVIEW, "transfer")),
+    ("GET", "/transfers"): allow(operator=(READ, "none")),
+    ("GET", "/transfers/new"): allow(filer="none", operator=(REVIEW, "none")),  # ?uscc= for a reviewer
+    ("POST", "/transfers/new"): allow(filer="none", operator=(REVIEW, "none")),
+    ("GET", "/transfers/{transfer_id}"): allow(filer="transfer", operator=(READ, "transfer")),
+    ("POST", "/transfers/{transfer_id}/accept"): allow(operator=(REVIEW, "transfer")),
+    ("POST", "/transfers/{transfer_id}/refuse"): allow(operator=(REVIEW, "transfer")),
+    ("POST", "/transfers/{transfer_id}/cancel"): allow(filer="transfer", operator=(REVIEW, "transfer")),
 }
 
 # What an account signed in with a one-time initial password may do before changing it.
@@ -214,13 +234,13 @@ WHILE_PASSWORD_TEMPORARY = {("GET", "/account/password"), ("POST", "/account/pas
 
 def in_scope(scope: str, who: Any, target: Any) -> bool:
     """Does `target` (a filing, division code, account or application) fall in `who`'s scope under `scope`?"""
-    from ..domain import jurisdiction  # cold start: domain data and models load on first use
+    from ..domain import jurisdiction, transfers  # cold start: domain data and models load on first use
     from ..domain.model import Role
     from ..domain.roles import covers, managing_division
     if scope == "own_filing":
         return target.uscc == who.scope
-    if scope == "filing_read":
-        return jurisdiction.Scope(who.scope).can_read(target.authority_code)
+    if scope == "filing_read":  # the new authority of a transferred unit reads its history too (rules.md §11)
+        return transfers.reads_filing(who.scope, target, container().store.get_unit)
     if scope == "filing_review":
         return jurisdiction.Scope(who.scope).can_review(target.authority_code)
     if scope == "division":
@@ -236,6 +256,13 @@ def in_scope(scope: str, who: Any, target: Any) -> bool:
         return target.managing_division == who.scope
     if scope == "unit_review":
         return jurisdiction.Scope(who.scope).can_review(target.authority_code)
+    if scope == "own_unit":
+        return target.uscc == who.scope
+    if scope == "unit_authority":  # its current authority asks; the province transfers any unit directly
+        return jurisdiction.Scope(who.scope).can_review(target.authority_code) or transfers.may_transfer_directly(
+            who.scope)
+    if scope == "transfer":
+        return target.readable_by(who.scope, filer=who.role == Role.FILER)
     raise KeyError(scope)
 
 
@@ -248,8 +275,8 @@ def _target(request: Request, kind: str, name: str) -> Any:
     if not value:
         return None
     store = container().store
-    return {"filing": store.get_filing, "account": store.get_account,
-            "application": store.get_application, "unit": store.get_unit}[kind](value)
+    return {"filing": store.get_filing, "account": store.get_account, "application": store.get_application,
+            "unit": store.get_unit, "transfer": store.get_transfer}[kind](value)
 
 
 def decide(rule: Rule, who: Any, request: Request) -> tuple[int, str] | None:

@@ -3,8 +3,9 @@ out-of-scope target, called for real, must be allowed or denied exactly as chali
 declares. The cells are generated from the route table, so a route without a rule fails here by name.
 
 The world: a filer of a 小店区 unit; a 小店区 业务操作员; 太原市's system/business administrators, security
-officer and auditor; a 太原市 department (data-sharing) account. In-scope targets sit in 小店区 (managed by 太原市): the filer's own filing, the reviewer's
-jurisdiction, an account and an application 太原市 handles (submitted by that reviewer). Out-of-scope targets
+officer and auditor; a 太原市 department (data-sharing) account. In-scope targets sit in 小店区 (managed by
+太原市): the filer's own filing and unit (and its open request to move to 迎泽区), the reviewer's jurisdiction,
+an account and an application 太原市 handles (submitted by that reviewer). Out-of-scope targets
 sit in 大同市新荣区 (140212). Denied = 401 or 403 (from the guard or a handler), a page's redirect to sign in,
 or any answer the guard marks `X-Access: denied` (its 404 for another unit's filing). Anything else is allowed: a
 404/409/422 from a handler means the call got past access control to the use case. A public route is never
@@ -95,7 +96,10 @@ class World:
             "username": ("xd-target", "dt-target"), "application_id": (in_app, out_app),
             "table": ("table2", "table2"), "index": ("0", "0"), "token": ("not-a-signed-link", "not-a-signed-link"),
             "id_number": ("140105199001010011", "140212199001010011"), "name": ("app.js", "app.js"),
-            "export_id": ("0" * 32, "1" * 32), "uscc": (factories.uscc(1), factories.uscc(2, "140212")),
+            "export_id": ("0" * 32, "1" * 32),
+            "uscc": (factories.uscc(1, "140105"), factories.uscc(2, "140212")),
+            "transfer_id": (self._transfer(factories.uscc(1, "140105"), "140106"),
+                            self._transfer(factories.uscc(2, "140212"), "140200")),
         }
         self.division = {IN: "140105", OUT: "140212"}
         self.tokens: dict[str, str] = {}
@@ -114,6 +118,11 @@ class World:
         self.c.imports.import_blob(upload.blob_key)
         assert self.c.store.get_filing(filing.id).row_sets, self.c.store.get_upload(upload.id)
         return filing.id, upload.id
+
+    def _transfer(self, uscc: str, to_code: str) -> str:
+        """A request of the unit itself to move to `to_code` (变更审核机关), left open."""
+        who = self.c.accounts.authenticate(self.c.accounts.login(uscc, "Passw0rd!")[0])
+        return self.c.transfers.ask(who, uscc, to_code=to_code, reason="注册地变更").id
 
     def _application(self, applicant: str, username: str, division: str) -> str:
         who = self.c.accounts.authenticate(self.c.accounts.login(applicant, PASSWORD)[0])

@@ -15,11 +15,12 @@ from .dynamo.jobs import DynamoJobs
 from .dynamo.outbox import DynamoOutbox
 from .dynamo.owing import DynamoOwing
 from .dynamo.rows import DynamoRows
+from .dynamo.transfers import DynamoTransfers
 from .dynamo.units import DynamoUnits
 
 __all__ = ["DynamoStore", "create_table"]
 
 
 class DynamoStore(DynamoUnits, DynamoFilings, DynamoRows, DynamoOutbox, DynamoOwing, DynamoEnforcement, DynamoClaims,
-                  DynamoJobs, Store):
+                  DynamoJobs, DynamoTransfers, Store):
     """All eight aggregates on one table (constructor: table name, low-level DynamoDB client)."""

@@ -12,6 +12,12 @@ Access patterns (→ how they are served; no Scan anywhere):
   applications a division handles     Query GSI1 GSI1PK=APPS#<managing division>, GSI1SK=<applied at>#<id>,
                                       newest first
   applications one account submitted  Query GSI3 GSI3PK=APPLICANT#<username>, GSI3SK=<applied at>#<id>
+  transfer by id (变更审核机关)         GetItem  PK=TRANSFER#<id>          SK=TRANSFER (`version` attr)
+  transfers to / from an authority    Query GSI1 GSI1PK=TRANSFERS_TO#<code> / GSI2 GSI2PK=TRANSFERS_FROM#<code>,
+                                      SK=<asked at>#<id>, newest first
+  a unit's transfers                  Query GSI3 GSI3PK=TRANSFERS#<uscc>, SK=<asked at>#<id>
+  one open transfer per unit          marker   PK=UNIT#<uscc>            SK=TRANSFER_OPEN, put with
+                                      attribute_not_exists with the request, deleted when it is decided
   get filing by id                    GetItem  PK=FILING#<id>            SK=FILING
   annual filing uniqueness (uscc,y)   marker   PK=UNIT#<uscc>            SK=ANNUAL#<year>, put with
                                       attribute_not_exists in the filing's create transaction
@@ -235,6 +241,34 @@ def filing_item(f: Filing) -> dict[str, str]:
             "GSI3PK": unit_filings(f.uscc), "GSI3SK": f"FILING#{f.year:04d}#{f.id}"}
 
 
+# transfers between authorities
+def transfer(transfer_id: str) -> dict[str, str]:
+    return _key(f"TRANSFER#{transfer_id}", "TRANSFER")
+
+
+def transfers_to(authority_code: str) -> str:
+    return f"TRANSFERS_TO#{authority_code}"
+
+
+def transfers_from(authority_code: str) -> str:
+    return f"TRANSFERS_FROM#{authority_code}"
+
+
+def unit_transfers(uscc: str) -> str:
+    return f"TRANSFERS#{uscc}"
+
+
+def transfer_item(t) -> dict[str, str]:
+    """A transfer, listed under the receiving authority, the authority it leaves and the unit."""
+    order = f"{stamp(t.asked_at)}#{t.id}"
+    return {**transfer(t.id), "GSI1PK": transfers_to(t.to_code), "GSI1SK": order,
+            "GSI2PK": transfers_from(t.from_code), "GSI2SK": order, "GSI3PK": unit_transfers(t.uscc), "GSI3SK": order}
+
+
+def open_transfer(uscc: str) -> dict[str, str]:
+    return _key(f"UNIT#{uscc}", "TRANSFER_OPEN")
+
+
 # uploads and their rows
 def upload(upload_id: str) -> dict[str, str]:
     return _key(f"UPLOAD#{upload_id}", "UPLOAD")
@@ -302,8 +336,11 @@ def unstamp(text: str) -> dt.datetime:
 
 
 # who still owes an annual filing (sparse listing), reminders, once-only notices
+OWES_PREFIX = "OWES#"  # a unit's OWES items: its partition, sort keys beginning so
+
+
 def owes(uscc: str, year: int) -> dict[str, str]:
-    return _key(f"UNIT#{uscc}", f"OWES#{year:04d}")
+    return _key(f"UNIT#{uscc}", f"{OWES_PREFIX}{year:04d}")
 
 
 def owing_at(year: int, authority_code: str) -> str:

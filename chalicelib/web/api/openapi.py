@@ -66,6 +66,13 @@ _FILING = _obj({
                     "解除引用；已上传的表二保留，提交时返回422，须修改表一或删除表二（DELETE /filings/{id}/rows/table2）"},
 }, ["id", "year", "kind", "status", "version", "zero_report"])
 _FILING_REF = {"$ref": "#/components/schemas/Filing"}
+_AUTHORITY = _obj({"code": _STR, "name": _STR, "level": _STR}, ["code", "name", "level"])
+# A transfer between authorities (变更审核机关) as the API answers it.
+_TRANSFER = _obj({
+    "id": _STR, "uscc": _STR, "unit_name": _STR,
+    "status": {"type": "string", "enum": ["requested", "accepted", "refused", "cancelled"]},
+    "version": _INT, "direct": {"type": "boolean"}, "reason": _STR, "from": _AUTHORITY, "to": _AUTHORITY,
+}, ["id", "uscc", "status", "version", "from", "to"])
 
 
 def _registration() -> dict[str, Any]:
@@ -96,7 +103,7 @@ def document(base_url: str) -> dict[str, Any]:
         "servers": [{"url": f"{base_url}/api/v1"}],
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": {"Filing": _FILING, "Error": _obj({"error": _obj({"code": _STR, "message": _STR,
+            "schemas": {"Filing": _FILING, "Transfer": _TRANSFER, "Error": _obj({"error": _obj({"code": _STR, "message": _STR,
                                                       "details": {"type": "array", "items": {"type": "object"}}},
                                                      ["code", "message", "details"])}, ["error"])},
         },
@@ -195,6 +202,7 @@ def document(base_url: str) -> dict[str, Any]:
                 "备案统计（只读）：按下级区划的注册、应备案、已备案、通过、不通过、未备案单位数，劳动合同签订率（按区划、行业门类）",
                 params=[_query("year", _INT)], errors=(400, 401, 403, 422))},
             **_roster_paths(),
+            **_transfer_paths(),
             "/local-uploads": {"post": {
                 "summary": "本地模式的上传接口（与S3预签名POST表单相同；AWS模式下不存在）", "security": [],
                 "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": _obj(
@@ -226,6 +234,33 @@ def _roster_paths() -> dict:
             "summary": "本地模式的下载地址（与S3预签名GET相同作用；AWS模式下不存在）", "security": [],
             "parameters": [_query("token")],
             "responses": {"200": {"description": "文件", "content": xlsx}, **_errors(403, 404)}}},
+    }
+
+
+def _transfer_paths() -> dict:
+    """变更审核机关 (docs/rules.md §11): ask, list, read, accept, refuse, withdraw."""
+    tid, version = _path("transfer_id"), {"version": _INT}
+    transfer = {"$ref": "#/components/schemas/Transfer"}
+    return {
+        "/units/{uscc}/transfers": {
+            "post": _op("申请变更审核机关（本单位或其当前审核机关；省厅 direct=true 直接变更，立即生效）；"
+                        "该单位已有待处理的申请时返回409", ok=("201", "已申请（或已直接变更）"), params=[_path("uscc")],
+                        body=_obj({"to_code": _STR, "reason": _STR, "direct": {"type": "boolean"}},
+                                  ["to_code", "reason"]), errors=(400, 401, 403, 404, 409, 422), answer=transfer),
+            "get": _op("单位的审核机关变更记录", params=[_path("uscc")], errors=(401, 403, 404))},
+        "/transfers": {"get": _op("本机关的审核机关变更：direction=incoming 转入（待接收）或 outgoing 转出",
+                                  params=[_query("direction", {"type": "string", "enum": ["incoming", "outgoing"]})],
+                                  errors=(400, 401, 403))},
+        "/transfers/{transfer_id}": {"get": _op("审核机关变更详情", params=[tid], answer=transfer)},
+        "/transfers/{transfer_id}/accept": {"post": _op(
+            "接收机关接收：单位此后提交的备案由新的审核机关审核，已提交的备案仍由原机关办理", params=[tid],
+            body=_obj(version, ["version"]), errors=(400, 401, 403, 404, 409, 422), answer=transfer)},
+        "/transfers/{transfer_id}/refuse": {"post": _op(
+            "接收机关不予接收（须填写理由）", params=[tid], body=_obj({**version, "reason": _STR}, ["version", "reason"]),
+            errors=(400, 401, 403, 404, 409, 422), answer=transfer)},
+        "/transfers/{transfer_id}/cancel": {"post": _op(
+            "申请方撤回申请", params=[tid], body=_obj(version, ["version"]), errors=(400, 401, 403, 404, 409, 422),
+            answer=transfer)},
     }
 
 

@@ -18,7 +18,9 @@ routes = Blueprint(__name__)
 @routes.route("/employer", methods=["GET"])
 @page("filer")
 def home(p: Page) -> Response:
-    return p.render("employer_home.html", **vars(container().filings.home(p.user)))
+    c = container()
+    return p.render("employer_home.html", **vars(c.filings.home(p.user)),
+                    transfers=c.transfers.of_unit(p.user, p.user.scope)[:3])  # the latest 变更审核机关
 
 
 @routes.route("/employer/filings", methods=["POST"], content_types=FORM)

@@ -22,7 +22,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
-from . import claims, enforcement, filings, jobs, outbox, owing, rows, units
+from . import claims, enforcement, filings, jobs, outbox, owing, rows, transfers, units
 
 log = logging.getLogger(__name__)
 WAIT_MS = 600_000  # how long a process starting during another's migration waits for it (a store waits 30 s)
@@ -62,11 +62,12 @@ STEPS: tuple[Step, ...] = (
     Step(1, "release 1: units and accounts, filings and uploads, rows, claims, outbox and audit, owing and "
             "statistics, jobs",
          script(units.SCHEMA, filings.SCHEMA, rows.SCHEMA, claims.SCHEMA, outbox.SCHEMA, owing.SCHEMA, jobs.SCHEMA)),
+    Step(3, "transfers of units between authorities (变更审核机关)", script(transfers.SCHEMA)),
     Step(5, "the enforcement follow-up of overdue units (docs/rules.md §15)", script(enforcement.SCHEMA)),
 )
 CURRENT = STEPS[-1].version
-# Steps are numbered in order. Numbers are handed out per branch before they merge (this branch's is 5), so
-# until 2–4 arrive a gap is allowed; a database is at the highest step it took, so never reuse a number.
+# Steps are numbered 1, 2, … in order. Numbers are handed out per branch before they merge, so until every
+# branch has arrived a gap is allowed; a database is at the highest step it took, so never reuse a number.
 assert all(a.version < b.version for a, b in zip(STEPS, STEPS[1:])) and STEPS[0].version == 1, \
     "steps are numbered 1, 2, … in order"
 
