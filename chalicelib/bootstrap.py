@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from .services.recovery import RecoveryService
     from .services.reminders import ReminderService
     from .services.review import ReviewService
+    from .services.versions import VersionService
     from .services.rosters import RosterService
     from .services.stats import StatsService
     from .services.token_signer import TokenSigner
@@ -57,6 +58,7 @@ class Container(NamedTuple):
     imports: ImportService
     rosters: RosterService  # error reports, roster diff, leavers' 表三
     review: ReviewService
+    versions: VersionService  # corrections, revoking an approval, deleting a draft (docs/rules.md §11)
     outbox: Outbox
     reminders: ReminderService
     overdue: OverdueService  # 未依法备案单位名单
@@ -148,6 +150,7 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
     from .services.recovery import RecoveryService
     from .services.reminders import ReminderService
     from .services.review import ReviewService
+    from .services.versions import VersionService
     from .services.rosters import RosterService
     from .services.stats import StatsService
     from .services.token_signer import TokenSigner
@@ -186,6 +189,7 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
         applications=ApplicationService(store, clock), filings=filings, imports=imports,
         rosters=rosters,
         review=ReviewService(store, clock, outbox, filings, links, person_index, settings.base_url, wake_jobs),
+        versions=VersionService(store, blobs, clock, outbox, filings, settings.base_url),
         outbox=outbox,
         reminders=ReminderService(store, clock, outbox, settings.base_url), overdue=overdue,
         stats=stats, exports=exports, persons=PersonService(store, clock), audit=AuditService(store),
