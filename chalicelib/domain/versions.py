@@ -2,8 +2,8 @@
 possible, and what a correction changes against the version in force.
 
 The row diff streams: a roster has up to 500,000 rows, so neither version is held in memory. One pass over
-the version in force keeps a 64-bit hash of each row's ID number (and occurrence: 表三 may name one person
-twice) → a 64-bit hash of its fields; a pass over the correction classifies its rows as added / changed
+the version in force keeps a 64-bit hash (Python's, within the one call) of each row's ID number (and
+occurrence: 表三 may name one person twice) → a 64-bit hash of its fields; a pass over the correction classifies its rows as added / changed
 against that map, and what the map still holds was removed. Only the requested page of rows is kept, and a
 last pass over the version in force fetches their before-rows. Memory is two integers per person
 (bench/bench_versions.py: 100,000 rows).
@@ -11,8 +11,6 @@ last pass over the version in force fetches their before-rows. Memory is two int
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -47,20 +45,20 @@ def _fields(table: str) -> list[str]:
     return [c.key for c in COLUMNS[table] if c.key != "seq"]  # 序号 is where a row sits, not what it says
 
 
-def _hash(text: str) -> int:
-    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
-
-
-def _keyed(rows: Iterable[dict[str, Any]], fields: list[str]) -> Iterator[tuple[int, int, dict[str, Any]]]:
-    """(person key, content hash, row): the key is the ID number and its occurrence in the version."""
+def _keyed(rows: Iterable[dict[str, Any]]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(person key, row): the key is the ID number and its occurrence in the version."""
     seen: set[int] = set()
     for row in rows:
         number = str(row.get("id_number") or "").upper()
         n = 0
-        while (key := _hash(f"{number}#{n}")) in seen:
+        while (key := hash((number, n))) in seen:
             n += 1
         seen.add(key)
-        yield key, _hash(json.dumps([row.get(f) for f in fields], default=str, ensure_ascii=False)), row
+        yield key, row
+
+
+def _digest(row: dict[str, Any], fields: list[str]) -> int:
+    return hash(tuple(map(str, map(row.get, fields))))
 
 
 def row_changes(before: Rows, after: Rows, table: str, *, offset: int = 0, limit: int = 50) -> dict[str, Any]:
@@ -70,14 +68,14 @@ def row_changes(before: Rows, after: Rows, table: str, *, offset: int = 0, limit
     {change, before, after, fields}: `fields` the columns that differ (changed rows)."""
     fields = _fields(table)
     titles = {c.key: c.title for c in COLUMNS[table]}
-    earlier = {key: digest for key, digest, _ in _keyed(before(), fields)}
+    earlier = {key: _digest(row, fields) for key, row in _keyed(before())}
     counts = {"added": 0, "changed": 0, "removed": 0}
     page: list[dict[str, Any]] = []
     wanted_before: dict[int, dict[str, Any]] = {}  # changed entries on the page, by key: their before-row
     index = 0
-    for key, digest, row in _keyed(after(), fields):
+    for key, row in _keyed(after()):
         was = earlier.pop(key, None)
-        if was == digest:
+        if was == _digest(row, fields):
             continue
         change = "added" if was is None else "changed"
         counts[change] += 1
@@ -89,7 +87,7 @@ def row_changes(before: Rows, after: Rows, table: str, *, offset: int = 0, limit
         index += 1
     counts["removed"] = len(earlier)
     if earlier or wanted_before:
-        for key, _, row in _keyed(before(), fields):
+        for key, row in _keyed(before()):
             if key in wanted_before:
                 changed = wanted_before[key]
                 after_row: dict[str, Any] = changed["after"]
