@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from .checks import unchanged_diff
 from .errors import Conflict, NotFound, ValidationFailed, problem
 from .tables import TABLE_TITLES
 from .text import nfc, text_problem
@@ -29,6 +30,7 @@ class Status(StrEnum):
 STATUS_LABEL = {Status.DRAFT: "草稿", Status.SUBMITTED: "已提交待审核", Status.APPROVED: "审核通过",
                 Status.REJECTED: "审核不通过"}
 EDITABLE = (Status.DRAFT, Status.REJECTED)
+SENT_BACK = ("reject", "revoke")  # the reviewers sent the filing back to the unit: a rejection or a revoked approval
 ZERO_REPORT_LABEL = "零申报"
 
 
@@ -135,13 +137,13 @@ class Filing(BaseModel):
 
     @property
     def last_rejection(self) -> Transition | None:
-        return next((t for t in reversed(self.history) if t.action == "reject"), None)
+        return next((t for t in reversed(self.history) if t.action in SENT_BACK), None)
 
     @property
     def review_round(self) -> int:
         """How many times reviewers sent the filing back: a submission after a rejection is news to them,
         a withdrawal and submission again within the same round is not."""
-        return sum(t.action == "reject" for t in self.history)
+        return sum(t.action in SENT_BACK for t in self.history)
 
     def completeness_errors(self) -> list[dict[str, Any]]:
         """What the filing lacks, or holds in contradiction, before it can be submitted (docs/rules.md §5, §11):
@@ -226,7 +228,13 @@ class Filing(BaseModel):
         if not reason:
             raise ValidationFailed("撤销审核时必须填写原因", [{"row": None, "column": "撤销原因", "field": "reason",
                                                         "message": "请填写撤销审核的原因"}])
-        return self._move("revoke", Status.REJECTED, actor=actor, now=now, reason=reason)
+        # rows an approved filing holds may be carried by reference into later filings: once it is editable again,
+        # a new upload replaces the reference and never deletes them
+        return self._move("revoke", Status.REJECTED, actor=actor, now=now, reason=reason,
+                          row_sets=self._rows_by_reference())
+
+    def _rows_by_reference(self) -> dict[str, RowSet]:
+        return {t: rs.model_copy(update={"carried_from": rs.carried_from or self.id}) for t, rs in self.row_sets.items()}
 
     def correction(self, *, new_id: str, now: dt.datetime) -> "Filing":
         """A correction (更正) of this approved version in force, prefilled from it: 表一 copied, 表二/表三 by
@@ -235,8 +243,8 @@ class Filing(BaseModel):
             raise Conflict("只能更正审核通过且现行有效的年度备案" if self.annual else "单独报送的表三备案不能更正")
         if self.open_correction:
             raise Conflict("该备案已有正在办理的更正，请先完成或删除该更正")
-        row_sets = {t: rs.model_copy(update={"carried_from": rs.carried_from or self.id})
-                    for t, rs in self.row_sets.items()}
+        row_sets = {t: rs.model_copy(update={"diff": unchanged_diff(self.id, self.year) if t == "table2" else None})
+                    for t, rs in self._rows_by_reference().items()}
         return Filing(id=new_id, uscc=self.uscc, unit_name=self.unit_name, unit_type=self.unit_type,
                       authority_code=self.authority_code, year=self.year, kind="correction", tables=self.tables,
                       table1=dict(self.table1) if self.table1 else None, row_sets=row_sets,

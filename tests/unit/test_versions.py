@@ -56,6 +56,8 @@ def test_an_approval_can_be_revoked_with_a_reason_within_the_window_only():
         f.revoke(reason="有误", actor="r", now=T0 + dt.timedelta(days=30, hours=2), window_days=30)
     revoked = f.revoke(reason="有误", actor="r", now=T0 + dt.timedelta(days=30), window_days=30)
     assert revoked.status == Status.REJECTED and revoked.editable
+    # its rows may be carried into later filings: a new upload to the revoked filing replaces, never deletes them
+    assert revoked.row_sets["table2"].carried_from == "f1"
     t = revoked.history[-1]
     assert (t.action, t.from_status, t.to_status, t.reason) == ("revoke", Status.APPROVED, Status.REJECTED, "有误")
     with pytest.raises(Conflict, match="只有审核通过"):

@@ -254,6 +254,8 @@ def test_the_pages_offer_correction_revocation_and_deletion(api, client, contain
     assert review.post(f"/review/filings/{fid}/revoke", {"reason": "名册有误", "version": str(version)}).status_code == 303
     page = text(review.get(f"/review/filings/{fid}"))
     assert "撤销审核" in page and 'id="revoke-form"' not in page and "审核不通过" in page
+    page = text(unit.get(f"/employer/filings/{fid}"))
+    assert "审核通过已被审核机关撤销，原因：<strong>名册有误</strong>" in page and "重新提交" in page
 
 
 def test_the_reviewer_page_shows_what_a_correction_changes(api, client, container):
