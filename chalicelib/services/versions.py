@@ -134,33 +134,33 @@ class VersionService:
         return (filing.in_force and not filing.open_correction
                 and versions.correction_error(filing.year, calendar.local_today(self.clock.now())) is None)
 
-    def changes(self, who: Principal, filing_id: str, table: str | None = None, *, offset: int = 0,
-                limit: int = 50) -> dict[str, Any]:
-        """What a correction changes against the version it corrects: 表一 field by field and, for `table`,
-        the rows added / removed / changed by ID number (masked), a page at a time."""
+    def changes(self, who: Principal, filing_id: str, table: str | None = None, *, paged: str | None = None,
+                offset: int = 0, limit: int = 50) -> dict[str, Any]:
+        """What a correction changes against the version it corrects: 表一 field by field and, for each of 表二/表三
+        (or `table` alone), the rows added / removed / changed by ID number (masked), counted, and listed a page
+        at a time (`offset` pages `table`, or `paged`; another table's list starts at its first row)."""
+        paged = paged or table
         filing = self.filings.get(who, filing_id)
         earlier = self.store.get_filing(filing.corrects) if filing.corrects else None
         if earlier is None:
             raise NotFound("该备案不是更正，没有可比较的版本")
         if table is not None and table not in ("table2", "table3"):
             raise ValidationFailed("只能比较表二或表三", [problem("table 只能是 table2 或 table3", field="table")])
-        out: dict[str, Any] = {"corrects": earlier.id, "corrects_title": earlier.title,
-                               "correction_no": filing.correction_no,
-                               "table1": versions.table1_changes(earlier.table1, filing.table1), "tables": {}}
-        for t in ("table2", "table3"):
-            if t not in filing.tables or (table is not None and t != table):
-                continue
-            before, after = earlier.row_sets.get(t), filing.row_sets.get(t)
-            if before is not None and after is not None and before.upload_id == after.upload_id:
-                diff: dict[str, Any] = {"added": 0, "changed": 0, "removed": 0, "total": 0, "offset": offset,
-                                        "limit": limit, "items": []}  # carried as it was
-            else:
-                diff = versions.row_changes(self._rows(before), self._rows(after), t, offset=offset, limit=limit)
-            for item in diff["items"]:
-                item["before"] = item["before"] and listed_row(item["before"])
-                item["after"] = item["after"] and listed_row(item["after"])
-            out["tables"][t] = diff
-        return out
+        tables = [t for t in ("table2", "table3") if t in filing.tables or t in earlier.row_sets]
+        return {"corrects": earlier.id, "corrects_title": earlier.title, "correction_no": filing.correction_no,
+                "table1": versions.table1_changes(earlier.table1, filing.table1),
+                "tables": {t: self._row_changes(earlier, filing, t, offset if t == paged else 0, limit)
+                           for t in tables if table is None or t == table}}
+
+    def _row_changes(self, earlier: Filing, filing: Filing, table: str, offset: int, limit: int) -> dict[str, Any]:
+        before, after = earlier.row_sets.get(table), filing.row_sets.get(table)
+        if before is not None and after is not None and before.upload_id == after.upload_id:  # carried as it was
+            return {"added": 0, "changed": 0, "removed": 0, "total": 0, "offset": offset, "limit": limit, "items": []}
+        diff = versions.row_changes(self._rows(before), self._rows(after), table, offset=offset, limit=limit)
+        for item in diff["items"]:
+            item["before"] = item["before"] and listed_row(item["before"])
+            item["after"] = item["after"] and listed_row(item["after"])
+        return diff
 
     def _rows(self, row_set: Any) -> versions.Rows:
         return (lambda: self.store.iter_rows(row_set.upload_id)) if row_set is not None else (lambda: ())

@@ -53,7 +53,7 @@ def _filing_page(p: Page, filing_id: str, *, status: int = 200, message: str | N
     rejection = filing.last_rejection
     changes = None
     if filing.corrects:  # a correction: what it changes against the version in force (docs/rules.md §11)
-        changes = c.versions.changes(p.user, filing_id, table, limit=50, offset=int_param(
+        changes = c.versions.changes(p.user, filing_id, limit=50, paged=table, offset=int_param(
             p.query.get("changes_offset"), "changes_offset", "起始行", default=0, lenient=True))
     return p.render("review_filing.html", status, filing=filing, checks=c.filings.checks(filing), rows=rows,
                     changes=changes, revocable=c.versions.revocable(filing),
