@@ -271,3 +271,17 @@ def test_the_reviewer_page_shows_what_a_correction_changes(api, client, containe
     assert 'id="changes"' in page and "上年度职工平均工资（元）" in page and "80000" in page
     assert "新增 <strong>0</strong> 行，删除 <strong>1</strong> 行，修改 <strong>0</strong> 行" in page
     assert PEOPLE[1]["name"] in page and PEOPLE[1]["id_number"] not in page  # listed, masked
+
+
+def test_a_correction_cannot_be_opened_after_the_next_years_due_date(api, container):
+    import datetime as dt
+    token, reviewer = filer(api), api.login("xiaodian", PASSWORD)
+    fid = approved_2025(api, container, token, reviewer)
+    container.clock.current = dt.datetime(2027, 6, 30, 15, 0, tzinfo=dt.timezone.utc)  # 30 June, 23:00 Beijing
+    token = api.login(factories.uscc(1), "Passw0rd!")
+    assert container.versions.correctable(container.store.get_filing(fid))
+    container.clock.advance(hours=2)  # 1 July in Beijing
+    token = api.login(factories.uscc(1), "Passw0rd!")
+    status, refused = api.call("POST", f"/filings/{fid}/corrections", token=token)
+    assert status == 409 and "2027年6月30日" in refused["error"]["message"], refused
+    assert not container.versions.correctable(container.store.get_filing(fid))
