@@ -27,10 +27,10 @@ if TYPE_CHECKING:
     from .services.recovery import RecoveryService
     from .services.reminders import ReminderService
     from .services.review import ReviewService
-    from .services.versions import VersionService
     from .services.rosters import RosterService
     from .services.stats import StatsService
     from .services.token_signer import TokenSigner
+    from .services.versions import VersionService
 
 
 log = logging.getLogger(__name__)
@@ -150,10 +150,10 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
     from .services.recovery import RecoveryService
     from .services.reminders import ReminderService
     from .services.review import ReviewService
-    from .services.versions import VersionService
     from .services.rosters import RosterService
     from .services.stats import StatsService
     from .services.token_signer import TokenSigner
+    from .services.versions import VersionService
 
     token_signer = TokenSigner(settings.secret_key)
     outbox = Outbox(store, sender, clock, channels=settings.channels)

@@ -212,18 +212,24 @@ class Filing(BaseModel):
         # the withdrawn submission's 回执号 stays in the history; the filing has none until it is submitted again
         return self._move("withdraw", Status.DRAFT, actor=actor, now=now, receipt_no=None)
 
+    def revoke_refusal(self, now: dt.datetime, window_days: int) -> str | None:
+        """Why the approval cannot be revoked now, if it cannot (docs/rules.md §11)."""
+        if self.status != Status.APPROVED:
+            return f"备案当前状态为“{self.status_label}”，只有审核通过的备案可以撤销审核"
+        if self.superseded_by:
+            return "该版本已被审核通过的更正取代，不能撤销审核；如需撤销，请撤销现行有效的版本"
+        if self.open_correction:
+            return "该备案有正在办理的更正，不能撤销审核；请先审核该更正，或请单位删除尚未提交的更正"
+        approved = self.approved_at
+        if approved is None or now > approved + dt.timedelta(days=window_days):
+            return f"审核通过已超过{window_days}天，不能撤销审核"
+        return None
+
     def revoke(self, *, reason: str | None, actor: str, now: dt.datetime, window_days: int) -> "Filing":
         """撤销审核 (docs/rules.md §11): within `window_days` of the approval, with a reason, the approved filing
         goes back to the unit as rejected (it fixes and resubmits)."""
-        if self.status != Status.APPROVED:
-            raise Conflict(f"备案当前状态为“{self.status_label}”，只有审核通过的备案可以撤销审核")
-        if self.superseded_by:
-            raise Conflict("该版本已被审核通过的更正取代，不能撤销审核；如需撤销，请撤销现行有效的版本")
-        if self.open_correction:
-            raise Conflict("该备案有正在办理的更正，不能撤销审核；请先审核该更正，或请单位删除尚未提交的更正")
-        approved = self.approved_at
-        if approved is None or now > approved + dt.timedelta(days=window_days):
-            raise Conflict(f"审核通过已超过{window_days}天，不能撤销审核")
+        if refusal := self.revoke_refusal(now, window_days):
+            raise Conflict(refusal)
         reason = _clean_reason(reason)
         if not reason:
             raise ValidationFailed("撤销审核时必须填写原因", [{"row": None, "column": "撤销原因", "field": "reason",

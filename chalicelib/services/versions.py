@@ -124,10 +124,7 @@ class VersionService:
 
     def revocable(self, filing: Filing) -> bool:
         """Whether the page should offer 撤销审核 (the domain decides on the request)."""
-        approved = filing.approved_at
-        return (filing.status == Status.APPROVED and not filing.superseded_by and not filing.open_correction
-                and approved is not None
-                and self.clock.now() <= approved + dt.timedelta(days=policy().revoke_approval_days))
+        return filing.revoke_refusal(self.clock.now(), policy().revoke_approval_days) is None
 
     def correctable(self, filing: Filing) -> bool:
         """Whether the filer's page should offer 更正."""
