@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from .services.stats import StatsService
     from .services.token_signer import TokenSigner
     from .services.transfers import TransferService
+    from .services.versions import VersionService
 
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ class Container(NamedTuple):
     imports: ImportService
     rosters: RosterService  # error reports, roster diff, leavers' 表三
     review: ReviewService
+    versions: VersionService  # corrections, revoking an approval, deleting a draft (docs/rules.md §11)
     outbox: Outbox
     reminders: ReminderService
     overdue: OverdueService  # 未依法备案单位名单
@@ -157,6 +159,7 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
     from .services.stats import StatsService
     from .services.token_signer import TokenSigner
     from .services.transfers import TransferService
+    from .services.versions import VersionService
 
     token_signer = TokenSigner(settings.secret_key)
     outbox = Outbox(store, sender, clock, channels=settings.channels)
@@ -192,6 +195,7 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
         applications=ApplicationService(store, clock), filings=filings, imports=imports,
         rosters=rosters,
         review=ReviewService(store, clock, outbox, filings, links, person_index, settings.base_url, wake_jobs),
+        versions=VersionService(store, blobs, clock, outbox, filings, settings.base_url),
         outbox=outbox,
         reminders=ReminderService(store, clock, outbox, settings.base_url), overdue=overdue,
         enforcement=EnforcementService(store, clock, outbox, settings.base_url),

@@ -95,17 +95,28 @@ class AccountStore(Protocol):
 class FilingStore(Protocol):
     """Filings, the uploads whose rows they count, and the named sequences that number them."""
 
-    def create_filing(self, filing: Filing, *, audit: AuditEvent) -> None:
-        """AlreadyExists if the unit already has an annual filing for that year."""
+    def create_filing(self, filing: Filing, *, audit: AuditEvent, together: Iterable[tuple[Filing, int]] = ()) -> None:
+        """AlreadyExists if the unit already has an annual filing for that year. `together`: other filings
+        written in the same transaction, each only at its expected version (else StaleVersion), as save_filing
+        writes them (a correction marks the version it corrects, docs/rules.md §11)."""
 
     def get_filing(self, filing_id: str) -> Filing | None: ...
 
     def save_filing(self, filing: Filing, *, expected_version: int, audit: AuditEvent | None = None,
-                    messages: Iterable[Message] = (), jobs: Iterable[Job] = ()) -> None:
+                    messages: Iterable[Message] = (), jobs: Iterable[Job] = (),
+                    together: Iterable[tuple[Filing, int]] = ()) -> None:
         """Write `filing` only if the stored version is `expected_version` (else StaleVersion), with the
         audit event, the outbox messages and the jobs it sets off (put as given, see JobStore) in the same
         transaction. An annual filing also moves the unit out of (submitted/approved) or back into
-        (draft/rejected) the year's list of units owing it, and the statistics counters, in that transaction."""
+        (draft/rejected) the year's list of units owing it, and the statistics counters, in that transaction.
+        `together`: (filing, expected version) pairs written in the same transaction on the same terms (a
+        correction's approval supersedes the version it corrects, docs/rules.md §11)."""
+
+    def delete_filing(self, filing: Filing, *, expected_version: int, audit: AuditEvent,
+                      together: Iterable[tuple[Filing, int]] = ()) -> None:
+        """Remove a filing only if the stored version is `expected_version` (else StaleVersion), with the audit
+        event and the `together` writes, in one transaction. An annual filing frees its year (another can be
+        created) and leaves the unit owing it with no filing status. Its rows and uploads are the caller's."""
 
     def list_unit_filings(self, uscc: str) -> list[Filing]:
         """A unit's filings, newest year first."""
@@ -126,6 +137,11 @@ class FilingStore(Protocol):
     def put_upload(self, upload: Upload) -> None: ...
 
     def get_upload(self, upload_id: str) -> Upload | None: ...
+
+    def list_uploads(self, filing_id: str) -> list[Upload]:
+        """The uploads started for one filing (a handful)."""
+
+    def delete_upload(self, upload_id: str) -> None: ...
 
 
 class RowStore(Protocol):

@@ -59,6 +59,9 @@ class Policy:
     working_day_overrides: frozenset[dt.date] = frozenset()  # a working day, whatever the package says
     calendar_years_in_policy: frozenset[int] = frozenset()  # years typed into the overrides in full
     calendar_check_next_year_from: tuple[int, int] = (12, 1)  # (month, day): warn if next year is unknown
+    # corrections after approval and revoking an approval (docs/rules.md §11)
+    correction_open_years: int = 1  # year Y's approved filing can be corrected until the due date of year Y + this
+    revoke_approval_days: int = 30  # an approval can be revoked this many days after it, at most
 
 
 @cache

@@ -137,7 +137,7 @@ class FilingService:
             self.store.create_filing(filing, audit=audit_event(now, who.username, "create_filing", filing.id, scope=filing.authority_code,
                                                                detail={"year": year, "kind": kind}))
         except AlreadyExists:
-            raise Conflict(f"{year}年度的年度备案已存在") from None
+            raise Conflict(f"{year}年度的年度备案已存在；已审核通过的备案如需修改，请在该备案页面办理更正") from None
         return filing
 
     def save_table1(self, who: Principal, filing_id: str, data: dict[str, Any]) -> Filing:

@@ -19,10 +19,12 @@ from ..ports import Clock
 from .outbox import message
 
 # our SMS templates: name → the variables each takes, in order (docs/sms.md lists the texts to apply for)
+# `kind`: what is filed, short (年度备案 / 表三备案 / 年度备案更正, domain/filing.py KIND_SHORT)
 SMS_TEMPLATES: dict[str, tuple[str, ...]] = {
-    "review_request": ("unit", "year"),
-    "approved": ("year", "receipt"),
-    "rejected": ("year", "receipt", "reason"),
+    "review_request": ("unit", "year", "kind"),
+    "approved": ("year", "kind", "receipt"),
+    "rejected": ("year", "kind", "receipt", "reason"),
+    "revoked": ("year", "kind", "receipt", "reason"),
     "reminder": ("unit", "year", "when"),
     "enforcement_order": ("unit", "year", "deadline"),
     "transfer": ("unit", "status"),
@@ -56,22 +58,30 @@ def review_requested(clock: Clock, filing: Filing, reviewer: Account, link: str)
         out.append(sms(clock, kind=kind, topic=topic, to=reviewer.mobile, subject=subject,
                        body=f"【劳动用工备案】{filing.unit_name}的{filing.title}"
                             f"{'（零申报）' if filing.zero_report else ''}待审核：{link}",
-                       template="review_request", params={"unit": filing.unit_name, "year": str(filing.year)}))
+                       template="review_request", params={"unit": filing.unit_name, "year": str(filing.year),
+                                                          "kind": filing.kind_short}))
     return out
 
 
 def review_decided(clock: Clock, filing: Filing, unit: Unit, employer_url: str) -> list[Message]:
+    """The unit's filer hears of an approval, a rejection or a revoked approval (docs/rules.md §11)."""
     last = filing.history[-1]
     receipt = filing.receipt_no or ""
+    named = {"year": str(filing.year), "kind": filing.kind_short, "receipt": receipt}
     if last.action == "approve":
         subject = "劳动用工备案审核通过"
         text = f"您单位{filing.title}（回执号{filing.receipt_no}）已审核通过。"
-        template, params = "approved", {"year": str(filing.year), "receipt": receipt}
+        template, params = "approved", named
+    elif last.action == "revoke":
+        subject = "劳动用工备案审核通过已被撤销"
+        text = (f"您单位{filing.title}（回执号{filing.receipt_no}）的审核通过已被审核机关撤销，原因：{last.reason}。"
+                f"请修改后重新提交：{employer_url}")
+        template, params = "revoked", {**named, "reason": last.reason or ""}
     else:
         subject = "劳动用工备案审核不通过"
         text = (f"您单位{filing.title}（回执号{filing.receipt_no}）审核不通过，原因：{last.reason}。"
                 f"请修改后重新提交：{employer_url}")
-        template, params = "rejected", {"year": str(filing.year), "receipt": receipt, "reason": last.reason or ""}
+        template, params = "rejected", {**named, "reason": last.reason or ""}
     return [message(clock, kind=MessageKind.DECISION, channel="email", to=unit.filer_email, subject=subject,
                     body=text),
             sms(clock, kind=MessageKind.DECISION, to=unit.filer_mobile, subject=subject, body=f"【劳动用工备案】{text}",

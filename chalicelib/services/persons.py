@@ -83,6 +83,14 @@ class PersonService:
     def __init__(self, store: Store, clock: Clock):
         self.store, self.clock = store, clock
 
+    def _in_force(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The records of filings still in force (docs/rules.md §11): an approval revoked, or a version superseded
+        by an approved correction, no longer speaks for the unit (its records stay, and count again should it
+        come back into force)."""
+        filings = {fid: self.store.get_filing(fid) for fid in {r["filing_id"] for r in records}}
+        return [r for r in records if (f := filings[r["filing_id"]]) is not None
+                and f.status == Status.APPROVED and f.superseded_by is None]
+
     def lookup(self, who: Principal, id_number: str) -> dict[str, Any]:
         sharing = who.role == Role.DATA_SHARING
         if not (sharing and who.can("person.lookup")) and not (who.role == Role.OPERATOR and who.can("filing.read")):
@@ -97,7 +105,7 @@ class PersonService:
             self.store.append_audit(audit_event(now, who.username, "person_lookup", mask_id(id_number),
                                                 outcome="rate_limited", scope=who.scope))
             raise RateLimited(f"查询过于频繁：每分钟最多{LOOKUPS_PER_MINUTE}次，请稍后再试")
-        records = self.store.person_records(id_number)
+        records = self._in_force(self.store.person_records(id_number))
         scope = jurisdiction.Scope(who.scope)  # a reviewer or department account: its own division only
         records = [r for r in records if scope.can_read(r["authority_code"])]
         account = self.store.get_account(who.username) if sharing else None

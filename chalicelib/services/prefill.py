@@ -18,9 +18,9 @@ from ..ports import Store
 
 
 def base_filing(store: Store, uscc: str, year: int) -> Filing | None:
-    """The newest approved annual filing of the unit for a year before `year`."""
-    approved = [f for f in store.list_unit_filings(uscc)
-                if f.kind == "annual" and f.year < year and f.status == Status.APPROVED]
+    """The newest approved annual filing of the unit for a year before `year`: the version in force (an approved
+    correction, docs/rules.md §11)."""
+    approved = [f for f in store.list_unit_filings(uscc) if f.in_force and f.year < year]
     return max(approved, key=lambda f: f.year, default=None)
 
 

@@ -19,6 +19,7 @@ from .links import REVIEW, ActionLinks, LinkRefused
 from .messages import review_decided
 from .outbox import Outbox
 from .persons import PersonIndex
+from .versions import superseded_on_approval
 
 log = logging.getLogger(__name__)
 LOST_RACE = "该备案已被其他审核员处理，请刷新后查看"
@@ -106,9 +107,11 @@ class ReviewService:
         # an approval sets off the person index (services/persons.py): its job is queued with the approval, and a
         # job worker writes it, so the approval answers at once whatever the roster's size
         index_job = self.person_index.job_for(after) if after.status == Status.APPROVED else None
+        # a correction's approval puts it in force and supersedes the earlier version, atomically (§11)
+        together = superseded_on_approval(self.store, after, now) if after.status == Status.APPROVED else []
         try:
             self.store.save_filing(after, expected_version=filing.version, messages=messages,
-                                   audit=transition_audit(after),
+                                   audit=transition_audit(after), together=together,
                                    jobs=[index_job] if index_job else [])
         except StaleVersion:
             raise Conflict(LOST_RACE) from None

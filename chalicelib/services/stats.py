@@ -127,7 +127,7 @@ class StatsService:
         def rows() -> Iterator[list[Any]]:
             for f in filings:
                 rs = f.row_sets.get("table2")
-                if rs is None:
+                if rs is None or f.superseded_by:  # a superseded version's people are the correction's (§11)
                     continue
                 for r in map(listed_row, self.store.iter_rows(rs.upload_id)):
                     yield [f.uscc, f.unit_name, *(r.get(c.key) for c in columns)]

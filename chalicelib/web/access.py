@@ -148,6 +148,14 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/review/filings/{filing_id}/reveal"): allow(operator=(READ, "filing_read")),
     ("POST", "/api/v1/filings/{filing_id}/rows/{table}/{index}/reveal"): allow(operator=(READ, "filing_read")),
     ("POST", "/api/v1/filings/{filing_id}/review"): allow(operator=(REVIEW, "filing_review")),
+    # versions (docs/rules.md §11): corrections, revoking an approval, deleting a draft
+    ("POST", "/api/v1/filings/{filing_id}/corrections"): allow(filer=FILER_OWN),
+    ("POST", "/employer/filings/{filing_id}/correct"): allow(filer=FILER_OWN),
+    ("DELETE", "/api/v1/filings/{filing_id}"): allow(filer=FILER_OWN),
+    ("POST", "/employer/filings/{filing_id}/delete"): allow(filer=FILER_OWN),
+    ("GET", "/api/v1/filings/{filing_id}/changes"): allow(filer=FILER_OWN, operator=(READ, "filing_read")),
+    ("POST", "/api/v1/filings/{filing_id}/revoke"): allow(operator=(REVIEW, "filing_review")),
+    ("POST", "/review/filings/{filing_id}/revoke"): allow(operator=(REVIEW, "filing_review")),
     ("GET", "/act/{token}"): allow(operator=(READ, "none")),  # the signed link names the filing
     ("POST", "/act/{token}"): allow(operator=(REVIEW, "none")),
     # the overdue list (未依法备案单位名单): the operator's jurisdiction, optionally narrowed by ?division; the

@@ -17,7 +17,7 @@ from tests.senders.fake_providers import KEY_ID, SECRET, FakeAliyun, FakeTencent
 from tests.senders.test_outbox_and_wiring import submitted
 
 TEMPLATES = {"aliyun": {"review_request": ("SMS_100000001", None)},
-             "tencent": {"review_request": ("2000001", ("unit", "year"))}}
+             "tencent": {"review_request": ("2000001", ("unit", "year", "kind"))}}
 
 
 @pytest.fixture(params=["aliyun", "tencent"])

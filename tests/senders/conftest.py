@@ -10,10 +10,10 @@ from tests.senders.fake_providers import FakeAliyun, FakeTencent
 SIGN = "山西劳动用工备案"
 APP_ID = "1400000001"
 # approved at the fake providers: Alibaba Cloud templates by code → variable names; Tencent's by ID → how many
-ALIYUN_APPROVED = {"SMS_100000001": {"unit", "year"}, "SMS_100000002": {"year", "receipt"},
-                   "SMS_100000003": {"year", "receipt", "reason"}, "SMS_100000004": {"unit", "year", "when"},
-                   "SMS_100000009": set()}
-TENCENT_APPROVED = {"2000001": 2, "2000002": 2, "2000003": 3, "2000004": 3, "2000009": 0}
+ALIYUN_APPROVED = {"SMS_100000001": {"unit", "year", "kind"}, "SMS_100000002": {"year", "kind", "receipt"},
+                   "SMS_100000003": {"year", "kind", "receipt", "reason"}, "SMS_100000004": {"unit", "year", "when"},
+                   "SMS_100000005": {"year", "kind", "receipt", "reason"}, "SMS_100000009": set()}
+TENCENT_APPROVED = {"2000001": 3, "2000002": 3, "2000003": 4, "2000004": 3, "2000005": 4, "2000009": 0}
 
 
 @pytest.fixture(autouse=True)

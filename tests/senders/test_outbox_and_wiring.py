@@ -50,12 +50,13 @@ def queue(store, clock, msgs) -> None:
 def test_a_review_request_goes_out_as_its_template(outbox, clock, tencent):
     box, store = outbox
     [request] = messages.review_requested(clock, submitted(), REVIEWER, "https://filing.example.cn/act/t0k3n")
-    assert (request.template, request.params) == ("review_request", {"unit": "太原市示例有限公司", "year": "2025"})
+    assert (request.template, request.params) == ("review_request", {"unit": "太原市示例有限公司", "year": "2025",
+                                                                     "kind": "年度备案"})
     queue(store, clock, [request])
     assert box.deliver_pending() == 1
     assert [m.status for m in store.list_messages()] == ["sent"]
     [got] = tencent.received
-    assert got["TemplateParamSet"] == ["太原市示例有限公司", "2025"] and got["PhoneNumberSet"] == ["+8613900139000"]
+    assert got["TemplateParamSet"] == ["太原市示例有限公司", "2025", "年度备案"] and got["PhoneNumberSet"] == ["+8613900139000"]
     assert "t0k3n" not in json.dumps(got, ensure_ascii=False)  # links are never template variables
 
 
@@ -95,8 +96,9 @@ def test_decisions_carry_their_own_templates():
     rejected = filing.review(decision="reject", reason="表二第3行身份证号有误", actor="op1", now=NOW)
     [_, ok] = messages.review_decided(clock, approved, unit, "https://x/employer")
     [_, no] = messages.review_decided(clock, rejected, unit, "https://x/employer")
-    assert (ok.template, ok.params) == ("approved", {"year": "2025", "receipt": "BA-140105-2025-000001"})
-    assert (no.template, no.params) == ("rejected", {"year": "2025", "receipt": "BA-140105-2025-000001",
+    assert (ok.template, ok.params) == ("approved", {"year": "2025", "kind": "年度备案",
+                                                     "receipt": "BA-140105-2025-000001"})
+    assert (no.template, no.params) == ("rejected", {"year": "2025", "kind": "年度备案", "receipt": "BA-140105-2025-000001",
                                                      "reason": "表二第3行身份证号有误"})
 
 

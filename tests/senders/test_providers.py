@@ -16,9 +16,11 @@ from tests.senders.conftest import APP_ID, SIGN
 from tests.senders.fake_providers import KEY_ID, SECRET
 
 ALIYUN_TEMPLATES = {"review_request": Template("SMS_100000001"), "approved": Template("SMS_100000002"),
-                    "rejected": Template("SMS_100000003", ("year", "receipt", "reason"))}
-TENCENT_TEMPLATES = {"review_request": Template("2000001", ("unit", "year")), "approved": Template("2000002"),
-                     "rejected": Template("2000003", ("reason", "year", "receipt"))}  # the template's own order
+                    "rejected": Template("SMS_100000003", ("year", "kind", "receipt", "reason")),
+                    "revoked": Template("SMS_100000005")}
+TENCENT_TEMPLATES = {"review_request": Template("2000001", ("unit", "year", "kind")), "approved": Template("2000002"),
+                     "rejected": Template("2000003", ("reason", "year", "kind", "receipt")),  # the template's own order
+                     "revoked": Template("2000005")}
 NOW = dt.datetime(2026, 3, 2, 2, 0, tzinfo=dt.timezone.utc)
 
 
@@ -37,10 +39,10 @@ def tencent_sender(fake, secret: str = SECRET, key_id: str = KEY_ID, **kw) -> Te
                       endpoint=fake.url, **kw)
 
 
-REVIEW = sms("review_request", {"unit": "太原市示例建筑工程有限公司", "year": "2025"}, to="+86 138-0013-8000",
-             kind=MessageKind.REVIEW_REQUEST)
+REVIEW = sms("review_request", {"unit": "太原市示例建筑工程有限公司", "year": "2025", "kind": "年度备案"},
+             to="+86 138-0013-8000", kind=MessageKind.REVIEW_REQUEST)
 # every character class the percent-encoding treats differently: space, * ~ + & = % / quotes, CJK, full width
-AWKWARD = sms("rejected", {"year": "2025", "receipt": "BA-140105-2025-000007",
+AWKWARD = sms("rejected", {"year": "2025", "kind": "年度备案", "receipt": "BA-140105-2025-000007",
                            "reason": "表二第3行 * ~ + & = % / \"引号\" 【签名】{变量}\n第二行（全角）"})
 
 
@@ -51,7 +53,7 @@ def test_aliyun_sends_the_template_its_variables_and_the_plain_mainland_number(a
     [got] = aliyun.received
     assert got["PhoneNumbers"] == "13800138000" and got["SignName"] == SIGN
     assert got["TemplateCode"] == "SMS_100000001"
-    assert got["TemplateParam"] == {"unit": "太原市示例建筑工程有限公司", "year": "2025"}
+    assert got["TemplateParam"] == {"unit": "太原市示例建筑工程有限公司", "year": "2025", "kind": "年度备案"}
     assert (got["RegionId"], got["AccessKeyId"]) == ("cn-hangzhou", KEY_ID)
 
 
@@ -123,14 +125,14 @@ def test_tencent_sends_the_template_id_positional_variables_and_e164_number(tenc
     [got] = tencent.received
     assert got["PhoneNumberSet"] == ["+8613800138000"]
     assert (got["SmsSdkAppId"], got["SignName"], got["TemplateId"]) == (APP_ID, SIGN, "2000001")
-    assert got["TemplateParamSet"] == ["太原市示例建筑工程有限公司", "2025"]
+    assert got["TemplateParamSet"] == ["太原市示例建筑工程有限公司", "2025", "年度备案"]
     assert got["headers"]["x-tc-region"] == "ap-guangzhou"
 
 
 def test_tencent_variables_follow_the_configured_order(tencent):
     tencent_sender(tencent, param_max_chars=60).send(AWKWARD)
     assert tencent.received[0]["TemplateParamSet"] == [
-        "表二第3行 * ~ + & = % / \"引号\" 签名变量 第二行（全角）", "2025", "BA-140105-2025-000007"]
+        "表二第3行 * ~ + & = % / \"引号\" 签名变量 第二行（全角）", "2025", "年度备案", "BA-140105-2025-000007"]
 
 
 def test_tencent_refusal_per_number_and_per_request(tencent):
@@ -181,3 +183,45 @@ def test_what_cannot_be_sent_is_undeliverable_and_never_sent(make, aliyun, tence
     with pytest.raises(Undeliverable, match="大陆"):
         sender.send(sms("approved", {"year": "2025", "receipt": "R1"}, to="+85291234567"))
     assert fake.received == []
+
+
+def interim_and_correction_messages() -> list[Message]:
+    """The SMS of an interim 表三 filing and of a correction name their kind (docs/sms.md `kind`)."""
+    from chalicelib.domain.filing import Filing
+    from chalicelib.domain.model import Account, Role
+    from chalicelib.services import messages
+    from tests.conftest import FakeClock
+
+    clock = FakeClock(NOW)
+    reviewer = Account(username="op1", password_hash="x", role=Role.OPERATOR, scope="140105", display_name="王五",
+                       mobile="13900139000", created_at=NOW)
+    unit = type("U", (), {"filer_email": "f@example.cn", "filer_mobile": "13800138000"})()
+    out = []
+    for kind, no in (("interim", 0), ("correction", 1)):
+        filing = Filing(id="F1", uscc="U1", unit_name="太原市示例有限公司", authority_code="140105", year=2025,
+                        kind=kind, tables=("table3",), created_at=NOW, updated_at=NOW, correction_no=no)
+        filing = filing.submit(actor="filer", now=NOW, receipt_no="BA-140105-2025-000001")
+        [request] = messages.review_requested(clock, filing, reviewer, "https://x/act/t")
+        approved = filing.review(decision="approve", reason=None, actor="op1", now=NOW)
+        revoked = approved.revoke(reason="名册有误", actor="op1", now=NOW, window_days=30)
+        out += [request, messages.review_decided(clock, approved, unit, "https://x")[1],
+                messages.review_decided(clock, revoked, unit, "https://x")[1]]
+    return out
+
+
+def test_aliyun_sms_name_the_filings_kind(aliyun):
+    for m in interim_and_correction_messages():
+        aliyun_sender(aliyun).send(m)
+    assert [(r["TemplateCode"], r["TemplateParam"]["kind"]) for r in aliyun.received] == [
+        ("SMS_100000001", "表三备案"), ("SMS_100000002", "表三备案"), ("SMS_100000005", "表三备案"),
+        ("SMS_100000001", "年度备案更正"), ("SMS_100000002", "年度备案更正"), ("SMS_100000005", "年度备案更正")]
+    assert aliyun.received[2]["TemplateParam"]["reason"] == "名册有误"
+
+
+def test_tencent_sms_name_the_filings_kind(tencent):
+    for m in interim_and_correction_messages():
+        tencent_sender(tencent).send(m)
+    sets = [r["TemplateParamSet"] for r in tencent.received]
+    assert sets[0] == ["太原市示例有限公司", "2025", "表三备案"]
+    assert sets[2] == ["2025", "表三备案", "BA-140105-2025-000001", "名册有误"]  # revoked: its default order
+    assert sets[4] == ["2025", "年度备案更正", "BA-140105-2025-000001"]

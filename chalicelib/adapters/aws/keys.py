@@ -64,6 +64,7 @@ Access patterns (→ how they are served; no Scan anywhere):
                                       items it covers (keys computed, no Query); all rows in order: one
                                       Query per shard, merged by SK; delete: the same Queries (keys only)
   upload by id                        GetItem  PK=UPLOAD#<id>            SK=UPLOAD
+  uploads of a filing (draft deleted) Query GSI3 GSI3PK=UPLOADS#<filing id>, GSI3SK=UPLOAD#<id>
   jobs idle since T (recovery sweep)  Query GSI1 GSI1PK=JOBS, GSI1SK < <T>, longest idle first. The item
                                       PK=JOB#<kind>:<target> SK=JOB exists only while the job is unfinished;
                                       GSI1SK=<heartbeat>#<job id>, moved by each renewal of its lease (an
@@ -272,6 +273,15 @@ def open_transfer(uscc: str) -> dict[str, str]:
 # uploads and their rows
 def upload(upload_id: str) -> dict[str, str]:
     return _key(f"UPLOAD#{upload_id}", "UPLOAD")
+
+
+def upload_item(u) -> dict[str, str]:
+    """The upload's key plus its filing's listing key (a deleted draft takes its uploads along)."""
+    return {**upload(u.id), "GSI3PK": filing_uploads(u.filing_id), "GSI3SK": f"UPLOAD#{u.id}"}
+
+
+def filing_uploads(filing_id: str) -> str:
+    return f"UPLOADS#{filing_id}"
 
 
 def row_item_of(n: int, per_item: int = ROWS_PER_ITEM) -> int:

@@ -26,6 +26,9 @@ def filing_json(filing: Filing, checks: dict[str, Any] | None = None) -> dict[st
         "submitted_at": filing.submitted_at, "updated_at": filing.updated_at,
         "row_counts": {t: rs.rows for t, rs in filing.row_sets.items()},
         "zero_report": filing.zero_report,  # 零申报: 表一 says 在册 = 0, complete without 表二 (docs/rules.md §11)
+        # versions (docs/rules.md §11 更正)
+        "corrects": filing.corrects, "correction_no": filing.correction_no,
+        "open_correction": filing.open_correction, "superseded_by": filing.superseded_by,
     }
     if checks is not None:
         body.update(table1=filing.table1, checks=checks,
@@ -75,6 +78,31 @@ def get_filing(filing_id: str) -> Response:
     if "table1" in filing.tables and filing.table1 is None:  # what the 表一 form starts with
         body["table1_prefill"] = c.filings.table1_start(filing)
     return json_response(body)
+
+
+@routes.route("/filings/{filing_id}", methods=["DELETE"])
+@api_errors
+def delete_filing(filing_id: str) -> Response:
+    """The filer deletes a draft never submitted (docs/rules.md §11)."""
+    container().versions.delete_draft(signed_in(), filing_id)
+    return Response(body="", status_code=204)
+
+
+@routes.route("/filings/{filing_id}/corrections", methods=["POST"])
+@api_errors
+def open_correction(filing_id: str) -> Response:
+    """The filer opens a correction (更正) of its approved annual filing."""
+    return json_response(filing_json(container().versions.open_correction(signed_in(), filing_id)), 201)
+
+
+@routes.route("/filings/{filing_id}/changes", methods=["GET"])
+@api_errors
+def changes(filing_id: str) -> Response:
+    """What a correction changes against the version in force."""
+    q = query()
+    return json_response(container().versions.changes(
+        signed_in(), filing_id, q.get("table") or None, offset=int_param(q.get("offset"), "offset", "起始行", default=0),
+        limit=int_param(q.get("limit"), "limit", "每页行数", 1, 500, default=50)))
 
 
 @routes.route("/filings/{filing_id}/table1", methods=["PUT"])

@@ -58,8 +58,13 @@ def _obj(props: dict, required: list | None = None) -> dict:
 # A filing as the API answers it (the fields every client relies on; the detail adds table1, checks, history).
 _FILING = _obj({
     "id": _STR, "uscc": _STR, "unit_name": _STR, "year": _INT,
-    "kind": {"type": "string", "enum": ["annual", "interim"]},
+    "kind": {"type": "string", "enum": ["annual", "interim", "correction"]},
     "status": {"type": "string", "enum": ["draft", "submitted", "approved", "rejected"]},
+    "corrects": {"type": "string", "nullable": True, "description": "更正：所更正的版本（备案编号）"},
+    "correction_no": {"type": "integer", "description": "第几次更正（原备案为0）"},
+    "open_correction": {"type": "string", "nullable": True, "description": "正在办理的更正（备案编号）"},
+    "superseded_by": {"type": "string", "nullable": True,
+                      "description": "已被审核通过的更正取代（备案编号）；现行有效的版本为null"},
     "version": _INT, "row_counts": {"type": "object", "additionalProperties": _INT},
     "zero_report": {"type": "boolean", "description":
                     "零申报：年度备案的表一在册职工人数为0。此时不需要表二即可提交；表一保存为0时，沿用的上年名册"
@@ -120,12 +125,26 @@ def document(base_url: str) -> dict[str, Any]:
                                       ["year"])),
                 "get": _op("备案列表（审核员：本机关及下级的审核队列，含各状态数量）",
                            params=[_query("year", _INT), _query("status"), _query("division"), _query("unit_type"),
-                                   _query("kind", {"type": "string", "enum": ["annual", "interim"]}),
+                                   _query("kind", {"type": "string", "enum": ["annual", "interim", "correction"]}),
                                    _query("q"), _query("page_token"), _query("limit", _INT)],
                            errors=(400, 401, 403, 422)),
             },
-            "/filings/{filing_id}": {"get": _op("备案详情（zero_report 为 true 即零申报：不需要表二）", params=[fid],
-                                                answer=_FILING_REF)},
+            "/filings/{filing_id}": {
+                "get": _op("备案详情（zero_report 为 true 即零申报：不需要表二）", params=[fid], answer=_FILING_REF),
+                "delete": _op("删除从未提交过的草稿及其上传的数据（曾提交后撤回的备案不能删除：409）", ok=("204", "已删除"),
+                              params=[fid], errors=(401, 403, 404, 409))},
+            "/filings/{filing_id}/corrections": {"post": _op(
+                "更正审核通过的年度备案（至下一年度备案截止日）：新建一个更正版本，预填原表一，沿用表二、表三；"
+                "同一备案同时只能有一个正在办理的更正（409）", ok=("201", "已创建更正"), params=[fid],
+                errors=(401, 403, 404, 409), answer=_FILING_REF)},
+            "/filings/{filing_id}/changes": {"get": _op(
+                "更正与现行有效版本相比的变化：表一逐项，表二/表三按证件号码列出新增、删除、修改的行（分页，证件号码脱敏）",
+                params=[fid, _query("table", {"type": "string", "enum": ["table2", "table3"]}), _query("offset", _INT),
+                        _query("limit", _INT)], errors=(400, 401, 403, 404, 422))},
+            "/filings/{filing_id}/revoke": {"post": _op(
+                "撤销审核（审核通过后30天内，须填写原因）：备案退回为审核不通过，年度备案的单位重新计为未备案，并通知单位",
+                params=[fid], errors=(400, 401, 403, 404, 409, 422),
+                body=_obj({"reason": _STR, "version": _INT}, ["reason", "version"]))},
             "/filings/{filing_id}/table1": {"put": _op(
                 "保存表一（在册职工人数为0即零申报：沿用的上年名册解除引用，不上传表二即可提交）", params=[fid], body=table1,
                 errors=(400, 401, 403, 404, 409, 422), answer=_FILING_REF)},

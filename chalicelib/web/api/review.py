@@ -21,6 +21,17 @@ def review(filing_id: str) -> Response:
     return json_response({"status": filing.status.value, "version": filing.version})
 
 
+@routes.route("/filings/{filing_id}/revoke", methods=["POST"])
+@api_errors
+def revoke(filing_id: str) -> Response:
+    """撤销审核 (docs/rules.md §11): within the window, with a reason."""
+    body = json_body(current_request())
+    reason = body.get("reason")
+    filing = container().versions.revoke(signed_in(), filing_id, reason=reason if isinstance(reason, str) else None,
+                                         version=version_param(body.get("version")))
+    return json_response({"status": filing.status.value, "version": filing.version})
+
+
 @routes.route("/filings/{filing_id}/rows/{table}/{index}/reveal", methods=["POST"])
 @api_errors
 def reveal_id(filing_id: str, table: str, index: str) -> Response:

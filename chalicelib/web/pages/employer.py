@@ -19,7 +19,7 @@ routes = Blueprint(__name__)
 @page("filer")
 def home(p: Page) -> Response:
     c = container()
-    return p.render("employer_home.html", **vars(c.filings.home(p.user)),
+    return p.render("employer_home.html", deleted=p.query.get("deleted") == "1", **vars(c.filings.home(p.user)),
                     transfers=c.transfers.of_unit(p.user, p.user.scope)[:3])  # the latest 变更审核机关
 
 
@@ -36,7 +36,8 @@ def _filing_page(p: Page, filing_id: str, status: int = 200, **context: object) 
     filing = c.filings.get(p.user, filing_id)
     rows, total = c.filings.rows(p.user, filing_id, "table2", limit=20) if "table2" in filing.row_sets else ([], 0)
     return p.render("employer_filing.html", status, filing=filing, checks=c.filings.checks(filing), rows=rows,
-                    total=total, roster_diff=c.rosters.diff_of(filing), **context)
+                    total=total, roster_diff=c.rosters.diff_of(filing), correctable=c.versions.correctable(filing),
+                    **context)
 
 
 @routes.route("/employer/filings/{filing_id}", methods=["GET"])
@@ -113,6 +114,23 @@ def remove_rows(p: Page, filing_id: str, table: str) -> Response:
 def withdraw(p: Page, filing_id: str) -> Response:
     container().filings.withdraw(p.user, filing_id)
     return p.go(f"/employer/filings/{filing_id}")
+
+
+@routes.route("/employer/filings/{filing_id}/correct", methods=["POST"], content_types=FORM)
+@page("filer")
+def correct(p: Page, filing_id: str) -> Response:
+    """更正: a new version of the approved filing, prefilled from it (docs/rules.md §11)."""
+    return p.go(f"/employer/filings/{container().versions.open_correction(p.user, filing_id).id}")
+
+
+@routes.route("/employer/filings/{filing_id}/delete", methods=["POST"], content_types=FORM)
+@page("filer")
+def delete(p: Page, filing_id: str) -> Response:
+    """Delete a draft never submitted; the form's checkbox is the confirmation (no script needed)."""
+    if not p.form.get("confirm"):
+        return _filing_page(p, filing_id, 422, message="请勾选“确认删除”后再删除草稿")
+    container().versions.delete_draft(p.user, filing_id)
+    return p.go("/employer?deleted=1")
 
 
 @routes.route("/employer/filings/{filing_id}/uploads/{upload_id}/error-report", methods=["GET"])

@@ -42,6 +42,7 @@ def queue(p: Page) -> Response:
 def _filing_page(p: Page, filing_id: str, *, status: int = 200, message: str | None = None,
                  revealed: dict[int, str] | None = None, link_token: str | None = None) -> Response:
     from ...domain import jurisdiction  # cold start: domain data and models load on first use
+    from ...domain.reference import policy
     from ...domain.tables import TABLE1
     c = container()
     filing = c.filings.get(p.user, filing_id)
@@ -50,7 +51,13 @@ def _filing_page(p: Page, filing_id: str, *, status: int = 200, message: str | N
     search = (p.query.get("q") or "").strip()
     rows, total = c.review.rows(p.user, filing_id, table, offset=offset, limit=50, search=search)
     rejection = filing.last_rejection
+    changes = None
+    if filing.corrects:  # a correction: what it changes against the version in force (docs/rules.md §11)
+        changes = c.versions.changes(p.user, filing_id, limit=50, paged=table, offset=int_param(
+            p.query.get("changes_offset"), "changes_offset", "起始行", default=0, lenient=True))
     return p.render("review_filing.html", status, filing=filing, checks=c.filings.checks(filing), rows=rows,
+                    changes=changes, revocable=c.versions.revocable(filing),
+                    revoke_days=policy().revoke_approval_days,
                     table=table, reasons=REASONS[filing.kind],
                     total=total, offset=offset, search=search, message=message, revealed=revealed or {},
                     table1_columns=TABLE1, link_token=link_token,
@@ -64,6 +71,7 @@ REASONS = {
     "annual": ("表一人数与表二名册人数不一致", "表二缺少部分职工信息", "劳动合同期限信息填写有误", "单位基本信息填写有误"),
     "interim": ("表三终止或解除日期填写有误", "表三类别与原因代码不符", "经济补偿信息填写有误", "表三缺少部分人员信息"),
 }
+REASONS["correction"] = ("更正内容与实际情况不符", "更正缺少必要说明", *REASONS["annual"])
 
 
 def _shown_table(p: Page, filing: Filing) -> str:
@@ -90,6 +98,17 @@ def filing(p: Page, filing_id: str) -> Response:
             return _filing_page(p, filing_id, status=e.status, message=e.message)
         return p.go(f"/review/filings/{filing_id}")
     return _filing_page(p, filing_id)
+
+
+@routes.route("/review/filings/{filing_id}/revoke", methods=["POST"], content_types=FORM)
+@page("reviewer")
+def revoke(p: Page, filing_id: str) -> Response:
+    """撤销审核 (docs/rules.md §11); a refusal shows the page again with its message."""
+    try:
+        container().versions.revoke(p.user, filing_id, reason=p.form.get("reason"), version=_version(p))
+    except (Conflict, ValidationFailed) as e:
+        return _filing_page(p, filing_id, status=e.status, message=e.message)
+    return p.go(f"/review/filings/{filing_id}")
 
 
 @routes.route("/review/filings/{filing_id}/reveal", methods=["POST"], content_types=FORM)

@@ -17,7 +17,7 @@ from .. import keys
 from .base import TRANSACTION_LIMIT, DynamoBase, Op, absent, at_version, av, cancel_reasons, doc_of, item, token, untoken
 from .jobs import job_put
 from .outbox import audit_put, message_put
-from .owing import count_updates, owes_update
+from .owing import count_updates, owes_reopened, owes_update
 
 
 def filing_item(f: Filing) -> dict[str, dict[str, str]]:
@@ -53,36 +53,76 @@ def _filing_filter(year: int | None, unit_type: str | None, search: str | None,
 
 
 class DynamoFilings(DynamoBase, FilingStore):
-    def create_filing(self, filing: Filing, *, audit: AuditEvent) -> None:
+    def create_filing(self, filing: Filing, *, audit: AuditEvent, together: Iterable[tuple[Filing, int]] = ()) -> None:
         puts = [absent(filing_item(filing))]
         if filing.kind == "annual":
             puts.append(absent(av({**keys.annual_marker(filing.uscc, filing.year), "filing_id": filing.id})))
         puts.append(audit_put(audit))
         try:
-            self._transact(puts)
+            self._transact(puts + self._filing_writes(together))
+        except ClientError as e:
+            reasons = cancel_reasons(e)
+            if "ConditionalCheckFailed" in reasons[:len(puts)]:
+                raise AlreadyExists(f"{filing.uscc}/{filing.year}") from None
+            if "ConditionalCheckFailed" in reasons:
+                raise StaleVersion(filing.id) from None
+            raise
+
+    def _filing_write(self, filing: Filing, expected_version: int) -> tuple[list[Op], list[tuple[int, str, str, int]]]:
+        """The puts writing `filing` at `expected_version` (the owing index with an annual filing), and the
+        counters it moves."""
+        puts = [at_version(filing_item(filing), expected_version)]
+        if filing.kind == "annual":  # the unit leaves / rejoins the year's list of units owing it
+            puts.append(owes_update(self.table, filing))
+        if not filing.annual:  # interim filings move no counters
+            return puts, []
+        # the counters move by the stored version; the version condition makes this read the one the
+        # transaction overwrites
+        stored = self.client.get_item(TableName=self.table, Key=av(keys.filing(filing.id)),
+                                      ConsistentRead=True, ProjectionExpression="version, doc").get("Item")
+        deltas = []
+        if stored and int(stored["version"]["N"]) == expected_version:
+            deltas = stats.filing_deltas(filing, Filing.model_validate_json(doc_of(stored)))
+        return puts, deltas
+
+    def _filing_writes(self, writes: Iterable[tuple[Filing, int]]) -> list[Op]:
+        """The puts of several filings written together, each at its expected version, and the counters."""
+        puts: list[Op] = []
+        deltas: list[tuple[int, str, str, int]] = []
+        for filing, version in writes:
+            filing_puts, filing_deltas = self._filing_write(filing, version)
+            puts += filing_puts
+            deltas += filing_deltas
+        return puts + count_updates(self.table, deltas)
+
+    def delete_filing(self, filing: Filing, *, expected_version: int, audit: AuditEvent,
+                      together: Iterable[tuple[Filing, int]] = ()) -> None:
+        ops: list[Op] = [{"Delete": {"TableName": self.table, "Key": av(keys.filing(filing.id)),
+                                     "ConditionExpression": "version = :expected",
+                                     "ExpressionAttributeValues": av({":expected": expected_version})}}]
+        if filing.kind == "annual":
+            ops.append({"Delete": {"TableName": self.table, "Key": av(keys.annual_marker(filing.uscc, filing.year))}})
+            if self.client.get_item(TableName=self.table, Key=av(keys.owes(filing.uscc, filing.year)),
+                                    ConsistentRead=True, ProjectionExpression="PK").get("Item"):
+                ops.append(owes_reopened(self.table, filing))
+        try:
+            self._transact([*ops, audit_put(audit), *self._filing_writes(together)])
         except ClientError as e:
             if "ConditionalCheckFailed" in cancel_reasons(e):
-                raise AlreadyExists(f"{filing.uscc}/{filing.year}") from None
+                raise StaleVersion(filing.id) from None
             raise
 
     def get_filing(self, filing_id: str) -> Filing | None:
         return self._load(Filing, keys.filing(filing_id))
 
     def save_filing(self, filing: Filing, *, expected_version: int, audit: AuditEvent | None = None,
-                    messages: Iterable[Message] = (), jobs: Iterable[Job] = ()) -> None:
-        puts = [at_version(filing_item(filing), expected_version)]
+                    messages: Iterable[Message] = (), jobs: Iterable[Job] = (),
+                    together: Iterable[tuple[Filing, int]] = ()) -> None:
+        puts = self._filing_writes([(filing, expected_version), *together])
         if audit:
             puts.append(audit_put(audit))
         puts += [job_put(j) for j in jobs]
         message_puts = [message_put(m) for m in messages]
-        if filing.kind == "annual":  # the unit leaves / rejoins the year's list of units owing it
-            puts.append(owes_update(self.table, filing))
-            # the counters move by the status the stored version had; the version condition above
-            # makes this read the one the transaction overwrites
-            stored = self.client.get_item(TableName=self.table, Key=av(keys.filing(filing.id)),
-                                          ConsistentRead=True, ProjectionExpression="version, GSI2PK").get("Item")
-            if stored and int(stored["version"]["N"]) == expected_version:  # GSI2PK = FILING#<status>
-                puts += count_updates(self.table, stats.filing_deltas(filing, stored["GSI2PK"]["S"].rsplit("#", 1)[1]))
         # A transaction holds at most 100 items: the messages that do not fit (an authority with very many
         # reviewers) are written right after it, only if it succeeded.
         room = max(TRANSACTION_LIMIT - len(puts), 0)
@@ -90,8 +130,7 @@ class DynamoFilings(DynamoBase, FilingStore):
         try:
             self._transact(puts)
         except ClientError as e:
-            reasons = cancel_reasons(e)
-            if reasons and reasons[0] == "ConditionalCheckFailed":
+            if "ConditionalCheckFailed" in cancel_reasons(e):
                 raise StaleVersion(filing.id) from None
             raise
         if overflow:
@@ -144,7 +183,13 @@ class DynamoFilings(DynamoBase, FilingStore):
 
     # uploads
     def put_upload(self, upload: Upload) -> None:
-        self._put(item(keys.upload(upload.id), upload.model_dump_json()))
+        self._put(item(keys.upload_item(upload), upload.model_dump_json()))
 
     def get_upload(self, upload_id: str) -> Upload | None:
         return self._load(Upload, keys.upload(upload_id))
+
+    def list_uploads(self, filing_id: str) -> list[Upload]:
+        return [Upload.model_validate_json(doc_of(i)) for i in self._query(keys.filing_uploads(filing_id), index="GSI3")]
+
+    def delete_upload(self, upload_id: str) -> None:
+        self.client.delete_item(TableName=self.table, Key=av(keys.upload(upload_id)))

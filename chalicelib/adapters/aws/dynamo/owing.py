@@ -43,6 +43,15 @@ def owes_update(table: str, f: Filing) -> Op:
                        "ExpressionAttributeValues": av(values)}}
 
 
+def owes_reopened(table: str, f: Filing) -> Op:
+    """The filing year's OWES item once the unit's annual filing is deleted: listed, with no filing status."""
+    listing = keys.owing_listing(f.year, f.authority_code, f.uscc)
+    return {"Update": {"TableName": table, "Key": av(keys.owes(f.uscc, f.year)),
+                       "UpdateExpression": "SET " + ", ".join(f"{name} = :{name}" for name in listing)
+                                           + " REMOVE filing_status",
+                       "ExpressionAttributeValues": av({f":{name}": value for name, value in listing.items()})}}
+
+
 def count_updates(table: str, deltas: list[tuple[int, str, str, int]]) -> list[Op]:
     """ADD updates for the counters: one per (year, authority) item, for a transaction."""
     by_item: dict[tuple[int, str], dict[str, int]] = {}

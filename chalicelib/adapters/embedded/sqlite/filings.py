@@ -66,12 +66,33 @@ def _filing_filter(authority_codes: list[str] | None, *, status: str | None = No
     return where, args
 
 
+def _update_filing(db: sqlite3.Connection, filing: Filing, expected_version: int) -> None:
+    """Write `filing` at `expected_version` (else StaleVersion), moving the counters and, for an annual filing,
+    the owing index with it."""
+    previous = db.execute("SELECT doc FROM filings WHERE id = ? AND version = ?",
+                          (filing.id, expected_version)).fetchone()
+    cur = db.execute(
+        "UPDATE filings SET uscc=?, year=?, kind=?, authority_code=?, status=?, version=?, queue_key=?, doc=?"
+        " WHERE id = ? AND version = ?", (*_filing_values(filing), filing.id, expected_version))
+    if cur.rowcount != 1:
+        raise StaleVersion(filing.id)
+    count(db, stats.filing_deltas(filing, Filing.model_validate_json(previous[0])))
+    if filing.kind == "annual":
+        record_annual_filing(db, filing)
+
+
+def _write_together(db: sqlite3.Connection, together: Iterable[tuple[Filing, int]]) -> None:
+    for other, version in together:
+        _update_filing(db, other, version)
+
+
 class SqliteFilings(SqliteBase, FilingStore):
-    def create_filing(self, filing: Filing, *, audit: AuditEvent) -> None:
+    def create_filing(self, filing: Filing, *, audit: AuditEvent, together: Iterable[tuple[Filing, int]] = ()) -> None:
         try:
             with self._write() as db:
                 db.execute("INSERT INTO filings (id, uscc, year, kind, authority_code, status, version, queue_key, doc)"
                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (filing.id, *_filing_values(filing)))
+                _write_together(db, together)
                 write_audit(db, audit)
         except sqlite3.IntegrityError:
             raise AlreadyExists(f"{filing.uscc}/{filing.year}") from None
@@ -80,22 +101,27 @@ class SqliteFilings(SqliteBase, FilingStore):
         return self._load(Filing, "SELECT doc FROM filings WHERE id = ?", filing_id)
 
     def save_filing(self, filing: Filing, *, expected_version: int, audit: AuditEvent | None = None,
-                    messages: Iterable[Message] = (), jobs: Iterable[Job] = ()) -> None:
+                    messages: Iterable[Message] = (), jobs: Iterable[Job] = (),
+                    together: Iterable[tuple[Filing, int]] = ()) -> None:
         with self._write() as db:
-            previous = db.execute("SELECT status FROM filings WHERE id = ? AND version = ?",
-                                  (filing.id, expected_version)).fetchone()
-            cur = db.execute(
-                "UPDATE filings SET uscc=?, year=?, kind=?, authority_code=?, status=?, version=?, queue_key=?, doc=?"
-                " WHERE id = ? AND version = ?", (*_filing_values(filing), filing.id, expected_version))
-            if cur.rowcount != 1:
-                raise StaleVersion(filing.id)
-            count(db, stats.filing_deltas(filing, previous[0]))
-            if filing.kind == "annual":
-                record_annual_filing(db, filing)
+            _update_filing(db, filing, expected_version)
+            _write_together(db, together)
             if audit:
                 write_audit(db, audit)
             queue_messages(db, messages)
             put_jobs(db, jobs)
+
+    def delete_filing(self, filing: Filing, *, expected_version: int, audit: AuditEvent,
+                      together: Iterable[tuple[Filing, int]] = ()) -> None:
+        with self._write() as db:
+            if db.execute("DELETE FROM filings WHERE id = ? AND version = ?",
+                          (filing.id, expected_version)).rowcount != 1:
+                raise StaleVersion(filing.id)
+            if filing.kind == "annual":  # the year is owed as if no filing had been started
+                db.execute("UPDATE owes SET owing = 1, filing_status = NULL WHERE uscc = ? AND year = ?",
+                           (filing.uscc, filing.year))
+            _write_together(db, together)
+            write_audit(db, audit)
 
     def list_unit_filings(self, uscc: str) -> list[Filing]:
         rows = self._db.execute("SELECT doc FROM filings WHERE uscc = ? ORDER BY year DESC, kind, queue_key",
@@ -137,3 +163,13 @@ class SqliteFilings(SqliteBase, FilingStore):
 
     def get_upload(self, upload_id: str) -> Upload | None:
         return self._load(Upload, "SELECT doc FROM uploads WHERE id = ?", upload_id)
+
+    def list_uploads(self, filing_id: str) -> list[Upload]:
+        # a handful per filing, read when a draft is deleted: a scan of the uploads is fine here
+        rows = self._db.execute("SELECT doc FROM uploads WHERE json_extract(doc, '$.filing_id') = ?",
+                                (filing_id,)).fetchall()
+        return [Upload.model_validate_json(r[0]) for r in rows]
+
+    def delete_upload(self, upload_id: str) -> None:
+        with self._write() as db:
+            db.execute("DELETE FROM uploads WHERE id = ?", (upload_id,))
