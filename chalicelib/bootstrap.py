@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from .services.rosters import RosterService
     from .services.stats import StatsService
     from .services.token_signer import TokenSigner
+    from .services.units import UnitService
 
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ class Container(NamedTuple):
     imports: ImportService
     rosters: RosterService  # error reports, roster diff, leavers' 表三
     review: ReviewService
+    units: UnitService  # a unit's life: founding date, closure, reopening
     outbox: Outbox
     reminders: ReminderService
     overdue: OverdueService  # 未依法备案单位名单
@@ -151,6 +153,7 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
     from .services.rosters import RosterService
     from .services.stats import StatsService
     from .services.token_signer import TokenSigner
+    from .services.units import UnitService
 
     token_signer = TokenSigner(settings.secret_key)
     outbox = Outbox(store, sender, clock, channels=settings.channels)
@@ -186,7 +189,7 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
         applications=ApplicationService(store, clock), filings=filings, imports=imports,
         rosters=rosters,
         review=ReviewService(store, clock, outbox, filings, links, person_index, settings.base_url, wake_jobs),
-        outbox=outbox,
+        units=UnitService(store, clock, settings.base_url), outbox=outbox,
         reminders=ReminderService(store, clock, outbox, settings.base_url), overdue=overdue,
         stats=stats, exports=exports, persons=PersonService(store, clock), audit=AuditService(store),
         recovery=recovery)

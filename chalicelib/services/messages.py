@@ -19,6 +19,9 @@ SMS_TEMPLATES: dict[str, tuple[str, ...]] = {
     "approved": ("year", "receipt"),
     "rejected": ("year", "receipt", "reason"),
     "reminder": ("unit", "year", "when"),
+    "unit_closed": ("unit", "kind", "date"),  # a unit's life (docs/rules.md §11)
+    "closure_refused": ("unit", "reason"),
+    "unit_reopened": ("unit",),
 }
 
 
@@ -64,3 +67,15 @@ def review_decided(clock: Clock, filing: Filing, unit: Unit, employer_url: str) 
                     body=text),
             sms(clock, kind=MessageKind.DECISION, to=unit.filer_mobile, subject=subject, body=f"【劳动用工备案】{text}",
                 template=template, params=params)]
+
+
+def unit_life_changed(clock: Clock, unit: Unit, template: str, params: dict[str, str], text: str,
+                      employer_url: str) -> list[Message]:
+    """The filer is told of a confirmed closure, a refused closure request, a reopening (docs/rules.md §11)."""
+    subject = {"unit_closed": "单位注销（吊销、撤销、迁出）已登记", "closure_refused": "注销申请未获同意",
+               "unit_reopened": "单位已恢复备案"}[template]
+    body = f"{unit.name}：{text}详情请登录查看：{employer_url}"
+    return [message(clock, kind=MessageKind.DECISION, channel="email", to=unit.filer_email, subject=subject,
+                    body=body),
+            sms(clock, kind=MessageKind.DECISION, to=unit.filer_mobile, subject=subject,
+                body=f"【劳动用工备案】{unit.name}：{text}", template=template, params=params)]

@@ -17,12 +17,13 @@ from .api import overdue as overdue_api
 from .api import review as review_api
 from .api import rosters as rosters_api
 from .api import share as share_api
+from .api import units as units_api
 from .http import BINARY_TYPES, api_gateway_rules, bind
-from .pages import admin, assets, audit, employer, exports, home, overdue, review, share, stats
+from .pages import admin, assets, audit, employer, exports, home, overdue, review, share, stats, units
 
 API = (accounts_api, filings_api, review_api, rosters_api, overdue_api, exports_api, share_api, audit_api, admin_api,
-       openapi)
-PAGES = (home, employer, review, overdue, stats, exports, share, audit, admin, assets)
+       units_api, openapi)
+PAGES = (home, employer, review, overdue, stats, exports, share, audit, admin, assets, units)
 
 
 def register(app: Chalice, *, local_routes: bool) -> None:

@@ -95,7 +95,7 @@ class World:
             "username": ("xd-target", "dt-target"), "application_id": (in_app, out_app),
             "table": ("table2", "table2"), "index": ("0", "0"), "token": ("not-a-signed-link", "not-a-signed-link"),
             "id_number": ("140105199001010011", "140212199001010011"), "name": ("app.js", "app.js"),
-            "export_id": ("0" * 32, "1" * 32),
+            "export_id": ("0" * 32, "1" * 32), "uscc": (factories.uscc(1, "140105"), factories.uscc(2, "140212")),
         }
         self.division = {IN: "140105", OUT: "140212"}
         self.tokens: dict[str, str] = {}

@@ -24,6 +24,10 @@ Access patterns (→ how they are served; no Scan anywhere):
   counters                            UpdateItem ADD  PK=COUNTER#<name>  SK=COUNTER (receipt numbers, submits
                                       per filing and hour, messages per channel, recipient and day)
   all units (once a year: open year Y) Query GSI2 GSI2PK=UNIT, GSI2SK=<uscc> (every unit item carries it)
+  units asking to be closed           Query GSI1 GSI1PK=CLOSURE_REQUESTS, GSI1SK=<requested at>#<uscc> (sparse:
+                                      only while the request is pending; the store filters by authority)
+  a unit's years (its life changes)   Query PK=UNIT#<uscc>, SK begins_with OWES# (consistent), then one
+                                      transaction with the unit at its `version` and the OWES items it changes
   units owing year Y, per authority   Query GSI1 GSI1PK=OWES#<year>#<authority>, GSI1SK=<authority>#<uscc>
   units owing year Y, province-wide   Query GSI2 GSI2PK=OWES#<year>, GSI2SK=<authority>#<uscc>
                                       Both on the item PK=UNIT#<uscc> SK=OWES#<year>, sparse: it carries the
@@ -117,6 +121,7 @@ OUTBOX_PENDING = "OUTBOX#PENDING"
 MESSAGES = "MESSAGE"
 AUDIT = "AUDIT"
 ALL_UNITS = "UNIT"
+CLOSURE_REQUESTS = "CLOSURE_REQUESTS"
 JOBS = "JOBS"
 OWING_FLAG = "GSI2PK"  # an OWES item has it exactly while the unit still owes the year
 
@@ -138,8 +143,13 @@ def unit(uscc: str) -> dict[str, str]:
 
 
 def unit_item(u) -> dict[str, str]:
-    """A unit, also listed in the all-units partition (read once a year to open a filing year)."""
-    return {**unit(u.uscc), "GSI2PK": ALL_UNITS, "GSI2SK": u.uscc}
+    """A unit, also listed in the all-units partition (read once a year to open a filing year), and while its
+    closure request waits for its authority, in the closure-request partition (few at any time)."""
+    item = {**unit(u.uscc), "GSI2PK": ALL_UNITS, "GSI2SK": u.uscc}
+    request = getattr(u, "closure_request", None)
+    if request is not None and request.status == "pending":
+        item.update(GSI1PK=CLOSURE_REQUESTS, GSI1SK=f"{stamp(request.requested_at)}#{u.uscc}")
+    return item
 
 
 def account(username: str) -> dict[str, str]:

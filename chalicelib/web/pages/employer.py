@@ -18,7 +18,15 @@ routes = Blueprint(__name__)
 @routes.route("/employer", methods=["GET"])
 @page("filer")
 def home(p: Page) -> Response:
-    return p.render("employer_home.html", **vars(container().filings.home(p.user)))
+    return home_page(p)
+
+
+def home_page(p: Page, status: int = 200, message: str | None = None, errors: list | None = None) -> Response:
+    """The home, with the unit's life (founding date, closure request: pages/units.py handles their forms)."""
+    from ...domain import unit_life  # cold start: domain data and models load on first use
+    home = container().filings.home(p.user)
+    return p.render("employer_home.html", status, **vars(home), life=unit_life, kinds=unit_life.CLOSURE_KINDS,
+                    message=message, errors=errors or [], form=p.form)
 
 
 @routes.route("/employer/filings", methods=["POST"], content_types=FORM)

@@ -76,7 +76,9 @@ class DynamoFilings(DynamoBase, FilingStore):
         puts += [job_put(j) for j in jobs]
         message_puts = [message_put(m) for m in messages]
         if filing.kind == "annual":  # the unit leaves / rejoins the year's list of units owing it
-            puts.append(owes_update(self.table, filing))
+            year = self.client.get_item(TableName=self.table, Key=av(keys.owes(filing.uscc, filing.year)),
+                                        ConsistentRead=True, ProjectionExpression="excused").get("Item") or {}
+            puts.append(owes_update(self.table, filing, excused="excused" in year))
             # the counters move by the status the stored version had; the version condition above
             # makes this read the one the transaction overwrites
             stored = self.client.get_item(TableName=self.table, Key=av(keys.filing(filing.id)),
@@ -90,8 +92,7 @@ class DynamoFilings(DynamoBase, FilingStore):
         try:
             self._transact(puts)
         except ClientError as e:
-            reasons = cancel_reasons(e)
-            if reasons and reasons[0] == "ConditionalCheckFailed":
+            if "ConditionalCheckFailed" in cancel_reasons(e):  # the filing's version, or its year's excuse
                 raise StaleVersion(filing.id) from None
             raise
         if overflow:

@@ -62,6 +62,8 @@ STEPS: tuple[Step, ...] = (
     Step(1, "release 1: units and accounts, filings and uploads, rows, claims, outbox and audit, owing and "
             "statistics, jobs",
          script(units.SCHEMA, filings.SCHEMA, rows.SCHEMA, claims.SCHEMA, outbox.SCHEMA, owing.SCHEMA, jobs.SCHEMA)),
+    Step(2, "a unit's life: years its founding date or closure excuses (owes.excused), pending closure requests",
+         script(units.LIFE_SCHEMA)),
 )
 CURRENT = STEPS[-1].version
 assert [s.version for s in STEPS] == list(range(1, len(STEPS) + 1)), "steps are numbered 1, 2, … in order"
