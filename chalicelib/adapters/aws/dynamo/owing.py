@@ -186,7 +186,7 @@ class DynamoOwing(DynamoBase, OwingStore):
         out = {}
         for counters in self._query(keys.stats_partition(year)):
             authority = counters["authority_code"]["S"]
-            if wanted is None or authority in wanted:
-                out[authority] = {k[2:]: int(v["N"]) for k, v in counters.items()
-                                  if k.startswith("n:") and v["N"] != "0"}
+            metrics = {k[2:]: int(v["N"]) for k, v in counters.items() if k.startswith("n:") and v["N"] != "0"}
+            if metrics and (wanted is None or authority in wanted):  # counters moved back to 0 are no counts
+                out[authority] = metrics
         return out
