@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from .calendar import due_date
+from .calendar import due_date, local_today
 from .errors import Conflict, ValidationFailed, problem
 from .reference import policy
 from .text import nfc, text_problem
@@ -82,7 +82,6 @@ def first_year(unit: Unit) -> int:
     first = policy().first_filing_year
     if unit.founded_on is not None:
         return max(first, unit.founded_on.year)
-    from .calendar import local_today
     return max(first, local_today(unit.registered_at).year - 1)
 
 

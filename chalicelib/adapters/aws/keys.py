@@ -34,7 +34,9 @@ Access patterns (→ how they are served; no Scan anywhere):
                                       four listing keys only while the unit has not filed Y (create_unit and
                                       the yearly opening put it; save_filing of an annual filing removes or
                                       restores them in the filing's transaction). It also holds the history
-                                      of reminders sent (list `reminders`). The daily job reads these
+                                      of reminders sent (list `reminders`), and `excused` while the unit's
+                                      life excuses the year (founded later, closed: domain/unit_life.py),
+                                      then without listing keys whatever its filings. The daily job reads these
                                       partitions, so its cost follows the units that still owe, not all units.
   filing year opened (once)           GetItem  PK=YEAR#<year>            SK=OPENED
   person records by ID number        Query    PK=IDNO#<id number>  SK=<filing id>#<table>#<row>: one item per
