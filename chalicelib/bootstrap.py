@@ -189,7 +189,7 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
         applications=ApplicationService(store, clock), filings=filings, imports=imports,
         rosters=rosters,
         review=ReviewService(store, clock, outbox, filings, links, person_index, settings.base_url, wake_jobs),
-        units=UnitService(store, clock, settings.base_url), outbox=outbox,
+        units=UnitService(store, clock, outbox, settings.base_url), outbox=outbox,
         reminders=ReminderService(store, clock, outbox, settings.base_url), overdue=overdue,
         stats=stats, exports=exports, persons=PersonService(store, clock), audit=AuditService(store),
         recovery=recovery)

@@ -24,6 +24,7 @@ from ..ports import Clock, StaleVersion, Store
 from .accounts import Principal
 from .audit import audit_event
 from .messages import unit_life_changed
+from .outbox import Outbox
 
 STALE = "单位信息已被他人修改，请刷新后重试"
 
@@ -52,8 +53,9 @@ class UnitView:
 
 
 class UnitService:
-    def __init__(self, store: Store, clock: Clock, base_url: str):
-        self.store, self.clock, self.employer_url = store, clock, f"{base_url.rstrip('/')}/employer"
+    def __init__(self, store: Store, clock: Clock, outbox: Outbox, base_url: str):
+        self.store, self.clock, self.outbox = store, clock, outbox
+        self.employer_url = f"{base_url.rstrip('/')}/employer"
 
     # access
     def get(self, who: Principal, uscc: str) -> Unit:
@@ -159,4 +161,6 @@ class UnitService:
                                  messages=messages(after) if messages else ())
         except StaleVersion:
             raise Conflict(STALE) from None
+        if messages:
+            self.outbox.deliver_soon()
         return after
