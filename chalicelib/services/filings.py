@@ -255,7 +255,8 @@ class FilingService:
         if filing.status == Status.SUBMITTED:
             return filing  # a repeated submit answers with the same receipt
         filing.require_editable()
-        unit = self.store.get_unit(filing.uscc)
+        # a unit's life may forbid a first submission; one withdrawn or rejected goes back in (§11)
+        unit = None if any(t.action == "submit" for t in filing.history) else self.store.get_unit(filing.uscc)
         if unit is not None and (refusal := unit_life.filing_refusal(unit, filing.year, filing.kind)):
             raise Conflict(refusal)
         if errors := self.checks(filing)["errors"]:

@@ -198,3 +198,19 @@ def test_the_unit_page_is_reached_from_the_review_page_and_the_overdue_list(worl
     page = text(county.get(f"/units/{U1}"))
     assert "2015-06-01" in page and filing["id"] in page and "2022、2023、2024、2025" in page
     assert dt.date(2015, 6, 1) == container.store.get_unit(U1).founded_on
+
+
+def test_a_filing_submitted_before_the_closure_can_be_fixed_and_resubmitted_after_it(world, container):
+    api = Api(world)
+    own, county = api.login(U1, "Passw0rd!"), api.login("xiaodian", PASSWORD)
+    _, filing = api.call("POST", "/filings", {"year": 2025}, own)
+    api.call("PUT", f"/filings/{filing['id']}/table1", factories.table1(0), own)
+    assert api.call("POST", f"/filings/{filing['id']}/submit", token=own)[0] == 200
+    assert api.call("POST", f"/units/{U1}/closure", {"kind": "cancelled", "date": "2026-02-20",
+                                                     "evidence": "撤销决定书3号", "version": 1}, county)[0] == 200
+    _, shown = api.call("GET", f"/filings/{filing['id']}", token=county)
+    status, _ = api.call("POST", f"/filings/{filing['id']}/review",
+                         {"decision": "reject", "reason": "表一地址有误", "version": shown["version"]}, county)
+    assert status == 200
+    assert api.call("POST", f"/filings/{filing['id']}/submit", token=own)[0] == 200
+    assert api.call("POST", "/filings", {"year": 2026, "kind": "interim"}, own)[0] == 422
