@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from .services.stats import StatsService
     from .services.token_signer import TokenSigner
     from .services.transfers import TransferService
+    from .services.units import UnitService
     from .services.versions import VersionService
 
 
@@ -61,6 +62,7 @@ class Container(NamedTuple):
     rosters: RosterService  # error reports, roster diff, leavers' 表三
     review: ReviewService
     versions: VersionService  # corrections, revoking an approval, deleting a draft (docs/rules.md §11)
+    units: UnitService  # a unit's life: founding date, closure, reopening
     outbox: Outbox
     reminders: ReminderService
     overdue: OverdueService  # 未依法备案单位名单
@@ -159,6 +161,7 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
     from .services.stats import StatsService
     from .services.token_signer import TokenSigner
     from .services.transfers import TransferService
+    from .services.units import UnitService
     from .services.versions import VersionService
 
     token_signer = TokenSigner(settings.secret_key)
@@ -196,7 +199,7 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
         rosters=rosters,
         review=ReviewService(store, clock, outbox, filings, links, person_index, settings.base_url, wake_jobs),
         versions=VersionService(store, blobs, clock, outbox, filings, settings.base_url),
-        outbox=outbox,
+        units=UnitService(store, clock, outbox, settings.base_url), outbox=outbox,
         reminders=ReminderService(store, clock, outbox, settings.base_url), overdue=overdue,
         enforcement=EnforcementService(store, clock, outbox, settings.base_url),
         stats=stats, exports=exports, persons=PersonService(store, clock), audit=AuditService(store),

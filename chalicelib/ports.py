@@ -92,6 +92,21 @@ class AccountStore(Protocol):
         """Applications one account submitted, newest first."""
 
 
+class UnitLifeStore(Protocol):
+    """A unit's life (docs/rules.md §11, domain/unit_life.py): founding date, closure, reopening."""
+
+    def save_unit(self, unit: Unit, *, expected_version: int, audit: AuditEvent,
+                  messages: Iterable[Message] = ()) -> None:
+        """Write the unit only if the stored version is `expected_version` (else StaleVersion), with the audit
+        event and the outbox messages, and bring its years in the owing index in line with its life
+        (unit_life.reconcile, as of the audit event's day): a year it no longer owes leaves the lists and
+        `expected`, a year it owes again rejoins them, the counters move — all in one transaction."""
+
+    def units_asking_closure(self, authority_codes: list[str] | None) -> list[Unit]:
+        """Units whose closure request waits for their authority (any of `authority_codes`; None: all),
+        oldest request first."""
+
+
 class FilingStore(Protocol):
     """Filings, the uploads whose rows they count, and the named sequences that number them."""
 
@@ -290,8 +305,8 @@ class TransferStore(Protocol):
         """A unit's transfers, newest first."""
 
 
-class Store(AccountStore, FilingStore, RowStore, OutboxStore, OwingStore, EnforcementStore, ClaimStore, JobStore,
-            TransferStore, Protocol):
+class Store(AccountStore, UnitLifeStore, FilingStore, RowStore, OutboxStore, OwingStore, EnforcementStore, ClaimStore,
+            JobStore, TransferStore, Protocol):
     """Everything the services keep: the role protocols above, implemented together by each backend."""
 
 

@@ -24,7 +24,7 @@ def registration(serial: int = 1, **over) -> dict:
         "uscc": uscc(serial), "name": f"山西演示科技有限公司{serial}", "unit_type": "企业", "economic_type": "私营",
         "industry": "I", "affiliation": "其他", "foreign_invested": False, "labor_dispatch": False,
         "registration_division": "140105", "registered_address": "太原市小店区长治路1号",
-        "legal_representative": "张三", "filer_name": "李四", "filer_mobile": "13800000001",
+        "legal_representative": "张三", "founded_on": "2015-06-01", "filer_name": "李四", "filer_mobile": "13800000001",
         "filer_email": f"filer{serial}@example.com", "password": "Passw0rd!",
     }
     data.update(over)

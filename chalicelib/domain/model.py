@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from .unit_life import Closure, ClosureRequest
+
 
 class Unit(BaseModel):
     uscc: str
@@ -25,6 +27,11 @@ class Unit(BaseModel):
     filer_email: str
     authority_code: str
     registered_at: dt.datetime
+    version: int = 1  # conditional writes (a unit's life: services/units.py)
+    # its life (docs/rules.md §11, domain/unit_life.py): None for units registered before it was asked
+    founded_on: dt.date | None = None
+    closures: list[Closure] = Field(default_factory=list)  # the last one, not reopened: the unit is closed
+    closure_request: ClosureRequest | None = None  # the unit's own request, pending or answered
 
 
 class Role(StrEnum):

@@ -6,9 +6,10 @@ Rules chosen here (the README's reminder section repeats them):
   counts as not filed (the unit must fix and resubmit; until then it is on the overdue list), and so
   does a withdrawn one (back to draft). Submitted-but-not-yet-reviewed counts as filed: the unit did
   its part, the wait is the authority's.
-- A new unit owes the years open at registration: max(first_filing_year, registration year − 1) up
-  to the last year whose filing is open (registration year − 1). Each 1 January every registered unit
-  starts owing the year just ended (the daily job opens it, once).
+- A new unit owes the years open at registration from max(first_filing_year, founding year) (a unit
+  without a founding date: registration year − 1) up to the last year whose filing is open (registration
+  year − 1); closure and reopening change that (domain/unit_life.py). Each 1 January every registered unit
+  that owes it starts owing the year just ended (the daily job opens it, once).
 - Ladder for year Y (calendar days, policy.json): reminder_days_before_due before the due date
   (30, 7, 1), then on the first overdue day and every reminder_overdue_every_days (7) after. A step is
   named by its offset from the due date: "D-30", "D-7", "D-1", "D+1", "D+8", … One reminder per unit,
@@ -20,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from .calendar import due_date, local_today
+from .calendar import due_date
 from .filing import Status
 from .reference import policy
 
@@ -30,12 +31,6 @@ FILING_STATUS_LABEL = {None: "未填报", Status.DRAFT.value: "已填写未提�
 
 def counts_as_filed(status: str | Status) -> bool:
     return Status(status) in FILED
-
-
-def years_owed_at_registration(registered_at: dt.datetime) -> list[int]:
-    """The filing years a unit registering at `registered_at` (aware UTC) owes right away."""
-    year = local_today(registered_at).year
-    return list(range(max(policy().first_filing_year, year - 1), year))
 
 
 def open_years(today: dt.date) -> range:

@@ -4,8 +4,9 @@ A counter is (year, authority code, metric) → integer. Stores apply the deltas
 transaction as the write that causes them (create_unit, save_filing, open_filing_year), so a counter
 is exactly as current as the filings. Rules:
 - year 0 holds the all-time `registered` count of units per authority.
-- `expected`: units owing year Y's annual filing at some point (create_unit's owed years, the yearly
-  opening). `filed` (submitted or approved), `approved`, `rejected`: annual filings currently in that
+- `expected`: units owing year Y's annual filing (create_unit's owed years, the yearly opening; a unit's
+  life moves it: save_unit, domain/unit_life.py `reconcile`). `closed`: units whose closure excused year Y
+  (taken out of `expected`). `filed` (submitted or approved), `approved`, `rejected`: annual filings currently in that
   state. Not yet filed = expected − filed (overdue once the year's due date has passed).
 - `due` / `signed` (应签/已签 劳动合同人数 of 表一) of approved annual filings, in total and per industry
   门类 as `due:<门类>` / `signed:<门类>`, of the version in force: a correction's approval swaps them

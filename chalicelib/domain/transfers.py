@@ -210,7 +210,9 @@ def moved_filing(filing: Filing, transfer: Transfer) -> Filing:
 
 
 def moved_unit(unit: Unit, transfer: Transfer) -> Unit:
-    return unit.model_copy(update={"authority_code": transfer.to_code})
+    """A new version: a change of the unit written on the version read before the move (a closure recorded by
+    the old authority meanwhile) loses (docs/rules.md §11)."""
+    return unit.model_copy(update={"authority_code": transfer.to_code, "version": unit.version + 1})
 
 
 def counter_moves(transfer: Transfer, years_owed: list[int]) -> list[tuple[int, str, str, int]]:

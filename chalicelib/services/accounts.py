@@ -12,7 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from ..domain import jurisdiction
+from ..domain import jurisdiction, unit_life
+from ..domain.calendar import local_today
 from ..domain.errors import Conflict, Forbidden, Locked, NotFound, Unauthenticated, ValidationFailed, problem
 from ..domain.identifiers import normalize, uscc_error
 from ..domain.text import nfc, text_problem
@@ -73,6 +74,7 @@ class Registration(BaseModel):
     registration_division: str = Field("", title="注册地行政区划")
     registered_address: str = Field("", title="注册地址")
     legal_representative: str = Field("", title="法定代表人")
+    founded_on: str = Field("", title="成立日期")  # YYYY-MM-DD, from the business licence (docs/rules.md §11)
     filer_name: str = Field("", title="填报员姓名")
     filer_mobile: str = Field("", title="填报员手机号")
     filer_email: str = Field("", title="填报员电子邮箱")
@@ -122,7 +124,7 @@ class Principal:
         return ROLE_LABEL[self.role]
 
 
-def registration_errors(r: Registration) -> list[dict[str, Any]]:
+def registration_errors(r: Registration, today: dt.date) -> list[dict[str, Any]]:
     errors: list[dict[str, Any]] = []
 
     def bad(field: str, message: str) -> None:
@@ -155,6 +157,10 @@ def registration_errors(r: Registration) -> list[dict[str, Any]]:
         bad("filer_email", "请填写有效的电子邮箱")
     if message := password_problem(r.password):
         bad("password", message)
+    try:
+        unit_life.founding_date(r.founded_on, today)
+    except ValidationFailed as e:
+        bad("founded_on", e.message)
     return errors
 
 
@@ -167,13 +173,14 @@ class AccountService:
             **{name: nfc(value) for name, value in data if isinstance(value, str) and name != "password"},
             "uscc": normalize(data.uscc), "filer_email": data.filer_email.strip(),
             "filer_mobile": normalize(data.filer_mobile)})
-        if errors := registration_errors(data):
+        now = self.clock.now()
+        if errors := registration_errors(data, local_today(now)):
             raise ValidationFailed("注册信息有误，请按提示修改", errors)
         authority = jurisdiction.route(affiliation=data.affiliation, foreign_invested=data.foreign_invested,
                                        economic_type=data.economic_type,
                                        registration_division=data.registration_division)
-        now = self.clock.now()
         fields = data.model_dump(exclude={"password"})
+        fields["founded_on"] = dt.date.fromisoformat(data.founded_on.strip())
         fields.update({k: fields[k].strip() for k in ("name", "registered_address", "legal_representative",
                                                       "filer_name")})
         unit = Unit(**fields, authority_code=authority.code, registered_at=now)

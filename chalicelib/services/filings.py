@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from ..domain import calendar, jurisdiction, transfers
+from ..domain import calendar, jurisdiction, transfers, unit_life
 from ..domain.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationFailed, problem
 from ..domain.filing import Filing, Status, receipt_number
 from ..domain.identifiers import listed_row, masked_text
@@ -92,11 +92,15 @@ class FilingService:
         today = calendar.local_today(self.clock.now())
         year, first = today.year - 1, policy().first_filing_year
         filed = {f.year for f in filings if f.kind == "annual"}
+        owed = set(unit_life.years_owed(unit, today))  # founding date, closure (docs/rules.md §11)
+        if unit.founded_on is None:  # the rule it registered under: earlier years may be filed late
+            owed |= set(range(first, year))
         return EmployerHome(unit=unit, authority=jurisdiction.authority(unit.authority_code), filings=filings,
-                            today=today, year=year, due=calendar.due_date(year), has_annual=year in filed,
-                            overdue=calendar.is_overdue(year, today),
-                            missed=[y for y in range(year - 1, first - 1, -1) if y not in filed],
-                            interim_years=[y for y in (today.year, today.year - 1) if y >= first])
+                            today=today, year=year, due=calendar.due_date(year),
+                            has_annual=year in filed or year not in owed, overdue=calendar.is_overdue(year, today),
+                            missed=[y for y in range(year - 1, first - 1, -1) if y not in filed and y in owed],
+                            interim_years=[] if unit_life.is_closed(unit) else
+                            [y for y in (today.year, today.year - 1) if y >= first])
 
     @staticmethod
     def blank_form(table: str) -> tuple[bytes, str]:
@@ -123,7 +127,7 @@ class FilingService:
             raise ValidationFailed("备案类型只能是年度备案或单独填报表三",
                                    [problem("kind 只能是 annual 或 interim", column="备案类型", field="kind")])
         error = calendar.annual_year_error(year, today) if kind == "annual" else calendar.interim_year_error(year, today)
-        if error:
+        if error := error or unit_life.filing_refusal(unit, year, kind):
             raise ValidationFailed(error, [problem(error, column="备案年度", field="year")])
         earlier = [f for f in self.store.list_unit_filings(unit.uscc) if f.kind == "annual" and f.year < year]
         now = self.clock.now()
@@ -251,6 +255,10 @@ class FilingService:
         if filing.status == Status.SUBMITTED:
             return filing  # a repeated submit answers with the same receipt
         filing.require_editable()
+        # a unit's life may forbid a first submission; one withdrawn or rejected goes back in (§11)
+        unit = None if any(t.action == "submit" for t in filing.history) else self.store.get_unit(filing.uscc)
+        if unit is not None and (refusal := unit_life.filing_refusal(unit, filing.year, filing.kind)):
+            raise Conflict(refusal)
         if errors := self.checks(filing)["errors"]:
             raise ValidationFailed("备案内容不完整，不能提交", errors)
         now = self.clock.now()

@@ -28,6 +28,9 @@ SMS_TEMPLATES: dict[str, tuple[str, ...]] = {
     "reminder": ("unit", "year", "when"),
     "enforcement_order": ("unit", "year", "deadline"),
     "transfer": ("unit", "status"),
+    "unit_closed": ("unit", "kind", "date"),  # a unit's life (docs/rules.md §11)
+    "closure_refused": ("unit", "reason"),
+    "unit_reopened": ("unit",),
 }
 
 
@@ -130,3 +133,15 @@ def transfer_told(clock: Clock, transfer: Transfer, unit: Unit, reviewers: list[
             out.append(sms(clock, kind=kind, to=reviewer.mobile, subject=subject, body=f"【劳动用工备案】{text}",
                            template="transfer", params=params))
     return out
+
+
+def unit_life_changed(clock: Clock, unit: Unit, template: str, params: dict[str, str], text: str,
+                      employer_url: str) -> list[Message]:
+    """The filer is told of a confirmed closure, a refused closure request, a reopening (docs/rules.md §11)."""
+    subject = {"unit_closed": "单位注销（吊销、撤销、迁出）已登记", "closure_refused": "注销申请未获同意",
+               "unit_reopened": "单位已恢复备案"}[template]
+    body = f"{unit.name}：{text}详情请登录查看：{employer_url}"
+    return [message(clock, kind=MessageKind.DECISION, channel="email", to=unit.filer_email, subject=subject,
+                    body=body),
+            sms(clock, kind=MessageKind.DECISION, to=unit.filer_mobile, subject=subject,
+                body=f"【劳动用工备案】{unit.name}：{text}", template=template, params=params)]

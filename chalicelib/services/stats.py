@@ -41,6 +41,7 @@ class Line:
     rejected: int = 0
     due: int = 0
     signed: int = 0
+    closed: int = 0  # units whose closure excused the year (docs/rules.md §11): not expected, not overdue
 
     @property
     def not_filed(self) -> int:
@@ -55,7 +56,7 @@ class Line:
         return "—" if self.signing_rate is None else f"{self.signing_rate:.1%}"
 
     def add(self, counts: dict[str, int]) -> None:
-        for name in ("registered", "expected", "filed", "approved", "rejected", "due", "signed"):
+        for name in ("registered", "expected", "filed", "approved", "rejected", "due", "signed", "closed"):
             setattr(self, name, getattr(self, name) + counts.get(name, 0))
 
 

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from ..domain import jurisdiction, transfers
+from ..domain import jurisdiction, transfers, unit_life
 from ..domain.errors import Conflict, Forbidden, NotFound
 from ..domain.filing import Filing
 from ..domain.model import AuditEvent, Message, Unit
@@ -100,6 +100,8 @@ class TransferService:
             raise Forbidden("只有省人力资源和社会保障厅可以直接变更审核机关")
         if not direct and side != unit.uscc and not jurisdiction.Scope(side).can_review(unit.authority_code):
             raise Forbidden("该单位不由您所在的审核机关审核；省厅可直接变更")
+        if unit_life.is_closed(unit):  # a closed unit files nothing more: nothing to route (docs/rules.md §11)
+            raise Conflict("该单位已注销（吊销、撤销、迁出），不能变更审核机关；如需恢复请先由审核机关办理恢复")
         now = self.clock.now()
         transfer = transfers.new_transfer(transfer_id=uuid.uuid4().hex, unit=unit, to_code=to_code, reason=reason,
                                           actor=who.username, side=side, now=now, direct=direct)

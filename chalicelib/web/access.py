@@ -85,6 +85,7 @@ SCOPES: dict[str, tuple[str, str, int] | None] = {
     "own_unit": ("uscc", "unit", 404),
     "unit_authority": ("uscc", "unit", 403),
     "transfer": ("transfer_id", "transfer", 404),
+    "unit": ("uscc", "unit", 403),  # the unit's authority or above it (a city, the province)
 }
 
 FILER_OWN = "own_filing"
@@ -185,6 +186,23 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/share/persons"): allow(data_sharing=(LOOKUP, "none"), operator=(READ, "none")),
     ("GET", "/api/v1/share/stats"): allow(data_sharing=(LOOKUP, "none"), operator=(READ, "none"),
                                           **{r: "none" for r in ADMINS}),
+    # a unit's life (docs/rules.md §11): the filer its own unit (founding date once, a closure request); the
+    # 业务操作员 of the unit's authority or above it reads the unit and records closures, refusals, reopenings
+    ("GET", "/api/v1/units/{uscc}"): allow(filer="own_unit", operator=(READ, "unit")),
+    ("PUT", "/api/v1/units/{uscc}/founding"): allow(filer="own_unit", operator=(REVIEW, "unit")),
+    ("POST", "/api/v1/units/{uscc}/closure-request"): allow(filer="own_unit"),
+    ("POST", "/api/v1/units/{uscc}/closure-request/refuse"): allow(operator=(REVIEW, "unit")),
+    ("POST", "/api/v1/units/{uscc}/closure"): allow(operator=(REVIEW, "unit")),
+    ("POST", "/api/v1/units/{uscc}/reopen"): allow(operator=(REVIEW, "unit")),
+    ("GET", "/api/v1/closure-requests"): allow(operator=(READ, "none")),
+    ("GET", "/units/{uscc}"): allow(operator=(READ, "unit")),
+    ("POST", "/units/{uscc}/founding"): allow(operator=(REVIEW, "unit")),
+    ("POST", "/units/{uscc}/closure"): allow(operator=(REVIEW, "unit")),
+    ("POST", "/units/{uscc}/refuse"): allow(operator=(REVIEW, "unit")),
+    ("POST", "/units/{uscc}/reopen"): allow(operator=(REVIEW, "unit")),
+    ("GET", "/review/closures"): allow(operator=(READ, "none")),
+    ("POST", "/employer/founding"): allow(filer="none"),
+    ("POST", "/employer/closure-request"): allow(filer="none"),
     # 业务审计员: the audit log and nothing else
     ("GET", "/audit"): allow(auditor=("audit.read", "none")),
     ("GET", "/api/v1/audit"): allow(auditor=("audit.read", "none")),
@@ -271,6 +289,8 @@ def in_scope(scope: str, who: Any, target: Any) -> bool:
             who.scope)
     if scope == "transfer":
         return target.readable_by(who.scope, filer=who.role == Role.FILER)
+    if scope == "unit":
+        return jurisdiction.Scope(who.scope).can_read(target.authority_code)
     raise KeyError(scope)
 
 

@@ -27,9 +27,9 @@ def file_2025(api: Api, serial: int) -> None:
 def test_daily_schedule_sends_reminders_once_through_ses_and_sns(aws_app, clock):
     api, c, aws = aws_app
     c.accounts.create_reviewer("xiaodian", "Review-Passw0rd", "140105", "小店区审核员", email="xd@hrss.example.cn")
-    for serial in (1, 2):  # registered 2 March 2026: both owe 2025
-        status, _ = api.call("POST", "/employers/register",
-                             factories.registration(serial, filer_mobile=f"1390000000{serial}"))
+    for serial in (1, 2):  # founded in 2025, registered 2 March 2026: both owe 2025 only
+        status, _ = api.call("POST", "/employers/register", factories.registration(
+            serial, filer_mobile=f"1390000000{serial}", founded_on="2025-01-15"))
         assert status == 201
     file_2025(api, 2)
     before = sent_messages(aws.endpoint)

@@ -46,7 +46,7 @@ def header_row_of(workbook: bytes) -> int:
 
 def register(page: Page, data: dict) -> None:
     page.goto("/register")
-    for key in ("uscc", "name", "registered_address", "legal_representative", "filer_name", "filer_mobile",
+    for key in ("uscc", "name", "registered_address", "legal_representative", "founded_on", "filer_name", "filer_mobile",
                 "filer_email", "password"):
         page.fill(f"#f-{key}", str(data[key]))
     for key in ("unit_type", "economic_type", "industry", "affiliation", "registration_division"):

@@ -4,11 +4,17 @@ import datetime as dt
 import pytest
 
 from chalicelib.domain.calendar import is_working_day, local_today, working_days_between
-from chalicelib.domain.reminders import (counts_as_filed, current_step, days_overdue, open_years,
-                                         years_owed_at_registration)
+from chalicelib.domain.reminders import counts_as_filed, current_step, days_overdue, open_years
+from chalicelib.domain.unit_life import years_owed
+from tests.contract.test_store_contract import unit
 
 D = dt.date
 UTC = dt.timezone.utc
+
+
+def years_owed_at_registration(at: dt.datetime) -> list[int]:
+    """What a unit registering at `at` without a founding date owes right away (domain/unit_life.py)."""
+    return years_owed(unit().model_copy(update={"registered_at": at}), local_today(at))
 
 
 def steps_between(year: int, first: dt.date, last: dt.date) -> list[tuple[str, str]]:

@@ -134,6 +134,27 @@ def test_only_the_province_transfers_directly(api, container):
     assert ask(api, county)[0] == 403  # no longer its unit
 
 
+
+def test_a_moved_unit_is_a_new_version_and_a_closed_unit_is_not_moved(api, container):
+    """A closure recorded on the unit as read before it moved loses (the old authority's page is stale); a closed
+    unit files nothing more, so there is nothing to route (docs/rules.md §11)."""
+    unit(api)
+    read_before = container.store.get_unit(factories.uscc(1)).version
+    province = api.login("province", PASSWORD)
+    assert ask(api, province, to=YINGZE, direct=True)[0] == 201
+    status, body = api.call("POST", f"/units/{factories.uscc(1)}/closure",
+                            {"kind": "deregistered", "date": "2026-01-31", "evidence": "迎市监注销〔2026〕1号",
+                             "version": read_before}, province)
+    assert status == 409, body
+    version = container.store.get_unit(factories.uscc(1)).version
+    assert version == read_before + 1
+    assert api.call("POST", f"/units/{factories.uscc(1)}/closure",
+                    {"kind": "deregistered", "date": "2026-01-31", "evidence": "迎市监注销〔2026〕1号",
+                     "version": version}, province)[0] == 200
+    status, body = ask(api, province, to=XIAODIAN, direct=True)
+    assert status == 409 and "已注销" in body["error"]["message"], body
+    assert container.store.get_unit(factories.uscc(1)).authority_code == YINGZE
+
 def signed_in(client, username: str, password: str = PASSWORD) -> Browser:
     b = Browser(client)
     b.get("/login")

@@ -30,13 +30,19 @@ Access patterns (→ how they are served; no Scan anywhere):
   counters                            UpdateItem ADD  PK=COUNTER#<name>  SK=COUNTER (receipt numbers, submits
                                       per filing and hour, messages per channel, recipient and day)
   all units (once a year: open year Y) Query GSI2 GSI2PK=UNIT, GSI2SK=<uscc> (every unit item carries it)
+  units asking to be closed           Query GSI1 GSI1PK=CLOSURE_REQUESTS, GSI1SK=<requested at>#<uscc> (sparse:
+                                      only while the request is pending; the store filters by authority)
+  a unit's years (its life changes)   Query PK=UNIT#<uscc>, SK begins_with OWES# (consistent), then one
+                                      transaction with the unit at its `version` and the OWES items it changes
   units owing year Y, per authority   Query GSI1 GSI1PK=OWES#<year>#<authority>, GSI1SK=<authority>#<uscc>
   units owing year Y, province-wide   Query GSI2 GSI2PK=OWES#<year>, GSI2SK=<authority>#<uscc>
                                       Both on the item PK=UNIT#<uscc> SK=OWES#<year>, sparse: it carries the
                                       four listing keys only while the unit has not filed Y (create_unit and
                                       the yearly opening put it; save_filing of an annual filing removes or
                                       restores them in the filing's transaction). It also holds the history
-                                      of reminders sent (list `reminders`). The daily job reads these
+                                      of reminders sent (list `reminders`), and `excused` while the unit's
+                                      life excuses the year (founded later, closed: domain/unit_life.py),
+                                      then without listing keys whatever its filings. The daily job reads these
                                       partitions, so its cost follows the units that still owe, not all units.
   enforcement record (unit, year)      GetItem PK=UNIT#<uscc> SK=ENFORCE#<year> (`version` attr; conditional Put
                                       in one transaction with its audit event and outbox messages); a page's
@@ -132,6 +138,7 @@ OUTBOX_PENDING = "OUTBOX#PENDING"
 MESSAGES = "MESSAGE"
 AUDIT = "AUDIT"
 ALL_UNITS = "UNIT"
+CLOSURE_REQUESTS = "CLOSURE_REQUESTS"
 JOBS = "JOBS"
 OWING_FLAG = "GSI2PK"  # an OWES item has it exactly while the unit still owes the year
 
@@ -153,8 +160,13 @@ def unit(uscc: str) -> dict[str, str]:
 
 
 def unit_item(u) -> dict[str, str]:
-    """A unit, also listed in the all-units partition (read once a year to open a filing year)."""
-    return {**unit(u.uscc), "GSI2PK": ALL_UNITS, "GSI2SK": u.uscc}
+    """A unit, also listed in the all-units partition (read once a year to open a filing year), and while its
+    closure request waits for its authority, in the closure-request partition (few at any time)."""
+    item = {**unit(u.uscc), "GSI2PK": ALL_UNITS, "GSI2SK": u.uscc}
+    request = getattr(u, "closure_request", None)
+    if request is not None and request.status == "pending":
+        item.update(GSI1PK=CLOSURE_REQUESTS, GSI1SK=f"{stamp(request.requested_at)}#{u.uscc}")
+    return item
 
 
 def account(username: str) -> dict[str, str]:

@@ -229,6 +229,7 @@ def document(base_url: str) -> dict[str, Any]:
                     ["key", "policy", "file"])}}},
                 "responses": {"204": {"description": "已接收"}, "303": {"description": "已接收，跳转"},
                               **_errors(400, 403, 404, 413, 415)}}},
+            **_unit_paths(),
             **_account_paths(),  # last, /auth/logout last of all: it ends the caller's session (fuzzing order)
         },
     }
@@ -280,6 +281,36 @@ def _transfer_paths() -> dict:
         "/transfers/{transfer_id}/cancel": {"post": _op(
             "申请方撤回申请", params=[tid], body=_obj(version, ["version"]), errors=(400, 401, 403, 404, 409, 422),
             answer=transfer)},
+    }
+
+
+def _unit_paths() -> dict:
+    """A unit's life (docs/rules.md §11): founding date, closure request, closure, refusal, reopening."""
+    uscc, errors = _path("uscc"), (400, 401, 403, 404, 409, 422)
+    kind = {"type": "string", "enum": ["deregistered", "revoked", "cancelled", "moved_out"],
+            "description": "deregistered 注销，revoked 吊销，cancelled 撤销，moved_out 迁出山西省"}
+    date = {"type": "string", "format": "date"}
+    return {
+        "/units/{uscc}": {"get": _op("单位信息（成立日期、状态：active 正常 / closed 已注销，注销申请与注销记录）",
+                                     params=[uscc], errors=(401, 403, 404))},
+        "/units/{uscc}/founding": {"put": _op(
+            "填写成立日期（填报员仅在未填写时填写一次；审核机关及其上级可更正），重新计算应备案年度", params=[uscc],
+            body=_obj({"founded_on": date, "version": _INT}, ["founded_on", "version"]), errors=errors)},
+        "/units/{uscc}/closure-request": {"post": _op(
+            "单位申请注销（吊销、撤销、迁出山西省），待审核机关确认", ok=("201", "已申请"), params=[uscc],
+            body=_obj({"kind": kind, "date": date, "note": _STR, "version": _INT}, ["kind", "date", "version"]),
+            errors=errors)},
+        "/units/{uscc}/closure-request/refuse": {"post": _op(
+            "审核机关不同意注销申请（须说明理由，通知单位）", params=[uscc],
+            body=_obj({"reason": _STR, "version": _INT}, ["reason", "version"]), errors=errors)},
+        "/units/{uscc}/closure": {"post": _op(
+            "审核机关登记（或确认）注销：自该日期起到期的年度不再需要备案", params=[uscc],
+            body=_obj({"kind": kind, "date": date, "evidence": _STR, "note": _STR, "version": _INT},
+                      ["kind", "date", "evidence", "version"]), errors=errors)},
+        "/units/{uscc}/reopen": {"post": _op(
+            "审核机关恢复已注销的单位：自今天起到期的年度须备案", params=[uscc],
+            body=_obj({"reason": _STR, "version": _INT}, ["reason", "version"]), errors=errors)},
+        "/closure-requests": {"get": _op("本机关及下级待确认的注销申请", errors=(401, 403))},
     }
 
 

@@ -30,7 +30,7 @@ def stats() -> Response:
     def line(x: Any) -> dict[str, Any]:
         return {"code": x.code, "name": x.name, "registered": x.registered, "expected": x.expected,
                 "filed": x.filed, "approved": x.approved, "rejected": x.rejected, "not_filed": x.not_filed,
-                "contracts_due": x.due, "contracts_signed": x.signed,
+                "closed": x.closed, "contracts_due": x.due, "contracts_signed": x.signed,
                 "signing_rate": None if x.signing_rate is None else round(x.signing_rate, 4)}
     return json_response({"year": board.year, "due_date": board.due.isoformat(), "overdue": board.overdue,
                           "divisions": [line(x) for x in board.lines], "total": line(board.total),

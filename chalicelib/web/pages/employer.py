@@ -18,8 +18,16 @@ routes = Blueprint(__name__)
 @routes.route("/employer", methods=["GET"])
 @page("filer")
 def home(p: Page) -> Response:
+    return home_page(p)
+
+
+def home_page(p: Page, status: int = 200, message: str | None = None, errors: list | None = None) -> Response:
+    """The home, with the unit's life (founding date, closure request: pages/units.py handles their forms)."""
+    from ...domain import unit_life  # cold start: domain data and models load on first use
     c = container()
-    return p.render("employer_home.html", deleted=p.query.get("deleted") == "1", **vars(c.filings.home(p.user)),
+    return p.render("employer_home.html", status, **vars(c.filings.home(p.user)), life=unit_life,
+                    kinds=unit_life.CLOSURE_KINDS, message=message, errors=errors or [], form=p.form,
+                    deleted=p.query.get("deleted") == "1",
                     transfers=c.transfers.of_unit(p.user, p.user.scope)[:3])  # the latest 变更审核机关
 
 

@@ -73,7 +73,9 @@ class DynamoFilings(DynamoBase, FilingStore):
         counters it moves."""
         puts = [at_version(filing_item(filing), expected_version)]
         if filing.kind == "annual":  # the unit leaves / rejoins the year's list of units owing it
-            puts.append(owes_update(self.table, filing))
+            year = self.client.get_item(TableName=self.table, Key=av(keys.owes(filing.uscc, filing.year)),
+                                        ConsistentRead=True, ProjectionExpression="excused").get("Item") or {}
+            puts.append(owes_update(self.table, filing, excused="excused" in year))
         if not filing.annual:  # interim filings move no counters
             return puts, []
         # the counters move by the stored version; the version condition makes this read the one the
@@ -102,8 +104,9 @@ class DynamoFilings(DynamoBase, FilingStore):
                                      "ExpressionAttributeValues": av({":expected": expected_version})}}]
         if filing.kind == "annual":
             ops.append({"Delete": {"TableName": self.table, "Key": av(keys.annual_marker(filing.uscc, filing.year))}})
-            if self.client.get_item(TableName=self.table, Key=av(keys.owes(filing.uscc, filing.year)),
-                                    ConsistentRead=True, ProjectionExpression="PK").get("Item"):
+            year = self.client.get_item(TableName=self.table, Key=av(keys.owes(filing.uscc, filing.year)),
+                                        ConsistentRead=True, ProjectionExpression="PK, excused").get("Item")
+            if year and "excused" not in year:  # an excused year (domain/unit_life.py) stays off the list
                 ops.append(owes_reopened(self.table, filing))
         try:
             self._transact([*ops, audit_put(audit), *self._filing_writes(together)])
@@ -130,7 +133,7 @@ class DynamoFilings(DynamoBase, FilingStore):
         try:
             self._transact(puts)
         except ClientError as e:
-            if "ConditionalCheckFailed" in cancel_reasons(e):
+            if "ConditionalCheckFailed" in cancel_reasons(e):  # the filing's version, or its year's excuse
                 raise StaleVersion(filing.id) from None
             raise
         if overflow:

@@ -7,39 +7,42 @@ unit and year, count_updates for the counters (domain/stats.py).
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from ....domain import reminders
+from ....domain import reminders, unit_life
 from ....domain.filing import Filing
-from ....domain.model import Message
+from ....domain.model import Message, Unit
 from ....ports import OwingStore, Page
 from .. import keys
 from .base import TRANSACTION_LIMIT, DynamoBase, Op, absent, av, cancel_reasons, doc_of, token, untoken
 from .outbox import message_put
 
 
-def owes_put(uscc: str, year: int, authority_code: str) -> Op:
-    return {"Item": av({**keys.owes(uscc, year), **keys.owing_listing(year, authority_code, uscc),
-                        "uscc": uscc, "year": year, "authority_code": authority_code})}
+def owes_put(uscc: str, year: int, authority_code: str, excused: str | None = None) -> Op:
+    """A new OWES item: listed, or (a year the unit's life excuses, domain/unit_life.py) marked `excused`."""
+    listing = keys.owing_listing(year, authority_code, uscc) if excused is None else {"excused": excused}
+    return {"Item": av({**keys.owes(uscc, year), **listing, "uscc": uscc, "year": year,
+                        "authority_code": authority_code})}
 
 
-def owes_update(table: str, f: Filing) -> Op:
-    """Upsert of the filing year's OWES item: listed while the filing does not count as filed. The
+def owes_update(table: str, f: Filing, excused: bool) -> Op:
+    """Upsert of the filing year's OWES item: listed while the filing does not count as filed, unless the
+    year is `excused` (as read before the transaction; the condition holds the transaction to it). The
     reminder history on the item is left alone."""
     values: dict[str, str | int] = {":u": f.uscc, ":y": f.year, ":a": f.authority_code, ":s": f.status.value}
     expression = "SET uscc = :u, #year = :y, authority_code = :a, filing_status = :s"
-    listing = keys.owing_listing(f.year, f.authority_code, f.uscc)
-    if reminders.counts_as_filed(f.status):
+    listing = {} if excused else keys.owing_listing(f.year, f.authority_code, f.uscc)  # excused: stays off
+    if listing and reminders.counts_as_filed(f.status):
         expression += " REMOVE " + ", ".join(listing)
-    else:
+    elif listing:
         expression += "".join(f", {name} = :{name}" for name in listing)
         values.update({f":{name}": value for name, value in listing.items()})
     return {"Update": {"TableName": table, "Key": av(keys.owes(f.uscc, f.year)),
                        "UpdateExpression": expression, "ExpressionAttributeNames": {"#year": "year"},
+                       "ConditionExpression": ("attribute_exists" if excused else "attribute_not_exists") + "(excused)",
                        "ExpressionAttributeValues": av(values)}}
 
 
@@ -49,7 +52,35 @@ def owes_reopened(table: str, f: Filing) -> Op:
     return {"Update": {"TableName": table, "Key": av(keys.owes(f.uscc, f.year)),
                        "UpdateExpression": "SET " + ", ".join(f"{name} = :{name}" for name in listing)
                                            + " REMOVE filing_status",
+                       "ConditionExpression": "attribute_not_exists(excused)",
                        "ExpressionAttributeValues": av({f":{name}": value for name, value in listing.items()})}}
+
+
+def year_change(table: str, uscc: str, change: unit_life.YearChange, was: unit_life.YearRecord | None) -> Op:
+    """unit_life.reconcile's change of one OWES item, on the condition that its filing status is still the
+    one read (a filing saved meanwhile cancels the transaction)."""
+    if change.new:
+        return absent(owes_put(uscc, change.year, change.authority_code)["Item"])
+    assert was is not None
+    listing = keys.owing_listing(change.year, change.authority_code, uscc)
+    values: dict[str, str | int]
+    if change.excused is None:
+        values = {f":{name}": value for name, value in listing.items()}
+        expression = "SET " + ", ".join(f"{name} = :{name}" for name in listing) + " REMOVE excused"
+    else:
+        values = {":e": change.excused}
+        expression = "SET excused = :e REMOVE " + ", ".join(listing)
+    if was.filing_status is None:
+        condition = "attribute_exists(PK) AND attribute_not_exists(filing_status)"
+    else:
+        condition, values[":was"] = "filing_status = :was", was.filing_status
+    return {"Update": {"TableName": table, "Key": av(keys.owes(uscc, change.year)), "UpdateExpression": expression,
+                       "ConditionExpression": condition, "ExpressionAttributeValues": av(values)}}
+
+
+def year_record(found: dict[str, Any]) -> unit_life.YearRecord:
+    return unit_life.YearRecord(int(found["year"]["N"]), found["authority_code"]["S"],
+                                found.get("filing_status", {}).get("S"), found.get("excused", {}).get("S"))
 
 
 def count_updates(table: str, deltas: list[tuple[int, str, str, int]]) -> list[Op]:
@@ -106,32 +137,37 @@ class DynamoOwing(DynamoBase, OwingStore):
             return 0
         added, chunk = 0, []
 
+        def owed(puts: list[Op]) -> list[Op]:  # a year the unit's life excuses gets its item, unlisted
+            return [p for p in puts if "excused" not in p["Item"]]
+
         def counted(puts: list[Op]) -> list[Op]:
-            return count_updates(self.table, [(year, p["Item"]["authority_code"]["S"], "expected", 1) for p in puts])
+            return count_updates(self.table, [(year, p["Item"]["authority_code"]["S"], "expected", 1)
+                                              for p in owed(puts)])
 
         for listed in self._query(keys.ALL_UNITS, index="GSI2", projection="doc"):
-            unit = json.loads(doc_of(listed))
-            chunk.append(absent(owes_put(unit["uscc"], year, unit["authority_code"])["Item"]))
+            unit = Unit.model_validate_json(doc_of(listed))
+            chunk.append(absent(owes_put(unit.uscc, year, unit.authority_code, unit_life.excuse(unit, year))["Item"]))
             if len(chunk) == TRANSACTION_LIMIT // 2:  # room for the counter updates of the chunk
-                added, chunk = added + self._put_absent(chunk, counted), []
+                added, chunk = added + len(owed(self._put_absent(chunk, counted))), []
         if chunk:
-            added += self._put_absent(chunk, counted)
+            added += len(owed(self._put_absent(chunk, counted)))
         self._put({**marker, "at": {"S": keys.stamp(at)}})
         return added
 
-    def _put_absent(self, puts: list[Op], extra: Callable[[list[Op]], list[Op]] = lambda puts: []) -> int:
+    def _put_absent(self, puts: list[Op], extra: Callable[[list[Op]], list[Op]] = lambda puts: []) -> list[Op]:
         """The conditional puts as one transaction, with the operations extra(puts); where some item
-        already exists, the transaction is cancelled with a reason per item, and it is retried without those."""
+        already exists, the transaction is cancelled with a reason per item, and it is retried without those.
+        Returns the puts written."""
         while puts:
             try:
                 self._transact(puts + extra(puts))
-                return len(puts)
+                return puts
             except ClientError as e:
                 reasons = cancel_reasons(e)[:len(puts)]
                 if "ConditionalCheckFailed" not in reasons or len(reasons) != len(puts):
                     raise
                 puts = [p for p, reason in zip(puts, reasons) if reason != "ConditionalCheckFailed"]
-        return 0
+        return []
 
     def _claim(self, claim_put: Op, messages: Iterable[Message], *extra: Op) -> bool:
         ops = [claim_put, *extra, *(message_put(m) for m in messages)]
@@ -160,7 +196,7 @@ class DynamoOwing(DynamoBase, OwingStore):
         out = {}
         for counters in self._query(keys.stats_partition(year)):
             authority = counters["authority_code"]["S"]
-            if wanted is None or authority in wanted:
-                out[authority] = {k[2:]: int(v["N"]) for k, v in counters.items()
-                                  if k.startswith("n:") and v["N"] != "0"}
+            metrics = {k[2:]: int(v["N"]) for k, v in counters.items() if k.startswith("n:") and v["N"] != "0"}
+            if metrics and (wanted is None or authority in wanted):  # counters moved back to 0 are no counts
+                out[authority] = metrics
         return out

@@ -22,6 +22,7 @@ from .base import TRANSACTION_LIMIT, DynamoBase, Op, absent, at_version, av, can
 from .filings import filing_item
 from .outbox import audit_put, message_put
 from .owing import count_updates
+from .units import unit_item
 
 
 def transfer_item(t: Transfer) -> dict[str, dict[str, str]]:
@@ -74,7 +75,7 @@ class DynamoTransfers(DynamoBase, TransferStore):
         unit = Unit.model_validate_json(doc_of(found)) if found else None
         if found is None or unit is None or unit.authority_code != transfer.from_code:
             raise StaleVersion(transfer.uscc)
-        ops: list[Op] = [{"Item": item(keys.unit_item(unit), transfers.moved_unit(unit, transfer).model_dump_json()),
+        ops: list[Op] = [{"Item": unit_item(transfers.moved_unit(unit, transfer)),
                           "ConditionExpression": "doc = :read", "ExpressionAttributeValues": {":read": found["doc"]}}]
         for listed in self._query(keys.unit_filings(transfer.uscc), index="GSI3"):
             filing = Filing.model_validate_json(doc_of(listed))

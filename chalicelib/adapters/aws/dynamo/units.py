@@ -6,14 +6,15 @@ from collections.abc import Iterable
 
 from botocore.exceptions import ClientError
 
-from ....domain import reminders, stats
+from ....domain import stats, unit_life
 from ....domain.applications import Application
-from ....domain.model import Account, AuditEvent, Unit
-from ....ports import AccountStore, AlreadyExists, StaleVersion
+from ....domain.calendar import local_today
+from ....domain.model import Account, AuditEvent, Message, Unit
+from ....ports import AccountStore, AlreadyExists, StaleVersion, UnitLifeStore
 from .. import keys
 from .base import BATCH_ATTEMPTS, DynamoBase, Op, absent, at_version, av, cancel_reasons, doc_of, item
-from .outbox import audit_put
-from .owing import count_updates, owes_put
+from .outbox import audit_put, message_put
+from .owing import count_updates, owes_put, year_change, year_record
 
 
 def account_item(a: Account) -> dict[str, dict[str, str]]:
@@ -27,6 +28,10 @@ def account_put(account: Account, expected_version: int | None) -> Op:
     return at_version(account_item(account), expected_version)
 
 
+def unit_item(u: Unit) -> dict[str, dict[str, str]]:
+    return item(keys.unit_item(u), u.model_dump_json(), version=u.version)
+
+
 def application_item(a: Application) -> dict[str, dict[str, str]]:
     return item(keys.application_item(a), a.model_dump_json(), version=a.version)
 
@@ -36,13 +41,13 @@ def _first_failed(e: ClientError) -> bool:
     return cancel_reasons(e)[:1] == ["ConditionalCheckFailed"]
 
 
-class DynamoUnits(DynamoBase, AccountStore):
+class DynamoUnits(DynamoBase, AccountStore, UnitLifeStore):
     # units
     def create_unit(self, unit: Unit, filer: Account) -> None:
-        owed = reminders.years_owed_at_registration(unit.registered_at)
+        owed = unit_life.years_owed(unit, local_today(unit.registered_at))
         try:
             self._transact([
-                absent(item(keys.unit_item(unit), unit.model_dump_json())),
+                absent(unit_item(unit)),
                 absent(account_item(filer)),
                 *(owes_put(unit.uscc, y, unit.authority_code) for y in owed),
                 *count_updates(self.table, stats.unit_deltas(unit.authority_code, owed)),
@@ -73,6 +78,34 @@ class DynamoUnits(DynamoBase, AccountStore):
             else:
                 raise RuntimeError(f"DynamoDB left keys unread after {BATCH_ATTEMPTS} tries")
         return found
+
+    # a unit's life (docs/rules.md §11)
+    def save_unit(self, unit: Unit, *, expected_version: int, audit: AuditEvent,
+                  messages: Iterable[Message] = ()) -> None:
+        """The unit's OWES items are read first; the transaction holds each item it changes to the filing
+        status read, and the unit to its version (units written before versions: to having none)."""
+        found = self.client.get_item(TableName=self.table, Key=av(keys.unit(unit.uscc)), ConsistentRead=True,
+                                     ProjectionExpression="version").get("Item")
+        if found is None or int(found.get("version", {}).get("N", 1)) != expected_version:
+            raise StaleVersion(unit.uscc)
+        records = {r.year: r for r in map(year_record, self._query(
+            keys.unit(unit.uscc)[keys.PK], sk_condition="begins_with(#sk, :owes)", values={":owes": "OWES#"},
+            consistent=True))}
+        changes, deltas = unit_life.reconcile(unit, list(records.values()), local_today(audit.at))
+        put = ({"Item": unit_item(unit), "ConditionExpression": "attribute_not_exists(version)"}
+               if "version" not in found else at_version(unit_item(unit), expected_version))
+        try:
+            self._transact([put, *(year_change(self.table, unit.uscc, c, records.get(c.year)) for c in changes),
+                            *count_updates(self.table, deltas), audit_put(audit), *map(message_put, messages)])
+        except ClientError as e:
+            if "ConditionalCheckFailed" in cancel_reasons(e):
+                raise StaleVersion(unit.uscc) from None
+            raise
+
+    def units_asking_closure(self, authority_codes: list[str] | None) -> list[Unit]:
+        wanted = None if authority_codes is None else set(authority_codes)
+        units = [Unit.model_validate_json(doc_of(i)) for i in self._query(keys.CLOSURE_REQUESTS, index="GSI1")]
+        return [u for u in units if wanted is None or u.authority_code in wanted]
 
     # accounts
     def put_account(self, account: Account) -> None:

@@ -62,8 +62,10 @@ STEPS: tuple[Step, ...] = (
     Step(1, "release 1: units and accounts, filings and uploads, rows, claims, outbox and audit, owing and "
             "statistics, jobs",
          script(units.SCHEMA, filings.SCHEMA, rows.SCHEMA, claims.SCHEMA, outbox.SCHEMA, owing.SCHEMA, jobs.SCHEMA)),
+    Step(2, "a unit's life: years its founding date or closure excuses (owes.excused), pending closure requests",
+         script(units.LIFE_SCHEMA)),
     Step(3, "transfers of units between authorities (变更审核机关)", script(transfers.SCHEMA)),
-    Step(5, "the enforcement follow-up of overdue units (docs/rules.md §15)", script(enforcement.SCHEMA)),
+    Step(4, "the enforcement follow-up of overdue units (docs/rules.md §15)", script(enforcement.SCHEMA)),
 )
 CURRENT = STEPS[-1].version
 # Steps are numbered 1, 2, … in order. Numbers are handed out per branch before they merge, so until every

@@ -12,12 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from ....domain import reminders
+from ....domain import reminders, unit_life
 from ....domain.filing import Filing
-from ....domain.model import Message
+from ....domain.model import Message, Unit
 from ....ports import OwingStore, Page
 from .base import SqliteBase, token, untoken
 from .outbox import queue_messages
@@ -37,16 +38,33 @@ CREATE TABLE IF NOT EXISTS stats (year INTEGER NOT NULL, authority_code TEXT NOT
 
 def owe_years(db: sqlite3.Connection, uscc: str, authority_code: str, years: Iterable[int]) -> None:
     """A new unit starts owing `years` (rows it already has are kept)."""
-    db.executemany("INSERT OR IGNORE INTO owes VALUES (?, ?, ?, 1, NULL)",
+    db.executemany("INSERT OR IGNORE INTO owes (uscc, year, authority_code, owing) VALUES (?, ?, ?, 1)",
                    [(uscc, y, authority_code) for y in years])
 
 
 def record_annual_filing(db: sqlite3.Connection, filing: Filing) -> None:
-    """The unit leaves / rejoins the year's list of units owing it."""
-    db.execute("INSERT INTO owes VALUES (?, ?, ?, ?, ?) ON CONFLICT (uscc, year) DO UPDATE SET"
-               " owing = excluded.owing, filing_status = excluded.filing_status",
+    """The unit leaves / rejoins the year's list of units owing it (a year its life excuses stays off it)."""
+    db.execute("INSERT INTO owes (uscc, year, authority_code, owing, filing_status) VALUES (?, ?, ?, ?, ?)"
+               " ON CONFLICT (uscc, year) DO UPDATE SET filing_status = excluded.filing_status,"
+               " owing = CASE WHEN owes.excused IS NULL THEN excluded.owing ELSE 0 END",
                (filing.uscc, filing.year, filing.authority_code,
                 0 if reminders.counts_as_filed(filing.status) else 1, filing.status.value))
+
+
+def year_records(db: sqlite3.Connection, uscc: str) -> list[unit_life.YearRecord]:
+    return [unit_life.YearRecord(*r) for r in db.execute(
+        "SELECT year, authority_code, filing_status, excused FROM owes WHERE uscc = ? ORDER BY year", (uscc,))]
+
+
+def change_years(db: sqlite3.Connection, uscc: str, changes: list[unit_life.YearChange]) -> None:
+    """Apply unit_life.reconcile's changes: an excused year leaves the list, an owed one (re)joins it."""
+    for c in changes:
+        if c.new:
+            db.execute("INSERT INTO owes (uscc, year, authority_code, owing) VALUES (?, ?, ?, 1)",
+                       (uscc, c.year, c.authority_code))
+        else:
+            db.execute("UPDATE owes SET excused = ?, owing = ? WHERE uscc = ? AND year = ?",
+                       (c.excused, 1 if c.excused is None else 0, uscc, c.year))
 
 
 def count(db: sqlite3.Connection, deltas: list[tuple[int, str, str, int]]) -> None:
@@ -81,14 +99,19 @@ class SqliteOwing(SqliteBase, OwingStore):
         with self._write() as db:
             if db.execute("SELECT 1 FROM years_opened WHERE year = ?", (year,)).fetchone():
                 return 0
-            # units that already have a row (registered owing it, or filed early on 1 January) keep it;
-            # the others become `expected` for the year (counted before they are added)
-            db.execute("INSERT INTO stats SELECT ?, json_extract(doc, '$.authority_code'), 'expected', COUNT(*)"
-                       " FROM units WHERE NOT EXISTS (SELECT 1 FROM owes WHERE owes.uscc = units.uscc AND"
-                       " owes.year = ?) GROUP BY 2 ON CONFLICT (year, authority_code, metric)"
-                       " DO UPDATE SET value = value + excluded.value", (year, year))
-            added = db.execute("INSERT OR IGNORE INTO owes SELECT uscc, ?, json_extract(doc, '$.authority_code'),"
-                               " 1, NULL FROM units", (year,)).rowcount
+            # units that already have a row (registered owing it, or filed early on 1 January) keep it; the
+            # others become `expected` for the year, unless their life excuses it (founded later, closed):
+            # those get an excused row, so a draft saved later does not list them
+            added, expected = 0, Counter[str]()
+            for (text,) in db.execute("SELECT doc FROM units WHERE NOT EXISTS (SELECT 1 FROM owes WHERE"
+                                      " owes.uscc = units.uscc AND owes.year = ?)", (year,)).fetchall():
+                unit = Unit.model_validate_json(text)
+                excused = unit_life.excuse(unit, year)
+                db.execute("INSERT INTO owes (uscc, year, authority_code, owing, excused) VALUES (?, ?, ?, ?, ?)",
+                           (unit.uscc, year, unit.authority_code, 0 if excused else 1, excused))
+                if excused is None:
+                    added, expected[unit.authority_code] = added + 1, expected[unit.authority_code] + 1
+            count(db, [(year, authority, "expected", n) for authority, n in expected.items()])
             db.execute("INSERT INTO years_opened VALUES (?, ?)", (year, at.isoformat()))
             return added
 

@@ -6,13 +6,14 @@ import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
-from ....domain import reminders, stats
+from ....domain import stats, unit_life
 from ....domain.applications import Application
-from ....domain.model import Account, AuditEvent, Unit
-from ....ports import AccountStore, AlreadyExists, StaleVersion
+from ....domain.calendar import local_today
+from ....domain.model import Account, AuditEvent, Message, Unit
+from ....ports import AccountStore, AlreadyExists, StaleVersion, UnitLifeStore
 from .base import SqliteBase, doc
-from .outbox import write_audit
-from .owing import count, owe_years
+from .outbox import queue_messages, write_audit
+from .owing import change_years, count, owe_years, year_records
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS units (uscc TEXT PRIMARY KEY, doc TEXT NOT NULL);
@@ -23,6 +24,13 @@ CREATE TABLE IF NOT EXISTS applications (id TEXT PRIMARY KEY, managing_division 
     applicant TEXT NOT NULL, applied_at TEXT NOT NULL, version INTEGER NOT NULL, doc TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS applications_by_division ON applications (managing_division, applied_at);
 CREATE INDEX IF NOT EXISTS applications_by_applicant ON applications (applicant, applied_at);
+"""
+
+# step 2 (migrations.py): why a year is not owed (domain/unit_life.py; NULL: owed), and the closure-request queue
+LIFE_SCHEMA = """
+ALTER TABLE owes ADD COLUMN excused TEXT;
+CREATE INDEX units_asking_closure ON units (json_extract(doc, '$.authority_code'))
+    WHERE json_extract(doc, '$.closure_request.status') = 'pending';
 """
 
 
@@ -45,14 +53,14 @@ def _application_values(a: Application) -> tuple[Any, ...]:
     return (a.managing_division, a.applicant, a.applied_at.isoformat(), a.version, doc(a))
 
 
-class SqliteUnits(SqliteBase, AccountStore):
+class SqliteUnits(SqliteBase, AccountStore, UnitLifeStore):
     # units
     def create_unit(self, unit: Unit, filer: Account) -> None:
         try:
             with self._write() as db:
                 db.execute("INSERT INTO units VALUES (?, ?)", (unit.uscc, doc(unit)))
                 db.execute("INSERT INTO accounts VALUES (?, ?)", (filer.username, doc(filer)))
-                owed = reminders.years_owed_at_registration(unit.registered_at)
+                owed = unit_life.years_owed(unit, local_today(unit.registered_at))
                 owe_years(db, unit.uscc, unit.authority_code, owed)
                 count(db, stats.unit_deltas(unit.authority_code, owed))
         except sqlite3.IntegrityError:
@@ -65,6 +73,28 @@ class SqliteUnits(SqliteBase, AccountStore):
         rows = self._db.execute("SELECT doc FROM units WHERE uscc IN (SELECT value FROM json_each(?))",
                                 (json.dumps(list(usccs)),)).fetchall()
         return {u.uscc: u for u in (Unit.model_validate_json(r[0]) for r in rows)}
+
+    # a unit's life (docs/rules.md §11)
+    def save_unit(self, unit: Unit, *, expected_version: int, audit: AuditEvent,
+                  messages: Iterable[Message] = ()) -> None:
+        with self._write() as db:
+            if db.execute("UPDATE units SET doc = ? WHERE uscc = ? AND COALESCE(json_extract(doc, '$.version'), 1)"
+                          " = ?", (doc(unit), unit.uscc, expected_version)).rowcount != 1:
+                raise StaleVersion(unit.uscc)
+            changes, deltas = unit_life.reconcile(unit, year_records(db, unit.uscc), local_today(audit.at))
+            change_years(db, unit.uscc, changes)
+            count(db, deltas)
+            write_audit(db, audit)
+            queue_messages(db, messages)
+
+    def units_asking_closure(self, authority_codes: list[str] | None) -> list[Unit]:
+        sql = "SELECT doc FROM units WHERE json_extract(doc, '$.closure_request.status') = 'pending'"
+        args: list[Any] = []
+        if authority_codes is not None:
+            sql += " AND json_extract(doc, '$.authority_code') IN (SELECT value FROM json_each(?))"
+            args.append(json.dumps(authority_codes))
+        rows = self._db.execute(sql + " ORDER BY json_extract(doc, '$.closure_request.requested_at')", args)
+        return [Unit.model_validate_json(r[0]) for r in rows.fetchall()]
 
     # accounts
     def put_account(self, account: Account) -> None:
