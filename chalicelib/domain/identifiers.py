@@ -6,6 +6,7 @@ same text reaches a web form, an API error and an upload error report.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -42,7 +43,7 @@ def uscc_error(code: str) -> str | None:
 
 
 def id_check_char(first17: str) -> str:
-    return _ID_CHECK[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS)) % 11]
+    return _ID_CHECK[sum(map(operator.mul, map(int, first17), _ID_WEIGHTS)) % 11]  # map: twice a generator's speed
 
 
 @dataclass(frozen=True)
