@@ -36,7 +36,6 @@ _SCIENTIFIC = re.compile(r"\d(\.\d+)?E\+?\d+")
 _STORED_AS_NUMBER = "证件号码被Excel存成了数字，后几位已丢失；请把该列设为文本后重新填写"
 BATCH = 1000  # rows checked together by `checked`
 MEMO_CELLS = 50_000  # distinct cells a column remembers the clean value of (a roster's dates: ~20,000)
-_RESIDENT_ID = re.compile(r"\d{17}[\dX]")
 _REMEMBERED = (str, dt.date)
 _NONE: frozenset[str] = frozenset()
 
@@ -110,26 +109,6 @@ def _as_id_text(value: object) -> str:
     return text
 
 
-_CHECK_CHARS = "0123456789X"
-
-
-def _resident_id(number: str) -> tuple[tuple[str, str] | None, str | None]:
-    """((birth date ISO, gender), None) of a valid 18-digit ID, else (None, parse_resident_id's message). A number
-    already in its clean form (17 digits and a check character) skips the normalizing: the common case."""
-    if _RESIDENT_ID.fullmatch(number) and id_check_char(number[:17]) == number[17]:
-        try:
-            birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-            return (birth.isoformat(), "男" if int(number[16]) % 2 else "女"), None
-        except ValueError:
-            pass
-    rid, message = parse_resident_id(number)
-    return ((rid.birth_date.isoformat(), rid.gender) if rid else None), message
-
-
-def _years_between(born: dt.date, on: dt.date) -> int:
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
-
-
 class RowChecker:
     """Checks the rows of one roster upload (`table` is "table2" or "table3").
 
@@ -151,6 +130,9 @@ class RowChecker:
         self._cells: list[tuple[str, str, bool, _Parser, dict[object, Any] | None]] = [
             (c.key, c.title, c.required, self._parser(c), {} if c.kind != "id" else None) for c in self.columns]
         self._keys = [c.key for c in self.columns]
+        self._rows_seen, self._memos_weighed = 0, False
+        self._births: dict[str, str | None] = {}  # the YYYYMMDD of an ID number → its ISO date (None: no such day)
+        self._end_iso = period_end.isoformat()
         self._reasons: dict[str, dict[str, str]] = codes()["termination_reason"]
 
     # -- per-column parsers, chosen once ------------------------------------------------------
@@ -272,6 +254,11 @@ class RowChecker:
                     if found is None:
                         clean[i] = self._cell(values[i], rows[i][0], key, title, required, parse, memo, errors[i])
             columns.append(clean)
+        self._rows_seen += len(rows)
+        if self._rows_seen >= BATCH and not self._memos_weighed:  # names, phones: each cell new, nothing to remember
+            self._memos_weighed = True
+            self._cells = [(*cell[:4], None if cell[4] is not None and len(cell[4]) > self._rows_seen // 2
+                            else cell[4]) for cell in self._cells]
         out = []
         keys = self._keys
         for (row_no, _), values, problems in zip(rows, zip(*columns), errors):
@@ -315,7 +302,7 @@ class RowChecker:
         id_birth = None
         seen_as: int | str = number
         if clean["id_type"] == RESIDENT_ID:
-            rid, message = _resident_id(number)
+            rid, message = self._resident_id(number)
             if rid is None:
                 clean["id_number"] = None
                 self._add(errors, row_no, "id_number", message or "居民身份证号码无效")
@@ -326,7 +313,7 @@ class RowChecker:
             born = clean.get("birth_date")
             if born is not None and born != id_birth:
                 self._add(errors, row_no, "birth_date", f"出生日期与证件号码不符（证件号码显示为{id_birth}）")
-            seen_as = int(number[:17]) * 11 + _CHECK_CHARS.index(number[17])  # a third of the memory of the text
+            seen_as = int(number[:17])  # valid, so its first 17 digits tell it: an int is a third of the text's memory
         elif not _OTHER_ID.fullmatch(number):
             clean["id_number"] = None
             self._add(errors, row_no, "id_number", "证件号码应为5至30位字母或数字")
@@ -337,6 +324,24 @@ class RowChecker:
                 self._add(errors, row_no, "id_number", f"与第{first}行证件号码重复")
         return id_birth
 
+    def _resident_id(self, number: str) -> tuple[tuple[str, str] | None, str | None]:
+        """((birth date ISO, gender), None) of a valid 18-digit ID, else (None, parse_resident_id's message). A number
+        already in its clean form (17 digits and a check character) skips the normalizing: the common case; the
+        birth dates it holds are remembered (a roster has a few tens of thousands)."""
+        first17 = number[:17]
+        if len(number) == 18 and number.isascii() and first17.isdigit() and id_check_char(first17) == number[17]:
+            born = self._births.get(first17[6:14], "")
+            if born == "":  # not seen yet
+                try:
+                    born = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14])).isoformat()
+                except ValueError:
+                    born = None
+                self._births[first17[6:14]] = born
+            if born is not None:
+                return (born, "男" if number[16] in "13579" else "女"), None
+        rid, message = parse_resident_id(number)
+        return ((rid.birth_date.isoformat(), rid.gender) if rid else None), message
+
     def _check_contract_dates(self, row_no: int, clean: dict[str, Any], errors: list[dict[str, Any]]) -> None:
         start, end = clean.get("contract_start"), clean.get("contract_end")
         if start and end and end <= start:  # ISO strings compare as dates
@@ -344,12 +349,12 @@ class RowChecker:
 
     def _check_table2(self, row_no: int, clean: dict[str, Any], bad: AbstractSet[str], errors: list[dict[str, Any]],
                       id_birth: str | None) -> None:
-        end_iso = self.period_end.isoformat()
+        end_iso = self._end_iso
         born, hired = id_birth or clean.get("birth_date"), clean.get("hire_date")  # the ID is authoritative
-        if born and hired:
-            age = _years_between(dt.date.fromisoformat(born), dt.date.fromisoformat(hired))
-            if age < 16:
-                self._add(errors, row_no, "hire_date", f"入职时未满16周岁（入职日期{hired}，出生日期{born}）")
+        # under 16 when hired before the 16th birthday: ISO dates compare as text (a 29 February birthday in a
+        # year without one falls between 28 February and 1 March, as it should)
+        if born and hired and hired < f"{int(born[:4]) + 16:04d}{born[4:]}":
+            self._add(errors, row_no, "hire_date", f"入职时未满16周岁（入职日期{hired}，出生日期{born}）")
         for key in ("hire_date", "contract_start"):
             if clean.get(key) and clean[key] > end_iso:
                 self._add(errors, row_no, key, f"{self.title[key]}晚于备案年度末（{end_iso}），请核对")

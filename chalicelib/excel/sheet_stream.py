@@ -23,6 +23,8 @@ from typing import Any, NamedTuple
 from xml.etree import ElementTree
 
 CHUNK = 1 << 20
+REMEMBERED = 20_000  # cells of one kind remembered by their XML (dates, inline strings): a few MiB at most
+_UNSEEN = object()
 _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 # Excel's built-in number formats that show dates or times (ECMA-376 18.8.30, with the CJK ones)
 _BUILTIN_DATES = frozenset([*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59), *range(71, 82)])
@@ -181,6 +183,7 @@ class Sheet:
         self.book, self.path = book, path
         self.kinds: dict[bytes | str, object] = {}  # a cell's attributes after r (' s="3" t="s"') → how to read it
         self.dates: dict[bytes, Any] = {}  # a date cell's number as written → its date: dates repeat
+        self.texts: dict[bytes, str | None] = {}  # an inline string as written → its text: codes and places repeat
         self.slots: dict[bytes, int] = {}  # column letters → place in the rows handed out (set by keep)
         self.kept: list[int] = []
 
@@ -218,17 +221,15 @@ class Sheet:
 
     def _kept_cells(self, found: list[tuple[bytes, bytes, bytes, bytes]]) -> list[Any]:
         """The kept columns of a row whose cells are all in the common forms: the hot loop of an import."""
-        slots, kinds, dates, strings = self.slots, self.kinds, self.dates, self.book.strings
+        slots, kinds, dates, strings, texts = self.slots, self.kinds, self.dates, self.book.strings, self.texts
         out: list[Any] = [None] * len(self.kept)
         for letters, attrs, value, inline in found:
             slot = slots.get(letters)
             if slot is None:
                 continue
             if inline:
-                text = inline.decode("utf-8")
-                if "&" in text or "_x" in text:
-                    text = _unescape(text)
-                out[slot] = None if text.isspace() else text
+                text = texts.get(inline, _UNSEEN)
+                out[slot] = text if text is not _UNSEEN else self._inline(inline)
             elif value:
                 kind = kinds.get(attrs) or self._kind(attrs)
                 if kind is _SHARED:
@@ -240,6 +241,12 @@ class Sheet:
                 else:
                     out[slot] = self._value(kind, value.decode("utf-8"), value)
         return out
+
+    def _inline(self, xml: bytes) -> str | None:
+        text = _text(_unescape(xml.decode("utf-8")))
+        if len(self.texts) < REMEMBERED:
+            self.texts[xml] = text
+        return text
 
     def _cells(self, found: list[tuple[str, ...]]) -> list[Any]:
         """Every cell of a row, in any form the pattern of _patterns takes."""
@@ -273,7 +280,7 @@ class Sheet:
             return float(value)
         if kind is _DATE:
             day = self._date(float(value))
-            if raw is not None and len(self.dates) < 100_000:
+            if raw is not None and len(self.dates) < REMEMBERED:
                 self.dates[raw] = day
             return day
         if kind is _TEXT:
