@@ -1,24 +1,32 @@
-"""The row checks answer exactly as before they were made fast (checks by column, remembered cells, compact ID set).
+"""The row checks and the error report answer exactly as before import was made fast (issue 20: a streaming reader,
+checks by column, remembered cells, a compact ID set).
 
 `roster_checks_before.json.gz` holds what RowChecker returned — clean rows and problems, row by row, in order — on two
 mixed rosters (表二, 表三) before issue 20 changed it; the rosters are rebuilt here from a fixed seed. Every kind of
 cell the reader can hand over appears (text, numbers, booleans, dates, datetimes, empty and blank cells), valid and
 invalid, and values repeat, so that a remembered cell and a cell seen for the first time are both checked, and an
-error is reported each time its value comes back.
+error is reported each time its value comes back. `error_report_before.json.gz` holds the error report workbooks
+(the filer's and the masked one: every cell, the red ones, 错误说明) of the same rosters written to .xlsx, as the
+reader and checker before made them.
 """
 import datetime as dt
 import gzip
+import io
 import json
 import random
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from chalicelib.domain.identifiers import id_check_char
 from chalicelib.domain.roster import RowChecker
 from chalicelib.domain.tables import COLUMNS
+from chalicelib.excel.reader import read_rows
+from chalicelib.excel.workbooks import BAD_FILL, error_reports
 
 BEFORE = Path(__file__).with_name("roster_checks_before.json.gz")
+REPORT_BEFORE = Path(__file__).with_name("error_report_before.json.gz")
 END = dt.date(2025, 12, 31)
 
 
@@ -81,6 +89,33 @@ def mixed_roster(table: str, rows: int = 260, seed: int = 20) -> list[tuple[int,
     return out
 
 
+def roster_workbook(table: str) -> bytes:
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append([c.title for c in COLUMNS[table]])
+    for row_no, raw in mixed_roster(table):
+        for i, col in enumerate(COLUMNS[table], start=1):
+            ws.cell(row_no, i, raw[col.key])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def error_report(table: str) -> list:
+    """The cells of the error reports of the roster's workbook: [[row, [text of each cell], [red columns]]]."""
+    data = roster_workbook(table)
+    checker = RowChecker(table, period_end=END)
+    by_row = {}
+    for row_no, raw in read_rows(data, table):
+        problems = checker.check(row_no, raw)[1]
+        if problems:
+            by_row[row_no] = [(p["field"], p["message"]) for p in problems]
+    return [[[n, [None if c.value is None else str(c.value) for c in row],
+              [i for i, c in enumerate(row) if str(c.fill.fgColor.rgb).endswith(BAD_FILL)]]
+             for n, row in enumerate(openpyxl.load_workbook(io.BytesIO(report)).worksheets[0].iter_rows(), start=1)]
+            for report in error_reports(table, read_rows(data, table), by_row)]
+
+
 def _results(table: str) -> list:
     checker = RowChecker(table, period_end=END)
     return [[row_no, clean, problems] for row_no, clean, problems in checker.checked(mixed_roster(table))]
@@ -99,6 +134,14 @@ def test_the_checks_answer_as_before_on_a_mixed_roster(table):
     assert now == before
 
 
+@pytest.mark.parametrize("table", ["table2", "table3"])
+def test_the_error_report_of_a_mixed_roster_is_as_before(table):
+    with gzip.open(REPORT_BEFORE, "rt", encoding="utf-8") as f:
+        before = json.load(f)[table]
+    now = json.loads(json.dumps(error_report(table), ensure_ascii=False))
+    assert len(now[0]) > 200 and now == before
+
+
 def test_rows_checked_in_batches_answer_as_rows_checked_one_by_one():
     rows = mixed_roster("table2", rows=1300, seed=3)  # more than one batch
     one_by_one = RowChecker("table2", period_end=END)
@@ -112,3 +155,5 @@ if __name__ == "__main__":  # wrote the file the first test compares with, with 
         return _comparable([[n, *checker.check(n, raw)] for n, raw in mixed_roster(table)])
     with gzip.open(BEFORE, "wt", encoding="utf-8") as f:
         json.dump({t: before(t) for t in ("table2", "table3")}, f, ensure_ascii=False, separators=(",", ":"))
+    with gzip.open(REPORT_BEFORE, "wt", encoding="utf-8") as f:
+        json.dump({t: error_report(t) for t in ("table2", "table3")}, f, ensure_ascii=False, separators=(",", ":"))
