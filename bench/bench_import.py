@@ -210,9 +210,8 @@ def run_aws_model(path: str, out) -> None:
     start, cpu, n = time.perf_counter(), cpu_seconds(), 0
     batch: list[dict] = []
     with open(path, "rb") as f:
-        for row_no, clean, problems in RowChecker("table2", period_end=NOW.date().replace(year=2025, month=12,
-                                                                                        day=31)).checked(
-                read_rows(f, "table2")):
+        checker = RowChecker("table2", period_end=dt.date(2025, 12, 31))  # the year filed, as _filing's
+        for row_no, clean, problems in checker.checked(read_rows(f, "table2").values()):
             assert not problems, problems
             clean["row"] = row_no
             batch.append(clean)

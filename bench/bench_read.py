@@ -51,7 +51,7 @@ def run_reader(path: str, check: bool, out) -> None:
     start, n, errors = time.perf_counter(), 0, 0
     with open(path, "rb") as f:
         rows = read_rows(f, "table2")
-        for _, _, problems in (checker.checked(rows) if check else ((0, None, []) for _ in rows)):
+        for _, _, problems in (checker.checked(rows.values()) if check else ((0, None, []) for _ in rows)):
             n += 1
             errors += len(problems)
     out.put((n, errors, time.perf_counter() - start, peak_mib()))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from decimal import Decimal, InvalidOperation
 from itertools import islice
@@ -129,7 +129,7 @@ class RowChecker:
         # as a whole row later)
         self._cells: list[tuple[str, str, bool, _Parser, dict[object, Any] | None]] = [
             (c.key, c.title, c.required, self._parser(c), {} if c.kind != "id" else None) for c in self.columns]
-        self._keys = [c.key for c in self.columns]
+        self.keys = [c.key for c in self.columns]  # the order `checked` takes a row's values in
         self._rows_seen, self._memos_weighed = 0, False
         self._births: dict[str, str | None] = {}  # the YYYYMMDD of an ID number → its ISO date (None: no such day)
         self._end_iso = period_end.isoformat()
@@ -226,28 +226,28 @@ class RowChecker:
         return parse
 
     # -- the rows -----------------------------------------------------------------------------
-    def check(self, row_no: int, raw: dict[str, object]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    def check(self, row_no: int, raw: Mapping[str, object]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """(clean row, problems). Clean values: text trimmed, codes canonical, ID numbers
         half-width upper-case, dates 'YYYY-MM-DD', ints int, money '1234.50'; None when empty
         or invalid."""
-        return self.check_rows([(row_no, raw)])[0]
+        return self.check_rows([(row_no, [raw.get(key) for key in self.keys])])[0]
 
-    def checked(self, rows: Iterable[tuple[int, dict[str, object]]]) -> Iterator[tuple[int, dict[str, Any],
+    def checked(self, rows: Iterable[tuple[int, Sequence[object]]]) -> Iterator[tuple[int, dict[str, Any],
                                                                                      list[dict[str, Any]]]]:
-        """(row number, clean row, problems) of each row, checked BATCH rows at a time."""
+        """(row number, clean row, problems) of each row, given as its values in the table's column order (`keys`),
+        checked BATCH rows at a time."""
         rows = iter(rows)
         while batch := list(islice(rows, BATCH)):
             for (row_no, _), (clean, problems) in zip(batch, self.check_rows(batch)):
                 yield row_no, clean, problems
 
-    def check_rows(self, rows: list[tuple[int, dict[str, object]]]) -> list[tuple[dict[str, Any],
+    def check_rows(self, rows: list[tuple[int, Sequence[object]]]) -> list[tuple[dict[str, Any],
                                                                                 list[dict[str, Any]]]]:
-        """`check` of each row, a column at a time: a column's cells are looked up in what it remembers in one
-        pass (map, in C), and only the cells it has not seen yet are parsed one by one."""
+        """`check` of each row (its values in column order), a column at a time: a column's cells are looked up in
+        what it remembers in one pass (map, in C), and only the cells it has not seen yet are parsed one by one."""
         errors: list[list[dict[str, Any]]] = [[] for _ in rows]
         columns = []
-        for key, title, required, parse, memo in self._cells:
-            values = [raw.get(key) for _, raw in rows]
+        for (key, title, required, parse, memo), values in zip(self._cells, zip(*(v for _, v in rows))):
             clean = list(map(memo.get, values)) if memo is not None else [None] * len(values)
             if None in clean:
                 for i, found in enumerate(clean):
@@ -260,7 +260,7 @@ class RowChecker:
             self._cells = [(*cell[:4], None if cell[4] is not None and len(cell[4]) > self._rows_seen // 2
                             else cell[4]) for cell in self._cells]
         out = []
-        keys = self._keys
+        keys = self.keys
         for (row_no, _), values, problems in zip(rows, zip(*columns), errors):
             clean_row = dict(zip(keys, values))
             bad = {e["field"] for e in problems} if problems else _NONE

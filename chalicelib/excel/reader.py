@@ -128,13 +128,18 @@ def _data_sheet(book: Workbook, table: str) -> Sheet:
 
 
 class TableRows:
-    """The data rows of an uploaded sheet: iterate for (Excel row number, {key: value});
-    `total` is the number of rows below the header (known up front; empty rows included)."""
+    """The data rows of an uploaded sheet: iterate for (Excel row number, {key: value}), or call `values` for
+    (Excel row number, [the value of each of `keys`]), the table's columns in their order (cheaper: no dicts).
+    Either, once. `total` is the number of rows below the header (known up front; empty rows included)."""
 
-    def __init__(self, rows: Iterator[tuple[int, dict[str, Any]]], total: int, header_row: int) -> None:
-        self._rows, self.total, self.header_row = rows, total, header_row
+    def __init__(self, rows: Iterator[tuple[int, list[Any]]], keys: list[str], total: int, header_row: int) -> None:
+        self._rows, self.keys, self.total, self.header_row = rows, keys, total, header_row
 
     def __iter__(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        keys = self.keys
+        return ((row_no, dict(zip(keys, values))) for row_no, values in self._rows)
+
+    def values(self) -> Iterator[tuple[int, list[Any]]]:
         return self._rows
 
 
@@ -186,8 +191,10 @@ def read_rows(fileobj: IO[bytes] | bytes, table: str) -> TableRows:
                              f"不要增删或修改列名")
 
     total = max(last_rows.get(sheet.path, 0) - header_row, 0)
-    sheet.keep([i for i, _ in positions])
-    return TableRows(_rows(rows, [key for _, key in positions], EXAMPLE_ROWS.get(table)), total, header_row)
+    keys = [c.key for c in columns]
+    where = {key: i for i, key in positions}
+    sheet.keep([where[key] for key in keys])
+    return TableRows(_rows(rows, keys, EXAMPLE_ROWS.get(table)), keys, total, header_row)
 
 
 def _intact(sheet: Sheet) -> Iterator[tuple[int, list[Any]]]:
@@ -199,12 +206,12 @@ def _intact(sheet: Sheet) -> Iterator[tuple[int, list[Any]]]:
 
 
 def _rows(rows: Iterable[tuple[int, list[Any]]], keys: list[str],
-          example: dict[str, Any] | None) -> Iterator[tuple[int, dict[str, Any]]]:
+          example: dict[str, Any] | None) -> Iterator[tuple[int, list[Any]]]:
     width = len(keys)
+    number, name = (keys.index("id_number"), keys.index("name")) if example and "id_number" in keys else (-1, -1)
     for row_no, cells in rows:
         if cells.count(None) == width:  # trailing formatted-but-empty rows
             continue
-        row = dict(zip(keys, cells))
-        if example and row.get("id_number") == example["id_number"] and row.get("name") == example["name"]:
+        if number >= 0 and cells[number] == example["id_number"] and cells[name] == example["name"]:  # type: ignore[index]
             continue
-        yield row_no, row
+        yield row_no, cells

@@ -224,7 +224,7 @@ class ImportService:
         with self.blobs.open(upload.blob_key) as f:
             rows = read_rows(f, upload.table)
             self._update(upload, rows_total=rows.total)
-            for row_no, clean, problems in checker.checked(rows):
+            for row_no, clean, problems in checker.checked(rows.values()):
                 out.read += 1
                 if out.read % BATCH == 0 and out.error_count:  # no batch write to report progress with
                     self._update(upload, rows_done=out.read)
