@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from . import jurisdiction
@@ -29,6 +30,7 @@ def _plus_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, month=3, day=1)
 
 
+@lru_cache(maxsize=65_536)  # contracts repeat down a roster (the same start and end dates): a look-up, not dates
 def contract_bucket(term: str | None, start: str | None, end: str | None) -> str | None:
     """表一's term bucket of one 表二 contract. A fixed term's length counts the end day itself:
     2021-03-01 to 2024-02-29 is exactly 3 years, so it is "3年（含）至10年"."""

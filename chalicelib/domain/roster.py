@@ -3,19 +3,22 @@
 Pure: no I/O. `RowChecker.check` takes one row as read from the workbook (str, int, float,
 date/datetime or None) and returns the cleaned row plus Chinese problems naming row and column.
 It runs on up to 500,000 rows, so everything that depends only on the column (allowed values,
-messages, parsers) is worked out once in __init__; a cell costs one function call and the
-happy path raises nothing.
+messages, parsers) is worked out once in __init__, and a column remembers what its text and date cells
+clean to (codes, dates and places repeat down a roster): most cells cost one dict look-up, and the
+happy path raises nothing. The ID numbers seen are kept compactly (one int each for 居民身份证).
 """
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from decimal import Decimal, InvalidOperation
+from itertools import islice
 from typing import Any
 
 from .errors import problem
-from .identifiers import normalize, parse_resident_id
+from .identifiers import id_check_char, normalize, parse_resident_id
 from .reference import codes
 from .tables import COLUMNS, MAX_YUAN, Column, code_lookup, count_problem
 from .text import nfc, text_problem
@@ -31,6 +34,10 @@ _MIN_DATE, _MAX_DATE = dt.date(1900, 1, 1), dt.date(2099, 12, 31)
 _DATE_HINT = "请填写为2023-01-01格式的日期"
 _SCIENTIFIC = re.compile(r"\d(\.\d+)?E\+?\d+")
 _STORED_AS_NUMBER = "证件号码被Excel存成了数字，后几位已丢失；请把该列设为文本后重新填写"
+BATCH = 1000  # rows checked together by `checked`
+MEMO_CELLS = 50_000  # distinct cells a column remembers the clean value of (a roster's dates: ~20,000)
+_REMEMBERED = (str, dt.date)
+_NONE: frozenset[str] = frozenset()
 
 _Parser = Callable[[object], str | int | None]  # a non-empty cell → its clean value; raises _Bad
 
@@ -102,10 +109,6 @@ def _as_id_text(value: object) -> str:
     return text
 
 
-def _years_between(born: dt.date, on: dt.date) -> int:
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
-
-
 class RowChecker:
     """Checks the rows of one roster upload (`table` is "table2" or "table3").
 
@@ -121,8 +124,15 @@ class RowChecker:
         self.period_start = dt.date(period_end.year, 1, 1)
         self.columns: tuple[Column, ...] = COLUMNS[table]
         self.title = {c.key: c.title for c in self.columns}
-        self._seen: dict[str, int] = {}  # ID number → first row (表二 duplicates)
-        self._cells = [(c.key, c.title, c.required, self._parser(c)) for c in self.columns]
+        self._seen: dict[int | str, int] = {}  # ID number (an int for an 18-digit one) → first row (表二 duplicates)
+        # a column's clean value of each text or date cell seen (not of an ID: they never repeat, and are checked
+        # as a whole row later)
+        self._cells: list[tuple[str, str, bool, _Parser, dict[object, Any] | None]] = [
+            (c.key, c.title, c.required, self._parser(c), {} if c.kind != "id" else None) for c in self.columns]
+        self.keys = [c.key for c in self.columns]  # the order `checked` takes a row's values in
+        self._rows_seen, self._memos_weighed = 0, False
+        self._births: dict[str, str | None] = {}  # the YYYYMMDD of an ID number → its ISO date (None: no such day)
+        self._end_iso = period_end.isoformat()
         self._reasons: dict[str, dict[str, str]] = codes()["termination_reason"]
 
     # -- per-column parsers, chosen once ------------------------------------------------------
@@ -215,78 +225,136 @@ class RowChecker:
             return str(amount.quantize(Decimal("0.01")))  # exact decimal text, JSON-safe
         return parse
 
-    # -- the row ------------------------------------------------------------------------------
-    def check(self, row_no: int, raw: dict[str, object]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    # -- the rows -----------------------------------------------------------------------------
+    def check(self, row_no: int, raw: Mapping[str, object]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """(clean row, problems). Clean values: text trimmed, codes canonical, ID numbers
         half-width upper-case, dates 'YYYY-MM-DD', ints int, money '1234.50'; None when empty
         or invalid."""
-        clean: dict[str, Any] = {}
-        errors: list[dict[str, Any]] = []
-        for key, title, required, parse in self._cells:
-            value = raw.get(key)
-            if value is None or (value.__class__ is str and (not value or value.isspace())):  # inlined: hot
-                clean[key] = None
-                if required:
-                    errors.append(problem(f"请填写{title}", row=row_no, column=title, field=key))
-                continue
-            try:
-                clean[key] = parse(value)
-            except _Bad as e:
-                clean[key] = None
-                errors.append(problem(str(e), row=row_no, column=title, field=key))
-        bad = {e["field"] for e in errors}
-        id_birth = self._check_id(row_no, clean, bad, errors)
-        if self.table == "table2":
-            self._check_table2(row_no, clean, bad, errors, id_birth)
-        else:
-            self._check_table3(row_no, clean, bad, errors)
-        return clean, errors
+        return self.check_rows([(row_no, [raw.get(key) for key in self.keys])])[0]
+
+    def checked(self, rows: Iterable[tuple[int, Sequence[object]]]) -> Iterator[tuple[int, dict[str, Any],
+                                                                                     list[dict[str, Any]]]]:
+        """(row number, clean row, problems) of each row, given as its values in the table's column order (`keys`),
+        checked BATCH rows at a time."""
+        rows = iter(rows)
+        while batch := list(islice(rows, BATCH)):
+            for (row_no, _), (clean, problems) in zip(batch, self.check_rows(batch)):
+                yield row_no, clean, problems
+
+    def check_rows(self, rows: list[tuple[int, Sequence[object]]]) -> list[tuple[dict[str, Any],
+                                                                                list[dict[str, Any]]]]:
+        """`check` of each row (its values in column order), a column at a time: a column's cells are looked up in
+        what it remembers in one pass (map, in C), and only the cells it has not seen yet are parsed one by one."""
+        errors: list[list[dict[str, Any]]] = [[] for _ in rows]
+        columns = []
+        for (key, title, required, parse, memo), values in zip(self._cells, zip(*(v for _, v in rows))):
+            clean = list(map(memo.get, values)) if memo is not None else [None] * len(values)
+            if None in clean:
+                for i, found in enumerate(clean):
+                    if found is None:
+                        clean[i] = self._cell(values[i], rows[i][0], key, title, required, parse, memo, errors[i])
+            columns.append(clean)
+        self._rows_seen += len(rows)
+        if self._rows_seen >= BATCH and not self._memos_weighed:  # names, phones: each cell new, nothing to remember
+            self._memos_weighed = True
+            self._cells = [(*cell[:4], None if cell[4] is not None and len(cell[4]) > self._rows_seen // 2
+                            else cell[4]) for cell in self._cells]
+        out = []
+        keys = self.keys
+        for (row_no, _), values, problems in zip(rows, zip(*columns), errors):
+            clean_row = dict(zip(keys, values))
+            bad = {e["field"] for e in problems} if problems else _NONE
+            id_birth = self._check_id(row_no, clean_row, bad, problems)
+            if self.table == "table2":
+                self._check_table2(row_no, clean_row, bad, problems, id_birth)
+            else:
+                self._check_table3(row_no, clean_row, bad, problems)
+            out.append((clean_row, problems))
+        return out
+
+    @staticmethod
+    def _cell(value: object, row_no: int, key: str, title: str, required: bool, parse: _Parser,
+              memo: dict[object, Any] | None, errors: list[dict[str, Any]]) -> Any:
+        """One cell the column has not seen (or does not remember): its clean value, problems added to `errors`."""
+        if value is None or (value.__class__ is str and (not value or value.isspace())):
+            if required:
+                errors.append(problem(f"请填写{title}", row=row_no, column=title, field=key))
+            return None
+        try:
+            found = parse(value)
+        except _Bad as e:
+            errors.append(problem(str(e), row=row_no, column=title, field=key))
+            return None
+        # text and date cells only: as dict keys 1 == 1.0 == True, and a date is not its datetime
+        if memo is not None and found is not None and value.__class__ in _REMEMBERED and len(memo) < MEMO_CELLS:
+            memo[value] = found
+        return found
 
     def _add(self, errors: list[dict[str, Any]], row_no: int, field: str, message: str) -> None:
         errors.append(problem(message, row=row_no, column=self.title[field], field=field))
 
-    def _check_id(self, row_no: int, clean: dict[str, Any], bad: set[str], errors: list[dict[str, Any]]
+    def _check_id(self, row_no: int, clean: dict[str, Any], bad: AbstractSet[str], errors: list[dict[str, Any]]
                   ) -> str | None:
         """Check digit, agreement with 性别/出生日期, duplicates; the ID's birth date if it has one."""
         number = clean.get("id_number")
         if number is None or "id_type" in bad:
             return None
         id_birth = None
+        seen_as: int | str = number
         if clean["id_type"] == RESIDENT_ID:
-            rid, message = parse_resident_id(number)
+            rid, message = self._resident_id(number)
             if rid is None:
                 clean["id_number"] = None
                 self._add(errors, row_no, "id_number", message or "居民身份证号码无效")
                 return None
-            id_birth = rid.birth_date.isoformat()
-            if "gender" not in bad and clean["gender"] != rid.gender:
-                self._add(errors, row_no, "gender", f"性别与证件号码不符（证件号码显示为{rid.gender}）")
+            id_birth, gender = rid
+            if "gender" not in bad and clean["gender"] != gender:
+                self._add(errors, row_no, "gender", f"性别与证件号码不符（证件号码显示为{gender}）")
             born = clean.get("birth_date")
             if born is not None and born != id_birth:
                 self._add(errors, row_no, "birth_date", f"出生日期与证件号码不符（证件号码显示为{id_birth}）")
+            seen_as = int(number[:17])  # valid, so its first 17 digits tell it: an int is a third of the text's memory
         elif not _OTHER_ID.fullmatch(number):
             clean["id_number"] = None
             self._add(errors, row_no, "id_number", "证件号码应为5至30位字母或数字")
             return None
         if self.table == "table2":  # 表三 may list one person twice (rehired, ended again)
-            first = self._seen.setdefault(number, row_no)
+            first = self._seen.setdefault(seen_as, row_no)
             if first != row_no:
                 self._add(errors, row_no, "id_number", f"与第{first}行证件号码重复")
         return id_birth
+
+    def _resident_id(self, number: str) -> tuple[tuple[str, str] | None, str | None]:
+        """((birth date ISO, gender), None) of a valid 18-digit ID, else (None, parse_resident_id's message). A number
+        already in its clean form (17 digits and a check character) skips the normalizing: the common case; the
+        birth dates it holds are remembered (a roster has a few tens of thousands)."""
+        first17 = number[:17]
+        if len(number) == 18 and number.isascii() and first17.isdigit() and id_check_char(first17) == number[17]:
+            born = self._births.get(first17[6:14], "")
+            if born == "":  # not seen yet
+                try:
+                    born = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14])).isoformat()
+                except ValueError:
+                    born = None
+                self._births[first17[6:14]] = born
+            if born is not None:
+                return (born, "男" if number[16] in "13579" else "女"), None
+        rid, message = parse_resident_id(number)
+        return ((rid.birth_date.isoformat(), rid.gender) if rid else None), message
 
     def _check_contract_dates(self, row_no: int, clean: dict[str, Any], errors: list[dict[str, Any]]) -> None:
         start, end = clean.get("contract_start"), clean.get("contract_end")
         if start and end and end <= start:  # ISO strings compare as dates
             self._add(errors, row_no, "contract_end", "合同终止日期应晚于合同起始日期")
 
-    def _check_table2(self, row_no: int, clean: dict[str, Any], bad: set[str], errors: list[dict[str, Any]],
+    def _check_table2(self, row_no: int, clean: dict[str, Any], bad: AbstractSet[str], errors: list[dict[str, Any]],
                       id_birth: str | None) -> None:
-        end_iso = self.period_end.isoformat()
+        end_iso = self._end_iso
         born, hired = id_birth or clean.get("birth_date"), clean.get("hire_date")  # the ID is authoritative
-        if born and hired:
-            age = _years_between(dt.date.fromisoformat(born), dt.date.fromisoformat(hired))
-            if age < 16:
-                self._add(errors, row_no, "hire_date", f"入职时未满16周岁（入职日期{hired}，出生日期{born}）")
+        # under 16 when hired before the 16th birthday: ISO dates compare as text (a 29 February birthday in a
+        # year without one falls between 28 February and 1 March, as it should)
+        if born and hired and hired < f"{int(born[:4]) + 16:04d}{born[4:]}":
+            self._add(errors, row_no, "hire_date", f"入职时未满16周岁（入职日期{hired}，出生日期{born}）")
         for key in ("hire_date", "contract_start"):
             if clean.get(key) and clean[key] > end_iso:
                 self._add(errors, row_no, key, f"{self.title[key]}晚于备案年度末（{end_iso}），请核对")
@@ -298,7 +366,7 @@ class RowChecker:
         else:
             self._check_contract_dates(row_no, clean, errors)
 
-    def _check_table3(self, row_no: int, clean: dict[str, Any], bad: set[str], errors: list[dict[str, Any]]
+    def _check_table3(self, row_no: int, clean: dict[str, Any], bad: AbstractSet[str], errors: list[dict[str, Any]]
                       ) -> None:
         code = clean.get("reason_code")
         if code:

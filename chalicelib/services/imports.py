@@ -224,11 +224,10 @@ class ImportService:
         with self.blobs.open(upload.blob_key) as f:
             rows = read_rows(f, upload.table)
             self._update(upload, rows_total=rows.total)
-            for row_no, raw in rows:
+            for row_no, clean, problems in checker.checked(rows.values()):
                 out.read += 1
                 if out.read % BATCH == 0 and out.error_count:  # no batch write to report progress with
                     self._update(upload, rows_done=out.read)
-                clean, problems = checker.check(row_no, raw)
                 if problems:
                     out.add_errors(row_no, problems)
                     continue
@@ -240,7 +239,8 @@ class ImportService:
                     out.diff.add(clean)
                 if known is not None and clean["id_number"] not in known:
                     self._warn(out, row_no)
-                batch.append({**clean, "row": row_no})
+                clean["row"] = row_no
+                batch.append(clean)
                 if len(batch) >= BATCH:
                     self.store.put_rows(upload.id, out.stored, batch)
                     out.stored += len(batch)

@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 CHALICE = ROOT / ".venv" / "bin" / "chalice"
 REQUIRED = ("app.py", "templates/base.html", "chalicelib/reference/shanxi_divisions.csv")
 DEV_TOOLS = ("pytest", "_pytest", "moto", "playwright", "schemathesis", "hypothesis", "pytest_localstack",
-             "aws_cdk", "constructs", "jsii", "cfnlint")  # the last four: infra/requirements.txt
+             "aws_cdk", "constructs", "jsii", "cfnlint",  # these four: infra/requirements.txt
+             "python_calamine")  # the reading anchor of tests and bench/
 
 
 @pytest.fixture(scope="module")
@@ -55,11 +56,11 @@ def test_the_zip_holds_the_app_its_templates_and_reference_data(package):
 
 def test_the_zip_holds_the_runtime_dependencies(package):
     tops = {n.split("/", 1)[0] for n in package["names"]}
-    for module in ("jinja2", "openpyxl", "pydantic", "pydantic_core", "python_calamine", "itsdangerous",
+    for module in ("jinja2", "openpyxl", "pydantic", "pydantic_core", "orjson", "itsdangerous",
                    "python_multipart", "chinese_calendar"):
         assert module in tops, f"{module} is not in deployment.zip"
     # compiled wheels are the Lambda (manylinux x86_64) builds
-    native = [n for n in package["names"] if n.startswith(("pydantic_core/", "python_calamine/")) and n.endswith(".so")]
+    native = [n for n in package["names"] if n.startswith(("pydantic_core/", "orjson/")) and n.endswith(".so")]
     assert native and all("x86_64-linux" in n or "manylinux" in n or n.endswith(".abi3.so") for n in native), native
 
 

@@ -244,7 +244,7 @@ def test_importing_excel_modules_loads_no_excel_library():
     assert out.stdout.strip() == "[]"
 
 
-# -- macro workbooks, the error report's column, row totals, the streaming fallback --------
+# -- macro workbooks, the error report's column, row totals ----------------------------------
 def test_macro_workbook_renamed_to_xlsx_is_refused():
     src, out = zipfile.ZipFile(io.BytesIO(blank_form("table2"))), io.BytesIO()
     with zipfile.ZipFile(out, "w") as z:
@@ -267,22 +267,6 @@ def test_error_report_column_is_ignored_and_totals_are_known_up_front():
     rows = read_rows(save(book), "table2")
     assert rows.total == 10  # rows 2..11 under the header
     assert [n for n, _ in rows] == [3]
-
-
-def test_huge_sheets_are_streamed_with_openpyxl_and_read_the_same(monkeypatch):
-    from chalicelib.excel import reader
-    book = load(blank_form("table2"))
-    ws = book.worksheets[0]
-    fill(ws, 3, person(hire_date="2015年3月1日", id_number=FULL_WIDTH_ID))
-    fill(ws, 4, person(id_number=rid("14010519900101123"), name="孙七", gender="女",
-                       birth_date=dt.date(1990, 1, 1)))
-    data = save(book)
-    calamine_rows, calamine_errors = check_all(data)
-    monkeypatch.setattr(reader, "CALAMINE_MAX_SHEET_XML", 0)
-    monkeypatch.setattr(reader, "_open", lambda *a: pytest.fail("calamine used for a huge sheet"))
-    streamed_rows, streamed_errors = check_all(data)
-    assert streamed_rows == calamine_rows and streamed_errors == calamine_errors
-    assert read_rows(data, "table2").total == 3
 
 
 def _with_part(data: bytes, name: str, chunks) -> bytes:
