@@ -111,15 +111,7 @@ class DynamoOwing(DynamoBase, OwingStore):
         else:
             partitions = [("GSI1", keys.owing_at(year, a)) for a in sorted(set(authority_codes))
                           if a >= after.partition("#")[0]]
-        found: list[dict[str, Any]] = []
-        for index, pk in partitions:
-            for listed in self._query(pk, index=index, sk_condition="#sk > :after" if after else "",
-                                      values={":after": after} if after else None, page_size=min(limit + 1, 1000)):
-                found.append(listed)
-                if len(found) > limit:
-                    break
-            if len(found) > limit:
-                break
+        found = self._listed_after(partitions, after, limit)
         page = found[:limit]
         items = [reminders.Obligation(
             i["uscc"]["S"], year, i["authority_code"]["S"], i.get("filing_status", {}).get("S"),
