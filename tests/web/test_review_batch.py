@@ -197,3 +197,24 @@ def test_a_filings_roster_downloads_masked_and_in_full_only_with_the_permission(
     assert load_workbook(io.BytesIO(data)).worksheets[0].cell(2, 4).value == full
     reveal = next(e for e in c.store.list_audit(20) if e.action == "reveal_id")
     assert reveal.detail == {"table": "table2", "rows": 2, "all_rows": True} and reveal.target == f.id
+
+
+def test_a_resubmission_shows_what_changed_since_the_authority_sent_it_back(desk, backend_container):
+    from tests.web.test_review import api_for, submitted_filing
+    c = backend_container
+    api = api_for(desk, c)
+    fid = submitted_filing(api, 1)  # 表一 of 2 people, 表二 职工0 and 职工1
+    reviewer = api.login("xiaodian", PASSWORD)
+    version = c.store.get_filing(fid).version
+    assert api.call("POST", f"/filings/{fid}/review", {"decision": "reject", "reason": "人数有误", "version": version},
+                    reviewer)[0] == 200
+    filer = api.login(factories.uscc(1), "Passw0rd!")
+    api.call("PUT", f"/filings/{fid}/table1", factories.table1(3, industry_division="64"), filer)
+    people = [factories.person(0), factories.person(1, name="职工乙"), factories.person(2)]
+    api.upload(fid, "table2", factories.table2_workbook(people), filer)
+    assert api.call("POST", f"/filings/{fid}/submit", token=filer)[0] == 200
+
+    page = text(signed_in(desk, "xiaodian").get(f"/review/filings/{fid}"))
+    assert "重新提交的变化" in page and "在册职工人数" in page and "64 互联网和相关服务" in page
+    assert '<p id="changes-table2">新增 <strong>1</strong> 行，删除 <strong>0</strong> 行，修改 <strong>1</strong> 行。' in page
+    assert "职工乙" in page and page.index('id="changes"') < page.index('id="review-form"')
