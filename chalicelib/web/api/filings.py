@@ -32,7 +32,7 @@ def filing_json(filing: Filing, checks: dict[str, Any] | None = None) -> dict[st
     }
     if checks is not None:
         body.update(table1=filing.table1, checks=checks,
-                    history=[t.model_dump(mode="json") for t in filing.history])
+                    history=[t.model_dump(mode="json", exclude={"seen"}) for t in filing.history])
     return body
 
 

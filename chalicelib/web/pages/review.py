@@ -94,7 +94,8 @@ def _filing_page(p: Page, filing_id: str, *, status: int = 200, message: str | N
         if filing.status.value == "submitted" and not changes else None
     can_review = jurisdiction.Scope(p.user.scope).can_review(filing.authority_code)
     back = p.query.get("back") or p.form.get("back") or ""
-    decided = p.query.get("decided") if p.query.get("decided") in ("approve", "reject") else None
+    decided = {"approve": "approved", "reject": "rejected"}.get(p.query.get("decided", ""))
+    decided = p.query["decided"] if decided == filing.status.value else None  # only the decision the filing holds
     next_filing = c.review.next_filing(p.user, filing.id, **_queue_args(_queue_filters(dict(parse_qsl(back))))) \
         if decided else None
     return p.render("review_filing.html", status, filing=filing, checks=c.filings.checks(filing), rows=rows,
