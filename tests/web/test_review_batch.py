@@ -144,6 +144,9 @@ def test_the_queue_shows_kind_and_working_days_waiting_and_groups_the_filter_by_
     page = text(signed_in(desk, "taiyuan").get("/review"))
     assert "等待（工作日）" in page and '<td class="waiting">1</td>' in page and "<td>年度备案</td>" in page
     assert '<optgroup label="太原市">' in page and "大同市" not in page
+    api = Api(desk)
+    items = api.call("GET", "/filings", token=api.login("taiyuan", PASSWORD))[1]["items"]
+    assert [(f["waiting_working_days"], f["holder"]) for f in items] == [(1, None)]
 
 
 def test_after_a_decision_the_page_confirms_and_offers_the_next_filing_of_the_same_queue(desk, backend_container):
