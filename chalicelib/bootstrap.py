@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from .services.accounts import AccountService
     from .services.applications import ApplicationService
     from .services.audit import AuditService
+    from .services.desks import DeskService
     from .services.enforcement import EnforcementService
     from .services.exports import ExportService
     from .services.filings import FilingService
@@ -61,6 +62,7 @@ class Container(NamedTuple):
     imports: ImportService
     rosters: RosterService  # error reports, roster diff, leavers' 表三
     review: ReviewService
+    desks: DeskService  # who holds a filing under review, internal notes
     versions: VersionService  # corrections, revoking an approval, deleting a draft (docs/rules.md §11)
     units: UnitService  # a unit's life: founding date, closure, reopening
     outbox: Outbox
@@ -146,6 +148,7 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
     from .services.accounts import AccountService  # cold start: the services load pydantic
     from .services.applications import ApplicationService
     from .services.audit import AuditService
+    from .services.desks import DeskService
     from .services.enforcement import EnforcementService
     from .services.exports import Builder, ExportService
     from .services.filings import FilingService
@@ -187,17 +190,20 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
     accounts = AccountService(store, clock, token_signer)
     overdue, stats = OverdueService(store, clock), StatsService(store, clock)
     rosters = RosterService(store, blobs, clock, filings)
+    review = ReviewService(store, clock, outbox, filings, links, person_index, settings.base_url, wake_jobs)
     exports = ExportService(store, blobs, clock, accounts, {
         "stats": Builder("备案数据导出", stats.check_export, stats.build_export),
         "overdue": Builder("未依法备案单位名单", overdue.check_export, overdue.export),
-        "leavers": Builder("减少人员的表三", rosters.check_leavers, rosters.leavers_workbook)}, wake_jobs)
+        "leavers": Builder("减少人员的表三", rosters.check_leavers, rosters.leavers_workbook),
+        "filing_rows": Builder("备案名册（表二/表三）", review.check_rows_export, review.rows_export)}, wake_jobs)
     recovery = RecoveryService(store, clock, imports, person_index, exports)
     return Container(
         settings=settings, store=store, blobs=blobs, local_transfers=local_transfers, sender=sender, clock=clock,
         token_signer=token_signer, accounts=accounts,
         applications=ApplicationService(store, clock), filings=filings, imports=imports,
         rosters=rosters,
-        review=ReviewService(store, clock, outbox, filings, links, person_index, settings.base_url, wake_jobs),
+        review=review,
+        desks=DeskService(store, clock, filings),
         versions=VersionService(store, blobs, clock, outbox, filings, settings.base_url),
         units=UnitService(store, clock, outbox, settings.base_url), outbox=outbox,
         reminders=ReminderService(store, clock, outbox, settings.base_url), overdue=overdue,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import IO, Any, Generic, NamedTuple, Protocol, TypeVar
 
 from .domain.applications import Application
+from .domain.desk import Desk
 from .domain.enforcement import Enforcement, Stage
 from .domain.filing import Filing
 from .domain.model import Account, AuditEvent, Job, Message, Unit, Upload
@@ -248,6 +249,19 @@ class EnforcementStore(Protocol):
         `expected_version` (else StaleVersion), with the audit event and the outbox messages, all or nothing."""
 
 
+class DeskStore(Protocol):
+    """Review desks (domain/desk.py): one record per filing, who holds it and the reviewers' internal notes."""
+
+    def get_desk(self, filing_id: str) -> Desk | None: ...
+
+    def desks_of(self, filing_ids: Iterable[str]) -> dict[str, Desk]:
+        """The desks of those filings that have one, by filing id (one batch read)."""
+
+    def save_desk(self, desk: Desk, *, expected_version: int, audit: AuditEvent) -> None:
+        """Write `desk` only if the stored one is at `expected_version` (0: none stored yet), with its audit event,
+        all or nothing; else StaleVersion."""
+
+
 class ClaimStore(Protocol):
     """Single-use markers (action links; the first review request of a filing per recipient and window)."""
 
@@ -305,8 +319,8 @@ class TransferStore(Protocol):
         """A unit's transfers, newest first."""
 
 
-class Store(AccountStore, UnitLifeStore, FilingStore, RowStore, OutboxStore, OwingStore, EnforcementStore, ClaimStore,
-            JobStore, TransferStore, Protocol):
+class Store(AccountStore, UnitLifeStore, FilingStore, RowStore, OutboxStore, OwingStore, EnforcementStore, DeskStore,
+            ClaimStore, JobStore, TransferStore, Protocol):
     """Everything the services keep: the role protocols above, implemented together by each backend."""
 
 

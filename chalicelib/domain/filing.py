@@ -40,6 +40,13 @@ KIND_SHORT = {"annual": "年度备案", "interim": "表三备案", "correction":
 ANNUAL_KINDS = ("annual", "correction")  # the year's annual filing and its corrections: 表一 + 表二 (+ 表三)
 
 
+class Seen(BaseModel):
+    """What the authority saw when it sent a filing back: its 表一 and the uploads holding its rows, kept so that
+    the resubmission shows what changed since (the filing keeps those rows: `disposable`)."""
+    table1: dict[str, Any] | None = None
+    uploads: dict[str, str] = Field(default_factory=dict)  # table → upload id
+
+
 class Transition(BaseModel):
     at: dt.datetime
     actor: str
@@ -48,6 +55,7 @@ class Transition(BaseModel):
     to_status: Status
     reason: str | None = None
     receipt_no: str | None = None
+    seen: Seen | None = None  # a send-back (SENT_BACK): what the authority decided on
 
 
 class RowSet(BaseModel):
@@ -140,6 +148,22 @@ class Filing(BaseModel):
         return next((t for t in reversed(self.history) if t.action in SENT_BACK), None)
 
     @property
+    def last_seen(self) -> Seen | None:
+        """What the authority saw when it last sent the filing back (None if it never did, or before this was kept)."""
+        rejection = self.last_rejection
+        return rejection.seen if rejection else None
+
+    def disposable(self, row_set: RowSet) -> bool:
+        """Whether replacing or removing `row_set` may delete its rows: this filing's own upload, which no
+        reviewer decided on (rows carried from an approved filing are that filing's)."""
+        return row_set.carried_from is None and all(
+            row_set.upload_id not in t.seen.uploads.values() for t in self.history if t.seen)
+
+    def _seen(self) -> Seen:
+        return Seen(table1=dict(self.table1) if self.table1 else None,
+                    uploads={t: rs.upload_id for t, rs in self.row_sets.items()})
+
+    @property
     def review_round(self) -> int:
         """How many times reviewers sent the filing back: a submission after a rejection is news to them,
         a withdrawal and submission again within the same round is not."""
@@ -195,7 +219,8 @@ class Filing(BaseModel):
     def _move(self, action: str, to: Status, *, actor: str, now: dt.datetime, reason: str | None = None,
               **changes: Any) -> "Filing":
         t = Transition(at=now, actor=actor, action=action, from_status=self.status, to_status=to,
-                       reason=reason, receipt_no=changes.get("receipt_no") or self.receipt_no)
+                       reason=reason, receipt_no=changes.get("receipt_no") or self.receipt_no,
+                       seen=self._seen() if action in SENT_BACK else None)
         return self.model_copy(update={**changes, "status": to, "version": self.version + 1,
                                        "updated_at": now, "history": [*self.history, t]})
 

@@ -38,6 +38,19 @@ def authority(code: str) -> Authority:
     return Authority(d.code, name, d.level)
 
 
+def authority_groups(codes: list[str] | None) -> list[tuple[str, list[Authority]]]:
+    """Authorities (None: every one of the province) grouped by city for a filter's choices: the province alone,
+    then each city with its counties (statistical zones file with their city, so they review nothing)."""
+    wanted = None if codes is None else set(codes)
+    groups: dict[str, list[Authority]] = {}
+    for d in divisions().values():
+        if d.statistical_zone or (wanted is not None and d.code not in wanted):
+            continue
+        group = "省级" if d.level == "province" else city_of(d).name
+        groups.setdefault(group, []).append(authority(d.code))
+    return list(groups.items())
+
+
 def route(*, affiliation: str, foreign_invested: bool, economic_type: str,
           registration_division: str) -> Authority:
     """The reviewing authority, by the rules of docs/rules.md §2 in their stated order.

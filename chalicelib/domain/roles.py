@@ -34,6 +34,7 @@ class Permission(StrEnum):
     AUDIT_READ = "audit.read"
     PERSON_LOOKUP = "person.lookup"
     OVERDUE_READ = "overdue.read"  # the 未依法备案单位名单 of the account's division, read-only (§15, §16)
+    EXPORT_FULL_IDS = "filing.export_full_ids"  # a filing's 表二/表三 downloaded with full ID numbers (opt-in)
 
 
 PERMISSION_LABEL: dict[str, str] = {  # keyed by Permission; a plain str finds its member too
@@ -45,12 +46,14 @@ PERMISSION_LABEL: dict[str, str] = {  # keyed by Permission; a plain str finds i
     Permission.UNLOCK: "解除登录锁定", Permission.AUDIT_READ: "查看审计日志",
     Permission.PERSON_LOOKUP: "按身份证号查询人员备案信息（数据共享）",
     Permission.OVERDUE_READ: "查看本辖区未依法备案单位名单及执法记录（只读）",
+    Permission.EXPORT_FULL_IDS: "下载备案名册时显示完整证件号码（逐行记入审计日志）",
 }
 
-# What each role may hold; a new account gets all of it unless its application lists fewer.
+# What each role may hold; a new account gets all of it but the opt-in ones unless its application lists fewer.
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.FILER: frozenset(),  # employer side: its own unit, not permission-managed
-    Role.OPERATOR: frozenset({Permission.FILING_READ, Permission.FILING_REVIEW, Permission.APPLY}),
+    Role.OPERATOR: frozenset({Permission.FILING_READ, Permission.FILING_REVIEW, Permission.APPLY,
+                              Permission.EXPORT_FULL_IDS}),
     Role.SYSTEM_ADMIN: frozenset({Permission.ACCOUNT_READ, Permission.APPLY, Permission.EXECUTE}),
     Role.BUSINESS_ADMIN: frozenset({Permission.ACCOUNT_READ, Permission.APPLY, Permission.BUSINESS_REVIEW}),
     Role.SECURITY: frozenset({Permission.ACCOUNT_READ, Permission.APPLY, Permission.IT_REVIEW, Permission.UNLOCK}),
@@ -69,11 +72,20 @@ ROLE_ACCOUNT_LABEL = {Role.SYSTEM_ADMIN: "系统管理员账号", Role.BUSINESS_
 DEPARTMENTS = ("社会保险", "劳动保障监察", "就业失业", "信息服务")
 
 
+# granted only when an application (附件2) lists them: never part of a role's default set
+OPT_IN = frozenset({Permission.EXPORT_FULL_IDS})
+
+
+def default_permissions(role: Role) -> frozenset[str]:
+    """What an account of `role` holds when its application lists no permissions."""
+    return frozenset(p.value for p in ROLE_PERMISSIONS.get(Role(role), frozenset()) - OPT_IN)
+
+
 def effective_permissions(role: Role, assigned: list[str] | None) -> frozenset[str]:
-    """The account's permissions: those assigned (None: the role's full set), never beyond the role's."""
+    """The account's permissions: those assigned (None: the role's default set), never beyond the role's."""
     allowed = ROLE_PERMISSIONS.get(Role(role), frozenset())
     if assigned is None:
-        return frozenset(p.value for p in allowed)
+        return default_permissions(role)
     return frozenset(p for p in assigned if p in allowed)
 
 

@@ -134,6 +134,7 @@ TABLE3 = (
 )
 
 COLUMNS = {"table1": TABLE1, "table2": TABLE2, "table3": TABLE3}
+_BY_KEY = {c.key: c for table in COLUMNS.values() for c in table}  # a key means the same in every table
 MAX_COUNT = 10_000_000  # any head count or whole number in a table (docs/rules.md §17)
 MAX_YUAN = 10**9  # any amount of money, in yuan
 
@@ -173,6 +174,26 @@ _CODED = ("industry", "industry_division", "division", "termination_reason")  # 
 def choice_code(col: Column, choice: str) -> str:
     """The value stored for a dropdown choice: the code of "I 信息传输…", the text itself otherwise."""
     return choice.split(" ", 1)[0] if col.codes in _CODED else choice
+
+
+@cache
+def _names(col: Column) -> dict[str, str]:
+    """code → "code name" for a coded column ("H" → "H 住宿和餐饮业", "140105" → "140105 太原市小店区")."""
+    return {choice.split(" ", 1)[0]: choice for choice in col.choices()}
+
+
+def shown(col: Column | str, value: Any) -> str:
+    """A stored value of a column (or of the column with that key) as a person reads it: codes with their
+    names, yes/no in words."""
+    if isinstance(col, str):
+        col = _BY_KEY[col]
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if col.codes in _CODED:
+        return _names(col).get(str(value), str(value))
+    return str(value)
 
 
 _SHORT_CODE = re.compile(r"([A-Z])0(\d)")  # T01 → T1: a reason code typed without its zero

@@ -18,7 +18,7 @@ from ..domain.errors import Conflict, Forbidden, NotFound, ValidationFailed, pro
 from ..domain.identifiers import normalize, parse_resident_id
 from ..domain.text import nfc, text_problem
 from ..domain.model import Account, AuditEvent, Role
-from ..domain.roles import (ROLE_PERMISSIONS, STAFF_ROLES, Permission, covers, duty_conflict, managing_division,
+from ..domain.roles import (STAFF_ROLES, Permission, covers, default_permissions, duty_conflict, managing_division,
                             permissions_problem, placement_problem)
 from ..ports import AlreadyExists, Clock, StaleVersion, Store
 from .accounts import Principal, initial_password, username_problem
@@ -145,7 +145,7 @@ class ApplicationService:
             bad("person_email", "请填写有效的电子邮箱")
         permissions: list[str] = []
         if role:
-            permissions = wanted if wanted is not None else sorted(p.value for p in ROLE_PERMISSIONS[Role(role)])
+            permissions = wanted if wanted is not None else sorted(default_permissions(Role(role)))
             if message := permissions_problem(Role(role), permissions):
                 bad("permissions", message)
             if resident and (message := self._duty_problem(Role(role), resident.number)):

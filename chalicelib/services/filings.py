@@ -169,7 +169,7 @@ class FilingService:
                 detail={"table": table, "rows": removed.rows if removed else 0}))
         except StaleVersion:
             raise Conflict("备案已在别处被修改，请刷新后重试") from None
-        if removed is not None and removed.carried_from is None:
+        if removed is not None and filing.disposable(removed):
             self.store.delete_rows(removed.upload_id)
         return after
 

@@ -295,8 +295,8 @@ class ImportService:
         self._update(upload, status="done", rows_total=out.stored, rows_done=out.stored,
                      message=f"已导入{out.stored}行")
         previous = before.row_sets.get(upload.table)
-        if previous and previous.carried_from is None and previous.upload_id != upload.id:
-            self.store.delete_rows(previous.upload_id)  # carried rows belong to the approved filing
+        if previous and before.disposable(previous) and previous.upload_id != upload.id:
+            self.store.delete_rows(previous.upload_id)  # carried rows, or rows a reviewer decided on, stay
 
     # -- 表一 (one row) ----------------------------------------------------------------------------
     def _import_table1(self, upload: Upload) -> None:

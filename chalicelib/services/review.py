@@ -1,5 +1,5 @@
 """Use cases of the reviewing authority: the queue, reading a filing's rows, revealing an ID, deciding
-(directly or through a signed action link from a notification)."""
+(directly, in a batch of clean filings, or through a signed action link from a notification)."""
 from __future__ import annotations
 
 import logging
@@ -7,10 +7,12 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from ..domain import jurisdiction
-from ..domain.errors import Conflict, Forbidden, NotFound, ValidationFailed, problem
+from ..domain import calendar, jurisdiction
+from ..domain.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed, problem
 from ..domain.filing import KIND_LABEL, Filing, Status
 from ..domain.identifiers import listed_row, mask_id
+from ..domain.roles import PERMISSION_LABEL, Permission
+from ..domain.tables import TABLE_TITLES
 from ..ports import AlreadyExists, Clock, StaleVersion, Store
 from .accounts import Principal
 from .audit import audit_event, transition_audit
@@ -23,6 +25,7 @@ from .versions import superseded_on_approval
 
 log = logging.getLogger(__name__)
 LOST_RACE = "该备案已被其他审核员处理，请刷新后查看"
+BATCH_MAX = 100  # filings one batch approval may name (each is its own write)
 
 _LOOKS_LIKE_AN_ID = re.compile(r"\d{6,}")  # six digits or more: part of an ID number, not a name
 
@@ -61,6 +64,47 @@ class ReviewService:
             raise ValidationFailed("翻页参数无效，请从第一页重新查看",
                                    [problem("page_token 无效", field="page_token")]) from None
         return page.items, page.next_page_token, self.store.count_authority_filings(authorities, year=year)
+
+    def waiting_days(self, filing: Filing) -> int | None:
+        """Working days a submitted filing has waited for a decision (None once decided or withdrawn)."""
+        if filing.status != Status.SUBMITTED or filing.submitted_at is None:
+            return None
+        now = self.clock.now()
+        return calendar.working_days_between(calendar.local_today(filing.submitted_at), calendar.local_today(now))
+
+    def next_filing(self, who: Principal, after: str, *, year: int | None = None, division: str | None = None,
+                    unit_type: str | None = None, search: str | None = None, kind: str | None = None) -> Filing | None:
+        """The next filing awaiting a decision in the queue the reviewer worked from (its filters), other than
+        `after`, and one the reviewer can decide."""
+        items, _, _ = self.queue(who, status=Status.SUBMITTED.value, year=year, division=division,
+                                 unit_type=unit_type, search=search, kind=kind, limit=20)
+        scope = jurisdiction.Scope(who.scope)
+        return next((f for f in items if f.id != after and scope.can_review(f.authority_code)), None)
+
+    def approve_batch(self, who: Principal, picked: list[tuple[str, int]]) -> list[dict[str, Any]]:
+        """Approve each picked (filing id, version the queue showed) that has no errors and no warnings; each is
+        its own conditional write with its audit event and message, so one refused leaves the others decided.
+        Per filing, in the order picked: {filing_id, unit_name, outcome (approved / skipped / failed), message}."""
+        self._reviewer(who)
+        if not picked:
+            raise ValidationFailed("请先勾选要批量审核通过的备案", [problem("请勾选备案", field="filings")])
+        if len(picked) > BATCH_MAX:
+            raise ValidationFailed(f"一次最多批量审核{BATCH_MAX}份备案",
+                                   [problem(f"最多{BATCH_MAX}份", field="filings")])
+        return [self._approve_if_clean(who, filing_id, version) for filing_id, version in dict(picked).items()]
+
+    def _approve_if_clean(self, who: Principal, filing_id: str, version: int) -> dict[str, Any]:
+        result: dict[str, Any] = {"filing_id": filing_id, "unit_name": None}
+        try:
+            filing = self.filings.get(who, filing_id)
+            result["unit_name"] = filing.unit_name
+            checks = self.filings.checks(filing)
+            if checks["errors"] or checks["warnings"]:
+                return {**result, "outcome": "skipped", "message": "该备案有错误或提示，请逐份审核"}
+            self.review(who, filing_id, decision="approve", reason=None, version=version)
+        except DomainError as e:
+            return {**result, "outcome": "failed", "message": e.message}
+        return {**result, "outcome": "approved", "message": "已审核通过"}
 
     def rows(self, who: Principal, filing_id: str, table: str, *, offset: int = 0, limit: int = 50,
              search: str | None = None) -> tuple[list[dict[str, Any]], int]:
@@ -119,6 +163,35 @@ class ReviewService:
             self.wake_jobs()
         self.outbox.deliver_soon()
         return after
+
+    # a filing's 表二/表三 as a workbook (an export job: services/exports.py; a roster runs to 500,000 rows)
+    def check_rows_export(self, who: Principal, filing_id: str, table: str, full_ids: bool = False) -> dict[str, Any]:
+        """Refused at once unless `who` reads the filing, it holds `table`, and full ID numbers come with the
+        permission (roles.Permission.EXPORT_FULL_IDS, granted through an application, 附件2)."""
+        self._reviewer(who)
+        filing = self.filings.get(who, filing_id)
+        if table not in ("table2", "table3") or table not in filing.row_sets:
+            raise NotFound("该备案没有这张表的数据")
+        if full_ids and not who.can(Permission.EXPORT_FULL_IDS):
+            raise Forbidden(f"您的账号没有“{PERMISSION_LABEL[Permission.EXPORT_FULL_IDS]}”权限，只能下载脱敏名册")
+        return {"filing_id": filing.id, "table": table, "full_ids": bool(full_ids)}
+
+    def rows_export(self, who: Principal, filing_id: str, table: str, full_ids: bool = False) -> tuple[bytes, str]:
+        """The rows as the blank form lays them out, written as they stream from the store; ID numbers masked
+        (and birth dates cut to the month) unless `full_ids`, which is audited as a reveal of every row."""
+        from ..excel.workbooks import rows_workbook  # openpyxl: loaded only when a workbook is built
+
+        self.check_rows_export(who, filing_id, table, full_ids)
+        filing = self.filings.get(who, filing_id)
+        row_set = filing.row_sets[table]
+        rows = self.store.iter_rows(row_set.upload_id)
+        data = rows_workbook(table, enumerate(rows if full_ids else map(listed_row, rows), start=2))
+        self.store.append_audit(audit_event(
+            self.clock.now(), who.username, "reveal_id" if full_ids else "download_rows", filing.id,
+            scope=filing.authority_code,
+            detail={"table": table, "rows": row_set.rows, **({"all_rows": True} if full_ids else {})}))
+        suffix = "（完整证件号码）" if full_ids else ""
+        return data, f"{filing.unit_name}{filing.year}年度{TABLE_TITLES[table][:2]}{suffix}.xlsx"
 
     # action links from notifications
     def open_link(self, who: Principal, token: str) -> Filing:

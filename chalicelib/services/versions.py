@@ -15,7 +15,7 @@ from typing import Any
 
 from ..domain import calendar, jurisdiction, versions
 from ..domain.errors import Conflict, Forbidden, NotFound, ValidationFailed, problem
-from ..domain.filing import Filing, Status
+from ..domain.filing import Filing, Seen, Status
 from ..domain.identifiers import listed_row
 from ..domain.reference import policy
 from ..ports import BlobStore, Clock, StaleVersion, Store
@@ -136,22 +136,40 @@ class VersionService:
         """What a correction changes against the version it corrects: 表一 field by field and, for each of 表二/表三
         (or `table` alone), the rows added / removed / changed by ID number (masked), counted, and listed a page
         at a time (`offset` pages `table`, or `paged`; another table's list starts at its first row)."""
-        paged = paged or table
         filing = self.filings.get(who, filing_id)
         earlier = self.store.get_filing(filing.corrects) if filing.corrects else None
         if earlier is None:
             raise NotFound("该备案不是更正，没有可比较的版本")
+        before = Seen(table1=earlier.table1, uploads={t: rs.upload_id for t, rs in earlier.row_sets.items()})
+        return {"against": "correction", "corrects": earlier.id, "corrects_title": earlier.title,
+                "correction_no": filing.correction_no,
+                **self._compare(before, filing, table, paged=paged or table, offset=offset, limit=limit)}
+
+    def resubmission_changes(self, who: Principal, filing_id: str, table: str | None = None, *,
+                             paged: str | None = None, offset: int = 0, limit: int = 50) -> dict[str, Any] | None:
+        """What the unit changed since the authority last sent the filing back (a rejection or a revoked
+        approval), in the same shape as `changes`; None if it never did (or did before this was kept)."""
+        filing = self.filings.get(who, filing_id)
+        seen, rejection = filing.last_seen, filing.last_rejection
+        if seen is None or rejection is None:
+            return None
+        return {"against": "resubmission", "sent_back_at": rejection.at,
+                **self._compare(seen, filing, table, paged=paged or table, offset=offset, limit=limit)}
+
+    def _compare(self, before: Seen, filing: Filing, table: str | None, *, paged: str | None, offset: int,
+                 limit: int) -> dict[str, Any]:
         if table is not None and table not in ("table2", "table3"):
             raise ValidationFailed("只能比较表二或表三", [problem("table 只能是 table2 或 table3", field="table")])
-        tables = [t for t in ("table2", "table3") if t in filing.tables or t in earlier.row_sets]
-        return {"corrects": earlier.id, "corrects_title": earlier.title, "correction_no": filing.correction_no,
-                "table1": versions.table1_changes(earlier.table1, filing.table1),
-                "tables": {t: self._row_changes(earlier, filing, t, offset if t == paged else 0, limit)
+        after = {t: rs.upload_id for t, rs in filing.row_sets.items()}
+        tables = [t for t in ("table2", "table3") if t in filing.tables or t in before.uploads]
+        return {"table1": versions.table1_changes(before.table1, filing.table1),
+                "tables": {t: self._row_changes(before.uploads.get(t), after.get(t), t, offset if t == paged else 0,
+                                                limit)
                            for t in tables if table is None or t == table}}
 
-    def _row_changes(self, earlier: Filing, filing: Filing, table: str, offset: int, limit: int) -> dict[str, Any]:
-        before, after = earlier.row_sets.get(table), filing.row_sets.get(table)
-        if before is not None and after is not None and before.upload_id == after.upload_id:  # carried as it was
+    def _row_changes(self, before: str | None, after: str | None, table: str, offset: int,
+                     limit: int) -> dict[str, Any]:
+        if before is not None and before == after:  # the same upload: nothing changed
             return {"added": 0, "changed": 0, "removed": 0, "total": 0, "offset": offset, "limit": limit, "items": []}
         diff = versions.row_changes(self._rows(before), self._rows(after), table, offset=offset, limit=limit)
         for item in diff["items"]:
@@ -159,5 +177,5 @@ class VersionService:
             item["after"] = item["after"] and listed_row(item["after"])
         return diff
 
-    def _rows(self, row_set: Any) -> versions.Rows:
-        return (lambda: self.store.iter_rows(row_set.upload_id)) if row_set is not None else (lambda: ())
+    def _rows(self, upload_id: str | None) -> versions.Rows:
+        return (lambda: self.store.iter_rows(upload_id)) if upload_id is not None else (lambda: ())

@@ -149,6 +149,17 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/review/filings/{filing_id}/reveal"): allow(operator=(READ, "filing_read")),
     ("POST", "/api/v1/filings/{filing_id}/rows/{table}/{index}/reveal"): allow(operator=(READ, "filing_read")),
     ("POST", "/api/v1/filings/{filing_id}/review"): allow(operator=(REVIEW, "filing_review")),
+    # batch approval: the service checks each named filing's scope and cleanliness (docs/rules.md §9)
+    ("POST", "/review/batch"): allow(operator=(REVIEW, "none")),
+    ("POST", "/api/v1/review/batch"): allow(operator=(REVIEW, "none")),
+    # the review desk: claims and assignments by the filing's own authority; notes by whoever reads the filing
+    ("GET", "/api/v1/filings/{filing_id}/desk"): allow(operator=(READ, "filing_read")),
+    ("PUT", "/api/v1/filings/{filing_id}/holder"): allow(operator=(REVIEW, "filing_review")),
+    ("POST", "/review/filings/{filing_id}/hold"): allow(operator=(REVIEW, "filing_review")),
+    ("POST", "/api/v1/filings/{filing_id}/notes"): allow(operator=(READ, "filing_read")),
+    ("POST", "/review/filings/{filing_id}/notes"): allow(operator=(READ, "filing_read")),
+    # a filing's 表二/表三 as .xlsx (an export job; full ID numbers need filing.export_full_ids, checked by the service)
+    ("POST", "/review/filings/{filing_id}/export"): allow(operator=(READ, "filing_read")),
     # versions (docs/rules.md §11): corrections, revoking an approval, deleting a draft
     ("POST", "/api/v1/filings/{filing_id}/corrections"): allow(filer=FILER_OWN),
     ("POST", "/employer/filings/{filing_id}/correct"): allow(filer=FILER_OWN),

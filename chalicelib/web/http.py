@@ -286,12 +286,14 @@ def jinja_env() -> Any:
     import jinja2  # cold start: pages load jinja on first render, the JSON API never does
 
     from ..domain.calendar import local_text
+    from ..domain.tables import shown
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)),
                              autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["local"] = local_text
     env.filters["linkify"] = linkify
+    env.filters["shown"] = lambda value, key: shown(key, value)  # {{ value|shown("industry") }}: codes named
     env.filters["by_field"] = lambda errors: {e["field"]: e["message"] for e in reversed(errors or []) if e.get("field")}
     return env
 

@@ -198,7 +198,7 @@ def test_register_file_reject_resubmit_approve_in_the_browser(live_server, new_c
     expect(row).to_have_count(1)
     reviewer.screenshot(path=screenshots / "review-queue-desktop.png", full_page=True)
     row.get_by_role("link", name=unit["name"]).click()
-    reviewer.wait_for_url(re.compile(rf"/review/filings/{filing_id}$"))
+    reviewer.wait_for_url(re.compile(rf"/review/filings/{filing_id}\?back="))  # the queue's filters travel along
     review_url = reviewer.url
     expect(reviewer.locator("#review-form")).to_be_visible()
     expect(reviewer.locator("#rows tbody tr")).to_have_count(3)
@@ -206,8 +206,9 @@ def test_register_file_reject_resubmit_approve_in_the_browser(live_server, new_c
     reviewer.screenshot(path=screenshots / "review-filing-desktop.png", full_page=True)
     reviewer.fill("#reason", REASON)
     reviewer.get_by_role("button", name="审核不通过").click()
-    reviewer.wait_for_url(review_url)
+    reviewer.wait_for_url(re.compile(rf"/review/filings/{filing_id}\?decided=reject"))
     expect(reviewer.locator("#status")).to_have_text("审核不通过")
+    expect(reviewer.locator("#decided")).to_contain_text("已退回")
     expect(reviewer.locator("#review-form")).to_have_count(0)
 
     # --- the employer sees the reason and resubmits ---
@@ -226,9 +227,15 @@ def test_register_file_reject_resubmit_approve_in_the_browser(live_server, new_c
     # --- the reviewer approves ---
     reviewer.goto(review_url)
     expect(reviewer.locator("#review-form")).to_be_visible()
+    expect(reviewer.locator("#changes")).to_contain_text("重新提交的变化")  # what changed since the rejection
     reviewer.get_by_role("button", name="审核通过").click()
-    reviewer.wait_for_url(review_url)
+    reviewer.wait_for_url(re.compile(rf"/review/filings/{filing_id}\?decided=approve"))
     expect(reviewer.locator("#status")).to_have_text("审核通过")
+    pocket = new_context("phone").new_page()  # the reviewer's pages at 375 px: queue, filing, desk
+    login(pocket, "demo-xiaodian", live_server.logins["demo-xiaodian"])
+    for path, what in (("/review?status=", "review queue"), (f"/review/filings/{filing_id}", "review page")):
+        pocket.goto(path)
+        fits(pocket, f"{what} (phone)")
 
     # --- the employer sees 审核通过 (phone and desktop) ---
     employer.reload()

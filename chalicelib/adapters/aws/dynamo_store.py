@@ -9,6 +9,7 @@ from __future__ import annotations
 from ...ports import Store
 from .dynamo.base import create_table
 from .dynamo.claims import DynamoClaims
+from .dynamo.desks import DynamoDesks
 from .dynamo.enforcement import DynamoEnforcement
 from .dynamo.filings import DynamoFilings
 from .dynamo.jobs import DynamoJobs
@@ -21,6 +22,6 @@ from .dynamo.units import DynamoUnits
 __all__ = ["DynamoStore", "create_table"]
 
 
-class DynamoStore(DynamoUnits, DynamoFilings, DynamoRows, DynamoOutbox, DynamoOwing, DynamoEnforcement, DynamoClaims,
-                  DynamoJobs, DynamoTransfers, Store):
+class DynamoStore(DynamoUnits, DynamoFilings, DynamoRows, DynamoOutbox, DynamoOwing, DynamoEnforcement, DynamoDesks,
+                  DynamoClaims, DynamoJobs, DynamoTransfers, Store):
     """All eight aggregates on one table (constructor: table name, low-level DynamoDB client)."""

@@ -52,6 +52,8 @@ Access patterns (→ how they are served; no Scan anywhere):
   the same province-wide              Query GSI2 GSI2PK=ENFORCE#<year>#<stage>, GSI2SK=<authority>#<uscc>
                                       (the OWES listing's layout: one sort key format, so a page token is
                                       "after <authority>#<uscc>" in either; the keys move with the stage)
+  review desk of a filing              GetItem PK=DESK#<filing id> SK=DESK (`version` attr; conditional Put in one
+                                      transaction with its audit event); a queue page's: BatchGetItem
   filing year opened (once)           GetItem  PK=YEAR#<year>            SK=OPENED
   person records by ID number        Query    PK=IDNO#<id number>  SK=<filing id>#<table>#<row>: one item per
                                       表二/表三 row of an approved filing (BatchWriteItem after approval)
@@ -378,6 +380,10 @@ def owing_listing(year: int, authority_code: str, uscc: str) -> dict[str, str]:
     One sort key format in both indexes, so a page token is "after <authority>#<uscc>" in either."""
     order = f"{authority_code}#{uscc}"
     return {"GSI1PK": owing_at(year, authority_code), "GSI1SK": order, "GSI2PK": owing_all(year), "GSI2SK": order}
+
+
+def desk(filing_id: str) -> dict[str, str]:
+    return _key(f"DESK#{filing_id}", "DESK")
 
 
 def enforcement(uscc: str, year: int) -> dict[str, str]:

@@ -11,6 +11,7 @@ from pathlib import Path
 from ...ports import Store
 from .sqlite import migrations
 from .sqlite.claims import SqliteClaims
+from .sqlite.desks import SqliteDesks
 from .sqlite.enforcement import SqliteEnforcement
 from .sqlite.filings import SqliteFilings
 from .sqlite.jobs import SqliteJobs
@@ -21,8 +22,8 @@ from .sqlite.transfers import SqliteTransfers
 from .sqlite.units import SqliteUnits
 
 
-class SqliteStore(SqliteUnits, SqliteFilings, SqliteRows, SqliteOutbox, SqliteOwing, SqliteEnforcement, SqliteClaims,
-                  SqliteJobs, SqliteTransfers, Store):
+class SqliteStore(SqliteUnits, SqliteFilings, SqliteRows, SqliteOutbox, SqliteOwing, SqliteEnforcement, SqliteDesks,
+                  SqliteClaims, SqliteJobs, SqliteTransfers, Store):
     def __init__(self, path: str | Path):
         super().__init__(path)
         migrations.migrate(self._db, str(path))

@@ -33,6 +33,9 @@ def request_export() -> Response:
         params["step"] = str(body.get("step") or "")
     if kind == "leavers":
         params = {"filing_id": str(body.get("filing_id") or "")}
+    if kind == "filing_rows":
+        params = {"filing_id": str(body.get("filing_id") or ""), "table": str(body.get("table") or ""),
+                  "full_ids": body.get("full_ids") is True}
     return json_response(export_json(container().exports.request(signed_in(), kind, **params)), 202)
 
 

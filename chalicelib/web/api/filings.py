@@ -32,7 +32,7 @@ def filing_json(filing: Filing, checks: dict[str, Any] | None = None) -> dict[st
     }
     if checks is not None:
         body.update(table1=filing.table1, checks=checks,
-                    history=[t.model_dump(mode="json") for t in filing.history])
+                    history=[t.model_dump(mode="json", exclude={"seen"}) for t in filing.history])
     return body
 
 
@@ -66,7 +66,10 @@ def list_filings() -> Response:
         kind=q.get("kind"),
         search=q.get("q"), page_token=q.get("page_token"), limit=int_param(q.get("limit"), "limit", "每页条数", 1, 200,
                                                                         default=50))
-    return json_response({"items": [filing_json(f) for f in items], "next_page_token": token, "counts": counts})
+    desks = c.desks.desks_of(items)  # a reviewer's queue also says how long each waited and who holds it
+    return json_response({"items": [{**filing_json(f), "waiting_working_days": c.review.waiting_days(f),
+                                     "holder": desks[f.id].holder if f.id in desks else None} for f in items],
+                          "next_page_token": token, "counts": counts})
 
 
 @routes.route("/filings/{filing_id}", methods=["GET"])

@@ -171,6 +171,7 @@ def document(base_url: str) -> dict[str, Any]:
                 "审核备案", params=[fid], errors=(400, 401, 403, 404, 409, 422),
                 body=_obj({"decision": {"type": "string", "enum": ["approve", "reject"]}, "reason": _STR,
                            "version": _INT}, ["decision", "version"]))},
+            **_desk_paths(fid),
             "/templates/{table}": {"get": {
                 "summary": "下载Excel模板", "security": [], "parameters": [_path("table")],
                 "responses": {"200": {"description": "xlsx文件", "content": {
@@ -196,9 +197,13 @@ def document(base_url: str) -> dict[str, Any]:
             "/exports": {"post": _op(
                 "申请导出（后台生成，立即返回202和导出编号）：kind=stats 本辖区某年度备案及表二人员（审核员，year必填），"
                 "kind=overdue 未依法备案单位名单（审核员、数据共享账号，year、division、step可选），kind=leavers 减少人员的表三（填报单位，"
-                "filing_id必填）；只有申请人可以查看和下载",
-                ok=("202", "已排队"), body=_obj({"kind": {"type": "string", "enum": ["stats", "overdue", "leavers"]},
-                                               "year": _INT, "division": _STR, "step": _STR, "filing_id": _STR},
+                "filing_id必填），kind=filing_rows 一份备案的表二或表三（审核员本辖区，filing_id、table必填；证件号码默认脱敏，"
+                "full_ids=true 须有“下载备案名册时显示完整证件号码”权限，并记入审计日志）；只有申请人可以查看和下载",
+                ok=("202", "已排队"), body=_obj({"kind": {"type": "string",
+                                                          "enum": ["stats", "overdue", "leavers", "filing_rows"]},
+                                               "year": _INT, "division": _STR, "step": _STR, "filing_id": _STR,
+                                               "table": {"type": "string", "enum": ["table2", "table3"]},
+                                               "full_ids": {"type": "boolean"}},
                                               ["kind"]),
                 errors=(400, 401, 403, 404, 422))},
             "/exports/{export_id}": {"get": _op(
@@ -232,6 +237,37 @@ def document(base_url: str) -> dict[str, Any]:
             **_unit_paths(),
             **_account_paths(),  # last, /auth/logout last of all: it ends the caller's session (fuzzing order)
         },
+    }
+
+
+def _desk_paths(fid: dict) -> dict:
+    """Reviewers' batch work: batch approval, who holds a filing, internal notes (docs/rules.md §9)."""
+    desk = _obj({"filing_id": _STR, "holder": {"type": "string", "nullable": True},
+                 "held_since": {"type": "string", "format": "date-time", "nullable": True},
+                 "notes": {"type": "array", "items": _obj({"at": _STR, "author": _STR, "text": _STR})},
+                 "version": _INT}, ["filing_id", "holder", "notes", "version"])
+    return {
+        "/review/batch": {"post": _op(
+            "批量审核通过（每份备案单独判断：只有没有错误和提示的待审核备案才审核通过，各自记审计日志并通知单位；"
+            "results 逐份返回 outcome：approved 已通过 / skipped 有错误或提示未处理 / failed 未处理及原因；一次最多100份）",
+            errors=(400, 401, 403, 422),
+            body=_obj({"filings": {"type": "array", "items": _obj({"id": _STR, "version": _INT}, ["id", "version"])}},
+                      ["filings"]),
+            answer=_obj({"results": {"type": "array", "items": _obj({
+                "filing_id": _STR, "unit_name": {"type": "string", "nullable": True},
+                "outcome": {"type": "string", "enum": ["approved", "skipped", "failed"]}, "message": _STR})}},
+                ["results"]))},
+        "/filings/{filing_id}/desk": {"get": _op(
+            "认领人和内部备注（仅审核员，单位看不到）；version 为认领记录的版本号（尚无记录时为0）", params=[fid],
+            errors=(401, 403, 404), answer=desk)},
+        "/filings/{filing_id}/holder": {"put": _op(
+            "认领（holder 为自己）、分派（本审核机关的其他审核员）或取消认领（holder 为 null）；version 须为读取时的版本号，"
+            "否则返回409", params=[fid], errors=(400, 401, 403, 404, 409, 422), answer=desk,
+            body=_obj({"holder": {"type": "string", "nullable": True}, "version": _INT}, ["version"]))},
+        "/filings/{filing_id}/notes": {"post": _op(
+            "添加内部备注（不超过500字，单位看不到，记审计日志）；version 须为读取时的版本号", params=[fid],
+            ok=("201", "已添加"), errors=(400, 401, 403, 404, 409, 422), answer=desk,
+            body=_obj({"text": _STR, "version": _INT}, ["text", "version"]))},
     }
 
 
