@@ -66,6 +66,8 @@ STEPS: tuple[Step, ...] = (
          script(units.LIFE_SCHEMA)),
     Step(3, "transfers of units between authorities (变更审核机关)", script(transfers.SCHEMA)),
     Step(4, "the enforcement follow-up of overdue units (docs/rules.md §15)", script(enforcement.SCHEMA)),
+    Step(10, "filings by 回执号, for the public verification of receipts (docs/rules.md §14)",
+         script(filings.RECEIPT_SCHEMA)),
 )
 CURRENT = STEPS[-1].version
 # Steps are numbered 1, 2, … in order. Numbers are handed out per branch before they merge, so until every
