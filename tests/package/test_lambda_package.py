@@ -22,7 +22,7 @@ REQUIRED = ("app.py", "templates/base.html", "chalicelib/reference/shanxi_divisi
 DEV_TOOLS = ("pytest", "_pytest", "moto", "playwright", "schemathesis", "hypothesis", "pytest_localstack",
              "aws_cdk", "constructs", "jsii", "cfnlint",  # these four: infra/requirements.txt
              "python_calamine",  # the reading anchor of tests and bench/
-             "pypdf")  # tests read the receipts back
+             "pypdf", "zxingcpp")  # tests read the receipts back
 
 
 @pytest.fixture(scope="module")
