@@ -21,9 +21,9 @@ Access patterns (→ how they are served; no Scan anywhere):
   get filing by id                    GetItem  PK=FILING#<id>            SK=FILING
   annual filing uniqueness (uscc,y)   marker   PK=UNIT#<uscc>            SK=ANNUAL#<year>, put with
                                       attribute_not_exists in the filing's create transaction
-  filing by 回执号 (verification)      GetItem  PK=RECEIPT#<回执号>        SK=RECEIPT → filing_id, put with the
-                                      filing in every save while it holds that 回执号; the filing is read
-                                      and must still hold it (a withdrawn or resubmitted one does not)
+  filing by 回执号 (verification)      GetItem  PK=RECEIPT#<回执号>        SK=RECEIPT → filing_id, put in the
+                                      submit's transaction; the filing is then read and must still hold
+                                      that 回执号 (a withdrawn or resubmitted one does not)
   unit's filings                      Query GSI3 GSI3PK=UNIT#<uscc> (a handful per unit; the store sorts)
   queue of authority X by status      Query GSI1 GSI1PK=AUTH#<code>#<status>, GSI1SK=<queue order>;
                                       no status: the four status partitions merged; year: filter

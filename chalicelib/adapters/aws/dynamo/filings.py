@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from botocore.exceptions import ClientError
 
 from ....domain import stats
-from ....domain.filing import Filing
+from ....domain.filing import Filing, Status
 from ....domain.model import AuditEvent, Job, Message, Upload
 from ....ports import AlreadyExists, FilingStore, Page, StaleVersion
 from .. import keys
@@ -72,7 +72,8 @@ class DynamoFilings(DynamoBase, FilingStore):
         """The puts writing `filing` at `expected_version` (the owing index with an annual filing), and the
         counters it moves."""
         puts = [at_version(filing_item(filing), expected_version)]
-        if filing.receipt_no:  # the public verification finds the filing by it (docs/rules.md §14)
+        if filing.status == Status.SUBMITTED and filing.receipt_no:  # just given (submit): the public verification
+            # finds the filing by it (docs/rules.md §14); later saves move the status on and leave the pointer be
             puts.append({"Item": av({**keys.receipt(filing.receipt_no), "filing_id": filing.id})})
         if filing.kind == "annual":  # the unit leaves / rejoins the year's list of units owing it
             year = self.client.get_item(TableName=self.table, Key=av(keys.owes(filing.uscc, filing.year)),
