@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .services.outbox import Outbox
     from .services.overdue import OverdueService
     from .services.persons import PersonService
+    from .services.receipts import ReceiptService
     from .services.recovery import RecoveryService
     from .services.reminders import ReminderService
     from .services.review import ReviewService
@@ -75,6 +76,7 @@ class Container(NamedTuple):
     audit: AuditService
     recovery: RecoveryService  # the crash recovery sweep
     transfers: TransferService  # 变更审核机关
+    receipts: ReceiptService  # 回执, 备案证明 and their public verification (docs/rules.md §14)
 
 
 def build(settings: settings_module.Settings, *, clock: Clock | None = None, sender: Sender | None = None,
@@ -157,6 +159,7 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
     from .services.outbox import Outbox
     from .services.overdue import OverdueService
     from .services.persons import PersonIndex, PersonService
+    from .services.receipts import ReceiptService
     from .services.recovery import RecoveryService
     from .services.reminders import ReminderService
     from .services.review import ReviewService
@@ -209,7 +212,8 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
         reminders=ReminderService(store, clock, outbox, settings.base_url), overdue=overdue,
         enforcement=EnforcementService(store, clock, outbox, settings.base_url),
         stats=stats, exports=exports, persons=PersonService(store, clock), audit=AuditService(store),
-        recovery=recovery, transfers=TransferService(store, clock, outbox, settings.base_url))
+        recovery=recovery, transfers=TransferService(store, clock, outbox, settings.base_url),
+        receipts=ReceiptService(store, clock, filings, settings.secret_key, settings.base_url))
 
 
 def register_routes(app: Chalice) -> None:

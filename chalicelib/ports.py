@@ -118,6 +118,10 @@ class FilingStore(Protocol):
 
     def get_filing(self, filing_id: str) -> Filing | None: ...
 
+    def filing_of_receipt(self, receipt_no: str) -> Filing | None:
+        """The filing whose 回执号 is now `receipt_no` (the public verification, docs/rules.md §14); None if no
+        filing holds it (never given, or given to a submission since withdrawn or submitted again)."""
+
     def save_filing(self, filing: Filing, *, expected_version: int, audit: AuditEvent | None = None,
                     messages: Iterable[Message] = (), jobs: Iterable[Job] = (),
                     together: Iterable[tuple[Filing, int]] = ()) -> None:

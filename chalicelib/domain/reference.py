@@ -119,3 +119,16 @@ def _dates(entry: str) -> list[dt.date]:
     first, _, last = entry.partition("/")
     start, end = dt.date.fromisoformat(first), dt.date.fromisoformat(last or first)
     return [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
+
+
+@cache
+def _contacts() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((_DIR / "contacts.json").read_text(encoding="utf-8"))
+    return loaded
+
+
+def authority_phone(code: str) -> str:
+    """The telephone number of authority `code` (contacts.json, filled in by the deployment), else the 12333
+    hotline, named as such (docs/rules.md §14)."""
+    contacts = _contacts()
+    return contacts["phones"].get(code) or f"{contacts['hotline']}（人社服务热线）"

@@ -107,6 +107,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/assets/{name}"): PUBLIC,  # the pages' script
     ("POST", "/api/v1/local-uploads"): PUBLIC,  # embedded only; the signed upload policy is the credential
     ("GET", "/api/v1/local-downloads"): PUBLIC,  # embedded only; the signed link (presigned_get) is the credential
+    # 回执查验 (docs/rules.md §14): a 回执号 and its check code; rate-limited per client address
+    ("GET", "/verify"): PUBLIC,
+    ("POST", "/verify"): PUBLIC,
     # any account
     ("GET", "/api/v1/me"): SIGNED_IN,
     ("POST", "/api/v1/auth/logout"): SIGNED_IN,
@@ -141,6 +144,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/filings/{filing_id}/roster-diff"): allow(filer=FILER_OWN, operator=(READ, "filing_read")),
     ("GET", "/api/v1/filings/{filing_id}/leavers"): allow(filer=FILER_OWN),
     ("GET", "/employer/filings/{filing_id}/uploads/{upload_id}/error-report"): allow(filer=FILER_OWN),
+    # 回执 / 备案证明 (docs/rules.md §14): the filer its own, the 业务操作员 those it reads
+    ("GET", "/api/v1/filings/{filing_id}/receipt"): allow(filer=FILER_OWN, operator=(READ, "filing_read")),
+    ("GET", "/employer/filings/{filing_id}/receipt.pdf"): allow(filer=FILER_OWN),
+    ("GET", "/review/filings/{filing_id}/receipt.pdf"): allow(operator=(READ, "filing_read")),
     ("POST", "/employer/filings/{filing_id}/leavers"): allow(filer=FILER_OWN),
     # 业务操作员 (审核员)
     ("GET", "/review"): allow(operator=(READ, "division")),

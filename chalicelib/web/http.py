@@ -193,6 +193,12 @@ def multipart_body(request: Request) -> tuple[dict[str, str], bytes | None, str 
 
 # ---------- responses ----------
 
+def client_address(request: Request) -> str:
+    """The address the request came from, for the sign-in throttles: API Gateway's source IP, or the embedded
+    server's connection (wsgi.py; behind a reverse proxy that is the proxy's)."""
+    return str((request.context.get("identity") or {}).get("sourceIp") or "")
+
+
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(body=json.dumps(body, ensure_ascii=False, default=str), status_code=status,
                     headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})})

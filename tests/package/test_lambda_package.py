@@ -17,10 +17,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CHALICE = ROOT / ".venv" / "bin" / "chalice"
-REQUIRED = ("app.py", "templates/base.html", "chalicelib/reference/shanxi_divisions.csv")
+REQUIRED = ("app.py", "templates/base.html", "chalicelib/reference/shanxi_divisions.csv",
+            "chalicelib/reference/fonts/wqy-microhei.ttf")  # the receipts' font (docs/rules.md §14)
 DEV_TOOLS = ("pytest", "_pytest", "moto", "playwright", "schemathesis", "hypothesis", "pytest_localstack",
              "aws_cdk", "constructs", "jsii", "cfnlint",  # these four: infra/requirements.txt
-             "python_calamine")  # the reading anchor of tests and bench/
+             "python_calamine",  # the reading anchor of tests and bench/
+             "pypdf", "zxingcpp")  # tests read the receipts back
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +59,7 @@ def test_the_zip_holds_the_app_its_templates_and_reference_data(package):
 def test_the_zip_holds_the_runtime_dependencies(package):
     tops = {n.split("/", 1)[0] for n in package["names"]}
     for module in ("jinja2", "openpyxl", "pydantic", "pydantic_core", "orjson", "itsdangerous",
-                   "python_multipart", "chinese_calendar"):
+                   "python_multipart", "chinese_calendar", "fpdf", "fontTools", "PIL", "segno"):
         assert module in tops, f"{module} is not in deployment.zip"
     # compiled wheels are the Lambda (manylinux x86_64) builds
     native = [n for n in package["names"] if n.startswith(("pydantic_core/", "orjson/")) and n.endswith(".so")]

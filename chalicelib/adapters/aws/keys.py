@@ -21,6 +21,9 @@ Access patterns (→ how they are served; no Scan anywhere):
   get filing by id                    GetItem  PK=FILING#<id>            SK=FILING
   annual filing uniqueness (uscc,y)   marker   PK=UNIT#<uscc>            SK=ANNUAL#<year>, put with
                                       attribute_not_exists in the filing's create transaction
+  filing by 回执号 (verification)      GetItem  PK=RECEIPT#<回执号>        SK=RECEIPT → filing_id, put in the
+                                      submit's transaction; the filing is then read and must still hold
+                                      that 回执号 (a withdrawn or resubmitted one does not)
   unit's filings                      Query GSI3 GSI3PK=UNIT#<uscc> (a handful per unit; the store sorts)
   queue of authority X by status      Query GSI1 GSI1PK=AUTH#<code>#<status>, GSI1SK=<queue order>;
                                       no status: the four status partitions merged; year: filter
@@ -222,6 +225,10 @@ def counter(name: str) -> dict[str, str]:
 # filings
 def filing(filing_id: str) -> dict[str, str]:
     return _key(f"FILING#{filing_id}", "FILING")
+
+
+def receipt(receipt_no: str) -> dict[str, str]:
+    return _key(f"RECEIPT#{receipt_no}", "RECEIPT")
 
 
 def annual_marker(uscc: str, year: int) -> dict[str, str]:

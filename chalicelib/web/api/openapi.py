@@ -272,7 +272,7 @@ def _desk_paths(fid: dict) -> dict:
 
 
 def _roster_paths() -> dict:
-    """Error reports, roster diff, leavers' 表三 and embedded mode's download links."""
+    """Error reports, roster diff, leavers' 表三, the receipt PDF and embedded mode's download links."""
     fid, xlsx = _path("filing_id"), {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
         "schema": {"type": "string", "format": "binary"}}}
     return {
@@ -283,6 +283,12 @@ def _roster_paths() -> dict:
                           "302": {"description": "跳转到短时有效的下载地址（AWS模式）"}, **_errors(401, 403, 404)}}},
         "/filings/{filing_id}/roster-diff": {"get": _op("与上一次审核通过的表二相比：新增、减少、合同变更人员",
                                                         params=[fid], errors=(401, 403, 404))},
+        "/filings/{filing_id}/receipt": {"get": {
+            "summary": "回执（已提交）或备案证明（审核通过，注明已备案及审核通过日期），A4 PDF，含查验码和二维码；"
+                       "草稿和已撤回的备案没有回执（404）",
+            "security": [{"bearer": []}], "parameters": [fid],
+            "responses": {"200": {"description": "PDF文件", "content": {"application/pdf": {
+                "schema": {"type": "string", "format": "binary"}}}}, **_errors(401, 403, 404)}}},
         "/filings/{filing_id}/leavers": {"get": _op(
             "减少人员（可作为表三填写）；预填的表三工作簿由导出生成：POST /exports，kind=leavers",
             params=[fid], errors=(401, 403, 404))},

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from botocore.exceptions import ClientError
 
 from ....domain import stats
-from ....domain.filing import Filing
+from ....domain.filing import Filing, Status
 from ....domain.model import AuditEvent, Job, Message, Upload
 from ....ports import AlreadyExists, FilingStore, Page, StaleVersion
 from .. import keys
@@ -72,6 +72,9 @@ class DynamoFilings(DynamoBase, FilingStore):
         """The puts writing `filing` at `expected_version` (the owing index with an annual filing), and the
         counters it moves."""
         puts = [at_version(filing_item(filing), expected_version)]
+        if filing.status == Status.SUBMITTED and filing.receipt_no:  # just given (submit): the public verification
+            # finds the filing by it (docs/rules.md §14); later saves move the status on and leave the pointer be
+            puts.append({"Item": av({**keys.receipt(filing.receipt_no), "filing_id": filing.id})})
         if filing.kind == "annual":  # the unit leaves / rejoins the year's list of units owing it
             year = self.client.get_item(TableName=self.table, Key=av(keys.owes(filing.uscc, filing.year)),
                                         ConsistentRead=True, ProjectionExpression="excused").get("Item") or {}
@@ -117,6 +120,12 @@ class DynamoFilings(DynamoBase, FilingStore):
 
     def get_filing(self, filing_id: str) -> Filing | None:
         return self._load(Filing, keys.filing(filing_id))
+
+    def filing_of_receipt(self, receipt_no: str) -> Filing | None:
+        pointer = self.client.get_item(TableName=self.table, Key=av(keys.receipt(receipt_no)),
+                                       ConsistentRead=True).get("Item")
+        filing = self.get_filing(pointer["filing_id"]["S"]) if pointer else None
+        return filing if filing is not None and filing.receipt_no == receipt_no else None
 
     def save_filing(self, filing: Filing, *, expected_version: int, audit: AuditEvent | None = None,
                     messages: Iterable[Message] = (), jobs: Iterable[Job] = (),

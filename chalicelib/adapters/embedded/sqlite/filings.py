@@ -26,6 +26,9 @@ CREATE INDEX IF NOT EXISTS filings_all ON filings (queue_key, id);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS uploads (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
 """
+RECEIPT_SCHEMA = """
+CREATE INDEX IF NOT EXISTS filings_by_receipt ON filings (json_extract(doc, '$.receipt_no'));
+"""
 
 
 def queue_key(filing: Filing) -> str:
@@ -99,6 +102,9 @@ class SqliteFilings(SqliteBase, FilingStore):
 
     def get_filing(self, filing_id: str) -> Filing | None:
         return self._load(Filing, "SELECT doc FROM filings WHERE id = ?", filing_id)
+
+    def filing_of_receipt(self, receipt_no: str) -> Filing | None:
+        return self._load(Filing, "SELECT doc FROM filings WHERE json_extract(doc, '$.receipt_no') = ?", receipt_no)
 
     def save_filing(self, filing: Filing, *, expected_version: int, audit: AuditEvent | None = None,
                     messages: Iterable[Message] = (), jobs: Iterable[Job] = (),

@@ -68,6 +68,8 @@ STEPS: tuple[Step, ...] = (
     Step(4, "the enforcement follow-up of overdue units (docs/rules.md §15)", script(enforcement.SCHEMA)),
     Step(5, "review desks: who holds a filing under review, internal notes (docs/rules.md §9)",
          script(desks.SCHEMA)),
+    Step(6, "filings by 回执号, for the public verification of receipts (docs/rules.md §14)",
+         script(filings.RECEIPT_SCHEMA)),
 )
 CURRENT = STEPS[-1].version
 # Steps are numbered 1, 2, … in order. Numbers are handed out per branch before they merge, so until every
