@@ -186,11 +186,12 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
         local_transfers.on_stored = on_stored
     accounts = AccountService(store, clock, token_signer)
     overdue, stats = OverdueService(store, clock), StatsService(store, clock)
-    rosters = RosterService(store, blobs, clock, filings)
+    rosters, audit = RosterService(store, blobs, clock, filings), AuditService(store, clock)
     exports = ExportService(store, blobs, clock, accounts, {
         "stats": Builder("备案数据导出", stats.check_export, stats.build_export),
         "overdue": Builder("未依法备案单位名单", overdue.check_export, overdue.export),
-        "leavers": Builder("减少人员的表三", rosters.check_leavers, rosters.leavers_workbook)}, wake_jobs)
+        "leavers": Builder("减少人员的表三", rosters.check_leavers, rosters.leavers_workbook),
+        "audit": Builder("审计日志导出", audit.check_export, audit.export)}, wake_jobs)
     recovery = RecoveryService(store, clock, imports, person_index, exports)
     return Container(
         settings=settings, store=store, blobs=blobs, local_transfers=local_transfers, sender=sender, clock=clock,
@@ -202,7 +203,7 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
         units=UnitService(store, clock, outbox, settings.base_url), outbox=outbox,
         reminders=ReminderService(store, clock, outbox, settings.base_url), overdue=overdue,
         enforcement=EnforcementService(store, clock, outbox, settings.base_url),
-        stats=stats, exports=exports, persons=PersonService(store, clock), audit=AuditService(store),
+        stats=stats, exports=exports, persons=PersonService(store, clock), audit=audit,
         recovery=recovery, transfers=TransferService(store, clock, outbox, settings.base_url))
 
 

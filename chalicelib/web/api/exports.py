@@ -33,6 +33,9 @@ def request_export() -> Response:
         params["step"] = str(body.get("step") or "")
     if kind == "leavers":
         params = {"filing_id": str(body.get("filing_id") or "")}
+    if kind == "audit":  # the audit log's filters (services/audit.py)
+        from ...services.audit import kept
+        params = kept(body)
     return json_response(export_json(container().exports.request(signed_in(), kind, **params)), 202)
 
 

@@ -14,6 +14,7 @@ routes = Blueprint(__name__)
 _ERROR = {"$ref": "#/components/schemas/Error"}
 _STR = {"type": "string"}
 _INT = {"type": "integer"}
+_DATE = {"type": "string", "format": "date"}
 
 
 def _resp(description: str, schema: dict | None = None) -> dict:
@@ -162,7 +163,13 @@ def document(base_url: str) -> dict[str, Any]:
             "/filings/{filing_id}/rows/{table}/{index}/reveal": {"post": _op(
                 "审核员查看完整证件号码（记入审计日志）", params=[fid, _path("table"), {**_path("index"), "schema": _INT}],
                 errors=(400, 401, 403, 404, 422))},
-            "/audit": {"get": _op("审计日志（仅业务审计员）", params=[_query("limit", _INT)], errors=(400, 401, 403, 422))},
+            "/audit": {"get": _op(
+                "审计日志（仅业务审计员，本辖区）：按时间倒序分页（next_page_token），可按操作人 actor、操作 action、对象 target、"
+                "北京时间日期范围 date_from/date_to（YYYY-MM-DD，含两端）、区划 division 筛选；每条带中文操作名 action_name、"
+                "结果 outcome_name、区划 division_name 和说明 description",
+                params=[_query("actor"), _query("action"), _query("target"), _query("date_from", _DATE),
+                        _query("date_to", _DATE), _query("division"), _query("page_token"), _query("limit", _INT)],
+                errors=(400, 401, 403, 422))},
             "/filings/{filing_id}/submit": {"post": _op(
                 "提交备案（缺表一、缺表二（零申报除外）、零申报却有表二人员、单独报送缺表三时返回422）", params=[fid],
                                                         errors=(400, 401, 403, 404, 409, 422))},
@@ -196,9 +203,11 @@ def document(base_url: str) -> dict[str, Any]:
             "/exports": {"post": _op(
                 "申请导出（后台生成，立即返回202和导出编号）：kind=stats 本辖区某年度备案及表二人员（审核员，year必填），"
                 "kind=overdue 未依法备案单位名单（审核员、数据共享账号，year、division、step可选），kind=leavers 减少人员的表三（填报单位，"
-                "filing_id必填）；只有申请人可以查看和下载",
-                ok=("202", "已排队"), body=_obj({"kind": {"type": "string", "enum": ["stats", "overdue", "leavers"]},
-                                               "year": _INT, "division": _STR, "step": _STR, "filing_id": _STR},
+                "filing_id必填），kind=audit 审计日志（业务审计员，筛选条件同 GET /audit）；只有申请人可以查看和下载",
+                ok=("202", "已排队"), body=_obj({"kind": {"type": "string", "enum": ["stats", "overdue", "leavers", "audit"]},
+                                               "year": _INT, "division": _STR, "step": _STR, "filing_id": _STR,
+                                               "actor": _STR, "action": _STR, "target": _STR, "date_from": _DATE,
+                                               "date_to": _DATE},
                                               ["kind"]),
                 errors=(400, 401, 403, 404, 422))},
             "/exports/{export_id}": {"get": _op(

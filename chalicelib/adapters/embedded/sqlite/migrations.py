@@ -66,6 +66,7 @@ STEPS: tuple[Step, ...] = (
          script(units.LIFE_SCHEMA)),
     Step(3, "transfers of units between authorities (变更审核机关)", script(transfers.SCHEMA)),
     Step(4, "the enforcement follow-up of overdue units (docs/rules.md §15)", script(enforcement.SCHEMA)),
+    Step(11, "the audit log listed by time, division and account (audit.at and its indexes)", outbox.add_audit_time),
 )
 CURRENT = STEPS[-1].version
 # Steps are numbered 1, 2, … in order. Numbers are handed out per branch before they merge, so until every
