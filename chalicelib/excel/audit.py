@@ -10,7 +10,7 @@ from typing import Any
 from ..domain.calendar import local_text
 from .sheets import numbered_listing
 
-COLUMNS = (("序号", 8), ("时间（北京时间）", 20), ("操作人", 20), ("操作", 22), ("对象", 34), ("区划", 20),
+COLUMNS = (("序号", 8), ("时间（北京时间）", 20), ("操作人", 20), ("操作", 22), ("对象", 34), ("所属机关", 30),
            ("结果", 10), ("说明", 80))
 
 

@@ -66,10 +66,6 @@ class AuditService:
     def __init__(self, store: Store, clock: Clock) -> None:
         self.store, self.clock = store, clock
 
-    def read(self, who: Principal, *, limit: int = 100) -> list[AuditEvent]:
-        """The latest events (no filter)."""
-        return self.store.audit_page(self._query(who, {}), size=limit)[0]
-
     def page(self, who: Principal, filters: dict[str, Any], *, page_token: str | None = None,
              size: int = PAGE_SIZE) -> AuditPage:
         """One page of the events the filters select (actor, action, target, date_from/date_to in Beijing time,

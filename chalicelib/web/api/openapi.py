@@ -166,7 +166,7 @@ def document(base_url: str) -> dict[str, Any]:
             "/audit": {"get": _op(
                 "审计日志（仅业务审计员，本辖区）：按时间倒序分页（next_page_token），可按操作人 actor、操作 action、对象 target、"
                 "北京时间日期范围 date_from/date_to（YYYY-MM-DD，含两端）、区划 division 筛选；每条带中文操作名 action_name、"
-                "结果 outcome_name、区划 division_name 和说明 description",
+                "结果 outcome_name、所属机关 division_name 和说明 description",
                 params=[_query("actor"), _query("action"), _query("target"), _query("date_from", _DATE),
                         _query("date_to", _DATE), _query("division"), _query("page_token"), _query("limit", _INT)],
                 errors=(400, 401, 403, 422))},
