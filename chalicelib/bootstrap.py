@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from .services.stats import StatsService
     from .services.token_signer import TokenSigner
     from .services.transfers import TransferService
+    from .services.unit_lookup import UnitLookup
     from .services.units import UnitService
     from .services.versions import VersionService
 
@@ -70,6 +71,7 @@ class Container(NamedTuple):
     stats: StatsService
     exports: ExportService  # statistics and overdue exports, built by a job
     persons: PersonService  # person look-up by ID number for other departments
+    unit_lookup: UnitLookup  # unit look-up by USCC for other departments
     audit: AuditService
     recovery: RecoveryService  # the crash recovery sweep
     transfers: TransferService  # 变更审核机关
@@ -161,6 +163,7 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
     from .services.stats import StatsService
     from .services.token_signer import TokenSigner
     from .services.transfers import TransferService
+    from .services.unit_lookup import UnitLookup
     from .services.units import UnitService
     from .services.versions import VersionService
 
@@ -203,7 +206,8 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
         units=UnitService(store, clock, outbox, settings.base_url), outbox=outbox,
         reminders=ReminderService(store, clock, outbox, settings.base_url), overdue=overdue,
         enforcement=EnforcementService(store, clock, outbox, settings.base_url),
-        stats=stats, exports=exports, persons=PersonService(store, clock), audit=audit,
+        stats=stats, exports=exports, persons=PersonService(store, clock),
+        unit_lookup=UnitLookup(store, clock), audit=audit,
         recovery=recovery, transfers=TransferService(store, clock, outbox, settings.base_url))
 
 

@@ -187,6 +187,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/share/persons"): allow(data_sharing=(LOOKUP, "none"), operator=(READ, "none")),
     ("POST", "/share/persons"): allow(data_sharing=(LOOKUP, "none"), operator=(READ, "none")),
     ("POST", "/api/v1/share/persons"): allow(data_sharing=(LOOKUP, "none"), operator=(READ, "none")),
+    # a unit by its USCC: the departments' accounts, within their division (services/unit_lookup.py)
+    ("GET", "/share/units"): allow(data_sharing=(LOOKUP, "none")),
+    ("POST", "/share/units"): allow(data_sharing=(LOOKUP, "none")),
+    ("POST", "/api/v1/share/units"): allow(data_sharing=(LOOKUP, "none")),
     ("GET", "/api/v1/share/stats"): allow(data_sharing=(LOOKUP, "none"), operator=(READ, "none"),
                                           **{r: "none" for r in ADMINS}),
     # a unit's life (docs/rules.md §11): the filer its own unit (founding date once, a closure request); the
