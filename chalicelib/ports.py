@@ -203,8 +203,9 @@ class OutboxStore(Protocol):
     def audit_page(self, query: AuditFilter, *, size: int, page_token: str | None = None
                    ) -> tuple[list[AuditEvent], str | None]:
         """One page of the events `query` selects, newest first (by time, then write order), and the token of the
-        next page (None: no more). Reads by division and time from an index, whatever the history's length;
-        ValueError for a page token a client made up."""
+        next page (None: no more). Reads by division and time from an index, whatever the history's length; a
+        store may end a page short, even empty, with a token when its filters matched little of what it read (the
+        next page goes on from there). ValueError for a page token a client made up."""
 
 
 class OwingStore(Protocol):

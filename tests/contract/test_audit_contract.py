@@ -48,6 +48,12 @@ def test_filters_by_division_account_action_target_and_time(store, logged):
     assert _all(store, window, 3) == ["t13", "t12", "t11", "t10"]  # the end is not included
 
 
+def test_selective_filters_page_through_however_little_they_match(store, logged, monkeypatch):
+    from chalicelib.adapters.aws.dynamo import outbox
+    monkeypatch.setattr(outbox, "AUDIT_READ_BUDGET", 4)  # DynamoDB ends a page after reading this many events
+    assert _all(store, AuditFilter(actor="a", action="sign_in"), 2) == ["t27", "t21", "t15", "t9", "t3"]
+
+
 def test_a_made_up_page_token_is_refused(store, logged):
     with pytest.raises(ValueError):
         store.audit_page(AuditFilter(), size=5, page_token="not-a-token")

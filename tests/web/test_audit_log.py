@@ -100,6 +100,7 @@ def test_the_page_filters_and_exports_what_it_shows(container):
         page = text(b.get("/audit?date_from=2026-06-01&date_to=2026-06-02"))
         assert "查看完整证件号码" in page and "从「已提交待审核」变为「审核通过」" in page and "<td>f3</td>" not in page
         assert "reveal_id" not in page.replace('value="reveal_id"', "") and "\\u" not in page
+        assert 'option value="140000"' in page and 'option value="140200"' in page  # the division filter
         asked = b.post("/audit/export?date_from=2026-06-01&date_to=2026-06-02", {})
         assert asked.status_code == 303
         export_id = asked.headers["Location"].rsplit("/", 1)[-1]

@@ -19,8 +19,9 @@ def audit(p: Page) -> Response:
     from ...services.audit import kept
     shown = kept(p.query)
     result = container().audit.page(p.user, shown, page_token=p.query.get("page_token"))
-    scopes = jurisdiction.Scope(p.user.scope).visible_authorities()
-    divisions = [jurisdiction.authority(code) for code in scopes] if scopes is not None and len(scopes) > 1 else []
+    scope = jurisdiction.Scope(p.user.scope)
+    codes = ([p.user.scope] if scope.level == "province" else []) + scope.narrower()  # the province's own events too
+    divisions = [jurisdiction.authority(code) for code in codes] if len(codes) > 1 else []
     return p.render("audit.html", result=result, filters=shown, actions=ACTION_NAMES, divisions=divisions,
                     authority=jurisdiction.authority(p.user.scope), export_query=urlencode(shown),
                     next_url=f"/audit?{urlencode({**shown, 'page_token': result.next_page_token})}"

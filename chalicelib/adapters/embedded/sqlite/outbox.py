@@ -27,11 +27,12 @@ CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
 
 
 # step 11: the event's time as a fixed-width UTC stamp (string order is time order), and the listing's indexes:
-# by time, by division and time, by account and time (docs/rules.md §10, "Audit log")
+# by time, by division, account or target and time (docs/rules.md §10, "Audit log")
 LISTING_SCHEMA = """
 CREATE INDEX IF NOT EXISTS audit_by_at ON audit (at, seq);
 CREATE INDEX IF NOT EXISTS audit_by_scope_at ON audit (json_extract(doc, '$.scope'), at, seq);
 CREATE INDEX IF NOT EXISTS audit_by_actor_at ON audit (json_extract(doc, '$.actor'), at, seq);
+CREATE INDEX IF NOT EXISTS audit_by_target_at ON audit (json_extract(doc, '$.target'), at, seq);
 """
 
 
