@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from . import applications, enforcement, filing, transfers
+from . import applications, enforcement, filing, roles, transfers, unit_life
 from .model import ROLE_LABEL, AuditEvent
 
 ACTION_NAMES = {
@@ -63,7 +63,8 @@ STATE_NAMES: dict[str, str] = {
 }
 VALUE_NAMES: dict[str, str] = {
     **{str(k): v for k, v in filing.KIND_LABEL.items()}, **{str(r.value): v for r, v in ROLE_LABEL.items()},
-    **{k.value: v for k, v in applications.KIND_LABEL.items()}, "table1": "表一", "table2": "表二", "table3": "表三",
+    **{k.value: v for k, v in applications.KIND_LABEL.items()}, **unit_life.CLOSURE_KINDS,
+    **{str(p): v for p, v in roles.PERMISSION_LABEL.items()}, "table1": "表一", "table2": "表二", "table3": "表三",
     "stats": "备案数据", "overdue": "未依法备案单位名单", "leavers": "离职人员表三", "audit": "审计日志",
 }
 
@@ -86,7 +87,7 @@ def _value(value: Any) -> str:
     if isinstance(value, dict):
         return "，".join(f"{FIELD_NAMES.get(k, k)}{_value(v)}" for k, v in value.items())
     text = str(value)
-    return VALUE_NAMES.get(text, text)
+    return VALUE_NAMES.get(text) or STATE_NAMES.get(text, text)
 
 
 def describe(event: AuditEvent) -> str:
