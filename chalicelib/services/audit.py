@@ -4,13 +4,15 @@ import datetime as dt
 import uuid
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
+from zoneinfo import ZoneInfo
 
 from ..domain.audit import ACTION_NAMES, AuditFilter, action_name, describe, outcome_name
-from ..domain.calendar import local_today
+from ..domain.calendar import local_text, local_today
 from ..domain.errors import Forbidden, ValidationFailed, problem
 from ..domain.filing import Filing
-from ..domain.jurisdiction import Scope, authority
+from ..domain.jurisdiction import Scope, UnknownDivision, authority
 from ..domain.model import AuditEvent, Role
+from ..domain.reference import policy
 from ..ports import Clock, Store
 
 if TYPE_CHECKING:  # accounts imports this module
@@ -37,7 +39,6 @@ def transition_audit(after: Filing) -> AuditEvent:
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 200_000  # events in one export: a workbook a spreadsheet still opens
-BEIJING = dt.timezone(dt.timedelta(hours=8))
 
 
 class AuditLine(NamedTuple):
@@ -50,14 +51,22 @@ class AuditLine(NamedTuple):
 
     @classmethod
     def of(cls, event: AuditEvent) -> AuditLine:
-        return cls(event, action_name(event.action), outcome_name(event.outcome),
-                   authority(event.scope).name if event.scope else "省级", describe(event))
+        return cls(event, action_name(event.action), outcome_name(event.outcome), _division(event.scope),
+                   describe(event))
+
+
+def _division(scope: str | None) -> str:
+    if not scope:
+        return "省级"
+    try:
+        return authority(scope).name
+    except UnknownDivision:  # a code the reference data no longer has: shown as written
+        return scope
 
 
 class AuditPage(NamedTuple):
     lines: list[AuditLine]
     next_page_token: str | None
-    filters: dict[str, str]  # as asked, for the form, the next page and the export
 
 
 class AuditService:
@@ -76,7 +85,7 @@ class AuditService:
         except ValueError:
             raise ValidationFailed("翻页标记无效，请从第一页重新查看",
                                    [problem("翻页标记无效，请从第一页重新查看", field="page_token")]) from None
-        return AuditPage([AuditLine.of(e) for e in events], token, kept(filters))
+        return AuditPage([AuditLine.of(e) for e in events], token)
 
     def check_export(self, who: Principal, **filters: Any) -> dict[str, str]:
         """Whether `who` may export these events (refused at once, services/exports.py); the filters to keep."""
@@ -87,22 +96,23 @@ class AuditService:
         """The events the filters select as an .xlsx (built by the export job); the export itself is audited."""
         from ..excel.audit import audit_workbook  # openpyxl: loaded only when exporting
 
-        query = self._query(who, filters)
-        lines = (AuditLine.of(e) for e in self._all(query))
-        data = audit_workbook(f"审计日志（{authority(who.scope).name}）", lines)
+        data = audit_workbook(f"审计日志（{authority(who.scope).name}）", self._rows(self._query(who, filters)))
         self.store.append_audit(audit_event(self.clock.now(), who.username, "export", "audit", scope=who.scope,
                                             detail={"kind": "audit", **kept(filters)}))
         return data, f"审计日志-{local_today(self.clock.now()):%Y%m%d}.xlsx"
 
-    def _all(self, query: AuditFilter) -> Iterator[AuditEvent]:
+    def _rows(self, query: AuditFilter) -> Iterator[list[str]]:
+        """The export's rows (excel/audit.py COLUMNS), newest first; past EXPORT_LIMIT a last row says so."""
         token, count = None, 0
         while True:
             events, token = self.store.audit_page(query, size=500, page_token=token)
             for event in events:
                 count += 1
                 if count > EXPORT_LIMIT:
+                    yield [f"以下从略：符合条件的记录超过{EXPORT_LIMIT}条，请缩小日期范围后分批导出"]
                     return
-                yield event
+                x = AuditLine.of(event)
+                yield [local_text(event.at), event.actor, x.action, event.target, x.division, x.outcome, x.sentence]
             if token is None:
                 return
 
@@ -147,4 +157,4 @@ def _day(text: str | None, field: str) -> dt.date | None:
 def _beijing_midnight(day: dt.date | None, *, next_day: bool = False) -> dt.datetime | None:
     if day is None:
         return None
-    return dt.datetime.combine(day + dt.timedelta(days=1 if next_day else 0), dt.time(), BEIJING)
+    return dt.datetime.combine(day + dt.timedelta(days=1 if next_day else 0), dt.time(), ZoneInfo(policy().timezone))

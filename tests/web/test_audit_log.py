@@ -47,6 +47,15 @@ def api(container):
         yield Api(client)
 
 
+def _workbook(api, status: dict, token: str) -> openpyxl.Workbook:
+    response = api.http.get(f"/api/v1/exports/{status['export_id']}/file", headers={"Authorization": f"Bearer {token}"})
+    if response.status_code == 302:  # AWS: a presigned S3 GET
+        import urllib.request
+        with urllib.request.urlopen(response.headers["Location"], timeout=30) as f:
+            return openpyxl.load_workbook(io.BytesIO(f.read()))
+    return openpyxl.load_workbook(io.BytesIO(response.body))
+
+
 def _items(api, token, query=""):
     status, body = api.call("GET", f"/audit{query}", token=token)
     assert status == 200, body
@@ -56,7 +65,8 @@ def _items(api, token, query=""):
 def test_events_read_in_chinese_with_their_detail_as_a_sentence(api):
     token = api.login("auditor", PASSWORD)
     item = next(i for i in _items(api, token, "?action=approve")["items"] if i["target"] == "f2")
-    assert item["action_name"] == "审核通过" and item["outcome_name"] == "成功" and item["division_name"] == "太原市小店区人力资源和社会保障局"
+    assert (item["action_name"], item["outcome_name"]) == ("审核通过", "成功")
+    assert item["division_name"] == "太原市小店区人力资源和社会保障局"
     assert item["description"] == "从「已提交待审核」变为「审核通过」。"
     reveal = _items(api, token, "?action=reveal_id")["items"][0]
     assert (reveal["action_name"], reveal["description"]) == ("查看完整证件号码", "表：表二；行号：3。")
@@ -108,14 +118,7 @@ def test_the_page_filters_and_exports_what_it_shows(container):
         token = Api(client).login("auditor", PASSWORD)
         status, done = Api(client).call("GET", f"/exports/{export_id}", token=token)
         assert done["status"] == "done", done
-        response = client.http.get(f"/api/v1/exports/{export_id}/file", headers={"Authorization": f"Bearer {token}"})
-        if response.status_code == 302:  # AWS: a presigned S3 GET
-            import urllib.request
-            with urllib.request.urlopen(response.headers["Location"], timeout=30) as f:
-                body = f.read()
-        else:
-            body = response.body
-    sheet = openpyxl.load_workbook(io.BytesIO(body))["审计日志"]
+        sheet = _workbook(Api(client), done, token)["审计日志"]
     rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=3)]
     assert [r[3] for r in rows] == ["登录", "审核通过", "查看完整证件号码"]
     hostile = rows[0]
@@ -125,3 +128,16 @@ def test_the_page_filters_and_exports_what_it_shows(container):
     assert {"export_requested", "export"} <= {e.action for e in events}
     export = next(e for e in events if e.action == "export")
     assert export.actor == "auditor" and export.detail["date_from"] == "2026-06-01"
+
+
+def test_an_export_too_large_for_a_workbook_says_where_it_stopped(api, container, monkeypatch):
+    from chalicelib.services import audit
+    monkeypatch.setattr(audit, "EXPORT_LIMIT", 2)
+    token = api.login("auditor", PASSWORD)
+    status, asked = api.call("POST", "/exports", {"kind": "audit", "date_from": "2026-06-01"}, token)
+    assert status == 202, asked
+    finish_jobs(container)
+    done = api.call("GET", f"/exports/{asked['export_id']}", token=token)[1]
+    rows = list(_workbook(api, done, token)["审计日志"].iter_rows(min_row=3, values_only=True))
+    assert [r[3] for r in rows[:2]] == ["审核通过", "登录"] and "超过2条" in rows[2][1] and len(rows) == 3
+    assert api.call("POST", "/exports", {"kind": "audit"}, api.login("xiaodian", PASSWORD))[0] == 403

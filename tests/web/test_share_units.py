@@ -16,7 +16,8 @@ XIAODIAN_UNIT, PINGCHENG_UNIT = factories.uscc(1), factories.uscc(2)
 
 def test_a_registered_unit_with_its_years_and_the_look_up_audited(shared, backend_container):
     api = Api(shared)
-    status, body = api.call("POST", "/share/units", {"uscc": XIAODIAN_UNIT.lower()}, token=api.login("shebao", PASSWORD))
+    token = api.login("shebao", PASSWORD)
+    status, body = api.call("POST", "/share/units", {"uscc": XIAODIAN_UNIT.lower()}, token=token)
     assert status == 200 and body["registered"] and body["authority_name"] == "太原市小店区人力资源和社会保障局"
     (year,) = body["years"]
     assert (year["year"], year["status"], year["in_force"]) == (2025, "审核通过", True)

@@ -204,7 +204,8 @@ def document(base_url: str) -> dict[str, Any]:
                 "申请导出（后台生成，立即返回202和导出编号）：kind=stats 本辖区某年度备案及表二人员（审核员，year必填），"
                 "kind=overdue 未依法备案单位名单（审核员、数据共享账号，year、division、step可选），kind=leavers 减少人员的表三（填报单位，"
                 "filing_id必填），kind=audit 审计日志（业务审计员，筛选条件同 GET /audit）；只有申请人可以查看和下载",
-                ok=("202", "已排队"), body=_obj({"kind": {"type": "string", "enum": ["stats", "overdue", "leavers", "audit"]},
+                ok=("202", "已排队"), body=_obj({"kind": {"type": "string",
+                                                        "enum": ["stats", "overdue", "leavers", "audit"]},
                                                "year": _INT, "division": _STR, "step": _STR, "filing_id": _STR,
                                                "actor": _STR, "action": _STR, "target": _STR, "date_from": _DATE,
                                                "date_to": _DATE},
