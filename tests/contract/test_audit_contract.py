@@ -57,3 +57,7 @@ def test_selective_filters_page_through_however_little_they_match(store, logged,
 def test_a_made_up_page_token_is_refused(store, logged):
     with pytest.raises(ValueError):
         store.audit_page(AuditFilter(), size=5, page_token="not-a-token")
+    # a token from a wider range than the filters now ask for (t25 is before the 29th hour): nothing, no error
+    first, token = store.audit_page(AuditFilter(since=START + dt.timedelta(hours=20)), size=5)
+    assert [e.target for e in first] == ["t29", "t28", "t27", "t26", "t25"] and token
+    assert store.audit_page(AuditFilter(since=START + dt.timedelta(hours=29)), size=5, page_token=token) == ([], None)

@@ -72,6 +72,8 @@ class DynamoOutbox(DynamoBase, OutboxStore):
                       else [("GSI1", keys.audit_of(scope)) for scope in query.scopes])
         upper = untoken(page_token) if page_token else keys.stamp(query.until) if query.until else "\uffff"
         lower = keys.stamp(query.since) if query.since else "0"  # every stamp is above it
+        if upper <= lower:  # nothing between (DynamoDB refuses a BETWEEN whose ends are the wrong way round)
+            return [], None
         merged = heapq.merge(*(self._audit_between(index, pk, lower, upper) for index, pk in partitions),
                              reverse=True)
         found: list[tuple[str, AuditEvent]] = []
