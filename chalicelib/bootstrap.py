@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from .services.stats import StatsService
     from .services.token_signer import TokenSigner
     from .services.transfers import TransferService
+    from .services.unit_lookup import UnitLookup
     from .services.units import UnitService
     from .services.versions import VersionService
 
@@ -73,6 +74,7 @@ class Container(NamedTuple):
     stats: StatsService
     exports: ExportService  # statistics and overdue exports, built by a job
     persons: PersonService  # person look-up by ID number for other departments
+    unit_lookup: UnitLookup  # unit look-up by USCC for other departments
     audit: AuditService
     recovery: RecoveryService  # the crash recovery sweep
     transfers: TransferService  # 变更审核机关
@@ -167,6 +169,7 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
     from .services.stats import StatsService
     from .services.token_signer import TokenSigner
     from .services.transfers import TransferService
+    from .services.unit_lookup import UnitLookup
     from .services.units import UnitService
     from .services.versions import VersionService
 
@@ -192,13 +195,14 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
         local_transfers.on_stored = on_stored
     accounts = AccountService(store, clock, token_signer)
     overdue, stats = OverdueService(store, clock), StatsService(store, clock)
-    rosters = RosterService(store, blobs, clock, filings)
+    rosters, audit = RosterService(store, blobs, clock, filings), AuditService(store, clock)
     review = ReviewService(store, clock, outbox, filings, links, person_index, settings.base_url, wake_jobs)
     exports = ExportService(store, blobs, clock, accounts, {
         "stats": Builder("备案数据导出", stats.check_export, stats.build_export),
         "overdue": Builder("未依法备案单位名单", overdue.check_export, overdue.export),
         "leavers": Builder("减少人员的表三", rosters.check_leavers, rosters.leavers_workbook),
-        "filing_rows": Builder("备案名册（表二/表三）", review.check_rows_export, review.rows_export)}, wake_jobs)
+        "filing_rows": Builder("备案名册（表二/表三）", review.check_rows_export, review.rows_export),
+        "audit": Builder("审计日志导出", audit.check_export, audit.export)}, wake_jobs)
     recovery = RecoveryService(store, clock, imports, person_index, exports)
     return Container(
         settings=settings, store=store, blobs=blobs, local_transfers=local_transfers, sender=sender, clock=clock,
@@ -211,7 +215,8 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
         units=UnitService(store, clock, outbox, settings.base_url), outbox=outbox,
         reminders=ReminderService(store, clock, outbox, settings.base_url), overdue=overdue,
         enforcement=EnforcementService(store, clock, outbox, settings.base_url),
-        stats=stats, exports=exports, persons=PersonService(store, clock), audit=AuditService(store),
+        stats=stats, exports=exports, persons=PersonService(store, clock),
+        unit_lookup=UnitLookup(store, clock), audit=audit,
         recovery=recovery, transfers=TransferService(store, clock, outbox, settings.base_url),
         receipts=ReceiptService(store, clock, filings, settings.secret_key, settings.base_url))
 

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any, Generic, NamedTuple, Protocol, TypeVar
 
+from .domain.audit import AuditFilter
 from .domain.applications import Application
 from .domain.desk import Desk
 from .domain.enforcement import Enforcement, Stage
@@ -203,6 +204,13 @@ class OutboxStore(Protocol):
 
     def list_audit(self, limit: int = 100, scopes: list[str] | None = None) -> list[AuditEvent]:
         """Newest first; with `scopes`, only events of those divisions (a city or county auditor's view)."""
+
+    def audit_page(self, query: AuditFilter, *, size: int, page_token: str | None = None
+                   ) -> tuple[list[AuditEvent], str | None]:
+        """One page of the events `query` selects, newest first (by time, then write order), and the token of the
+        next page (None: no more). Reads by division and time from an index, whatever the history's length; a
+        store may end a page short, even empty, with a token when its filters matched little of what it read (the
+        next page goes on from there). ValueError for a page token a client made up."""
 
 
 class OwingStore(Protocol):

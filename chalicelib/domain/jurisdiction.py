@@ -98,6 +98,13 @@ class Scope:
             return [self.code] + sorted(d.code for d in divisions().values() if d.parent_code == self.code)
         return [self.code]
 
+    def narrower(self) -> list[str]:
+        """The divisions a list of this scope can be narrowed to, sorted (the province: every city and county)."""
+        visible = self.visible_authorities()
+        if visible is None:
+            visible = [d.code for d in divisions().values() if d.level != "province" and not d.statistical_zone]
+        return sorted(visible)
+
     def can_read(self, authority_code: str) -> bool:
         if self.can_review(authority_code):
             return True

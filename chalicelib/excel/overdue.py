@@ -10,11 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
-from .cells import text_cell
-from .sheets import header_cells, lay_out, workbook_bytes
+from .sheets import numbered_listing
 
 COLUMNS = (  # (title, width)
     ("序号", 6), ("单位名称", 32), ("统一社会信用代码", 22), ("审核机关", 30), ("注册地址", 36), ("法定代表人", 12),
@@ -28,11 +24,4 @@ COLUMNS = (  # (title, width)
 
 def overdue_workbook(title: str, rows: Iterable[Sequence[Any]]) -> bytes:
     """`rows`: one list per unit, in COLUMNS order without 序号 (numbered here)."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("未依法备案单位名单")
-    lay_out(sheet, [width for _, width in COLUMNS], freeze="A3")
-    sheet.append(header_cells(sheet, [title], font=Font(bold=True, size=14)))
-    sheet.append(header_cells(sheet, [name for name, _ in COLUMNS]))
-    for n, row in enumerate(rows, 1):
-        sheet.append([text_cell(sheet, n), *(text_cell(sheet, v) for v in row)])
-    return workbook_bytes(book)
+    return numbered_listing("未依法备案单位名单", COLUMNS, title, rows)

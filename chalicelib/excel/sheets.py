@@ -122,3 +122,17 @@ def workbook_bytes(book: Workbook) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def numbered_listing(sheet_name: str, columns: Sequence[tuple[str, float]], title: str,
+                     rows: Iterable[Sequence[Any]]) -> bytes:
+    """A one-sheet list written row by row (write-only): the title, the column titles (`columns`: title and width,
+    序号 first), then one numbered row per item, every value a formula-safe text cell (cells.py)."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(sheet_name)
+    lay_out(sheet, [width for _, width in columns], freeze="A3")
+    sheet.append(header_cells(sheet, [title], font=Font(bold=True, size=14)))
+    sheet.append(header_cells(sheet, [name for name, _ in columns]))
+    for n, row in enumerate(rows, 1):
+        sheet.append([text_cell(sheet, n), *(text_cell(sheet, v) for v in row)])
+    return workbook_bytes(book)

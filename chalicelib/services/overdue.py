@@ -233,10 +233,8 @@ class OverdueService:
 
     def division_choices(self, who: Principal) -> list[jurisdiction.Authority]:
         """The authorities a reviewer can narrow the list to (none for a county)."""
-        visible = jurisdiction.Scope(who.scope).visible_authorities()
-        if visible is None:
-            visible = [d.code for d in divisions().values() if d.level != "province" and not d.statistical_zone]
-        return [jurisdiction.authority(code) for code in sorted(visible)] if len(visible) > 1 else []
+        visible = jurisdiction.Scope(who.scope).narrower()
+        return [jurisdiction.authority(code) for code in visible] if len(visible) > 1 else []
 
 
 def enforcement_cells(e: Enforcement | None) -> list[str]:

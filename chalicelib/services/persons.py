@@ -14,6 +14,7 @@ within its own jurisdiction and sees them masked.
 """
 from __future__ import annotations
 
+import datetime as dt
 import time
 from typing import Any
 
@@ -79,6 +80,14 @@ def _record(filing: Filing, table: str, n: int, row: dict[str, Any]) -> dict[str
             "authority_code": filing.authority_code, **{f: row.get(f) for f in FIELDS if row.get(f) is not None}}
 
 
+def limit_lookups(store: Store, who: Principal, now: dt.datetime, action: str, target: str) -> None:
+    """At most LOOKUPS_PER_MINUTE look-ups (of persons and units together) per account and minute; the refusal
+    is audited."""
+    if store.next_sequence(f"lookup:{who.username}:{now:%Y%m%d%H%M}") > LOOKUPS_PER_MINUTE:
+        store.append_audit(audit_event(now, who.username, action, target, outcome="rate_limited", scope=who.scope))
+        raise RateLimited(f"查询过于频繁：每分钟最多{LOOKUPS_PER_MINUTE}次，请稍后再试")
+
+
 class PersonService:
     def __init__(self, store: Store, clock: Clock):
         self.store, self.clock = store, clock
@@ -100,11 +109,7 @@ class PersonService:
             text = "请输入15或18位身份证号码"
             raise ValidationFailed(text, [problem(text, column="身份证号码", field="id_number")])
         now = self.clock.now()
-        used = self.store.next_sequence(f"lookup:{who.username}:{now:%Y%m%d%H%M}")
-        if used > LOOKUPS_PER_MINUTE:
-            self.store.append_audit(audit_event(now, who.username, "person_lookup", mask_id(id_number),
-                                                outcome="rate_limited", scope=who.scope))
-            raise RateLimited(f"查询过于频繁：每分钟最多{LOOKUPS_PER_MINUTE}次，请稍后再试")
+        limit_lookups(self.store, who, now, "person_lookup", mask_id(id_number))
         records = self._in_force(self.store.person_records(id_number))
         scope = jurisdiction.Scope(who.scope)  # a reviewer or department account: its own division only
         records = [r for r in records if scope.can_read(r["authority_code"])]

@@ -67,6 +67,7 @@ def allow(**grants: str | tuple[str | None, str] | None) -> Rule:
 READ, REVIEW = "filing.read", "filing.review"
 APPLY, ACCOUNTS = "application.create", "account.read"
 LOOKUP = "person.lookup"
+AUDIT = "audit.read"  # the 业务审计员: the audit log of its area, and its export
 OVERDUE = "overdue.read"  # another department's account: the overdue list of its division, read-only
 
 # Scope rules: (path parameter or "?query", what it names, deny status when out of scope).
@@ -90,6 +91,9 @@ SCOPES: dict[str, tuple[str, str, int] | None] = {
 
 FILER_OWN = "own_filing"
 ADMINS = ("system_admin", "business_admin", "security")
+
+# exports built by a job: whoever may ask for one of its kinds (services/exports.py checks the kind)
+EXPORTERS = allow(filer="none", operator=(READ, "none"), data_sharing=(OVERDUE, "none"), auditor=(AUDIT, "none"))
 
 RULES: dict[tuple[str, str], Rule] = {
     # public
@@ -191,17 +195,20 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/stats/export"): allow(operator=(READ, "none")),  # the filings and rows of its jurisdiction
     # exports built by a job (services/exports.py): the service checks the kind's rights when asked, and that
     # an export is followed and downloaded only by whoever asked for it
-    ("POST", "/api/v1/exports"): allow(filer="none", operator=(READ, "none"), data_sharing=(OVERDUE, "none")),
-    ("GET", "/api/v1/exports/{export_id}"): allow(filer="none", operator=(READ, "none"), data_sharing=(OVERDUE, "none")),
-    ("GET", "/api/v1/exports/{export_id}/file"): allow(filer="none", operator=(READ, "none"),
-                                                       data_sharing=(OVERDUE, "none")),
-    ("GET", "/exports/{export_id}"): allow(filer="none", operator=(READ, "none"), data_sharing=(OVERDUE, "none")),
-    ("GET", "/exports/{export_id}/file"): allow(filer="none", operator=(READ, "none"), data_sharing=(OVERDUE, "none")),
+    ("POST", "/api/v1/exports"): EXPORTERS,
+    ("GET", "/api/v1/exports/{export_id}"): EXPORTERS,
+    ("GET", "/api/v1/exports/{export_id}/file"): EXPORTERS,
+    ("GET", "/exports/{export_id}"): EXPORTERS,
+    ("GET", "/exports/{export_id}/file"): EXPORTERS,
     # data sharing: look-up by ID number — the sharing account province-wide with full IDs, an
     # operator within its jurisdiction, masked (services/persons.py); statistics read-only
     ("GET", "/share/persons"): allow(data_sharing=(LOOKUP, "none"), operator=(READ, "none")),
     ("POST", "/share/persons"): allow(data_sharing=(LOOKUP, "none"), operator=(READ, "none")),
     ("POST", "/api/v1/share/persons"): allow(data_sharing=(LOOKUP, "none"), operator=(READ, "none")),
+    # a unit by its USCC: the departments' accounts, within their division (services/unit_lookup.py)
+    ("GET", "/share/units"): allow(data_sharing=(LOOKUP, "none")),
+    ("POST", "/share/units"): allow(data_sharing=(LOOKUP, "none")),
+    ("POST", "/api/v1/share/units"): allow(data_sharing=(LOOKUP, "none")),
     ("GET", "/api/v1/share/stats"): allow(data_sharing=(LOOKUP, "none"), operator=(READ, "none"),
                                           **{r: "none" for r in ADMINS}),
     # a unit's life (docs/rules.md §11): the filer its own unit (founding date once, a closure request); the
@@ -222,8 +229,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/employer/founding"): allow(filer="none"),
     ("POST", "/employer/closure-request"): allow(filer="none"),
     # 业务审计员: the audit log and nothing else
-    ("GET", "/audit"): allow(auditor=("audit.read", "none")),
-    ("GET", "/api/v1/audit"): allow(auditor=("audit.read", "none")),
+    ("GET", "/audit"): allow(auditor=(AUDIT, "none")),
+    ("GET", "/api/v1/audit"): allow(auditor=(AUDIT, "none")),
+    ("POST", "/audit/export"): allow(auditor=(AUDIT, "none")),  # the filtered events, built by the export job
     # accounts and account applications (附件2)
     ("GET", "/admin/accounts"): allow(**{r: (ACCOUNTS, "division") for r in ADMINS}),
     ("GET", "/admin/accounts/{username}"): allow(**{r: (ACCOUNTS, "account") for r in ADMINS}),

@@ -15,7 +15,9 @@ import pytest
 
 from chalicelib import bootstrap
 from chalicelib.adapters.embedded.sqlite import migrations
+from chalicelib.adapters.embedded.sqlite.base import stamp
 from chalicelib.adapters.embedded.sqlite_store import SqliteStore
+from chalicelib.domain.model import AuditEvent
 from chalicelib.domain.filing import Status
 from chalicelib.settings import Settings
 from tests import factories
@@ -58,8 +60,12 @@ def test_a_release_1_database_is_upgraded_in_place_with_its_data_intact(tmp_path
 
     assert user_version(path) == migrations.CURRENT
     after = contents(path)
-    # release 1's rows, as release 1 wrote them; step 2 added owes.excused (NULL: every year still owed)
-    assert {t: after[t] for t in before} == {**before, "owes": [(*row, None) for row in before["owes"]]}
+    # release 1's rows, as release 1 wrote them; step 2 added owes.excused (NULL: every year still owed), step 7
+    # audit.at (each event's time, filled in from the event)
+    assert {t: after[t] for t in before} == {**before, "owes": [(*row, None) for row in before["owes"]],
+                                             "audit": [(*row, stamp(AuditEvent.model_validate_json(row[2]).at))
+                                                       for row in before["audit"]]}
+    assert after["audit"] and all(row[3] for row in after["audit"])
     assert all(after[t] == [] for t in set(after) - set(before))  # tables of later steps start empty
     filer = c.accounts.authenticate(c.accounts.login(factories.uscc(1), "Passw0rd!")[0])
     (filing,) = c.filings.list(filer)
@@ -116,7 +122,9 @@ def recorded(db):  # a step that takes a while and says who ran it
 
 migrations.STEPS += (migrations.Step(migrations.CURRENT + 1, "test step", recorded),)
 migrations.CURRENT += 1
+from chalicelib.adapters.embedded.sqlite.base import stamp
 from chalicelib.adapters.embedded.sqlite_store import SqliteStore
+from chalicelib.domain.model import AuditEvent
 time.sleep(max(0.0, float(sys.argv[2]) - time.time()))
 SqliteStore(sys.argv[1])
 """

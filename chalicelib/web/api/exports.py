@@ -36,6 +36,9 @@ def request_export() -> Response:
     if kind == "filing_rows":
         params = {"filing_id": str(body.get("filing_id") or ""), "table": str(body.get("table") or ""),
                   "full_ids": body.get("full_ids") is True}
+    if kind == "audit":  # the audit log's filters (services/audit.py)
+        from ...services.audit import kept
+        params = kept(body)
     return json_response(export_json(container().exports.request(signed_in(), kind, **params)), 202)
 
 

@@ -14,6 +14,7 @@ routes = Blueprint(__name__)
 _ERROR = {"$ref": "#/components/schemas/Error"}
 _STR = {"type": "string"}
 _INT = {"type": "integer"}
+_DATE = {"type": "string", "format": "date"}
 
 
 def _resp(description: str, schema: dict | None = None) -> dict:
@@ -162,7 +163,13 @@ def document(base_url: str) -> dict[str, Any]:
             "/filings/{filing_id}/rows/{table}/{index}/reveal": {"post": _op(
                 "审核员查看完整证件号码（记入审计日志）", params=[fid, _path("table"), {**_path("index"), "schema": _INT}],
                 errors=(400, 401, 403, 404, 422))},
-            "/audit": {"get": _op("审计日志（仅业务审计员）", params=[_query("limit", _INT)], errors=(400, 401, 403, 422))},
+            "/audit": {"get": _op(
+                "审计日志（仅业务审计员，本辖区）：按时间倒序分页（next_page_token），可按操作人 actor、操作 action、对象 target、"
+                "北京时间日期范围 date_from/date_to（YYYY-MM-DD，含两端）、区划 division 筛选；每条带中文操作名 action_name、"
+                "结果 outcome_name、所属机关 division_name 和说明 description",
+                params=[_query("actor"), _query("action"), _query("target"), _query("date_from", _DATE),
+                        _query("date_to", _DATE), _query("division"), _query("page_token"), _query("limit", _INT)],
+                errors=(400, 401, 403, 422))},
             "/filings/{filing_id}/submit": {"post": _op(
                 "提交备案（缺表一、缺表二（零申报除外）、零申报却有表二人员、单独报送缺表三时返回422）", params=[fid],
                                                         errors=(400, 401, 403, 404, 409, 422))},
@@ -198,12 +205,15 @@ def document(base_url: str) -> dict[str, Any]:
                 "申请导出（后台生成，立即返回202和导出编号）：kind=stats 本辖区某年度备案及表二人员（审核员，year必填），"
                 "kind=overdue 未依法备案单位名单（审核员、数据共享账号，year、division、step可选），kind=leavers 减少人员的表三（填报单位，"
                 "filing_id必填），kind=filing_rows 一份备案的表二或表三（审核员本辖区，filing_id、table必填；证件号码默认脱敏，"
-                "full_ids=true 须有“下载备案名册时显示完整证件号码”权限，并记入审计日志）；只有申请人可以查看和下载",
+                "full_ids=true 须有“下载备案名册时显示完整证件号码”权限，并记入审计日志），kind=audit 审计日志（业务审计员，"
+                "筛选条件同 GET /audit）；只有申请人可以查看和下载",
                 ok=("202", "已排队"), body=_obj({"kind": {"type": "string",
-                                                          "enum": ["stats", "overdue", "leavers", "filing_rows"]},
+                                                          "enum": ["stats", "overdue", "leavers", "filing_rows",
+                                                                   "audit"]},
                                                "year": _INT, "division": _STR, "step": _STR, "filing_id": _STR,
                                                "table": {"type": "string", "enum": ["table2", "table3"]},
-                                               "full_ids": {"type": "boolean"}},
+                                               "full_ids": {"type": "boolean"}, "actor": _STR, "action": _STR,
+                                               "target": _STR, "date_from": _DATE, "date_to": _DATE},
                                               ["kind"]),
                 errors=(400, 401, 403, 404, 422))},
             "/exports/{export_id}": {"get": _op(
@@ -222,6 +232,11 @@ def document(base_url: str) -> dict[str, Any]:
                 "按身份证号查询人员的表二/表三备案记录（数据共享账号全省、完整证件号；审核员本辖区、脱敏）；"
                 "证件号码放在请求体中（不进URL和访问日志）；记审计日志，每账号每分钟限30次（超出返回429）",
                 body=_obj({"id_number": _STR}, ["id_number"]), errors=(400, 401, 403, 422, 429))},
+            "/share/units": {"post": _op(
+                "按统一社会信用代码查询单位（仅数据共享账号，本区划）：registered 是否已注册；已注册的给出单位名称、审核机关、"
+                "经营状态，years 各年度备案状态、回执号 receipt_no、审核通过日期 approved_on 和现行有效版本的表一人数 counts；"
+                "代码放在请求体中；记审计日志，与人员查询合计每账号每分钟限30次（超出返回429）",
+                body=_obj({"uscc": _STR}, ["uscc"]), errors=(400, 401, 403, 422, 429))},
             "/share/stats": {"get": _op(
                 "备案统计（只读）：按下级区划的注册、应备案、已备案、通过、不通过、未备案单位数，劳动合同签订率（按区划、行业门类）",
                 params=[_query("year", _INT)], errors=(400, 401, 403, 422))},

@@ -1,5 +1,5 @@
-"""Data sharing with other departments (docs/rules.md §9): person look-up by ID number and the read-only
-statistics."""
+"""Data sharing with other departments (docs/rules.md §9, §16): person look-up by ID number, unit look-up by
+统一社会信用代码 and the read-only statistics."""
 from __future__ import annotations
 
 from typing import Any
@@ -19,6 +19,14 @@ def person() -> Response:
     """The ID number travels in the body: never in a URL, which proxies and access logs keep."""
     number = json_body(current_request()).get("id_number")
     return json_response(container().persons.lookup(signed_in(), number if isinstance(number, str) else ""))
+
+
+@routes.route("/share/units", methods=["POST"])
+@api_errors
+def unit() -> Response:
+    """A unit by its 统一社会信用代码 (in the body, like the person look-up)."""
+    uscc = json_body(current_request()).get("uscc")
+    return json_response(container().unit_lookup.lookup(signed_in(), uscc if isinstance(uscc, str) else ""))
 
 
 @routes.route("/share/stats", methods=["GET"])

@@ -4,12 +4,18 @@ Other aggregates put audit events and messages in their own transactions with au
 message_put."""
 from __future__ import annotations
 
+import heapq
+from collections.abc import Iterator
+
 from botocore.exceptions import ClientError
 
+from ....domain.audit import AuditFilter
 from ....domain.model import AuditEvent, Message
 from ....ports import OutboxStore
 from .. import keys
-from .base import DynamoBase, Op, absent, doc_of, error_code, item
+from .base import DynamoBase, Op, absent, doc_of, error_code, item, token, untoken
+
+AUDIT_READ_BUDGET = 5000  # events one page may read before it ends short
 
 
 def audit_put(event: AuditEvent) -> Op:
@@ -53,3 +59,37 @@ class DynamoOutbox(DynamoBase, OutboxStore):
                         break
             docs = [doc for _, doc in sorted(found, reverse=True)[:limit]]
         return [AuditEvent.model_validate_json(d) for d in docs]
+
+    def audit_page(self, query: AuditFilter, *, size: int, page_token: str | None = None
+                   ) -> tuple[list[AuditEvent], str | None]:
+        """Access pattern: each event is listed by time (sort key "<UTC stamp>#<tick>#<id>") in the whole log's
+        partition (GSI2 AUDIT) and in its division's (GSI1 AUDIT#<division>). A page reads the partitions of the
+        divisions asked for (the whole log for the province) newest first between the dates (a key condition),
+        merges them by sort key and keeps what the account/action/target filters match; the token is the last
+        sort key shown. A page reads at most AUDIT_READ_BUDGET events: past it, it ends short (even empty) with a
+        token to go on from the last event read, so no request runs for long however selective the filters."""
+        partitions = ([("GSI2", keys.AUDIT)] if query.scopes is None
+                      else [("GSI1", keys.audit_of(scope)) for scope in query.scopes])
+        upper = untoken(page_token) if page_token else keys.stamp(query.until) if query.until else "\uffff"
+        lower = keys.stamp(query.since) if query.since else "0"  # every stamp is above it
+        if upper <= lower:  # nothing between (DynamoDB refuses a BETWEEN whose ends are the wrong way round)
+            return [], None
+        merged = heapq.merge(*(self._audit_between(index, pk, lower, upper) for index, pk in partitions),
+                             reverse=True)
+        found: list[tuple[str, AuditEvent]] = []
+        for read, (order, event) in enumerate(merged, 1):
+            if query.matches(event):
+                found.append((order, event))
+                if len(found) > size:
+                    return [e for _, e in found[:size]], token(found[size - 1][0])
+            if read == AUDIT_READ_BUDGET:  # a rare action over years: a short page, the next one goes on from here
+                return [e for _, e in found], token(order)
+        return [e for _, e in found], None
+
+    def _audit_between(self, index: str, pk: str, lower: str, upper: str) -> Iterator[tuple[str, AuditEvent]]:
+        """One partition's events with lower <= sort key < upper, newest first."""
+        for listed in self._query(pk, index=index, sk_condition="#sk BETWEEN :lower AND :upper", forward=False,
+                                  values={":lower": lower, ":upper": upper}, page_size=200):
+            order = listed[keys.INDEXES[index][1]]["S"]
+            if order < upper:  # BETWEEN includes its upper end
+                yield order, AuditEvent.model_validate_json(doc_of(listed))

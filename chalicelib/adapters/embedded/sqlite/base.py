@@ -7,6 +7,7 @@ writes take the lock up front (BEGIN IMMEDIATE) so concurrent writers queue inst
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 import sqlite3
 import threading
@@ -22,6 +23,11 @@ M = TypeVar("M", bound=BaseModel)
 
 def doc(model: BaseModel) -> str:
     return model.model_dump_json()
+
+
+def stamp(at: dt.datetime) -> str:
+    """A fixed-width UTC time, so string order is time order."""
+    return at.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def token(values: tuple[Any, ...]) -> str:

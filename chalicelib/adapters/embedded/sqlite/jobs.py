@@ -12,7 +12,7 @@ from typing import Any
 
 from ....domain.model import Job
 from ....ports import AlreadyExists, JobStore
-from .base import SqliteBase
+from .base import SqliteBase, stamp
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (id TEXT PRIMARY KEY, holder TEXT NOT NULL, heartbeat TEXT NOT NULL,
@@ -22,12 +22,8 @@ CREATE INDEX IF NOT EXISTS jobs_by_heartbeat ON jobs (heartbeat);
 _INSERT = "INSERT INTO jobs VALUES (?, ?, ?, ?, ?)"
 
 
-def _stamp(at: dt.datetime) -> str:
-    return at.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 def _values(job: Job) -> tuple[str, str, str, str, str]:
-    return (job.id, job.holder, _stamp(job.heartbeat_at), json.dumps(job.checkpoint, ensure_ascii=False),
+    return (job.id, job.holder, stamp(job.heartbeat_at), json.dumps(job.checkpoint, ensure_ascii=False),
             job.model_dump_json(include={"kind", "target", "created_at"}))
 
 
@@ -59,14 +55,14 @@ class SqliteJobs(SqliteBase, JobStore):
         with self._write() as db:
             cur = db.execute("UPDATE jobs SET heartbeat = ?, checkpoint = COALESCE(?, checkpoint)"
                              " WHERE id = ? AND holder = ?",
-                             (_stamp(at), None if checkpoint is None else json.dumps(checkpoint, ensure_ascii=False),
+                             (stamp(at), None if checkpoint is None else json.dumps(checkpoint, ensure_ascii=False),
                               job.id, job.holder))
             return cur.rowcount == 1
 
     def take_over_job(self, job: Job, holder: str, at: dt.datetime) -> bool:
         with self._write() as db:
             cur = db.execute("UPDATE jobs SET holder = ?, heartbeat = ? WHERE id = ? AND holder = ? AND heartbeat = ?",
-                             (holder, _stamp(at), job.id, job.holder, _stamp(job.heartbeat_at)))
+                             (holder, stamp(at), job.id, job.holder, stamp(job.heartbeat_at)))
             return cur.rowcount == 1
 
     def end_job(self, job: Job) -> None:
@@ -75,5 +71,5 @@ class SqliteJobs(SqliteBase, JobStore):
 
     def jobs_idle_since(self, cutoff: dt.datetime, *, limit: int = 100) -> list[Job]:
         rows = self._db.execute("SELECT holder, heartbeat, checkpoint, doc FROM jobs WHERE heartbeat < ?"
-                                " ORDER BY heartbeat LIMIT ?", (_stamp(cutoff), limit)).fetchall()
+                                " ORDER BY heartbeat LIMIT ?", (stamp(cutoff), limit)).fetchall()
         return [_job(*r) for r in rows]

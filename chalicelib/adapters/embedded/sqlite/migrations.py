@@ -70,6 +70,7 @@ STEPS: tuple[Step, ...] = (
          script(desks.SCHEMA)),
     Step(6, "filings by 回执号, for the public verification of receipts (docs/rules.md §14)",
          script(filings.RECEIPT_SCHEMA)),
+    Step(7, "the audit log listed by time, division and account (audit.at and its indexes)", outbox.add_audit_time),
 )
 CURRENT = STEPS[-1].version
 # Steps are numbered 1, 2, … in order. Numbers are handed out per branch before they merge, so until every

@@ -7,9 +7,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 
+from ....domain.audit import AuditFilter
 from ....domain.model import AuditEvent, Message
 from ....ports import OutboxStore
-from .base import SqliteBase, doc
+from .base import SqliteBase, doc, stamp, token, untoken
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (id TEXT PRIMARY KEY, status TEXT NOT NULL, created_at TEXT NOT NULL,
@@ -25,8 +26,32 @@ CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
 """
 
 
+# step 7: the event's time as a fixed-width UTC stamp (string order is time order), and the listing's indexes:
+# by time, by division, account or target and time (docs/rules.md §10, "Audit log")
+LISTING_SCHEMA = """
+CREATE INDEX IF NOT EXISTS audit_by_at ON audit (at, seq);
+CREATE INDEX IF NOT EXISTS audit_by_scope_at ON audit (json_extract(doc, '$.scope'), at, seq);
+CREATE INDEX IF NOT EXISTS audit_by_actor_at ON audit (json_extract(doc, '$.actor'), at, seq);
+CREATE INDEX IF NOT EXISTS audit_by_target_at ON audit (json_extract(doc, '$.target'), at, seq);
+"""
+
+
+def add_audit_time(db: sqlite3.Connection) -> None:
+    """Migration step 7: the `at` column, filled in for the events already written (the append-only trigger
+    is lifted for this one backfill and put back in the same transaction)."""
+    db.execute("ALTER TABLE audit ADD COLUMN at TEXT")
+    db.execute("DROP TRIGGER audit_no_update")
+    db.executemany("UPDATE audit SET at = ? WHERE seq = ?",
+                   [(stamp(AuditEvent.model_validate_json(d).at), seq)
+                    for seq, d in db.execute("SELECT seq, doc FROM audit").fetchall()])
+    for statement in ("CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+                      " BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END", *LISTING_SCHEMA.split(";")):
+        if statement.strip():
+            db.execute(statement)
+
+
 def write_audit(db: sqlite3.Connection, event: AuditEvent) -> None:
-    db.execute("INSERT INTO audit (id, doc) VALUES (?, ?)", (event.id, doc(event)))
+    db.execute("INSERT INTO audit (id, at, doc) VALUES (?, ?, ?)", (event.id, stamp(event.at), doc(event)))
 
 
 def queue_messages(db: sqlite3.Connection, messages: Iterable[Message]) -> None:
@@ -60,3 +85,29 @@ class SqliteOutbox(SqliteBase, OutboxStore):
                 f"SELECT doc FROM audit WHERE json_extract(doc, '$.scope') IN ({','.join('?' * len(scopes))})"
                 " ORDER BY seq DESC LIMIT ?", (*scopes, limit)).fetchall()
         return [AuditEvent.model_validate_json(r[0]) for r in rows]
+
+    def audit_page(self, query: AuditFilter, *, size: int, page_token: str | None = None
+                   ) -> tuple[list[AuditEvent], str | None]:
+        where, args = ["1"], []
+        if query.scopes is not None:
+            where.append(f"json_extract(doc, '$.scope') IN ({','.join('?' * len(query.scopes))})")
+            args += query.scopes
+        for field in ("actor", "action", "target"):
+            if getattr(query, field) is not None:
+                where.append(f"json_extract(doc, '$.{field}') = ?")
+                args.append(getattr(query, field))
+        if query.since:
+            where.append("at >= ?")
+            args.append(stamp(query.since))
+        if query.until:
+            where.append("at < ?")
+            args.append(stamp(query.until))
+        if page_token:
+            at, seq = untoken(page_token)
+            where.append("(at, seq) < (?, ?)")
+            args += [at, int(seq) if seq.isdigit() else 0]
+        rows = self._db.execute(f"SELECT at, seq, doc FROM audit WHERE {' AND '.join(where)}"
+                                " ORDER BY at DESC, seq DESC LIMIT ?", (*args, size + 1)).fetchall()
+        more = len(rows) > size
+        return ([AuditEvent.model_validate_json(r[2]) for r in rows[:size]],
+                token((rows[size - 1][0], str(rows[size - 1][1]))) if more else None)
