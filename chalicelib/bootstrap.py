@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from .services.stats import StatsService
     from .services.token_signer import TokenSigner
     from .services.transfers import TransferService
+    from .services.unit_people import UnitPeopleService
+    from .services.verification import VerificationService
     from .services.versions import VersionService
 
 
@@ -71,6 +73,8 @@ class Container(NamedTuple):
     audit: AuditService
     recovery: RecoveryService  # the crash recovery sweep
     transfers: TransferService  # 变更审核机关
+    verification: VerificationService  # SMS verification codes (docs/rules.md §12)
+    people: UnitPeopleService  # a unit's people, 忘记密码, contact changes, rebinding a lost unit
 
 
 def build(settings: settings_module.Settings, *, clock: Clock | None = None, sender: Sender | None = None,
@@ -159,6 +163,8 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
     from .services.stats import StatsService
     from .services.token_signer import TokenSigner
     from .services.transfers import TransferService
+    from .services.unit_people import UnitPeopleService
+    from .services.verification import VerificationService
     from .services.versions import VersionService
 
     token_signer = TokenSigner(settings.secret_key)
@@ -189,6 +195,7 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
         "overdue": Builder("未依法备案单位名单", overdue.check_export, overdue.export),
         "leavers": Builder("减少人员的表三", rosters.check_leavers, rosters.leavers_workbook)}, wake_jobs)
     recovery = RecoveryService(store, clock, imports, person_index, exports)
+    verification = VerificationService(store, clock)
     return Container(
         settings=settings, store=store, blobs=blobs, local_transfers=local_transfers, sender=sender, clock=clock,
         token_signer=token_signer, accounts=accounts,
@@ -200,7 +207,8 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
         reminders=ReminderService(store, clock, outbox, settings.base_url), overdue=overdue,
         enforcement=EnforcementService(store, clock, outbox, settings.base_url),
         stats=stats, exports=exports, persons=PersonService(store, clock), audit=AuditService(store),
-        recovery=recovery, transfers=TransferService(store, clock, outbox, settings.base_url))
+        recovery=recovery, transfers=TransferService(store, clock, outbox, settings.base_url),
+        verification=verification, people=UnitPeopleService(store, clock, verification, outbox.deliver_soon))
 
 
 def register_routes(app: Chalice) -> None:

@@ -8,6 +8,7 @@ approved templates carry the site's fixed address instead.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from ..domain.enforcement import Enforcement
 from ..domain.filing import Filing
@@ -28,6 +29,8 @@ SMS_TEMPLATES: dict[str, tuple[str, ...]] = {
     "reminder": ("unit", "year", "when"),
     "enforcement_order": ("unit", "year", "deadline"),
     "transfer": ("unit", "status"),
+    "verification_code": ("code", "minutes"),
+    "account_notice": ("unit", "change"),
 }
 
 
@@ -130,3 +133,16 @@ def transfer_told(clock: Clock, transfer: Transfer, unit: Unit, reviewers: list[
             out.append(sms(clock, kind=kind, to=reviewer.mobile, subject=subject, body=f"【劳动用工备案】{text}",
                            template="transfer", params=params))
     return out
+
+
+def account_notice(clock: Clock, unit_name: str, change: str, *, emails: Iterable[str | None],
+                   mobiles: Iterable[str | None]) -> list[Message]:
+    """The unit's contacts are told of a change to its accounts (docs/rules.md §12): a password reset, a contact
+    change, a person added or removed, a rebinding. Each address once."""
+    subject = "单位账号变更提醒"
+    text = f"{unit_name}：{change}。如非本单位人员操作，请尽快联系您的备案审核机关。"
+    kind = MessageKind.ACCOUNT_NOTICE
+    return ([message(clock, kind=kind, channel="email", to=to, subject=subject, body=text)
+             for to in dict.fromkeys(e for e in emails if e)]
+            + [sms(clock, kind=kind, to=to, subject=subject, body=f"【劳动用工备案】{text}", template="account_notice",
+                   params={"unit": unit_name, "change": change}) for to in dict.fromkeys(m for m in mobiles if m)])
