@@ -208,7 +208,7 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
         enforcement=EnforcementService(store, clock, outbox, settings.base_url),
         stats=stats, exports=exports, persons=PersonService(store, clock), audit=AuditService(store),
         recovery=recovery, transfers=TransferService(store, clock, outbox, settings.base_url),
-        verification=verification, people=UnitPeopleService(store, clock, verification, outbox.deliver_soon))
+        verification=verification, people=UnitPeopleService(store, clock, accounts, verification, outbox.deliver_soon))
 
 
 def register_routes(app: Chalice) -> None:

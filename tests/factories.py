@@ -24,7 +24,7 @@ def registration(serial: int = 1, **over) -> dict:
         "uscc": uscc(serial), "name": f"山西演示科技有限公司{serial}", "unit_type": "企业", "economic_type": "私营",
         "industry": "I", "affiliation": "其他", "foreign_invested": False, "labor_dispatch": False,
         "registration_division": "140105", "registered_address": "太原市小店区长治路1号",
-        "legal_representative": "张三", "filer_name": "李四", "filer_mobile": "13800000001",
+        "legal_representative": "张三", "filer_name": "李四", "filer_mobile": f"138{serial:08d}",
         "filer_email": f"filer{serial}@example.com", "password": "Passw0rd!",
     }
     data.update(over)
@@ -129,3 +129,14 @@ def roster_workbook(rows: int) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def sms_code(mobile: str) -> str | None:
+    """The newest verification code sent to `mobile`, read from the app's outbox as the phone would show it."""
+    import re
+
+    from chalicelib import bootstrap
+    for m in bootstrap.container().store.list_messages(500):
+        if m.to == mobile and m.template == "verification_code":
+            return re.search(r"验证码为(\d{6})", m.body).group(1)
+    return None

@@ -12,7 +12,7 @@ from ..domain.identifiers import normalize
 from ..domain.model import Account, AuditEvent, Message, Role, Unit
 from ..domain.verification import Purpose, mobile_problem
 from ..ports import AlreadyExists, Clock, StaleVersion, Store
-from .accounts import Principal, initial_password
+from .accounts import AccountService, Principal, Registration, initial_password, normalized, registration_errors
 from .audit import audit_event
 from .messages import account_notice
 from .token_signer import hash_password, password_problem
@@ -59,8 +59,24 @@ def _checked_password(password: str, *, username: str, uscc: str) -> None:
 
 
 class UnitPeopleService:
-    def __init__(self, store: Store, clock: Clock, verification: VerificationService, deliver: Callable[[], None]):
-        self.store, self.clock, self.verification, self.deliver = store, clock, verification, deliver
+    def __init__(self, store: Store, clock: Clock, accounts: AccountService, verification: VerificationService,
+                 deliver: Callable[[], None]):
+        self.store, self.clock, self.accounts = store, clock, accounts
+        self.verification, self.deliver = verification, deliver
+
+    # registration: the filer's mobile, verified before the unit is created
+    def request_registration_code(self, mobile: str, address: str) -> None:
+        self.verification.send(Purpose.REGISTER, normalize(mobile), address)
+        self.deliver()
+
+    def register(self, data: Registration, code: str) -> tuple[Unit, jurisdiction.Authority]:
+        """The unit and its 单位管理员, once the form is right and the code sent to the filer's mobile is."""
+        if errors := registration_errors(normalized(data)):
+            raise ValidationFailed("注册信息有误，请按提示修改", errors)
+        if self.store.get_unit(normalize(data.uscc)) is not None:  # before the code is spent
+            raise Conflict("该统一社会信用代码已注册，请直接登录；账号遗失的，可找回密码或到备案审核机关办理")
+        self.verification.check(Purpose.REGISTER, normalize(data.filer_mobile), code, field="verification_code")
+        return self.accounts.register(data)
 
     # 忘记密码
     def request_reset_code(self, uscc: str, mobile: str, address: str) -> None:

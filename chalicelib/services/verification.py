@@ -14,8 +14,8 @@ from .messages import sms
 CODE_TITLE = "验证码"
 
 
-def code_refused(message: str) -> ValidationFailed:
-    return ValidationFailed(message, [problem(message, column=CODE_TITLE, field="code")])
+def code_refused(message: str, field: str = "code") -> ValidationFailed:
+    return ValidationFailed(message, [problem(message, column=CODE_TITLE, field=field)])
 
 
 def resend_refused(seconds: int) -> RateLimited:
@@ -53,15 +53,15 @@ class VerificationService:
         except (StaleVersion, AlreadyExists):  # another request for this number won the race
             raise resend_refused(p.verification_resend_seconds) from None
 
-    def check(self, purpose: v.Purpose, mobile: str, code: str) -> v.VerificationCode:
+    def check(self, purpose: v.Purpose, mobile: str, code: str, *, field: str = "code") -> v.VerificationCode:
         """Use the code sent to `mobile` for `purpose`: the record, now spent. A wrong code counts a try
-        (conditional write: racing guesses cannot get more tries than allowed)."""
+        (conditional write: racing guesses cannot get more tries than allowed). `field`: the form's name for it."""
         key = v.code_key(purpose, mobile)
         for _ in range(5):
             record = self.store.get_code(key)
             now = self.clock.now()
             if record is None or v.spent(record, now):
-                raise code_refused("验证码已失效，请重新获取")
+                raise code_refused("验证码已失效，请重新获取", field)
             right = v.matches(record, code or "")
             after = record.model_copy(update={"used": True} if right else {"tries": record.tries + 1})
             try:
@@ -72,5 +72,5 @@ class VerificationService:
             if right:
                 return after
             left = policy().verification_code_tries - after.tries
-            raise code_refused(f"验证码不正确，还可再试{left}次" if left > 0 else "验证码不正确，已失效，请重新获取")
+            raise code_refused(f"验证码不正确，还可再试{left}次" if left > 0 else "验证码不正确，已失效，请重新获取", field)
         raise Conflict("验证码正在被核对，请稍后重试")
