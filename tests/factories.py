@@ -131,12 +131,13 @@ def roster_workbook(rows: int) -> bytes:
     return out.getvalue()
 
 
-def sms_code(mobile: str) -> str | None:
-    """The newest verification code sent to `mobile`, read from the app's outbox as the phone would show it."""
+def sms_code(mobile: str, purpose: str = "注册", store=None) -> str | None:
+    """The newest verification code for `purpose` (注册, 找回密码, 更换手机号, 单位管理员变更) sent to `mobile`, read
+    from the app's outbox as the phone would show it."""
     import re
 
     from chalicelib import bootstrap
-    for m in bootstrap.container().store.list_messages(500):
-        if m.to == mobile and m.template == "verification_code":
+    for m in (store or bootstrap.container().store).list_messages(500):
+        if m.to == mobile and m.template == "verification_code" and m.subject == f"{purpose}验证码":
             return re.search(r"验证码为(\d{6})", m.body).group(1)
     return None

@@ -34,8 +34,8 @@ def password_reset(p: Page) -> Response:
         errors, message, status = _attempt(p, lambda: container().people.reset_password(
             p.form["uscc"], p.form["mobile"], p.form["code"], p.form["new_password"]))
         if not message:
-            return p.render("password_reset.html", done=True)
-    return p.render("password_reset.html", status, errors=errors, message=message, form=p.form)
+            return _reset_page(p, done=True)
+    return _reset_page(p, status, errors=errors, message=message)
 
 
 @routes.route("/password-reset/code", methods=["POST"], content_types=FORM)
@@ -44,16 +44,21 @@ def password_reset_code(p: Page) -> Response:
     from ..api.people import RESET_SENT
     errors, message, status = _attempt(p, lambda: container().people.request_reset_code(
         p.form["uscc"], p.form["mobile"], client_address(p.request)))
-    return p.render("password_reset.html", status, errors=errors, message=message, form=p.form,
-                    sent=None if message else RESET_SENT)
+    return _reset_page(p, status, errors=errors, message=message, sent=None if message else RESET_SENT)
 
 
-def _people_page(p: Page, status: int = 200, **context: object) -> Response:
+def _reset_page(p: Page, status: int = 200, **context: Any) -> Response:
+    return p.render("password_reset.html", status, **{"errors": [], "message": None, "sent": None, "done": False,
+                                                      "form": p.form, **context})
+
+
+def _people_page(p: Page, status: int = 200, **context: Any) -> Response:
     from ...services.unit_people import ADMIN, UNIT_ROLE_LABEL, masked_mobile
     people = container().people.people(p.user)
     me = next(a for a in people if a.username == p.user.username)
-    return p.render("employer_people.html", status, people=people, me=me, admin=me.unit_role == ADMIN,
-                    labels=UNIT_ROLE_LABEL, masked=masked_mobile, form=p.form, **context)
+    return p.render("employer_people.html", status, **{
+        "people": people, "me": me, "admin": me.unit_role == ADMIN, "labels": UNIT_ROLE_LABEL, "masked": masked_mobile,
+        "form": p.form, "errors": [], "message": None, "sent": None, "done": None, **context})
 
 
 @routes.route("/employer/people", methods=["GET", "POST"], content_types=FORM)
@@ -99,7 +104,7 @@ def rebind(p: Page, uscc: str) -> Response:
     """One form: 获取验证码 (action=code) sends a code to the new 单位管理员's mobile; 确认变更 rebinds."""
     from ...services.unit_people import DOCUMENTS
     unit = container().store.get_unit(uscc)
-    context: dict[str, object] = {}
+    context: dict[str, Any] = {"sent": None, "admin": None, "password": None, "checked": []}
     errors, message, status = [], None, 200
     if p.request.method == "POST":
         documents = form_lists(p.request).get("documents", [])
