@@ -85,8 +85,11 @@ def day_counters(mobile: str, address: str, now: dt.datetime) -> tuple[str, str]
     """The named sequences counting today's codes to a number and asked from a client address (digests: counter
     names do not spell out numbers or addresses)."""
     day = local_today(now).isoformat()
-    digest = lambda text: hashlib.sha256(text.encode()).hexdigest()[:24]  # noqa: E731
-    return f"sms-code#number#{digest(mobile)}#{day}", f"sms-code#address#{digest(address)}#{day}"
+    return f"sms-code#number#{_short_digest(mobile)}#{day}", f"sms-code#address#{_short_digest(address)}#{day}"
+
+
+def _short_digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
 def mobile_problem(mobile: str) -> str | None:
