@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import re
 import secrets
 from enum import StrEnum
 
@@ -93,6 +94,6 @@ def _short_digest(text: str) -> str:
 
 
 def mobile_problem(mobile: str) -> str | None:
-    if not (len(mobile) == 11 and mobile.isdigit() and mobile.startswith("1")):
+    if not re.fullmatch(r"1[0-9]{10}", mobile):  # ASCII digits only (str.isdigit takes other scripts' too)
         return "请填写11位手机号码"
     return None
