@@ -67,7 +67,7 @@ class Policy:
     verification_code_tries: int = 5  # wrong answers before the code is spent
     verification_resend_seconds: int = 60  # between two codes to one number
     verification_codes_per_number_per_day: int = 10
-    verification_codes_per_address_per_day: int = 30  # asked from one client address
+    verification_codes_per_address_per_day: int = 100  # asked from one client address (a service hall's NAT)
 
 
 @cache
