@@ -62,6 +62,7 @@ def test_the_register_page_sends_the_code_and_keeps_what_was_typed(client):
     page = b.post("/register/code", form)
     body = page.body.decode()
     assert page.status_code == 200 and 'id="code-sent"' in body and form["name"] in body
+    assert 'action="/register"' in body  # 注册 posts the form to /register, not back to /register/code
     page = b.post("/register", {**form, "verification_code": factories.sms_code(form["filer_mobile"])})
     assert page.status_code == 200 and "备案审核机关" in page.body.decode()
 
