@@ -117,6 +117,9 @@ def test_register_file_reject_resubmit_approve_in_the_browser(live_server, new_c
     expect(employer.locator(".success")).to_contain_text(f"您的备案审核机关：{AUTHORITY}")
     expect(employer.locator("#authority")).to_have_text(AUTHORITY)
 
+    employer.goto("/password-reset")  # 忘记密码, linked from the sign-in page
+    fits(employer, "password reset")
+
     # --- log in; the dashboard offers last year's filing ---
     login(employer, uscc, password)
     expect(employer).to_have_url(re.compile(r"/employer$"))
@@ -125,6 +128,10 @@ def test_register_file_reject_resubmit_approve_in_the_browser(live_server, new_c
     expect(start).to_be_visible()
     fits(employer, "employer dashboard")
     employer.screenshot(path=screenshots / "employer-dashboard-375.png", full_page=True)
+    employer.locator("#unit-people").click()  # the unit's people and contacts (docs/rules.md §12)
+    expect(employer.get_by_role("heading", name="添加经办人")).to_be_visible()
+    fits(employer, "unit people")
+    employer.goto("/employer")
     start.click()
     employer.wait_for_url(re.compile(r"/employer/filings/\w+$"))
     filing_url = employer.url
