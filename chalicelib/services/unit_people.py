@@ -92,13 +92,11 @@ class UnitPeopleService:
         """New password for the account the code was sent for; all its sessions end; the unit's contacts are
         told."""
         uscc, mobile = normalize(uscc), normalize(mobile)
-        if password_problem(password):  # checked before the code is spent; the full rule below
-            _checked_password(password, username=uscc, uscc=uscc)
+        _checked_password(password, username=uscc, uscc=uscc)  # before the code is spent (usernames hold the USCC)
         record = self.verification.check(Purpose.RESET, mobile, code)
         account = self.store.get_account(record.subject) if record.subject else None
         if account is None or account.scope != uscc or account.mobile != mobile or account.status not in LIVE:
             raise code_refused("验证码不正确，请重新获取")
-        _checked_password(password, username=account.username, uscc=uscc)
         unit = self._unit(uscc)
         after = account.model_copy(update={"password_hash": hash_password(password), "must_change_password": False,
                                            "token_epoch": account.token_epoch + 1, "version": account.version + 1})
