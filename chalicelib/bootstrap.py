@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from .services.transfers import TransferService
     from .services.unit_lookup import UnitLookup
     from .services.units import UnitService
+    from .services.unit_people import UnitPeopleService
+    from .services.verification import VerificationService
     from .services.versions import VersionService
 
 
@@ -79,6 +81,8 @@ class Container(NamedTuple):
     recovery: RecoveryService  # the crash recovery sweep
     transfers: TransferService  # 变更审核机关
     receipts: ReceiptService  # 回执, 备案证明 and their public verification (docs/rules.md §14)
+    verification: VerificationService  # SMS verification codes (docs/rules.md §12)
+    people: UnitPeopleService  # a unit's people, 忘记密码, contact changes, rebinding a lost unit
 
 
 def build(settings: settings_module.Settings, *, clock: Clock | None = None, sender: Sender | None = None,
@@ -171,6 +175,8 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
     from .services.transfers import TransferService
     from .services.unit_lookup import UnitLookup
     from .services.units import UnitService
+    from .services.unit_people import UnitPeopleService
+    from .services.verification import VerificationService
     from .services.versions import VersionService
 
     token_signer = TokenSigner(settings.secret_key)
@@ -204,6 +210,7 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
         "filing_rows": Builder("备案名册（表二/表三）", review.check_rows_export, review.rows_export),
         "audit": Builder("审计日志导出", audit.check_export, audit.export)}, wake_jobs)
     recovery = RecoveryService(store, clock, imports, person_index, exports)
+    verification = VerificationService(store, clock)
     return Container(
         settings=settings, store=store, blobs=blobs, local_transfers=local_transfers, sender=sender, clock=clock,
         token_signer=token_signer, accounts=accounts,
@@ -218,7 +225,8 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
         stats=stats, exports=exports, persons=PersonService(store, clock),
         unit_lookup=UnitLookup(store, clock), audit=audit,
         recovery=recovery, transfers=TransferService(store, clock, outbox, settings.base_url),
-        receipts=ReceiptService(store, clock, filings, settings.secret_key, settings.base_url))
+        receipts=ReceiptService(store, clock, filings, settings.secret_key, settings.base_url),
+        verification=verification, people=UnitPeopleService(store, clock, accounts, verification, outbox.deliver_soon))
 
 
 def register_routes(app: Chalice) -> None:

@@ -18,6 +18,7 @@ from .domain.filing import Filing
 from .domain.model import Account, AuditEvent, Job, Message, Unit, Upload
 from .domain.reminders import Obligation
 from .domain.transfers import Transfer
+from .domain.verification import VerificationCode
 
 T = TypeVar("T")
 
@@ -331,8 +332,26 @@ class TransferStore(Protocol):
         """A unit's transfers, newest first."""
 
 
+class PeopleStore(Protocol):
+    """The people of a unit and their verification codes (docs/rules.md §12, services/verification.py and
+    services/unit_people.py)."""
+
+    def get_code(self, key: str) -> VerificationCode | None: ...
+
+    def save_code(self, code: VerificationCode, *, expected_version: int | None, messages: Iterable[Message] = ()) -> None:
+        """Create (expected_version None; AlreadyExists if the key is taken) or write only at `expected_version`
+        (else StaleVersion), with the messages carrying the code, all or nothing."""
+
+    def save_people(self, accounts: Iterable[tuple[Account, int | None]], *, audit: AuditEvent,
+                    messages: Iterable[Message] = (), unit_contact: tuple[str, dict[str, str]] | None = None) -> None:
+        """In one transaction: each (account, expected version) created (None; AlreadyExists if the username is
+        taken) or written only at that version (else StaleVersion), the audit event, the messages, and with
+        `unit_contact` (uscc, {field: value}) the unit's contact fields (filer_name, filer_mobile, filer_email)
+        changed on the document as read (StaleVersion if it changed meanwhile)."""
+
+
 class Store(AccountStore, UnitLifeStore, FilingStore, RowStore, OutboxStore, OwingStore, EnforcementStore, DeskStore,
-            ClaimStore, JobStore, TransferStore, Protocol):
+            ClaimStore, JobStore, TransferStore, PeopleStore, Protocol):
     """Everything the services keep: the role protocols above, implemented together by each backend."""
 
 

@@ -24,7 +24,7 @@ def registration(serial: int = 1, **over) -> dict:
         "uscc": uscc(serial), "name": f"山西演示科技有限公司{serial}", "unit_type": "企业", "economic_type": "私营",
         "industry": "I", "affiliation": "其他", "foreign_invested": False, "labor_dispatch": False,
         "registration_division": "140105", "registered_address": "太原市小店区长治路1号",
-        "legal_representative": "张三", "founded_on": "2015-06-01", "filer_name": "李四", "filer_mobile": "13800000001",
+        "legal_representative": "张三", "founded_on": "2015-06-01", "filer_name": "李四", "filer_mobile": f"138{serial:08d}",
         "filer_email": f"filer{serial}@example.com", "password": "Passw0rd!",
     }
     data.update(over)
@@ -129,3 +129,15 @@ def roster_workbook(rows: int) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def sms_code(mobile: str, purpose: str = "注册", store=None) -> str | None:
+    """The newest verification code for `purpose` (注册, 找回密码, 更换手机号, 单位管理员变更) sent to `mobile`, read
+    from the app's outbox as the phone would show it."""
+    import re
+
+    from chalicelib import bootstrap
+    for m in (store or bootstrap.container().store).list_messages(500):
+        if m.to == mobile and m.template == "verification_code" and m.subject == f"{purpose}验证码":
+            return re.search(r"验证码为(\d{6})", m.body).group(1)
+    return None

@@ -16,6 +16,9 @@ ACTION_NAMES = {
     # accounts and sign-in (services/accounts.py)
     "sign_in": "登录", "sign_out": "退出登录", "change_password": "修改密码", "unlock_account": "解锁账号",
     "create_account": "创建账号", "register_unit": "单位注册",
+    # a unit's people and account recovery (services/unit_people.py)
+    "reset_password": "短信验证码重置密码", "change_contact": "变更联系方式", "add_clerk": "添加经办人",
+    "remove_clerk": "移除经办人", "rebind_unit": "变更单位管理员（绑定新管理员）",
     # filings (domain/filing.py transitions, services/filings.py, services/versions.py, services/imports.py)
     "create_filing": "新建备案", "submit": "提交备案", "withdraw": "撤回备案", "approve": "审核通过",
     "reject": "审核不通过", "revoke": "撤销审核", "open_correction": "发起更正", "delete_filing": "删除草稿",
@@ -52,7 +55,8 @@ FIELD_NAMES = {
     "notice_date": "文书日期", "deadline": "改正期限", "transfer_note": "移交说明", "number": "申请单编号",
     "username": "账号", "status": "状态", "opinion": "意见", "permissions": "权限", "id_number": "证件号码",
     "action": "操作", "actor": "操作人", "target": "对象", "date_from": "起始日期", "date_to": "截止日期",
-    "events": "条数", "found": "是否已注册",
+    "events": "条数", "found": "是否已注册", "documents": "已核验材料", "note": "说明", "disabled": "停用的账号",
+    "mobile": "手机号", "email": "邮箱", "name": "姓名",
 }
 
 # states named in the "from"/"to" of transitions, whichever aggregate they belong to

@@ -73,6 +73,7 @@ class Account(BaseModel):
     locked_at: dt.datetime | None = None
     must_change_password: bool = False  # initial passwords are one-time
     department: str | None = None  # data-sharing accounts: the department it serves (roles.DEPARTMENTS)
+    unit_role: str = "admin"  # filers: "admin" (单位管理员, the unit's first account) or "clerk" (经办人)
 
 
 LEASE = dt.timedelta(seconds=60)  # a job's worker renews its lease every few seconds (services/jobs.py)
@@ -143,6 +144,8 @@ class MessageKind(StrEnum):
     DIGEST = "digest"  # the daily job: filings waiting too long, to the authority's reviewers
     ENFORCEMENT = "enforcement"  # a 责令限期改正 recorded by the authority, to the unit's filer (docs/rules.md §15)
     TRANSFER = "transfer"  # a transfer between authorities asked or decided, to the unit and both authorities
+    VERIFICATION = "verification"  # an SMS verification code (docs/rules.md §12)
+    ACCOUNT_NOTICE = "account_notice"  # a password reset, contact change or rebinding, told to the unit's contacts
 
 
 class Message(BaseModel):

@@ -62,6 +62,12 @@ class Policy:
     # corrections after approval and revoking an approval (docs/rules.md §11)
     correction_open_years: int = 1  # year Y's approved filing can be corrected until the due date of year Y + this
     revoke_approval_days: int = 30  # an approval can be revoked this many days after it, at most
+    # SMS verification codes (docs/rules.md §12, domain/verification.py)
+    verification_code_minutes: int = 10  # a code works this long
+    verification_code_tries: int = 5  # wrong answers before the code is spent
+    verification_resend_seconds: int = 60  # between two codes to one number
+    verification_codes_per_number_per_day: int = 10
+    verification_codes_per_address_per_day: int = 100  # asked from one client address (a service hall's NAT)
 
 
 @cache

@@ -164,15 +164,20 @@ def registration_errors(r: Registration, today: dt.date) -> list[dict[str, Any]]
     return errors
 
 
+def normalized(data: Registration) -> Registration:
+    """The form as it is checked and kept: NFC text, the USCC and mobile without spaces, half-width, upper-case."""
+    return data.model_copy(update={
+        **{name: nfc(value) for name, value in data if isinstance(value, str) and name != "password"},
+        "uscc": normalize(data.uscc), "filer_email": data.filer_email.strip(),
+        "filer_mobile": normalize(data.filer_mobile)})
+
+
 class AccountService:
     def __init__(self, store: Store, clock: Clock, signer: TokenSigner):
         self.store, self.clock, self.signer = store, clock, signer
 
     def register(self, data: Registration) -> tuple[Unit, jurisdiction.Authority]:
-        data = data.model_copy(update={
-            **{name: nfc(value) for name, value in data if isinstance(value, str) and name != "password"},
-            "uscc": normalize(data.uscc), "filer_email": data.filer_email.strip(),
-            "filer_mobile": normalize(data.filer_mobile)})
+        data = normalized(data)
         now = self.clock.now()
         if errors := registration_errors(data, local_today(now)):
             raise ValidationFailed("注册信息有误，请按提示修改", errors)

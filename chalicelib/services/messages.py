@@ -8,6 +8,7 @@ approved templates carry the site's fixed address instead.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from ..domain.enforcement import Enforcement
 from ..domain.filing import Filing
@@ -31,6 +32,8 @@ SMS_TEMPLATES: dict[str, tuple[str, ...]] = {
     "unit_closed": ("unit", "kind", "date"),  # a unit's life (docs/rules.md §11)
     "closure_refused": ("unit", "reason"),
     "unit_reopened": ("unit",),
+    "verification_code": ("code", "minutes"),
+    "account_notice": ("unit", "change"),
 }
 
 
@@ -145,3 +148,16 @@ def unit_life_changed(clock: Clock, unit: Unit, template: str, params: dict[str,
                     body=body),
             sms(clock, kind=MessageKind.DECISION, to=unit.filer_mobile, subject=subject,
                 body=f"【劳动用工备案】{unit.name}：{text}", template=template, params=params)]
+
+
+def account_notice(clock: Clock, unit_name: str, change: str, *, emails: Iterable[str | None],
+                   mobiles: Iterable[str | None]) -> list[Message]:
+    """The unit's contacts are told of a change to its accounts (docs/rules.md §12): a password reset, a contact
+    change, a person added or removed, a rebinding. Each address once."""
+    subject = "单位账号变更提醒"
+    text = f"{unit_name}：{change}。如非本单位人员操作，请尽快联系您的备案审核机关。"
+    kind = MessageKind.ACCOUNT_NOTICE
+    return ([message(clock, kind=kind, channel="email", to=to, subject=subject, body=text)
+             for to in dict.fromkeys(e for e in emails if e)]
+            + [sms(clock, kind=kind, to=to, subject=subject, body=f"【劳动用工备案】{text}", template="account_notice",
+                   params={"unit": unit_name, "change": change}) for to in dict.fromkeys(m for m in mobiles if m)])

@@ -15,17 +15,19 @@ from .api import filings as filings_api
 from .api import openapi
 from .api import overdue as overdue_api
 from .api import receipts as receipts_api
+from .api import people as people_api
 from .api import review as review_api
 from .api import rosters as rosters_api
 from .api import share as share_api
 from .api import transfers as transfers_api
 from .api import units as units_api
 from .http import BINARY_TYPES, api_gateway_rules, bind
-from .pages import admin, assets, audit, employer, exports, home, overdue, review, share, stats, transfers, units, verify
+from .pages import (admin, assets, audit, employer, exports, home, overdue, people, review, share, stats, transfers,
+                    units, verify)
 
 API = (accounts_api, filings_api, review_api, rosters_api, overdue_api, exports_api, share_api, audit_api, admin_api,
-       transfers_api, units_api, receipts_api, openapi)
-PAGES = (home, employer, review, overdue, stats, exports, share, audit, admin, transfers, units, verify, assets)
+       transfers_api, units_api, receipts_api, people_api, openapi)
+PAGES = (home, employer, review, overdue, stats, exports, share, audit, admin, transfers, units, verify, people, assets)
 
 
 def register(app: Chalice, *, local_routes: bool) -> None:

@@ -87,6 +87,7 @@ SCOPES: dict[str, tuple[str, str, int] | None] = {
     "unit_authority": ("uscc", "unit", 403),
     "transfer": ("transfer_id", "transfer", 404),
     "unit": ("uscc", "unit", 403),  # the unit's authority or above it (a city, the province)
+    "unit_person": ("person", "account", 404),
 }
 
 FILER_OWN = "own_filing"
@@ -277,6 +278,30 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/transfers/{transfer_id}/accept"): allow(operator=(REVIEW, "transfer")),
     ("POST", "/transfers/{transfer_id}/refuse"): allow(operator=(REVIEW, "transfer")),
     ("POST", "/transfers/{transfer_id}/cancel"): allow(filer="transfer", operator=(REVIEW, "transfer")),
+    # employer identity and account recovery (docs/rules.md §12): SMS codes for registration and 忘记密码 to anyone
+    # (answers never tell whether an account exists); one's own contacts and, for the 单位管理员 (checked by
+    # services/unit_people.py), the unit's 经办人; a reviewer of the unit's authority rebinds a lost unit
+    ("POST", "/register/code"): PUBLIC,
+    ("POST", "/api/v1/employers/register/code"): PUBLIC,
+    ("GET", "/password-reset"): PUBLIC,
+    ("POST", "/password-reset"): PUBLIC,
+    ("POST", "/password-reset/code"): PUBLIC,
+    ("POST", "/api/v1/auth/password-reset/code"): PUBLIC,
+    ("POST", "/api/v1/auth/password-reset"): PUBLIC,
+    ("POST", "/api/v1/me/contact/code"): allow(filer="none"),
+    ("PUT", "/api/v1/me/contact"): allow(filer="none"),
+    ("GET", "/api/v1/unit/people"): allow(filer="none"),
+    ("POST", "/api/v1/unit/people"): allow(filer="none"),
+    ("DELETE", "/api/v1/unit/people/{person}"): allow(filer="unit_person"),
+    ("GET", "/employer/people"): allow(filer="none"),
+    ("POST", "/employer/people"): allow(filer="none"),
+    ("POST", "/employer/people/{person}/remove"): allow(filer="unit_person"),
+    ("POST", "/employer/contact/code"): allow(filer="none"),
+    ("POST", "/employer/contact"): allow(filer="none"),
+    ("POST", "/api/v1/units/{uscc}/rebind/code"): allow(operator=(REVIEW, "unit_review")),
+    ("POST", "/api/v1/units/{uscc}/rebind"): allow(operator=(REVIEW, "unit_review")),
+    ("GET", "/review/units/{uscc}/rebind"): allow(operator=(REVIEW, "unit_review")),
+    ("POST", "/review/units/{uscc}/rebind"): allow(operator=(REVIEW, "unit_review")),
 }
 
 # What an account signed in with a one-time initial password may do before changing it.
@@ -313,6 +338,8 @@ def in_scope(scope: str, who: Any, target: Any) -> bool:
     if scope == "unit_authority":  # its current authority asks; the province transfers any unit directly
         return jurisdiction.Scope(who.scope).can_review(target.authority_code) or transfers.may_transfer_directly(
             who.scope)
+    if scope == "unit_person":  # another of the filer's own unit's accounts
+        return target.role == Role.FILER and target.scope == who.scope
     if scope == "transfer":
         return target.readable_by(who.scope, filer=who.role == Role.FILER)
     if scope == "unit":

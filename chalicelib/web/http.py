@@ -139,6 +139,12 @@ def _json_depth(text: str) -> int:
     return deepest
 
 
+def client_address(request: Request) -> str:
+    """The caller's address as API Gateway (or the local server) saw it: what per-address limits count."""
+    identity = (request.context or {}).get("identity") or {}
+    return str(identity.get("sourceIp") or "unknown")
+
+
 def json_body(request: Request) -> dict[str, Any]:
     raw = request.raw_body or b""
     if len(raw) > JSON_MAX_BYTES:

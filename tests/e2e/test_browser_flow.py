@@ -44,7 +44,7 @@ def header_row_of(workbook: bytes) -> int:
     return next(r for r in range(1, 10) if sheet.cell(r, 1).value == TABLE2[0].title)
 
 
-def register(page: Page, data: dict) -> None:
+def register(page: Page, data: dict, server) -> None:
     page.goto("/register")
     for key in ("uscc", "name", "registered_address", "legal_representative", "founded_on", "filer_name", "filer_mobile",
                 "filer_email", "password"):
@@ -53,6 +53,10 @@ def register(page: Page, data: dict) -> None:
         page.select_option(f"#f-{key}", value=str(data[key]))
     page.select_option("#f-foreign_invested", value="是" if data["foreign_invested"] else "否")
     page.select_option("#f-labor_dispatch", value="是" if data["labor_dispatch"] else "否")
+    page.get_by_role("button", name="获取验证码").click()  # the form comes back as typed, but the password
+    expect(page.locator("#code-sent")).to_be_visible()
+    page.fill("#f-password", str(data["password"]))
+    page.fill("#f-verification_code", server.sms_code(str(data["filer_mobile"])))
     page.get_by_role("button", name="注册").click()
 
 
@@ -109,9 +113,12 @@ def test_register_file_reject_resubmit_approve_in_the_browser(live_server, new_c
     expect(employer.get_by_role("heading", name="用人单位注册")).to_be_visible()
     fits(employer, "register form")
     employer.screenshot(path=screenshots / "register-375.png", full_page=True)
-    register(employer, unit)
+    register(employer, unit, live_server)
     expect(employer.locator(".success")).to_contain_text(f"您的备案审核机关：{AUTHORITY}")
     expect(employer.locator("#authority")).to_have_text(AUTHORITY)
+
+    employer.goto("/password-reset")  # 忘记密码, linked from the sign-in page
+    fits(employer, "password reset")
 
     # --- log in; the dashboard offers last year's filing ---
     login(employer, uscc, password)
@@ -121,6 +128,10 @@ def test_register_file_reject_resubmit_approve_in_the_browser(live_server, new_c
     expect(start).to_be_visible()
     fits(employer, "employer dashboard")
     employer.screenshot(path=screenshots / "employer-dashboard-375.png", full_page=True)
+    employer.locator("#unit-people").click()  # the unit's people and contacts (docs/rules.md §12)
+    expect(employer.get_by_role("heading", name="添加经办人")).to_be_visible()
+    fits(employer, "unit people")
+    employer.goto("/employer")
     start.click()
     employer.wait_for_url(re.compile(r"/employer/filings/\w+$"))
     filing_url = employer.url

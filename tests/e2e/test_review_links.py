@@ -24,7 +24,7 @@ def test_reviewer_acts_from_the_notification_link(live_server, new_context):
     unit = factories.registration(SERIAL, filer_email=f"e2e{SERIAL}@example.com")
     reviewer_mail = "demo-xiaodian@demo.invalid"
     employer = new_context("phone").new_page()
-    register(employer, unit)
+    register(employer, unit, live_server)
     login(employer, unit["uscc"], unit["password"])
     employer.get_by_role("button", name=re.compile(r"开始\d{4}年度备案")).click()
     employer.wait_for_url(re.compile(r"/employer/filings/\w+$"))

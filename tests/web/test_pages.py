@@ -35,6 +35,9 @@ class Browser:
         return self._remember(self.http.get(path, headers=self._headers()))
 
     def post(self, path, form: dict, csrf=True):
+        if path == "/register" and "verification_code" not in form:  # 获取验证码 first, then read the SMS
+            self.post("/register/code", form, csrf)
+            form = {**form, "verification_code": factories.sms_code(form.get("filer_mobile", "")) or ""}
         if csrf:
             form = {"csrf": self.jar.get("csrf", ""), **form}
         return self._remember(self.http.post(path, headers=self._headers(

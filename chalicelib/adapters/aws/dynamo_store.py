@@ -13,6 +13,7 @@ from .dynamo.desks import DynamoDesks
 from .dynamo.enforcement import DynamoEnforcement
 from .dynamo.filings import DynamoFilings
 from .dynamo.jobs import DynamoJobs
+from .dynamo.people import DynamoPeople
 from .dynamo.outbox import DynamoOutbox
 from .dynamo.owing import DynamoOwing
 from .dynamo.rows import DynamoRows
@@ -23,5 +24,5 @@ __all__ = ["DynamoStore", "create_table"]
 
 
 class DynamoStore(DynamoUnits, DynamoFilings, DynamoRows, DynamoOutbox, DynamoOwing, DynamoEnforcement, DynamoDesks,
-                  DynamoClaims, DynamoJobs, DynamoTransfers, Store):
+                  DynamoClaims, DynamoJobs, DynamoTransfers, DynamoPeople, Store):
     """All eight aggregates on one table (constructor: table name, low-level DynamoDB client)."""

@@ -218,6 +218,11 @@ def claim(key: str) -> dict[str, str]:
     return _key(f"CLAIM#{key}", "CLAIM")
 
 
+def verification_code(key: str) -> dict[str, str]:
+    """The latest SMS code of one purpose and mobile (domain/verification.py)."""
+    return _key(f"CODE#{key}", "CODE")
+
+
 def counter(name: str) -> dict[str, str]:
     return _key(f"COUNTER#{name}", "COUNTER")
 

@@ -15,6 +15,7 @@ from .sqlite.desks import SqliteDesks
 from .sqlite.enforcement import SqliteEnforcement
 from .sqlite.filings import SqliteFilings
 from .sqlite.jobs import SqliteJobs
+from .sqlite.people import SqlitePeople
 from .sqlite.outbox import SqliteOutbox
 from .sqlite.owing import SqliteOwing
 from .sqlite.rows import SqliteRows
@@ -23,7 +24,7 @@ from .sqlite.units import SqliteUnits
 
 
 class SqliteStore(SqliteUnits, SqliteFilings, SqliteRows, SqliteOutbox, SqliteOwing, SqliteEnforcement, SqliteDesks,
-                  SqliteClaims, SqliteJobs, SqliteTransfers, Store):
+                  SqliteClaims, SqliteJobs, SqliteTransfers, SqlitePeople, Store):
     def __init__(self, path: str | Path):
         super().__init__(path)
         migrations.migrate(self._db, str(path))

@@ -17,12 +17,14 @@ def register() -> Response:
     import pydantic  # cold start: domain data and models load on first use
 
     from ...services.accounts import Registration
+    body = json_body(current_request())
     try:
-        data = Registration.model_validate(json_body(current_request()))
+        data = Registration.model_validate(body)
     except pydantic.ValidationError as e:
         raise ValidationFailed("注册信息格式有误", [problem("格式有误", field=".".join(map(str, err["loc"])))
                                                   for err in e.errors()]) from None
-    unit, authority = container().accounts.register(data)
+    code = body.get("verification_code")  # sent to filer_mobile: POST /employers/register/code
+    unit, authority = container().people.register(data, code if isinstance(code, str) else "")
     return json_response({"uscc": unit.uscc, "authority": authority.as_dict(),
                           "message": f"您的备案审核机关：{authority.name}"}, 201)
 

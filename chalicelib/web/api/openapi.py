@@ -85,8 +85,10 @@ def _registration() -> dict[str, Any]:
     """The registration body, from the one declaration of its fields (services.accounts.Registration)."""
     from ...services.accounts import Registration  # cold start: domain data and models load on first use
 
-    return _obj({name: {"type": "boolean"} if field.annotation is bool else _STR
-                 for name, field in Registration.model_fields.items()}, ["uscc", "name", "password"])
+    fields = {name: {"type": "boolean"} if field.annotation is bool else _STR
+              for name, field in Registration.model_fields.items()}
+    return _obj({**fields, "verification_code": {**_STR, "description": "发送到filer_mobile的短信验证码"}},
+                ["uscc", "name", "password", "verification_code"])
 
 
 @routes.route("/openapi.json", methods=["GET"])
@@ -242,6 +244,7 @@ def document(base_url: str) -> dict[str, Any]:
                 params=[_query("year", _INT)], errors=(400, 401, 403, 422))},
             **_roster_paths(),
             **_transfer_paths(),
+            **_people_paths(),
             "/local-uploads": {"post": {
                 "summary": "本地模式的上传接口（与S3预签名POST表单相同；AWS模式下不存在）", "security": [],
                 "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": _obj(
@@ -368,6 +371,52 @@ def _unit_paths() -> dict:
             "审核机关恢复已注销的单位：自今天起到期的年度须备案", params=[uscc],
             body=_obj({"reason": _STR, "version": _INT}, ["reason", "version"]), errors=errors)},
         "/closure-requests": {"get": _op("本机关及下级待确认的注销申请", errors=(401, 403))},
+    }
+
+
+def _people_paths() -> dict:
+    """Employer identity and account recovery (docs/rules.md §12). Codes: 6 digits, 10 minutes, 5 tries, one per
+    number a minute, daily caps per number and per client address (429 beyond them)."""
+    from ...services.unit_people import DOCUMENTS  # cold start: the services load pydantic
+    uscc, sent = _path("uscc"), ("202", "验证码已发送")
+    person = _obj({"username": _STR, "name": _STR, "unit_role": {"type": "string", "enum": ["admin", "clerk"]},
+                   "unit_role_label": _STR, "mobile": {**_STR, "description": "脱敏"}, "email": _STR, "status": _STR},
+                  ["username", "name", "unit_role", "status"])
+    mobile = _obj({"mobile": _STR}, ["mobile"])
+    return {
+        "/employers/register/code": {"post": _op("注册前验证填报员手机：发送短信验证码", ok=sent, auth=False,
+                                                 body=mobile, errors=(400, 422, 429))},
+        "/auth/password-reset/code": {"post": _op(
+            "忘记密码（用人单位）：统一社会信用代码+账号登记的手机号，发送验证码；无论是否匹配，回答相同", ok=sent,
+            auth=False, body=_obj({"uscc": _STR, "mobile": _STR}, ["uscc", "mobile"]), errors=(400, 422, 429))},
+        "/auth/password-reset": {"post": _op(
+            "凭验证码设置新密码；该账号所有登录失效，单位联系人收到通知", auth=False, errors=(400, 409, 422),
+            body=_obj({"uscc": _STR, "mobile": _STR, "code": _STR, "new_password": _STR},
+                      ["uscc", "mobile", "code", "new_password"]))},
+        "/me/contact/code": {"post": _op("更换手机号：向新手机号发送验证码", ok=sent, body=mobile,
+                                         errors=(400, 401, 403, 422, 429))},
+        "/me/contact": {"put": _op("变更本人联系手机/邮箱（新手机号须验证码；单位管理员的即单位联系方式；原联系方式收到通知）",
+                                   body=_obj({"mobile": _STR, "email": _STR, "code": _STR}, ["mobile", "email"]),
+                                   answer=person, errors=(400, 401, 403, 409, 422))},
+        "/unit/people": {
+            "get": _op("本单位账号（单位管理员、经办人）", errors=(401, 403),
+                       answer=_obj({"items": {"type": "array", "items": person}}, ["items"])),
+            "post": _op("单位管理员添加经办人账号（账号名为“统一社会信用代码-序号”）", ok=("201", "已添加"), answer=person,
+                        body=_obj({"name": _STR, "mobile": _STR, "email": _STR, "password": _STR},
+                                  ["name", "mobile", "email", "password"]), errors=(400, 401, 403, 409, 422))},
+        "/unit/people/{person}": {"delete": _op("单位管理员移除经办人账号（其登录失效，已办事项保留其名）",
+                                                params=[_path("person")], answer=person,
+                                                errors=(401, 403, 404, 409))},
+        "/units/{uscc}/rebind/code": {"post": _op("变更单位管理员：向新单位管理员手机发送验证码（该单位审核机关的审核员）",
+                                                  ok=sent, params=[uscc], body=mobile,
+                                                  errors=(400, 401, 403, 404, 422, 429))},
+        "/units/{uscc}/rebind": {"post": _op(
+            "核验材料后将单位绑定到新单位管理员：原账号全部停用，单位数据不变，记审计，原联系方式收到通知；"
+            "返回仅显示一次的初始密码", params=[uscc], errors=(400, 401, 403, 404, 409, 422),
+            body=_obj({"name": _STR, "mobile": _STR, "email": _STR, "code": _STR, "note": _STR,
+                       "documents": {"type": "array", "items": {"type": "string", "enum": list(DOCUMENTS)}}},
+                      ["name", "mobile", "email", "code", "documents"]),
+            answer=_obj({"username": _STR, "initial_password": _STR, "message": _STR}, ["username", "initial_password"]))},
     }
 
 

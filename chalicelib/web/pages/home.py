@@ -1,10 +1,13 @@
 """The front door: the start page, signing in and out, a unit's registration, one's own password."""
 from __future__ import annotations
 
+from typing import Any
+
 from chalice import Blueprint, Response
 
 from ...bootstrap import container
 from ...domain.errors import DomainError, ValidationFailed
+from ..http import client_address
 from ..page import FORM, Page, is_local_path, page
 
 routes = Blueprint(__name__)
@@ -48,24 +51,41 @@ def logout(p: Page) -> Response:
 @routes.route("/register", methods=["GET", "POST"], content_types=FORM)
 @page()
 def register(p: Page) -> Response:
-    from ...domain.reference import codes, divisions  # cold start: domain data and models load on first use
-    from ...services.accounts import REGISTER_TITLES, Registration
+    from ...services.accounts import Registration  # cold start: domain data and models load on first use
 
     errors, message = [], None
     if p.request.method == "POST":
         try:
-            unit, authority = container().accounts.register(Registration.from_form(p.form))
+            unit, authority = container().people.register(Registration.from_form(p.form), p.form["verification_code"])
         except DomainError as e:
             errors, message = e.details, e.message
         else:
             return p.render("registered.html", unit=unit, authority=authority)
+    return _register_page(p, errors, message)
+
+
+@routes.route("/register/code", methods=["POST"], content_types=FORM)
+@page()
+def register_code(p: Page) -> Response:
+    """The form's 获取验证码 button: a code to the filer's mobile (docs/rules.md §12), the form kept as typed."""
+    try:
+        container().people.request_registration_code(p.form["filer_mobile"], client_address(p.request))
+    except DomainError as e:
+        return _register_page(p, [{**d, "field": "filer_mobile"} for d in e.details], e.message, e.status)
+    return _register_page(p, [], None, sent=True)
+
+
+def _register_page(p: Page, errors: list[dict[str, Any]], message: str | None, status: int | None = None,
+                   sent: bool = False) -> Response:
+    from ...domain.reference import codes, divisions
+    from ...services.accounts import REGISTER_TITLES
     c, d = codes(), divisions()
     options = {k: [(v, v) for v in c[k]] for k in ("unit_type", "economic_type", "affiliation")}
     options["industry"] = [(k, f"{k} {v}") for k, v in c["industry"].items()]
     options["registration_division"] = [(x.code, f"{d[x.parent_code].name} {x.name}（{x.code}）")
                                         for x in d.values() if x.level == "county"]
-    return p.render("register.html", 422 if message else 200, form=p.form, errors=errors, message=message,
-                    titles=REGISTER_TITLES, options=options)
+    return p.render("register.html", status or (422 if message else 200), form=p.form, errors=errors, message=message,
+                    titles=REGISTER_TITLES, options=options, sent=sent)
 
 
 @routes.route("/account/password", methods=["GET", "POST"], content_types=FORM)

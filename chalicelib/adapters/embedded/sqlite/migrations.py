@@ -22,7 +22,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
-from . import claims, desks, enforcement, filings, jobs, outbox, owing, rows, transfers, units
+from . import claims, desks, enforcement, filings, jobs, outbox, owing, people, rows, transfers, units
 
 log = logging.getLogger(__name__)
 WAIT_MS = 600_000  # how long a process starting during another's migration waits for it (a store waits 30 s)
@@ -71,6 +71,7 @@ STEPS: tuple[Step, ...] = (
     Step(6, "filings by 回执号, for the public verification of receipts (docs/rules.md §14)",
          script(filings.RECEIPT_SCHEMA)),
     Step(7, "the audit log listed by time, division and account (audit.at and its indexes)", outbox.add_audit_time),
+    Step(8, "SMS verification codes (docs/rules.md §12)", script(people.SCHEMA)),
 )
 CURRENT = STEPS[-1].version
 # Steps are numbered 1, 2, … in order. Numbers are handed out per branch before they merge, so until every

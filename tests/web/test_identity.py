@@ -1,0 +1,143 @@
+"""Employer identity and account recovery (docs/rules.md §12) through the API and the pages, on both backends:
+the SMS code at registration, 忘记密码, the 单位管理员's 经办人, contact changes and a reviewer rebinding a lost
+unit."""
+from __future__ import annotations
+
+import pytest
+from chalice.test import Client
+
+from tests import factories
+from tests.api_client import Api
+from tests.web.test_pages import Browser, location
+
+UNIT = factories.uscc(1)
+MOBILE = "13800000001"
+REVIEWER_PASSWORD = "Review-Passw0rd"
+
+
+@pytest.fixture
+def container(backend_container):
+    """Every test here runs on the embedded and on the AWS backend."""
+    return backend_container
+
+
+@pytest.fixture
+def client(container):
+    from app import app
+    with Client(app) as client:
+        yield client
+
+
+@pytest.fixture
+def api(client):
+    api = Api(client)
+    assert api.call("POST", "/employers/register", factories.registration())[0] == 201
+    return api
+
+
+def browser_of(client, username=UNIT, password="Passw0rd!") -> Browser:
+    b = Browser(client)
+    b.get("/login")
+    assert b.post("/login", {"username": username, "password": password}).status_code == 303
+    return b
+
+
+def test_registration_needs_the_code_sent_to_the_filers_mobile(client, container):
+    api = Api(client)
+    data = factories.registration(2)
+    status, body = api.call("POST", "/employers/register", {**data, "verification_code": "123456"})
+    assert status == 422 and body["error"]["details"][0]["field"] == "verification_code"
+    assert api.call("POST", "/employers/register/code", {"mobile": data["filer_mobile"]})[0] == 202
+    status, body = api.call("POST", "/employers/register/code", {"mobile": data["filer_mobile"]})
+    assert status == 429 and "秒后再重新获取" in body["error"]["message"]
+    code = factories.sms_code(data["filer_mobile"])
+    assert api.call("POST", "/employers/register", {**data, "verification_code": code})[0] == 201
+    assert container.store.get_account(data["uscc"]).unit_role == "admin"
+
+
+def test_the_register_page_sends_the_code_and_keeps_what_was_typed(client):
+    b = Browser(client)
+    b.get("/register")
+    form = {**factories.registration(3), "foreign_invested": "否", "labor_dispatch": "否"}
+    page = b.post("/register/code", form)
+    body = page.body.decode()
+    assert page.status_code == 200 and 'id="code-sent"' in body and form["name"] in body
+    assert 'action="/register"' in body  # 注册 posts the form to /register, not back to /register/code
+    page = b.post("/register", {**form, "verification_code": factories.sms_code(form["filer_mobile"])})
+    assert page.status_code == 200 and "备案审核机关" in page.body.decode()
+
+
+def test_forgotten_password_through_the_pages(client, api, container):
+    old_session = browser_of(client)
+    b = Browser(client)
+    assert 'href="/password-reset"' in b.get("/login").body.decode()
+    page = b.post("/password-reset/code", {"uscc": UNIT, "mobile": MOBILE})
+    assert 'id="code-sent"' in page.body.decode()
+    page = b.post("/password-reset", {"uscc": UNIT, "mobile": MOBILE, "code": factories.sms_code(MOBILE, "找回密码"),
+                                      "new_password": "Brand-new-2026"})
+    assert 'id="reset-done"' in page.body.decode()
+    assert location(old_session.get("/employer")).startswith("/login")  # every session ended
+    browser_of(client, password="Brand-new-2026")
+
+
+def test_reset_answers_the_same_for_a_pair_that_does_not_exist(client, api):
+    real = api.call("POST", "/auth/password-reset/code", {"uscc": UNIT, "mobile": MOBILE})
+    wrong = api.call("POST", "/auth/password-reset/code", {"uscc": UNIT, "mobile": "13700000000"})
+    nobody = api.call("POST", "/auth/password-reset/code", {"uscc": factories.uscc(9), "mobile": "13700000001"})
+    assert real == wrong == nobody and real[0] == 202
+    assert factories.sms_code("13700000000", "找回密码") is None
+    status, body = api.call("POST", "/auth/password-reset", {"uscc": UNIT, "mobile": "13700000000", "code": "000000",
+                                                             "new_password": "Brand-new-2026"})
+    assert status == 422 and body["error"]["details"][0]["field"] == "code"
+
+
+def test_the_unit_admin_manages_clerks_on_the_people_page(client, api, container):
+    admin = browser_of(client)
+    assert 'id="unit-people"' in admin.get("/employer").body.decode()
+    page = admin.post("/employer/people", {"name": "王五", "mobile": "13600000003", "email": "w@example.com",
+                                           "password": "Clerk-Passw0rd-1"})
+    assert location(page) == "/employer/people?done=added"
+    clerk_name = f"{UNIT}-2"
+    assert clerk_name in admin.get("/employer/people").body.decode()
+    clerk = browser_of(client, clerk_name, "Clerk-Passw0rd-1")
+    assert 'id="add-clerk"' not in clerk.get("/employer/people").body.decode()
+    assert clerk.post("/employer/people", {"name": "赵六", "mobile": "13600000004", "email": "z@example.com",
+                                           "password": "Clerk-Passw0rd-2"}).status_code == 403
+    assert location(admin.post(f"/employer/people/{clerk_name}/remove", {})) == "/employer/people?done=removed"
+    assert location(clerk.get("/employer")).startswith("/login")
+
+
+def test_contact_change_through_the_api(client, api, container):
+    token = api.login(UNIT, "Passw0rd!")
+    assert api.call("POST", "/me/contact/code", {"mobile": "13900000002"}, token)[0] == 202
+    status, body = api.call("PUT", "/me/contact", {"mobile": "13900000002", "email": "new@example.com",
+                                                   "code": factories.sms_code("13900000002", "更换手机号")}, token)
+    assert status == 200 and body["mobile"] == "139****0002"
+    assert container.store.get_unit(UNIT).filer_mobile == "13900000002"
+    told = [m for m in container.store.list_messages(50) if m.subject == "单位账号变更提醒"]
+    assert {MOBILE, "filer1@example.com"} <= {m.to for m in told}
+
+
+def test_a_reviewer_rebinds_a_lost_unit_on_its_page(client, api, container):
+    container.accounts.create_reviewer("xiaodian", REVIEWER_PASSWORD, "140105", "小店区审核员")
+    reviewer = browser_of(client, "xiaodian", REVIEWER_PASSWORD)
+    path = f"/review/units/{UNIT}/rebind"
+    assert "已核验的材料" in reviewer.get(path).body.decode()
+    form = {"name": "赵新", "mobile": "13900000002", "email": "new@example.com", "documents": "营业执照"}
+    assert 'id="code-sent"' in reviewer.post(path, {**form, "action": "code"}).body.decode()
+    page = reviewer.post(path, {**form, "code": factories.sms_code("13900000002", "单位管理员变更"),
+                                "action": "rebind"})
+    assert page.status_code == 422 and "法定代表人身份证或授权委托书" in page.body.decode()
+    reviewer.post(path, {**form, "action": "code"})  # (the resend interval: the clock stands still) …
+    container.clock.advance(seconds=61)
+    reviewer.post(path, {**form, "action": "code"})
+    body = f"csrf={reviewer.jar['csrf']}&name=赵新&mobile=13900000002&email=new%40example.com&documents=营业执照" \
+           f"&documents=授权委托书&action=rebind&code={factories.sms_code('13900000002', '单位管理员变更')}"
+    page = reviewer.http.post(path, headers=reviewer._headers({"Content-Type": "application/x-www-form-urlencoded"}),
+                              body=body.encode())
+    text = page.body.decode()
+    assert page.status_code == 200 and 'id="initial-password"' in text
+    event = next(e for e in container.store.list_audit(20) if e.action == "rebind_unit")
+    assert event.actor == "xiaodian" and event.detail["documents"] == ["营业执照", "授权委托书"]
+    status, _ = Api(client).call("POST", "/auth/login", {"username": UNIT, "password": "Passw0rd!"})
+    assert status == 401
