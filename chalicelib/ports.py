@@ -6,7 +6,7 @@ same contract tests (tests/contract). Entities cross the ports as domain models;
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO, Any, Generic, NamedTuple, Protocol, TypeVar
 
@@ -206,6 +206,11 @@ class OwingStore(Protocol):
     def claim_reminder(self, uscc: str, year: int, step: str, at: dt.datetime, messages: Iterable[Message]) -> bool:
         """Record reminder `step` of `year` for the unit and write its outbox messages, all or nothing.
         False (nothing written) if that step was already claimed or the unit no longer owes the year."""
+
+    def claim_reminders(self, year: int, step: str, at: dt.datetime,
+                        messages: Mapping[str, Iterable[Message]]) -> set[str]:
+        """claim_reminder for a batch of units (USCC → its messages); the USCCs claimed. One transaction where
+        the backend can (SQLite); each unit alone otherwise, so one unit that filed meanwhile spoils nothing."""
 
     def claim_notice(self, key: str, at: dt.datetime, messages: Iterable[Message]) -> bool:
         """Write `messages` once per `key` (e.g. a reviewer digest per authority and day); False if done."""

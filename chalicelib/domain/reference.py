@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -62,6 +62,8 @@ class Policy:
     # corrections after approval and revoking an approval (docs/rules.md §11)
     correction_open_years: int = 1  # year Y's approved filing can be corrected until the due date of year Y + this
     revoke_approval_days: int = 30  # an approval can be revoked this many days after it, at most
+    # step key ("D-30", …, "overdue" for every overdue step) → days the step is spread over (domain/reminders.py)
+    reminder_spread_days: dict[str, int] = field(default_factory=dict)
 
 
 @cache

@@ -4,6 +4,10 @@ Delivery failures are recorded and retried with exponential backoff (by the next
 scheduled outbox job); they never undo or block the action. The limits on notifications (a daily cap per
 recipient, one review request per filing and window: domain/notifications.py) are applied here, when a
 message is first due, so every way of writing messages is covered.
+
+Issue 21: the store hands out the priority lane before the bulk lane (reminders); each channel is paced to its
+provider's sending rate (`rates`, messages a second: SEND_RATES), and a message past its `expires_at` is
+dropped and counted, never sent late.
 """
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ import datetime as dt
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from typing import NamedTuple
 
 from ..domain import notifications
@@ -35,21 +40,50 @@ def retry_delay(attempts: int) -> dt.timedelta:
     return min(delay, LONGEST_WAIT)
 
 
-class _Batch(NamedTuple):
-    sent: int
-    settled: int  # no longer pending: sent, held back (see _held_back) or failed for good
-    failed: int  # failed for good: undeliverable, or out of attempts
-
-
 class Delivery(NamedTuple):
     """What a delivery run did (the outbox alarms count on it: app.py deliver_outbox)."""
     sent: int
     failed: int  # failed for good in this run
+    dropped: int = 0  # past their expires_at: not sent late
+
+    def __add__(self, other: tuple[int, ...]) -> Delivery:  # type: ignore[override]
+        return Delivery(*(a + b for a, b in zip(self, other)))
+
+
+class _Batch(NamedTuple):
+    done: Delivery
+    settled: int  # no longer pending: sent, held back (see _held_back) or failed for good
+
+
+class Pace:
+    """At most `rate` messages a second per channel (a provider's sending quota), by waiting before a send.
+    A channel without a rate is not paced."""
+
+    def __init__(self, rates: dict[str, float], sleep: Callable[[float], None] = time.sleep):
+        self.gap = {channel: 1 / rate for channel, rate in rates.items() if rate > 0}
+        self.next_at: dict[str, float] = {}
+        self.sleep = sleep
+
+    def seconds_for(self, channel: str, messages: int) -> float:
+        """How long `messages` take on the channel at its rate (0: not paced)."""
+        return messages * self.gap.get(channel, 0.0)
+
+    def wait(self, channel: str) -> None:
+        gap = self.gap.get(channel)
+        if gap is None:
+            return
+        now = time.monotonic()
+        at = max(now, self.next_at.get(channel, now))
+        if at > now:
+            self.sleep(at - now)
+        self.next_at[channel] = at + gap
 
 
 class Outbox:
-    def __init__(self, store: Store, sender: Sender, clock: Clock, channels: tuple[str, ...] = ("email", "sms")):
+    def __init__(self, store: Store, sender: Sender, clock: Clock, channels: tuple[str, ...] = ("email", "sms"),
+                 rates: dict[str, float] | None = None):
         self.store, self.sender, self.clock, self.channels = store, sender, clock, channels
+        self.pace = Pace(rates or {})
 
     def recent(self, limit: int = 200) -> list[Message]:
         """The latest messages, newest first (the local demo mailbox)."""
@@ -57,22 +91,24 @@ class Outbox:
 
     def deliver_pending(self, limit: int = 100) -> int:
         """Send what is pending and due; returns how many were sent."""
-        return self._deliver_batch(limit).sent
+        return self._deliver_batch(limit).done.sent
 
     def backlog(self, limit: int) -> int:
         """How many messages are still pending (counted up to `limit`)."""
         return len(self.store.pending_messages(limit))
 
     def _deliver_batch(self, limit: int) -> _Batch:
-        sent = settled = failed = 0
-        now = self.clock.now()
+        sent = settled = failed = dropped = 0
         for m in self.store.pending_messages(limit):
+            now = self.clock.now()
             if m.next_attempt_at and m.next_attempt_at > now:
                 continue
             if held := self._held_back(m, now):
                 self.store.mark_message(held)
                 settled += 1
+                dropped += held.status == "dropped"
                 continue
+            self.pace.wait(m.channel)
             try:
                 self.sender.send(m)
             except Undeliverable as e:  # retrying cannot help (e.g. no SMS template for it): failed, and why
@@ -96,10 +132,13 @@ class Outbox:
                                                          "sent_at": now, "next_attempt_at": None}))
             sent += 1
             settled += 1
-        return _Batch(sent, settled, failed)
+        return _Batch(Delivery(sent, failed, dropped), settled)
 
     def _held_back(self, m: Message, now: dt.datetime) -> Message | None:
         """The message marked as not sent, and why; None when it may go out."""
+        if notifications.expired(m, now):  # a retry too: late is worse than not at all
+            return m.model_copy(update={"status": "dropped", "reason": notifications.expired_reason(),
+                                        "next_attempt_at": None})
         if m.channel not in self.channels:  # e.g. no e-mail where SES is not offered: the SMS twin goes out
             return m.model_copy(update={"status": "skipped", "reason": notifications.channel_missing_reason(m)})
         if m.attempts:  # a retry: it passed the limits, and was counted, on its first attempt
@@ -118,14 +157,14 @@ class Outbox:
     def deliver_for(self, seconds: float, batch: int = 200) -> Delivery:
         """Deliver batch after batch until a batch settles nothing (nothing due is left) or the time budget
         is spent."""
-        sent = failed = 0
+        total = Delivery(0, 0)
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             done = self._deliver_batch(batch)
-            sent, failed = sent + done.sent, failed + done.failed
+            total += done.done
             if not done.settled:
                 break
-        return Delivery(sent, failed)
+        return total
 
     def deliver_soon(self) -> None:
         """Right after an action: try to send, but never let delivery fail the action."""

@@ -115,7 +115,7 @@ def test_the_outbox_run_counts_the_backlog_and_the_messages_out_of_attempts():
     store = _Store([_message("last-try", MAX_ATTEMPTS - 1), _message("first-try", 0), _message("again", 2)])
     outbox = Outbox(store, _Down(), _Clock(), channels=("sms",))
     counts = outbox_run(outbox, seconds=5)
-    assert counts == {"OutboxSent": 0, "OutboxFailed": 1, "OutboxPending": 2}
+    assert counts == {"OutboxSent": 0, "OutboxFailed": 1, "OutboxDropped": 0, "OutboxPending": 2}
     assert store.messages["last-try"].status == "failed"
     assert BACKLOG_CAP >= 100
 

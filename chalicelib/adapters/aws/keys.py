@@ -112,6 +112,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 
+from ...domain import notifications
 from ...domain.filing import Filing, Status
 from ...domain.model import AuditEvent, Message
 
@@ -313,8 +314,8 @@ def message_item(m: Message) -> dict[str, str]:
     """Listed under MESSAGE always, under the outbox only while pending (sparse GSI1)."""
     order = f"{stamp(m.created_at)}#{m.id}"
     item = {**message(m.id), "GSI2PK": MESSAGES, "GSI2SK": order}
-    if m.status == "pending":
-        item.update(GSI1PK=OUTBOX_PENDING, GSI1SK=order)
+    if m.status == "pending":  # the bulk lane (domain/notifications.py) after the priority lane: "~" sorts last
+        item.update(GSI1PK=OUTBOX_PENDING, GSI1SK=f"~{order}" if notifications.is_bulk(m) else order)
     return item
 
 

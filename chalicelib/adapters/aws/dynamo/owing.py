@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -151,6 +151,11 @@ class DynamoOwing(DynamoBase, OwingStore):
             "ConditionExpression": f"attribute_exists({keys.OWING_FLAG})",  # filed meanwhile: no reminder
             "ExpressionAttributeValues": {":none": {"L": []}, ":sent": {"L": [{"S": f"{step}|{stamp}"}]}}}}
         return self._claim(absent(av({**keys.reminder_claim(uscc, year, step), "at": stamp})), messages, history)
+
+    def claim_reminders(self, year: int, step: str, at: dt.datetime,
+                        messages: Mapping[str, Iterable[Message]]) -> set[str]:
+        """A transaction per unit: a cancelled transaction would lose the whole batch to one unit that filed."""
+        return {uscc for uscc, its in messages.items() if self.claim_reminder(uscc, year, step, at, its)}
 
     def claim_notice(self, key: str, at: dt.datetime, messages: Iterable[Message]) -> bool:
         return self._claim(absent(av({**keys.notice(key), "at": keys.stamp(at)})), messages)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 
+from ....domain import notifications
 from ....domain.model import AuditEvent, Message
 from ....ports import OutboxStore
 from .base import SqliteBase, doc
@@ -23,6 +24,9 @@ CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
 CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
     BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
 """
+# the bulk lane (domain/notifications.py) sorts after the priority lane; the index and the query share the expression
+BULK_LAST = f"(json_extract(doc, '$.kind') IN ({', '.join(repr(k.value) for k in sorted(notifications.BULK))}))"
+LANES = f"CREATE INDEX IF NOT EXISTS outbox_lanes ON outbox (status, {BULK_LAST}, created_at);"
 
 
 def write_audit(db: sqlite3.Connection, event: AuditEvent) -> None:
@@ -36,8 +40,8 @@ def queue_messages(db: sqlite3.Connection, messages: Iterable[Message]) -> None:
 
 class SqliteOutbox(SqliteBase, OutboxStore):
     def pending_messages(self, limit: int = 100) -> list[Message]:
-        rows = self._db.execute("SELECT doc FROM outbox WHERE status = 'pending' ORDER BY created_at LIMIT ?",
-                                (limit,)).fetchall()
+        rows = self._db.execute(f"SELECT doc FROM outbox WHERE status = 'pending' ORDER BY {BULK_LAST}, created_at"
+                                " LIMIT ?", (limit,)).fetchall()
         return [Message.model_validate_json(r[0]) for r in rows]
 
     def mark_message(self, message: Message) -> None:
