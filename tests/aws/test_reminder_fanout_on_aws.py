@@ -1,0 +1,34 @@
+"""Issue 21 in AWS mode: the daily schedule plans batches onto an SQS queue (no Scan: the owing index is
+queried), the queue's function claims each batch, and a batch delivered twice reminds nobody twice."""
+import datetime as dt
+
+from chalicelib import bootstrap
+from chalicelib.settings import Settings
+from tests import factories
+from tests.aws.test_reminders_on_aws import scheduled_event
+from tests.aws_emulator import SENDER_EMAIL
+
+
+def test_the_daily_schedule_queues_batches_and_the_queue_function_reminds_once(aws_app, aws_adapters, clock):
+    api, c, aws = aws_app
+    for serial in (1, 2, 3):
+        assert api.call("POST", "/employers/register", factories.registration(serial))[0] == 201
+    sqs = aws.clients.boto3.client("sqs")
+    url = sqs.create_queue(QueueName="reminder-batches")["QueueUrl"]
+    settings = Settings("aws", "https://filing.example.cn", "aws-test-secret-" + "y" * 32, table_name=aws.table_name,
+                        bucket_name=aws.bucket, mail_from=SENDER_EMAIL, reminder_queue_url=url)
+    queued = bootstrap.build(settings, clock=clock, aws_session=aws.clients.boto3)
+    calls: list[str] = []
+    queued.store.client.meta.events.register("before-call.dynamodb", lambda model, **kw: calls.append(model.name))
+    bootstrap.override(queued)
+
+    clock.current = dt.datetime(2026, 6, 23, 1, 0, tzinfo=dt.timezone.utc)  # D-7
+    planned = api.client.lambda_.invoke("daily_reminders", scheduled_event(api.client)).payload
+    assert (planned["planned"], planned["batches"], planned["reminded"]) == (3, 1, 0)
+    assert "Scan" not in calls
+    records = [{"body": m["Body"]} for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]]
+    assert len(records) == 1
+    assert api.client.lambda_.invoke("remind_batch", {"Records": records}).payload == {"reminded": 3}
+    assert api.client.lambda_.invoke("remind_batch", {"Records": records}).payload == {"reminded": 0}  # redelivered
+    reminders = [m for m in queued.store.list_messages(50) if "年度劳动用工备案" in m.subject]
+    assert len(reminders) == 6 and all(m.expires_at for m in reminders)
