@@ -53,7 +53,7 @@ class Settings(NamedTuple):  # (not a dataclass: dataclasses costs Lambda cold s
     job_worker_process: bool = False
     sms: SmsSettings | None = None  # SMS through Alibaba/Tencent Cloud; None: SNS (aws), the local mailbox (embedded)
     smtp: SmtpSettings | None = None  # embedded: e-mail through an SMTP server; None: the local mailbox
-    # SEND_RATES=email=14,sms=20: messages a second per channel, the provider's sending quota (issue 21,
+    # SEND_RATES=email=14,sms=20: messages a second per channel, the provider's sending quota (docs/rules.md §8,
     # infra/README.md); a channel not listed is not paced
     send_rates: dict[str, float] = {}
     reminder_queue_url: str | None = None  # aws: REMINDER_QUEUE_URL, the SQS queue of the daily job's batches

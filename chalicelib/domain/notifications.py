@@ -19,7 +19,7 @@ CHANNEL_LABEL = {"email": "邮件", "sms": "短信"}
 # how a reviewer over the cap still hears of filings that wait too long; a 责令限期改正 is once per unit and year,
 # and an agency filing for many units must get each one
 UNCAPPED = frozenset({MessageKind.REMINDER, MessageKind.DIGEST, MessageKind.ENFORCEMENT})
-# Two lanes (issue 21): the daily job's reminders are the bulk lane, delivered after every other pending message
+# Two lanes (docs/rules.md §8): the daily job's reminders are the bulk lane, delivered after every other pending message
 # and paced to the provider's quota; everything else (a verification code, a decision, a review request) is
 # the priority lane and never waits behind a day's reminders.
 BULK = frozenset({MessageKind.REMINDER})

@@ -14,7 +14,7 @@ Rules chosen here (the README's reminder section repeats them):
   named by its offset from the due date: "D-30", "D-7", "D-1", "D+1", "D+8", … One reminder per unit,
   year and step. On any day the *current* step is the latest one on or before today, so a missed run
   (or a unit that starts owing late, e.g. after a rejection) is caught up the next day, once.
-- Spread (issue 21): a step may be sent over a window of days (policy.json reminder_spread_days, e.g. D-30 over
+- Spread (docs/rules.md §8): a step may be sent over a window of days (policy.json reminder_spread_days, e.g. D-30 over
   3 days), each unit on a day fixed by a hash of its USCC, so a million reminders never land in one hour. The
   window never reaches the next step. A reminder not sent by the start of the next step's day is dropped: the
   next step says the same, with the right date (e.g. a D-1 reminder is never sent after the due date).

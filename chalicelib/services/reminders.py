@@ -5,7 +5,7 @@ The daily job is safe to run any number of times a day, at once or one after ano
 delivers at least once; an operator may rerun it): each reminder is claimed per unit, year and step, and
 each digest per authority and day, in the same transaction as its outbox messages.
 
-Fan-out (issue 21): the job only plans. It pages the sparse owing index, keeps the units whose day of the step's
+Fan-out (docs/rules.md §8, "A million units"): the job only plans. It pages the sparse owing index, keeps the units whose day of the step's
 window (domain/reminders.py `send_day`) has come and that were not reminded for it, and hands them to a queue in
 batches of BATCH units (SQS in AWS mode, the embedded worker's job queue: `JobQueue`); workers run the batches
 (`run_batch`) in parallel, each batch claiming its units in one go. A batch run twice (SQS delivers at least once, a
