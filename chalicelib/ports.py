@@ -179,6 +179,13 @@ class OutboxStore(Protocol):
     def list_messages(self, limit: int = 100) -> list[Message]:
         """Newest first (the embedded mailbox page)."""
 
+    def count_deliveries(self, day: dt.date, deltas: Mapping[tuple[str, str, str], int]) -> None:
+        """Add to the day's delivery counts: (channel, authority, outcome) → how many (domain/notifications.py
+        OUTCOMES). Counted once per delivery batch, not per message."""
+
+    def delivery_counts(self, day: dt.date) -> dict[tuple[str, str, str], int]:
+        """The day's counts: (channel, authority, outcome) → how many."""
+
     def append_audit(self, event: AuditEvent) -> None: ...
 
     def list_audit(self, limit: int = 100, scopes: list[str] | None = None) -> list[AuditEvent]:

@@ -158,6 +158,7 @@ class Message(BaseModel):
     reason: str | None = None  # why it was not sent, in words for the mailbox and operators
     attempts: int = 0
     next_attempt_at: dt.datetime | None = None  # backoff after a failed attempt
+    authority_code: str | None = None  # a reminder: its unit's authority, for the per-day counts
     expires_at: dt.datetime | None = None  # not sent by then: dropped, not sent late (a reminder: domain/reminders.py)
     sent_at: dt.datetime | None = None
 

@@ -74,6 +74,20 @@ def channel_missing_reason(m: Message) -> str:
     return f"本系统未开通{CHANNEL_LABEL.get(m.channel, m.channel)}渠道"
 
 
+# The per-day counts of the daily job's messages (an operator page, the metrics): planned when the job plans a
+# unit, then one of the others when the outbox settles its message.
+OUTCOMES = ("planned", "sent", "failed", "dropped")
+OUTCOME_LABEL = {"planned": "计划", "sent": "已发送", "failed": "发送失败", "dropped": "过期未发"}
+
+
+def counted_outcome(m: Message) -> str | None:
+    """The outcome a settled message counts as, per channel and authority; None: not counted (only the
+    reminders, which carry their unit's authority, are)."""
+    if m.authority_code is None or m.status not in OUTCOMES:
+        return None
+    return m.status
+
+
 def expired(m: Message, now: dt.datetime) -> bool:
     return m.expires_at is not None and now >= m.expires_at
 

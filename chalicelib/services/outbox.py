@@ -15,10 +15,12 @@ import datetime as dt
 import logging
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from typing import NamedTuple
 
 from ..domain import notifications
+from ..domain.calendar import local_today
 from ..domain.model import Message, MessageKind
 from ..ports import AlreadyExists, Clock, Sender, Store, Undeliverable
 
@@ -99,12 +101,19 @@ class Outbox:
 
     def _deliver_batch(self, limit: int) -> _Batch:
         sent = settled = failed = dropped = 0
+        counts: Counter[tuple[str, str, str]] = Counter()
+
+        def mark(m: Message) -> None:
+            self.store.mark_message(m)
+            if outcome := notifications.counted_outcome(m):
+                counts[(m.channel, m.authority_code or "", outcome)] += 1
+
         for m in self.store.pending_messages(limit):
             now = self.clock.now()
             if m.next_attempt_at and m.next_attempt_at > now:
                 continue
             if held := self._held_back(m, now):
-                self.store.mark_message(held)
+                mark(held)
                 settled += 1
                 dropped += held.status == "dropped"
                 continue
@@ -113,25 +122,27 @@ class Outbox:
                 self.sender.send(m)
             except Undeliverable as e:  # retrying cannot help (e.g. no SMS template for it): failed, and why
                 log.warning("message %s cannot be delivered: %s", m.id, e)
-                self.store.mark_message(m.model_copy(update={"attempts": m.attempts + 1, "status": "failed",
-                                                             "reason": str(e), "next_attempt_at": None}))
+                mark(m.model_copy(update={"attempts": m.attempts + 1, "status": "failed", "reason": str(e),
+                                          "next_attempt_at": None}))
                 settled += 1
                 failed += 1
                 continue
             except Exception:  # any sender failure: keep the message for a later attempt
                 log.warning("sending message %s failed", m.id, exc_info=True)
                 attempts = m.attempts + 1
-                self.store.mark_message(m.model_copy(update={
+                mark(m.model_copy(update={
                     "attempts": attempts, "status": "failed" if attempts >= MAX_ATTEMPTS else "pending",
                     "next_attempt_at": now + retry_delay(attempts)}))
                 if attempts >= MAX_ATTEMPTS:
                     settled += 1
                     failed += 1
                 continue
-            self.store.mark_message(m.model_copy(update={"status": "sent", "attempts": m.attempts + 1,
-                                                         "sent_at": now, "next_attempt_at": None}))
+            mark(m.model_copy(update={"status": "sent", "attempts": m.attempts + 1, "sent_at": now,
+                                      "next_attempt_at": None}))
             sent += 1
             settled += 1
+        if counts:  # once per batch: the day's counts per channel and authority (domain/notifications.py)
+            self.store.count_deliveries(local_today(self.clock.now()), counts)
         return _Batch(Delivery(sent, failed, dropped), settled)
 
     def _held_back(self, m: Message, now: dt.datetime) -> Message | None:

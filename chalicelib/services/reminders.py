@@ -193,9 +193,10 @@ def reminder_messages(clock: Clock, unit: Unit, obligation: Obligation, step: St
                 template="reminder", params={"unit": unit.name, "year": str(year), "when": short})]
 
 
-def expiring(messages: list[Message], step: Step) -> list[Message]:
-    """Not sent by the next step's day: dropped (domain/reminders.py)."""
-    return [m.model_copy(update={"expires_at": reminder_expires(step)}) for m in messages]
+def for_the_day(messages: list[Message], step: Step, authority_code: str) -> list[Message]:
+    """Not sent by the next step's day: dropped (domain/reminders.py); counted per authority."""
+    return [m.model_copy(update={"expires_at": reminder_expires(step), "authority_code": authority_code})
+            for m in messages]
 
 
 class ReminderService:
@@ -229,21 +230,29 @@ class ReminderService:
         return report
 
     def _remind(self, step: Step, today: dt.date, now: dt.datetime, report: DailyReport) -> None:
+        before = report.planned.copy()
         batches = list(self._plan(step, today, report))
+        planned = report.planned - before  # this step's, by authority
         report.batches += len(batches)
         for channel in self.outbox.channels:  # each unit gets one message per channel
             report.finish_hours[channel] = (report.finish_hours.get(channel, 0.0)
-                                            + self.outbox.pace.seconds_for(channel, report.planned.total()) / 3600)
+                                            + self.outbox.pace.seconds_for(channel, planned.total()) / 3600)
         left = (reminder_expires(step) - now).total_seconds() / 3600
         report.hours_left = left if report.hours_left is None else min(left, report.hours_left)
         if report.late:
             log.error("the reminders planned today cannot be delivered before they expire: %s h needed, %.1f h left",
                       report.finish_hours, left)
-        if self.queue is not None and not report.dry_run:
+        if report.dry_run:
+            report.reminded += [r for batch in batches for r in self.run_batch(batch, dry_run=True)]
+            return
+        if planned:
+            self.store.count_deliveries(today, {(channel, authority, "planned"): n for channel in self.outbox.channels
+                                                for authority, n in planned.items()})
+        if self.queue is not None:
             self.queue.enqueue(batches)
             return
         for batch in batches:
-            report.reminded += self.run_batch(batch, dry_run=report.dry_run)
+            report.reminded += self.run_batch(batch)
 
     def _plan(self, step: Step, today: dt.date, report: DailyReport) -> Iterator[ReminderBatch]:
         """The owing units to remind today, BATCH at a time: not reminded for the step yet, their day come."""
@@ -268,9 +277,9 @@ class ReminderService:
         claimed before (a retried batch, a second run) or that filed meanwhile are left out."""
         step = batch.step
         units = self.store.get_units(uscc for uscc, _ in batch.units)
-        messages = {uscc: expiring(reminder_messages(self.clock, unit, Obligation(uscc, step.year, unit.authority_code,
-                                                                                  status),
-                                                     step, batch.today, self.base_url), step)
+        messages = {uscc: for_the_day(reminder_messages(self.clock, unit, Obligation(uscc, step.year, unit.authority_code,
+                                                                                     status),
+                                                        step, batch.today, self.base_url), step, unit.authority_code)
                     for uscc, status in batch.units if (unit := units.get(uscc))}
         claimed = set(messages) if dry_run else self.store.claim_reminders(step.year, step.key, self.clock.now(),
                                                                            messages)

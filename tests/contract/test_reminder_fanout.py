@@ -116,3 +116,20 @@ def test_reminders_go_after_other_messages_and_a_late_one_is_dropped_and_counted
     assert (done.sent, done.dropped) == (1, 24)
     dropped = [m for m in c.store.list_messages(100) if m.status == "dropped"]
     assert len(dropped) == 24 and all("不再发送" in m.reason for m in dropped)
+
+
+def test_the_days_counts_per_channel_and_authority(adapters, tmp_path):
+    register(adapters.store, "A1", authority="140105")
+    register(adapters.store, "A2", authority="140105")
+    register(adapters.store, "B1", authority="140106")
+    c = container(adapters, tmp_path)
+    c.reminders.run_daily(deliver_seconds=0)
+    day = dt.date(2026, 6, 23)
+    assert c.store.delivery_counts(day) == {
+        ("email", "140105", "planned"): 2, ("sms", "140105", "planned"): 2,
+        ("email", "140106", "planned"): 1, ("sms", "140106", "planned"): 1}
+    c.outbox.deliver_for(30)
+    counts = c.store.delivery_counts(day)
+    assert (counts[("email", "140105", "sent")], counts[("sms", "140106", "sent")]) == (2, 1)
+    c.reminders.run_daily()  # a second run plans nothing, and counts nothing more
+    assert c.store.delivery_counts(day) == counts

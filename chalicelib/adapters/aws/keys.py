@@ -404,6 +404,15 @@ def stats_partition(year: int) -> str:
     return f"STATS#{year:04d}"
 
 
+def delivery_counts(day: dt.date, channel: str, authority_code: str) -> dict[str, str]:
+    """The day's delivery counts of a channel and authority (attributes n:<outcome>), in the day's partition."""
+    return _key(delivery_day(day), f"{channel}#{authority_code}")
+
+
+def delivery_day(day: dt.date) -> str:
+    return f"DELIVERIES#{day.isoformat()}"
+
+
 def year_opened(year: int) -> dict[str, str]:
     return _key(f"YEAR#{year:04d}", "OPENED")
 

@@ -4,8 +4,9 @@ Other aggregates write audit events and messages in their own transactions throu
 queue_messages."""
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from ....domain import notifications
 from ....domain.model import AuditEvent, Message
@@ -27,6 +28,10 @@ CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
 # the bulk lane (domain/notifications.py) sorts after the priority lane; the index and the query share the expression
 BULK_LAST = f"(json_extract(doc, '$.kind') IN ({', '.join(repr(k.value) for k in sorted(notifications.BULK))}))"
 LANES = f"CREATE INDEX IF NOT EXISTS outbox_lanes ON outbox (status, {BULK_LAST}, created_at);"
+DELIVERY_COUNTS = """
+CREATE TABLE IF NOT EXISTS delivery_counts (day TEXT NOT NULL, channel TEXT NOT NULL, authority_code TEXT NOT NULL,
+    outcome TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (day, channel, authority_code, outcome)) WITHOUT ROWID;
+"""
 
 
 def write_audit(db: sqlite3.Connection, event: AuditEvent) -> None:
@@ -47,6 +52,16 @@ class SqliteOutbox(SqliteBase, OutboxStore):
     def mark_message(self, message: Message) -> None:
         with self._write() as db:
             db.execute("UPDATE outbox SET status = ?, doc = ? WHERE id = ?", (message.status, doc(message), message.id))
+
+    def count_deliveries(self, day: dt.date, deltas: Mapping[tuple[str, str, str], int]) -> None:
+        with self._write() as db:
+            db.executemany("INSERT INTO delivery_counts VALUES (?, ?, ?, ?, ?) ON CONFLICT"
+                           " (day, channel, authority_code, outcome) DO UPDATE SET n = n + excluded.n",
+                           [(day.isoformat(), *key, n) for key, n in deltas.items()])
+
+    def delivery_counts(self, day: dt.date) -> dict[tuple[str, str, str], int]:
+        return {(channel, authority, outcome): n for channel, authority, outcome, n in self._db.execute(
+            "SELECT channel, authority_code, outcome, n FROM delivery_counts WHERE day = ?", (day.isoformat(),))}
 
     def list_messages(self, limit: int = 100) -> list[Message]:
         rows = self._db.execute("SELECT doc FROM outbox ORDER BY created_at DESC, id LIMIT ?", (limit,)).fetchall()
