@@ -40,6 +40,7 @@ from .outbox import Outbox, message
 log = logging.getLogger(__name__)
 PAGE = 1000  # obligations read per store call
 DIGEST_LISTED = 50  # filings spelled out in one digest (the rest are counted)
+BACKLOG_SHOWN = 10_000
 BATCH = 500  # units per queued batch: an SQS message of ~15 KB, a few seconds of a worker
 
 
@@ -93,6 +94,21 @@ class Reminded:
     unit_name: str
     step: Step
     to: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DeliveryCounts:
+    day: dt.date
+    by_authority: dict[str, dict[str, dict[str, int]]]  # authority → channel → outcome → how many
+    pending: int  # messages still pending, counted up to BACKLOG_SHOWN
+
+    def totals(self) -> dict[str, dict[str, int]]:
+        """channel → outcome → how many, over the authorities shown."""
+        out: dict[str, Counter[str]] = {}
+        for channels in self.by_authority.values():
+            for channel, outcomes in channels.items():
+                out.setdefault(channel, Counter()).update(outcomes)
+        return {channel: dict(c) for channel, c in out.items()}
 
 
 @dataclass(frozen=True)
@@ -285,6 +301,19 @@ class ReminderService:
                                                                            messages)
         return [Reminded(uscc, units[uscc].name, step, tuple(m.to for m in messages[uscc]))
                 for uscc, _ in batch.units if uscc in claimed]
+
+    def delivery_counts(self, who: Principal, day: dt.date | None = None) -> DeliveryCounts:
+        """The day's reminder counts (planned, sent, failed, dropped) per authority and channel, for a system
+        administrator, within their jurisdiction; with the outbox's backlog (the priority lane first)."""
+        if who.role != Role.SYSTEM_ADMIN:
+            raise Forbidden("只有系统管理员可以查看消息发送统计")
+        day = day or local_today(self.clock.now())
+        visible = jurisdiction.Scope(who.scope).visible_authorities()
+        rows: dict[str, dict[str, dict[str, int]]] = {}
+        for (channel, authority, outcome), n in sorted(self.store.delivery_counts(day).items()):
+            if visible is None or authority in visible:
+                rows.setdefault(authority, {}).setdefault(channel, {})[outcome] = n
+        return DeliveryCounts(day, rows, self.outbox.backlog(BACKLOG_SHOWN))
 
     def _waiting_too_long(self, today: dt.date) -> dict[str, list[tuple[Filing, dt.date, int]]]:
         """Submitted filings waiting more than N working days, by authority: (filing, day submitted, working

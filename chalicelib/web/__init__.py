@@ -19,11 +19,12 @@ from .api import rosters as rosters_api
 from .api import share as share_api
 from .api import transfers as transfers_api
 from .http import BINARY_TYPES, api_gateway_rules, bind
-from .pages import admin, assets, audit, employer, exports, home, overdue, review, share, stats, transfers
+from .pages import (admin, assets, audit, employer, exports, home, notifications, overdue, review, share, stats,
+                    transfers)
 
 API = (accounts_api, filings_api, review_api, rosters_api, overdue_api, exports_api, share_api, audit_api, admin_api,
        transfers_api, openapi)
-PAGES = (home, employer, review, overdue, stats, exports, share, audit, admin, transfers, assets)
+PAGES = (home, employer, review, overdue, stats, exports, share, audit, admin, notifications, transfers, assets)
 
 
 def register(app: Chalice, *, local_routes: bool) -> None:

@@ -189,6 +189,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/audit"): allow(auditor=("audit.read", "none")),
     ("GET", "/api/v1/audit"): allow(auditor=("audit.read", "none")),
     # accounts and account applications (附件2)
+    # the day's reminder counts (pages/notifications.py): system administrators, within their jurisdiction
+    ("GET", "/admin/notifications"): allow(system_admin="none"),
     ("GET", "/admin/accounts"): allow(**{r: (ACCOUNTS, "division") for r in ADMINS}),
     ("GET", "/admin/accounts/{username}"): allow(**{r: (ACCOUNTS, "account") for r in ADMINS}),
     ("POST", "/admin/accounts/{username}/unlock"): allow(security=("account.unlock", "account_manage")),
