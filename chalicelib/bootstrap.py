@@ -104,7 +104,7 @@ def build(settings: settings_module.Settings, *, clock: Clock | None = None, sen
 
     clients = aws_session or boto3.session.Session()
     sms = settings.sms
-    senders = {"email": lambda: SesSender(clients.client("ses"), settings.mail_from),
+    senders = {"email": lambda: SesSender(clients.client("ses"), settings.mail_from, settings.ses_bulk_template),
                "sms": lambda: template_sms(sms) if sms else SnsSmsSender(clients.client("sns"))}
     if sms is None and "sms" in settings.channels and str(clients.region_name or "").startswith("cn-"):
         log.warning("SNS does not send SMS in the China Regions: set SMS_PROVIDER (docs/sms.md)")

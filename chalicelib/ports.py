@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import IO, Any, Generic, NamedTuple, Protocol, TypeVar
+from typing import IO, Any, Generic, NamedTuple, Protocol, TypeVar, runtime_checkable
 
 from .domain.applications import Application
 from .domain.enforcement import Enforcement, Stage
@@ -374,6 +374,20 @@ class Undeliverable(Exception):
 class Sender(Protocol):
     def send(self, message: Message) -> None:
         """Deliver one message; raise on failure (the outbox retries), Undeliverable when retrying is useless."""
+
+
+@runtime_checkable
+class BatchSender(Protocol):
+    """A sender whose provider takes many messages in one call (SES bulk templated e-mail): the outbox sends the
+    bulk lane through it, up to batch_size(channel) messages a call."""
+
+    def send(self, message: Message) -> None: ...
+
+    def batch_size(self, channel: str) -> int:
+        """How many messages of the channel one call takes (1: no batches)."""
+
+    def send_batch(self, messages: list[Message]) -> list[Exception | None]:
+        """Deliver messages of one channel; per message, in order: None (sent) or what send would have raised."""
 
 
 class Clock(Protocol):

@@ -258,6 +258,11 @@ class LaborFilingStack(cdk.Stack):
             self.mail_identity = ses.EmailIdentity(self, "MailIdentity", identity=ses.Identity.domain(self.mail_domain))
             for i, record in enumerate(self.mail_identity.dkim_records):
                 cdk.CfnOutput(self, f"DkimRecord{i + 1}", value=f"{record.name} CNAME {record.value}")
+        # reminders go to SES 50 to a call through this template (chalicelib/adapters/aws/senders.py)
+        self.bulk_template = None if china(settings.region) else f"{self.prefix}-message"
+        if self.bulk_template:
+            ses.CfnTemplate(self, "BulkMailTemplate", template=ses.CfnTemplate.TemplateProperty(
+                template_name=self.bulk_template, subject_part="{{subject}}", text_part="{{{body}}}"))
 
         self.sms_secret = self._sms_channel(settings, keep)
 
@@ -278,6 +283,7 @@ class LaborFilingStack(cdk.Stack):
                     "SECRET_ARN": self.secret.secret_arn,
                     "METRICS_NAMESPACE": self.metrics,  # the app's metric lines (chalicelib/lambda_io.py)
                     "REMINDER_QUEUE_URL": self.reminder_queue.queue_url,
+                    **({"SES_BULK_TEMPLATE": self.bulk_template} if self.bulk_template else {}),
                     # the providers' sending quotas, messages a second (README: quotas to request before June)
                     **({"SEND_RATES": settings.send_rates} if settings.send_rates else {}),
                     **self._sms_environment(settings)},
@@ -468,8 +474,10 @@ class LaborFilingStack(cdk.Stack):
             identities = [self.format_arn(service="ses", resource="identity", resource_name=i,
                                           arn_format=cdk.ArnFormat.SLASH_RESOURCE_NAME)
                           for i in (self.mail_domain, self.settings.mail_from)]
+            template = self.format_arn(service="ses", resource="template", resource_name=self.bulk_template,
+                                       arn_format=cdk.ArnFormat.SLASH_RESOURCE_NAME)
             self.role.add_to_policy(iam.PolicyStatement(
-                sid="Mail", actions=["ses:SendEmail"], resources=identities,
+                sid="Mail", actions=["ses:SendEmail", "ses:SendBulkTemplatedEmail"], resources=[*identities, template],
                 conditions={"StringEquals": {"ses:FromAddress": self.settings.mail_from}}))
         # SMS goes straight to a phone number, which has no ARN; NotResource excludes every topic.
         self.role.add_to_policy(iam.PolicyStatement(sid="Sms", actions=["sns:Publish"],

@@ -22,7 +22,7 @@ from typing import NamedTuple
 from ..domain import notifications
 from ..domain.calendar import local_today
 from ..domain.model import Message, MessageKind
-from ..ports import AlreadyExists, Clock, Sender, Store, Undeliverable
+from ..ports import AlreadyExists, BatchSender, Clock, Sender, Store, Undeliverable
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
@@ -57,6 +57,23 @@ class _Batch(NamedTuple):
     settled: int  # no longer pending: sent, held back (see _held_back) or failed for good
 
 
+def _attempt(send: Callable[[Message], None], m: Message) -> Exception | None:
+    try:
+        send(m)
+    except Exception as e:  # any sender failure: _after_attempt decides between a retry and failed for good
+        return e
+    return None
+
+
+def _outcome(m: Message) -> list[str]:
+    """What an attempt counts as in a delivery run."""
+    if m.status == "sent":
+        return ["sent", "settled"]
+    if m.status == "failed":
+        return ["failed", "settled"]
+    return []  # pending again: retried later
+
+
 class Pace:
     """At most `rate` messages a second per channel (a provider's sending quota), by waiting before a send.
     A channel without a rate is not paced."""
@@ -70,7 +87,8 @@ class Pace:
         """How long `messages` take on the channel at its rate (0: not paced)."""
         return messages * self.gap.get(channel, 0.0)
 
-    def wait(self, channel: str) -> None:
+    def wait(self, channel: str, messages: int = 1) -> None:
+        """Before sending `messages` (a batch counts each of its messages against the rate)."""
         gap = self.gap.get(channel)
         if gap is None:
             return
@@ -78,7 +96,7 @@ class Pace:
         at = max(now, self.next_at.get(channel, now))
         if at > now:
             self.sleep(at - now)
-        self.next_at[channel] = at + gap
+        self.next_at[channel] = at + gap * messages
 
 
 class Outbox:
@@ -100,13 +118,29 @@ class Outbox:
         return len(self.store.pending_messages(limit))
 
     def _deliver_batch(self, limit: int) -> _Batch:
-        sent = settled = failed = dropped = 0
+        tally: Counter[str] = Counter()  # sent / failed (for good) / dropped / settled
         counts: Counter[tuple[str, str, str]] = Counter()
+        waiting: dict[str, list[Message]] = {}  # the bulk lane, by channel, for a batch-sending provider
 
         def mark(m: Message) -> None:
             self.store.mark_message(m)
             if outcome := notifications.counted_outcome(m):
                 counts[(m.channel, m.authority_code or "", outcome)] += 1
+
+        def send(chunk: list[Message]) -> None:
+            self.pace.wait(chunk[0].channel, len(chunk))
+            if len(chunk) == 1:
+                errors: list[Exception | None] = [_attempt(self.sender.send, chunk[0])]
+            else:
+                assert isinstance(self.sender, BatchSender)
+                try:
+                    errors = self.sender.send_batch(chunk)
+                except Exception as e:  # the whole call failed: each message's attempt did
+                    errors = [e] * len(chunk)
+            for m, error in zip(chunk, errors):
+                after = self._after_attempt(m, error, self.clock.now())
+                mark(after)
+                tally.update(_outcome(after))
 
         for m in self.store.pending_messages(limit):
             now = self.clock.now()
@@ -114,36 +148,36 @@ class Outbox:
                 continue
             if held := self._held_back(m, now):
                 mark(held)
-                settled += 1
-                dropped += held.status == "dropped"
+                tally.update(["settled", "dropped"] if held.status == "dropped" else ["settled"])
                 continue
-            self.pace.wait(m.channel)
-            try:
-                self.sender.send(m)
-            except Undeliverable as e:  # retrying cannot help (e.g. no SMS template for it): failed, and why
-                log.warning("message %s cannot be delivered: %s", m.id, e)
-                mark(m.model_copy(update={"attempts": m.attempts + 1, "status": "failed", "reason": str(e),
-                                          "next_attempt_at": None}))
-                settled += 1
-                failed += 1
+            size = self.sender.batch_size(m.channel) if isinstance(self.sender, BatchSender) else 1
+            if size > 1 and notifications.is_bulk(m):
+                chunk = waiting.setdefault(m.channel, [])
+                chunk.append(m)
+                if len(chunk) == size:
+                    send(waiting.pop(m.channel))
                 continue
-            except Exception:  # any sender failure: keep the message for a later attempt
-                log.warning("sending message %s failed", m.id, exc_info=True)
-                attempts = m.attempts + 1
-                mark(m.model_copy(update={
-                    "attempts": attempts, "status": "failed" if attempts >= MAX_ATTEMPTS else "pending",
-                    "next_attempt_at": now + retry_delay(attempts)}))
-                if attempts >= MAX_ATTEMPTS:
-                    settled += 1
-                    failed += 1
-                continue
-            mark(m.model_copy(update={"status": "sent", "attempts": m.attempts + 1, "sent_at": now,
-                                      "next_attempt_at": None}))
-            sent += 1
-            settled += 1
+            send([m])
+        for chunk in waiting.values():
+            send(chunk)
         if counts:  # once per batch: the day's counts per channel and authority (domain/notifications.py)
             self.store.count_deliveries(local_today(self.clock.now()), counts)
-        return _Batch(Delivery(sent, failed, dropped), settled)
+        return _Batch(Delivery(tally["sent"], tally["failed"], tally["dropped"]), tally["settled"])
+
+    @staticmethod
+    def _after_attempt(m: Message, error: Exception | None, now: dt.datetime) -> Message:
+        """The message after an attempt that raised `error` (None: sent)."""
+        attempts = m.attempts + 1
+        if error is None:
+            return m.model_copy(update={"status": "sent", "attempts": attempts, "sent_at": now,
+                                        "next_attempt_at": None})
+        if isinstance(error, Undeliverable):  # retrying cannot help (e.g. no SMS template for it): failed, and why
+            log.warning("message %s cannot be delivered: %s", m.id, error)
+            return m.model_copy(update={"attempts": attempts, "status": "failed", "reason": str(error),
+                                        "next_attempt_at": None})
+        log.warning("sending message %s failed: %r", m.id, error)  # kept for a later attempt
+        return m.model_copy(update={"attempts": attempts, "status": "failed" if attempts >= MAX_ATTEMPTS else "pending",
+                                    "next_attempt_at": now + retry_delay(attempts)})
 
     def _held_back(self, m: Message, now: dt.datetime) -> Message | None:
         """The message marked as not sent, and why; None when it may go out."""

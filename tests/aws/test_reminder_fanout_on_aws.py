@@ -32,3 +32,25 @@ def test_the_daily_schedule_queues_batches_and_the_queue_function_reminds_once(a
     assert api.client.lambda_.invoke("remind_batch", {"Records": records}).payload == {"reminded": 0}  # redelivered
     reminders = [m for m in queued.store.list_messages(50) if "年度劳动用工备案" in m.subject]
     assert len(reminders) == 6 and all(m.expires_at for m in reminders)
+
+
+def test_reminder_emails_go_to_ses_fifty_to_a_call(aws_app, aws_adapters, clock):
+    api, c, aws = aws_app
+    for serial in range(1, 4):
+        assert api.call("POST", "/employers/register", factories.registration(serial))[0] == 201
+    ses = aws.clients.boto3.client("ses")
+    ses.create_template(Template={"TemplateName": "labor-filing-message", "SubjectPart": "{{subject}}",
+                                  "TextPart": "{{{body}}}"})
+    settings = Settings("aws", "https://filing.example.cn", "aws-test-secret-" + "y" * 32, table_name=aws.table_name,
+                        bucket_name=aws.bucket, mail_from=SENDER_EMAIL, channels=("email",),
+                        ses_bulk_template="labor-filing-message")
+    bulk = bootstrap.build(settings, clock=clock, aws_session=aws.clients.boto3)
+    calls: list[str] = []
+    bulk.sender.senders["email"].client.meta.events.register("before-call.ses",
+                                                             lambda model, **kw: calls.append(model.name))
+    clock.current = dt.datetime(2026, 6, 23, 1, 0, tzinfo=dt.timezone.utc)  # D-7
+    report = bulk.reminders.run_daily()
+    assert len(report.reminded) == 3 and report.delivered >= 3
+    assert calls.count("SendBulkTemplatedEmail") == 1 and "SendEmail" not in calls
+    reminders = [m for m in bulk.store.list_messages(50) if m.channel == "email" and "年度劳动用工备案" in m.subject]
+    assert len(reminders) == 3 and {m.status for m in reminders} == {"sent"}
