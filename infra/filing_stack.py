@@ -61,7 +61,7 @@ API_HANDLER = "APIHandler"
 # is a busy filing season, and the SQS event source is held to the same number so nothing is throttled. The
 # outbox runs one at a time (two runs could send a message twice); the recovery sweep is safe to overlap and runs
 # every minute for up to four; the daily job once. Lambda keeps 100 of the account's concurrency unreserved:
-# both stages in one account need a concurrency quota of at least 100 + 2 × 17 (README).
+# both stages in one account need a concurrency quota of at least 100 + 2 × 27 (README).
 RESERVED_CONCURRENCY = {ON_UPLOAD: 10, "DeliverOutbox": 1, "RecoverInterrupted": 5, "DailyReminders": 1,
                         REMIND_BATCH: 10}  # ten batches at once: 200,000 units in minutes, within DynamoDB's on-demand
 JOB_CONCURRENCY = 1  # a scheduled function app.py adds later
