@@ -1,5 +1,6 @@
 """Issue 21 in AWS mode: the daily schedule plans batches onto an SQS queue (no Scan: the owing index is
-queried), the queue's function claims each batch, and a batch delivered twice reminds nobody twice."""
+queried), the queue's function claims each batch (25 units to a transaction), and a batch delivered twice reminds
+nobody twice; reminder e-mails go to SES fifty to a call."""
 import datetime as dt
 
 from chalicelib import bootstrap
@@ -28,7 +29,9 @@ def test_the_daily_schedule_queues_batches_and_the_queue_function_reminds_once(a
     assert "Scan" not in calls
     records = [{"body": m["Body"]} for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]]
     assert len(records) == 1
+    calls.clear()
     assert api.client.lambda_.invoke("remind_batch", {"Records": records}).payload == {"reminded": 3}
+    assert calls.count("TransactWriteItems") == 1  # three units' claims and messages in one transaction
     assert api.client.lambda_.invoke("remind_batch", {"Records": records}).payload == {"reminded": 0}  # redelivered
     reminders = [m for m in queued.store.list_messages(50) if "年度劳动用工备案" in m.subject]
     assert len(reminders) == 6 and all(m.expires_at for m in reminders)
