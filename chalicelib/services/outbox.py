@@ -5,9 +5,10 @@ scheduled outbox job); they never undo or block the action. The limits on notifi
 recipient, one review request per filing and window: domain/notifications.py) are applied here, when a
 message is first due, so every way of writing messages is covered.
 
-At scale (docs/rules.md §8, "A million units"): the store hands out the priority lane before the bulk lane (reminders); each channel is paced to its
-provider's sending rate (`rates`, messages a second: SEND_RATES), and a message past its `expires_at` is
-dropped and counted, never sent late.
+At scale (docs/rules.md §8, "A million units"): the store hands out the priority lane before the bulk lane
+(reminders); each channel is paced to its provider's sending rate (`rates`, messages a second: SEND_RATES); the
+bulk lane goes in batches where the provider takes them (ports.py BatchSender); and a message past its
+`expires_at` is dropped and counted, never sent late.
 """
 from __future__ import annotations
 

@@ -39,7 +39,8 @@ class SweepReport(NamedTuple):
 
     def line(self) -> str:
         done = [f"{label}{n}个" for label, n in (
-            ("导入", self.imports_run), ("提醒批次", self.reminder_batches), ("生成导出", self.exports_built), ("写完人员索引", self.indexes_finished),
+            ("导入", self.imports_run), ("提醒批次", self.reminder_batches), ("生成导出", self.exports_built),
+            ("写完人员索引", self.indexes_finished),
             ("人员索引待下次继续", self.indexes_unfinished), ("清理中断的导入", self.imports_abandoned)) if n]
         return "后台任务：" + "，".join(done)
 

@@ -5,12 +5,12 @@ The daily job is safe to run any number of times a day, at once or one after ano
 delivers at least once; an operator may rerun it): each reminder is claimed per unit, year and step, and
 each digest per authority and day, in the same transaction as its outbox messages.
 
-Fan-out (docs/rules.md §8, "A million units"): the job only plans. It pages the sparse owing index, keeps the units whose day of the step's
-window (domain/reminders.py `send_day`) has come and that were not reminded for it, and hands them to a queue in
-batches of BATCH units (SQS in AWS mode, the embedded worker's job queue: `JobQueue`); workers run the batches
-(`run_batch`) in parallel, each batch claiming its units in one go. A batch run twice (SQS delivers at least once, a
-worker dies and its job is taken over) or a job run twice claims nothing the second time. Without a queue the
-batches run in this process, one after another.
+Fan-out (docs/rules.md §8, "A million units"): the job only plans. It pages the sparse owing index, keeps the
+units whose day of the step's window (domain/reminders.py `send_day`) has come and that were not reminded for it,
+and hands them to a queue in batches of BATCH units (SQS in AWS mode, the embedded worker's job queue:
+`JobQueue`); workers run the batches (`run_batch`) in parallel, each batch claiming its units in one go. A batch
+run twice (SQS delivers at least once, a worker dies and its job is taken over) or a job run twice claims nothing
+the second time. Without a queue the batches run in this process, one after another.
 """
 from __future__ import annotations
 
@@ -26,21 +26,20 @@ from ..domain.calendar import (calendar_source, due_date, is_working_day, local_
                                working_days_between)
 from ..domain.errors import DomainError, Forbidden, ValidationFailed, problem
 from ..domain.filing import Filing
-from ..domain.model import Message, MessageKind, Role, Unit
+from ..domain.model import JobKind, Message, MessageKind, Role, Unit
 from ..domain.reference import divisions, policy
 from ..domain.reminders import (Obligation, Step, current_step, days_overdue, open_years, reminder_expires,
                                 send_day)
-from ..domain.model import JobKind
 from ..ports import AlreadyExists, Clock, JobStore, Store, all_pages
-from .jobs import QUEUED, queued_job
 from .accounts import Principal
+from .jobs import QUEUED, queued_job
 from .messages import chinese_date, sms
 from .outbox import Outbox, message
 
 log = logging.getLogger(__name__)
 PAGE = 1000  # obligations read per store call
 DIGEST_LISTED = 50  # filings spelled out in one digest (the rest are counted)
-BACKLOG_SHOWN = 10_000
+BACKLOG_SHOWN = 10_000  # the counts page counts the pending messages up to this many
 BATCH = 500  # units per queued batch: an SQS message of ~15 KB, a few seconds of a worker
 
 
@@ -154,7 +153,8 @@ class DailyReport:
         else:
             out.append(f"  今天计划提醒{self.planned.total()}家单位，分{self.batches}批" +
                        ("由后台任务发送" if not self.reminded and not self.dry_run else ""))
-            out += [f"    {jurisdiction.authority(code).name}：{n}家" for code, n in sorted(self.planned.items())[:detail]]
+            out += [f"    {jurisdiction.authority(code).name}：{n}家"
+                    for code, n in sorted(self.planned.items())[:detail]]
         if self.later:
             out.append(f"  本步骤分散发送，以后几天再提醒：{self.later}家")
         out.append(f"  本步骤此前已提醒、不再重复：{self.already}家")
@@ -293,10 +293,12 @@ class ReminderService:
         claimed before (a retried batch, a second run) or that filed meanwhile are left out."""
         step = batch.step
         units = self.store.get_units(uscc for uscc, _ in batch.units)
-        messages = {uscc: for_the_day(reminder_messages(self.clock, unit, Obligation(uscc, step.year, unit.authority_code,
-                                                                                     status),
-                                                        step, batch.today, self.base_url), step, unit.authority_code)
-                    for uscc, status in batch.units if (unit := units.get(uscc))}
+        messages: dict[str, list[Message]] = {}
+        for uscc, status in batch.units:
+            if unit := units.get(uscc):  # gone since the plan: nobody to remind
+                owed = Obligation(uscc, step.year, unit.authority_code, status)
+                messages[uscc] = for_the_day(reminder_messages(self.clock, unit, owed, step, batch.today,
+                                                               self.base_url), step, unit.authority_code)
         claimed = set(messages) if dry_run else self.store.claim_reminders(step.year, step.key, self.clock.now(),
                                                                            messages)
         return [Reminded(uscc, units[uscc].name, step, tuple(m.to for m in messages[uscc]))

@@ -37,7 +37,8 @@ class SesSender:
 
     def send_batch(self, messages: list[Message]) -> list[Exception | None]:
         answer = self.client.send_bulk_templated_email(
-            Source=self.source, Template=self.bulk_template, DefaultTemplateData=json.dumps({"subject": "", "body": ""}),
+            Source=self.source, Template=self.bulk_template,
+            DefaultTemplateData=json.dumps({"subject": "", "body": ""}),
             Destinations=[{"Destination": {"ToAddresses": [m.to]},
                            "ReplacementTemplateData": json.dumps({"subject": m.subject, "body": m.body},
                                                                  ensure_ascii=False)} for m in messages])

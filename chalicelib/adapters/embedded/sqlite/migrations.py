@@ -64,7 +64,8 @@ STEPS: tuple[Step, ...] = (
          script(units.SCHEMA, filings.SCHEMA, rows.SCHEMA, claims.SCHEMA, outbox.SCHEMA, owing.SCHEMA, jobs.SCHEMA)),
     Step(3, "transfers of units between authorities (变更审核机关)", script(transfers.SCHEMA)),
     Step(5, "the enforcement follow-up of overdue units (docs/rules.md §15)", script(enforcement.SCHEMA)),
-    Step(9, "the outbox's two lanes (reminders after every other message) and the daily delivery counts (docs/rules.md §8)", script(outbox.LANES, outbox.DELIVERY_COUNTS)),
+    Step(9, "the outbox's two lanes (reminders after every other message) and the daily delivery counts "
+            "(docs/rules.md §8)", script(outbox.LANES, outbox.DELIVERY_COUNTS)),
 )
 CURRENT = STEPS[-1].version
 # Steps are numbered 1, 2, … in order. Numbers are handed out per branch before they merge, so until every
