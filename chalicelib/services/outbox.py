@@ -118,7 +118,7 @@ class Outbox:
         """How many messages are still pending (counted up to `limit`)."""
         return len(self.store.pending_messages(limit))
 
-    def _deliver_batch(self, limit: int) -> _Batch:
+    def _deliver_batch(self, limit: int, *, priority_only: bool = False) -> _Batch:
         tally: Counter[str] = Counter()  # sent / failed (for good) / dropped / settled
         counts: Counter[tuple[str, str, str]] = Counter()
         waiting: dict[str, list[Message]] = {}  # the bulk lane, by channel, for a batch-sending provider
@@ -144,6 +144,8 @@ class Outbox:
                 tally.update(_outcome(after))
 
         for m in self.store.pending_messages(limit):
+            if priority_only and notifications.is_bulk(m):  # the bulk lane comes last: the rest is bulk too
+                break
             now = self.clock.now()
             if m.next_attempt_at and m.next_attempt_at > now:
                 continue
@@ -213,8 +215,9 @@ class Outbox:
         return total
 
     def deliver_soon(self) -> None:
-        """Right after an action: try to send, but never let delivery fail the action."""
+        """Right after an action: try to send the priority lane (the action's own messages; never a day's
+        reminders, which would hold the request up), but never let delivery fail the action."""
         try:
-            self.deliver_pending()
+            self._deliver_batch(100, priority_only=True)
         except Exception:
             log.warning("outbox delivery failed; the scheduled job will retry", exc_info=True)

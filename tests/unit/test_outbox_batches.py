@@ -54,3 +54,12 @@ def test_a_failed_call_is_an_attempt_of_each_message(tmp_path, clock):
     queue(store, clock, MessageKind.REMINDER, "a", "b")
     assert Outbox(store, Bulk(fail_call=True), clock).deliver_for(10).sent == 0
     assert {(m.status, m.attempts) for m in store.list_messages()} == {("pending", 1)}
+
+
+def test_an_action_sends_its_own_messages_at_once_never_the_days_reminders(tmp_path, clock):
+    store, sender = SqliteStore(tmp_path / "t.db"), Bulk()
+    queue(store, clock, MessageKind.REMINDER, "a", "b")
+    queue(store, clock, MessageKind.DECISION, "decision")
+    Outbox(store, sender, clock, rates={"email": 0.01}).deliver_soon()  # a reminder would wait 100 s for its turn
+    assert sender.calls == [["decision"]]
+    assert sorted(m.status for m in store.list_messages()) == ["pending", "pending", "sent"]
