@@ -474,10 +474,13 @@ class LaborFilingStack(cdk.Stack):
             identities = [self.format_arn(service="ses", resource="identity", resource_name=i,
                                           arn_format=cdk.ArnFormat.SLASH_RESOURCE_NAME)
                           for i in (self.mail_domain, self.settings.mail_from)]
+            self.role.add_to_policy(iam.PolicyStatement(
+                sid="Mail", actions=["ses:SendEmail"], resources=identities,
+                conditions={"StringEquals": {"ses:FromAddress": self.settings.mail_from}}))
             template = self.format_arn(service="ses", resource="template", resource_name=self.bulk_template,
                                        arn_format=cdk.ArnFormat.SLASH_RESOURCE_NAME)
-            self.role.add_to_policy(iam.PolicyStatement(
-                sid="Mail", actions=["ses:SendEmail", "ses:SendBulkTemplatedEmail"], resources=[*identities, template],
+            self.role.add_to_policy(iam.PolicyStatement(  # the reminders, 50 to a call
+                sid="BulkMail", actions=["ses:SendBulkTemplatedEmail"], resources=[*identities, template],
                 conditions={"StringEquals": {"ses:FromAddress": self.settings.mail_from}}))
         # SMS goes straight to a phone number, which has no ARN; NotResource excludes every topic.
         self.role.add_to_policy(iam.PolicyStatement(sid="Sms", actions=["sns:Publish"],

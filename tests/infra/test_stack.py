@@ -165,8 +165,10 @@ def test_the_import_function_consumes_the_queue_one_upload_at_a_time(any_stack):
     assert props["ScalingConfig"]["MaximumConcurrency"] <= RESERVED_CONCURRENCY["OnUpload"]
     policy_id, _ = only(t, "AWS::IAM::Policy")
     assert policy_id in as_list(mapping["DependsOn"])  # Lambda checks the role may read the queue
-    for action in ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"):
-        assert _granted(t, action) == [arn_of(queue_id)], action
+    (reminders_id,) = [k for k in resources(t, "AWS::SQS::Queue") if k.startswith("ReminderBatches")]
+    for action in ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"):  # and RemindBatch's queue
+        assert sorted(map(json.dumps, _granted(t, action))) == sorted(map(json.dumps, [arn_of(queue_id),
+                                                                                      arn_of(reminders_id)])), action
 
 
 def _flat(value) -> str:
@@ -477,7 +479,7 @@ def test_the_import_and_scheduled_functions_reserve_concurrency(any_stack):
     fns = functions(any_stack.json)
     reserved = {name: fn["Properties"].get("ReservedConcurrentExecutions") for name, fn in fns.items()}
     assert reserved == {"APIHandler": None, "OnUpload": 10, "DeliverOutbox": 1, "RecoverInterrupted": 5,
-                        "DailyReminders": 1}
+                        "DailyReminders": 1, "RemindBatch": 10}
     # the outbox runs one at a time (two runs could send a message twice) and never outlasts its schedule
     assert fns["DeliverOutbox"]["Properties"]["Timeout"] <= 300
 
@@ -518,6 +520,10 @@ def test_the_daily_job_plans_batches_onto_a_queue_that_remind_batch_consumes(any
     assert mapping["Properties"]["ScalingConfig"]["MaximumConcurrency"] <= RESERVED_CONCURRENCY["RemindBatch"]
     for action in ("sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage"):
         assert arn_of(queue_id) in _granted(t, action), action
+    if not any_stack.settings.region.startswith("cn-"):  # reminder e-mail 50 to a call through the stage's template
+        (bulk,) = [st for st in allow_statements(t) if "ses:SendBulkTemplatedEmail" in as_list(st["Action"])]
+        assert bulk["Condition"] == {"StringEquals": {"ses:FromAddress": any_stack.settings.mail_from}}
+        assert only(t, "AWS::SES::Template")[1]["Properties"]["Template"]["TextPart"] == "{{{body}}}"
     for fn in functions(t).values():
         assert fn["Properties"]["Environment"]["Variables"]["REMINDER_QUEUE_URL"] == ref(queue_id)
     for suffix in ("reminder-plan-late", "outbox-dropped", "reminders-dlq"):
