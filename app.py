@@ -3,7 +3,7 @@ container and everything heavy load on first use."""
 from chalice import Chalice, Cron
 
 from chalicelib.bootstrap import container, register_routes
-from chalicelib.lambda_io import metric_line, outbox_run, upload_keys
+from chalicelib.lambda_io import daily_metrics, metric_line, outbox_run, queue_bodies, upload_keys
 
 app = Chalice(app_name="labor-filing")
 register_routes(app)
@@ -43,5 +43,16 @@ def daily_reminders(event):
     chalicelib/adapters/embedded/scheduler.py at the same time."""
     report = container().reminders.run_daily()
     print("\n".join(report.lines(detail=0)))  # CloudWatch Logs: counts only, no filers' addresses
+    print(metric_line(daily_metrics(report)))
     return {"today": report.today.isoformat(), "reminded": len(report.reminded), "digests": len(report.digests),
-            "delivered": report.delivered}
+            "delivered": report.delivered, "planned": report.planned.total(), "batches": report.batches}
+
+
+@app.lambda_function(name="remind_batch")
+def remind_batch(event, context):
+    """A batch of the daily job's reminders from the SQS queue (infra): claimed and written to the outbox.
+    A failure raises, so SQS delivers the batch again (then the dead-letter queue); claiming is idempotent."""
+    from chalicelib.services.reminders import ReminderBatch
+
+    return {"reminded": sum(len(container().reminders.run_batch(ReminderBatch.from_dict(b)))
+                            for b in queue_bodies(event))}

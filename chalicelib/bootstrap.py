@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from .services.persons import PersonService
     from .services.receipts import ReceiptService
     from .services.recovery import RecoveryService
-    from .services.reminders import ReminderService
+    from .services.reminders import JobQueue, ReminderService
     from .services.review import ReviewService
     from .services.rosters import RosterService
     from .services.stats import StatsService
@@ -116,14 +116,18 @@ def build(settings: settings_module.Settings, *, clock: Clock | None = None, sen
 
     clients = aws_session or boto3.session.Session()
     sms = settings.sms
-    senders = {"email": lambda: SesSender(clients.client("ses"), settings.mail_from),
+    senders = {"email": lambda: SesSender(clients.client("ses"), settings.mail_from, settings.ses_bulk_template),
                "sms": lambda: template_sms(sms) if sms else SnsSmsSender(clients.client("sns"))}
     if sms is None and "sms" in settings.channels and str(clients.region_name or "").startswith("cn-"):
         log.warning("SNS does not send SMS in the China Regions: set SMS_PROVIDER (docs/sms.md)")
+    queue = None
+    if settings.reminder_queue_url:
+        from .adapters.aws.reminder_queue import SqsReminderQueue
+        queue = SqsReminderQueue(clients.client("sqs"), settings.reminder_queue_url)
     return assemble(settings, store=DynamoStore(settings.table_name, clients.client("dynamodb")),
                     blobs=S3BlobStore(settings.bucket_name, s3_client(clients)),
                     sender=sender or ChannelSender({ch: senders[ch]() for ch in settings.channels}),
-                    clock=clock or SystemClock())
+                    clock=clock or SystemClock(), reminder_queue=queue)
 
 
 def template_sms(sms: settings_module.SmsSettings) -> Sender:
@@ -151,7 +155,7 @@ def smtp_mail(smtp: settings_module.SmtpSettings) -> Sender:
 
 
 def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobStore, sender: Sender, clock: Clock,
-             local_transfers: LocalTransfers | None = None) -> Container:
+             local_transfers: LocalTransfers | None = None, reminder_queue: ReminderQueue | None = None) -> Container:
     """The services over given adapters (build() picks the adapters; tests may pass their own)."""
     from .services.accounts import AccountService  # cold start: the services load pydantic
     from .services.applications import ApplicationService
@@ -167,7 +171,7 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
     from .services.persons import PersonIndex, PersonService
     from .services.receipts import ReceiptService
     from .services.recovery import RecoveryService
-    from .services.reminders import ReminderService
+    from .services.reminders import JobQueue, ReminderService
     from .services.review import ReviewService
     from .services.rosters import RosterService
     from .services.stats import StatsService
@@ -180,7 +184,9 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
     from .services.versions import VersionService
 
     token_signer = TokenSigner(settings.secret_key)
-    outbox = Outbox(store, sender, clock, channels=settings.channels)
+    outbox = Outbox(store, sender, clock, channels=settings.channels, rates=settings.send_rates)
+    if reminder_queue is None and settings.job_worker_process:  # embedded: the batches go to `cli run-worker`
+        reminder_queue = JobQueue(store, clock)
     links = ActionLinks(token_signer, clock, settings.base_url)
     filings = FilingService(store, blobs, clock, outbox, links)
     imports = ImportService(store, blobs, clock)
@@ -209,7 +215,8 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
         "leavers": Builder("减少人员的表三", rosters.check_leavers, rosters.leavers_workbook),
         "filing_rows": Builder("备案名册（表二/表三）", review.check_rows_export, review.rows_export),
         "audit": Builder("审计日志导出", audit.check_export, audit.export)}, wake_jobs)
-    recovery = RecoveryService(store, clock, imports, person_index, exports)
+    reminders = ReminderService(store, clock, outbox, settings.base_url, reminder_queue)
+    recovery = RecoveryService(store, clock, imports, person_index, exports, reminders)
     verification = VerificationService(store, clock)
     return Container(
         settings=settings, store=store, blobs=blobs, local_transfers=local_transfers, sender=sender, clock=clock,
@@ -220,7 +227,7 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
         desks=DeskService(store, clock, filings),
         versions=VersionService(store, blobs, clock, outbox, filings, settings.base_url),
         units=UnitService(store, clock, outbox, settings.base_url), outbox=outbox,
-        reminders=ReminderService(store, clock, outbox, settings.base_url), overdue=overdue,
+        reminders=reminders, overdue=overdue,
         enforcement=EnforcementService(store, clock, outbox, settings.base_url),
         stats=stats, exports=exports, persons=PersonService(store, clock),
         unit_lookup=UnitLookup(store, clock), audit=audit,

@@ -32,6 +32,20 @@ def upload_keys(event: dict[str, Any]) -> Iterator[str]:
                 yield from upload_keys(body)
 
 
+def queue_bodies(event: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The JSON bodies of an SQS event's records (the reminder batches: app.py remind_batch)."""
+    for record in event.get("Records") or []:
+        yield json.loads(record["body"])
+
+
+def daily_metrics(report: Any) -> dict[str, int]:
+    """The daily job's figures for CloudWatch (services/reminders.py DailyReport): units planned, batches,
+    units left for later days of a step's window, and ReminderPlanLate = 1 when delivery at the configured
+    rates would not finish before the reminders expire (the alarm: infra/README.md)."""
+    return {"RemindersPlanned": report.planned.total(), "ReminderBatches": report.batches,
+            "RemindersLater": report.later, "ReminderPlanLate": int(report.late)}
+
+
 def metric_line(values: dict[str, int], namespace: str | None = None, now: float | None = None) -> str:
     """One EMF document: `values` as Count metrics of the stage's namespace, without dimensions."""
     namespace = namespace or os.environ.get(NAMESPACE_VARIABLE) or "LaborFiling/local"
@@ -43,7 +57,9 @@ def metric_line(values: dict[str, int], namespace: str | None = None, now: float
 
 def outbox_run(outbox: Any, seconds: float) -> dict[str, int]:
     """Run the outbox for `seconds` (services/outbox.py `Outbox.deliver_for`) and count what it leaves:
-    {"OutboxSent", "OutboxFailed" (failed for good in this run), "OutboxPending" (still pending after it, up to
+    {"OutboxSent", "OutboxFailed" (failed for good in this run), "OutboxDropped" (expired: not sent late),
+    "OutboxPending" (still pending after it, up to
     BACKLOG_CAP)}."""
     done = outbox.deliver_for(seconds=seconds)
-    return {"OutboxSent": done.sent, "OutboxFailed": done.failed, "OutboxPending": outbox.backlog(BACKLOG_CAP)}
+    return {"OutboxSent": done.sent, "OutboxFailed": done.failed, "OutboxDropped": done.dropped,
+            "OutboxPending": outbox.backlog(BACKLOG_CAP)}

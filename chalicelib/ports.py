@@ -6,9 +6,9 @@ same contract tests (tests/contract). Entities cross the ports as domain models;
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import IO, Any, Generic, NamedTuple, Protocol, TypeVar
+from typing import IO, Any, Generic, NamedTuple, Protocol, TypeVar, runtime_checkable
 
 from .domain.audit import AuditFilter
 from .domain.applications import Application
@@ -201,6 +201,13 @@ class OutboxStore(Protocol):
     def list_messages(self, limit: int = 100) -> list[Message]:
         """Newest first (the embedded mailbox page)."""
 
+    def count_deliveries(self, day: dt.date, deltas: Mapping[tuple[str, str, str], int]) -> None:
+        """Add to the day's delivery counts: (channel, authority, outcome) → how many (domain/notifications.py
+        OUTCOMES). Counted once per delivery batch, not per message."""
+
+    def delivery_counts(self, day: dt.date) -> dict[tuple[str, str, str], int]:
+        """The day's counts: (channel, authority, outcome) → how many."""
+
     def append_audit(self, event: AuditEvent) -> None: ...
 
     def list_audit(self, limit: int = 100, scopes: list[str] | None = None) -> list[AuditEvent]:
@@ -235,6 +242,11 @@ class OwingStore(Protocol):
     def claim_reminder(self, uscc: str, year: int, step: str, at: dt.datetime, messages: Iterable[Message]) -> bool:
         """Record reminder `step` of `year` for the unit and write its outbox messages, all or nothing.
         False (nothing written) if that step was already claimed or the unit no longer owes the year."""
+
+    def claim_reminders(self, year: int, step: str, at: dt.datetime,
+                        messages: Mapping[str, Iterable[Message]]) -> set[str]:
+        """claim_reminder for a batch of units (USCC → its messages); the USCCs claimed. One transaction where
+        the backend can (SQLite); each unit alone otherwise, so one unit that filed meanwhile spoils nothing."""
 
     def claim_notice(self, key: str, at: dt.datetime, messages: Iterable[Message]) -> bool:
         """Write `messages` once per `key` (e.g. a reviewer digest per authority and day); False if done."""
@@ -422,6 +434,20 @@ class Undeliverable(Exception):
 class Sender(Protocol):
     def send(self, message: Message) -> None:
         """Deliver one message; raise on failure (the outbox retries), Undeliverable when retrying is useless."""
+
+
+@runtime_checkable
+class BatchSender(Protocol):
+    """A sender whose provider takes many messages in one call (SES bulk templated e-mail): the outbox sends the
+    bulk lane through it, up to batch_size(channel) messages a call."""
+
+    def send(self, message: Message) -> None: ...
+
+    def batch_size(self, channel: str) -> int:
+        """How many messages of the channel one call takes (1: no batches)."""
+
+    def send_batch(self, messages: list[Message]) -> list[Exception | None]:
+        """Deliver messages of one channel; per message, in order: None (sent) or what send would have raised."""
 
 
 class Clock(Protocol):

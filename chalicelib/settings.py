@@ -53,6 +53,11 @@ class Settings(NamedTuple):  # (not a dataclass: dataclasses costs Lambda cold s
     job_worker_process: bool = False
     sms: SmsSettings | None = None  # SMS through Alibaba/Tencent Cloud; None: SNS (aws), the local mailbox (embedded)
     smtp: SmtpSettings | None = None  # embedded: e-mail through an SMTP server; None: the local mailbox
+    # SEND_RATES=email=14,sms=20: messages a second per channel, the provider's sending quota (docs/rules.md §8,
+    # infra/README.md); a channel not listed is not paced
+    send_rates: dict[str, float] = {}
+    reminder_queue_url: str | None = None  # aws: REMINDER_QUEUE_URL, the SQS queue of the daily job's batches
+    ses_bulk_template: str | None = None  # aws: SES_BULK_TEMPLATE, reminders 50 to a call (adapters/aws/senders.py)
 
     @property
     def embedded(self) -> bool:
@@ -197,6 +202,18 @@ def _smtp(env: Mapping[str, str]) -> SmtpSettings | None:
                         timeout=timeout, ca_file=ca_file)
 
 
+def _send_rates(text: str) -> dict[str, float]:
+    """"email=14,sms=20" → {"email": 14.0, "sms": 20.0}."""
+    rates = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        channel, _, rate = part.partition("=")
+        try:
+            rates[channel.strip()] = float(rate)
+        except ValueError:
+            raise SettingsError(f"SEND_RATES: {part!r} is not channel=messages per second") from None
+    return rates
+
+
 def backend(env: Mapping[str, str] = os.environ) -> str:
     """Which backend runs: BACKEND, embedded unless set."""
     return env.get("BACKEND", "embedded")
@@ -216,7 +233,8 @@ def from_env(env: Mapping[str, str] = os.environ) -> Settings:
         return Settings(backend_name, base_url, env.get("SECRET_KEY") or _embedded_secret(folder), data_dir=folder,
                         mail_from=smtp.mail_from if smtp else env.get("MAIL_FROM") or None,
                         dev_mailbox=env.get("DEV_MAILBOX") == "1", sms=_sms(env, backend_name), smtp=smtp,
-                        job_worker_process=env.get("JOB_WORKER") == "process")
+                        job_worker_process=env.get("JOB_WORKER") == "process",
+                        send_rates=_send_rates(env.get("SEND_RATES", "")))
     if backend_name == "aws":
         missing = [k for k in ("TABLE_NAME", "BUCKET_NAME", "MAIL_FROM") if not env.get(k)]
         if not (env.get("SECRET_KEY") or env.get("SECRET_ARN")):
@@ -231,5 +249,8 @@ def from_env(env: Mapping[str, str] = os.environ) -> Settings:
             raise SettingsError("CHANNELS must list email and/or sms")
         return Settings(backend_name, base_url, env.get("SECRET_KEY") or _stored_secret(env["SECRET_ARN"]),
                         table_name=env["TABLE_NAME"], bucket_name=env["BUCKET_NAME"], mail_from=env["MAIL_FROM"],
-                        channels=channels, sms=_sms(env, backend_name))
+                        channels=channels, sms=_sms(env, backend_name),
+                        send_rates=_send_rates(env.get("SEND_RATES", "")),
+                        reminder_queue_url=env.get("REMINDER_QUEUE_URL") or None,
+                        ses_bulk_template=env.get("SES_BULK_TEMPLATE") or None)
     raise SettingsError(f"BACKEND must be embedded or aws, not {backend_name!r}")

@@ -49,18 +49,21 @@ UPLOAD_DAYS, EXPORT_DAYS = 30, 7  # temporary files: imported workbooks, generat
 API_MEMORY_MB, API_TIMEOUT_S = 512, 30  # API Gateway gives up after 29 s anyway
 IMPORT_MEMORY_MB, IMPORT_TIMEOUT_S = 1024, 300  # a 50 MB workbook is read whole
 ON_UPLOAD = "OnUpload"  # logical id of @app.lambda_function(name="on_upload") in chalice's SAM template
+REMIND_BATCH = "RemindBatch"  # @app.lambda_function(name="remind_batch"): the daily job's batches
 # Background jobs that outlive an API request: logical id → (memory MB, timeout s)
 JOB_SIZES = {ON_UPLOAD: (IMPORT_MEMORY_MB, IMPORT_TIMEOUT_S),
              "DailyReminders": (512, 900),  # a reminder day touches every unit that still owes a filing
              "DeliverOutbox": (256, 300),
+             REMIND_BATCH: (512, 300),  # 500 units: a transaction each
              "RecoverInterrupted": (512, 300)}  # resumes an approval's person index: tens of thousands of rows
 API_HANDLER = "APIHandler"
 # Concurrency each function keeps for itself (and may not exceed). Imports are heavy (1 GB, minutes): ten at once
 # is a busy filing season, and the SQS event source is held to the same number so nothing is throttled. The
 # outbox runs one at a time (two runs could send a message twice); the recovery sweep is safe to overlap and runs
 # every minute for up to four; the daily job once. Lambda keeps 100 of the account's concurrency unreserved:
-# both stages in one account need a concurrency quota of at least 100 + 2 × 17 (README).
-RESERVED_CONCURRENCY = {ON_UPLOAD: 10, "DeliverOutbox": 1, "RecoverInterrupted": 5, "DailyReminders": 1}
+# both stages in one account need a concurrency quota of at least 100 + 2 × 27 (README).
+RESERVED_CONCURRENCY = {ON_UPLOAD: 10, "DeliverOutbox": 1, "RecoverInterrupted": 5, "DailyReminders": 1,
+                        REMIND_BATCH: 10}  # ten batches at once: 200,000 units in minutes, within DynamoDB's on-demand
 JOB_CONCURRENCY = 1  # a scheduled function app.py adds later
 # Scheduled (EventBridge, asynchronous) invocations: logical id → (retries, oldest event age s). A missed outbox
 # run or sweep is made up by the next one; the daily job is idempotent and worth two more tries. What still
@@ -68,6 +71,7 @@ JOB_CONCURRENCY = 1  # a scheduled function app.py adds later
 JOB_ASYNC = {"DeliverOutbox": (0, 300), "RecoverInterrupted": (0, 120), "DailyReminders": (2, 6 * 3600)}
 DEFAULT_JOB_ASYNC = (2, 3600)
 UPLOAD_RECEIVES = 3  # an upload notification handled this often without success goes to the uploads DLQ
+REMINDER_RECEIVES = 5  # a reminder batch tried this often goes to its DLQ (claiming is idempotent: redrive it)
 DLQ_DAYS = 14  # SQS's longest retention: two weeks to look at and redrive a dead letter
 # API stage throttling, requests per second (steady, burst): guards the account's Lambda concurrency (shared with
 # the other stage) and the bill against a flood; far above what a province's filers and reviewers send.
@@ -149,6 +153,7 @@ class StageSettings:
     # a Chinese SMS provider (docs/sms.md): {"provider": "aliyun"|"tencent", "sign_name", "templates": {…},
     # "app_id" (tencent)}; the access key goes into the SmsCredentials secret after the first deploy (README)
     sms: dict | None = None
+    send_rates: str | None = None  # SEND_RATES, e.g. "email=14,sms=20": the sending quotas granted (README)
 
     @classmethod
     def from_context(cls, app: Construct, name: str) -> "StageSettings":
@@ -163,7 +168,8 @@ class StageSettings:
                    account=stage.get("account") or os.environ.get("CDK_DEFAULT_ACCOUNT"),
                    alarm_email=stage.get("alarm_email") or None, alarm_sms=stage.get("alarm_sms") or None,
                    existing_table=stage.get("existing_table") or None,
-                   mail_identity=stage.get("mail_identity") or "create", sms=sms_settings(name, stage.get("sms")))
+                   mail_identity=stage.get("mail_identity") or "create", sms=sms_settings(name, stage.get("sms")),
+                   send_rates=stage.get("send_rates") or None)
 
     @property
     def mail_domain(self) -> str:
@@ -252,6 +258,11 @@ class LaborFilingStack(cdk.Stack):
             self.mail_identity = ses.EmailIdentity(self, "MailIdentity", identity=ses.Identity.domain(self.mail_domain))
             for i, record in enumerate(self.mail_identity.dkim_records):
                 cdk.CfnOutput(self, f"DkimRecord{i + 1}", value=f"{record.name} CNAME {record.value}")
+        # reminders go to SES 50 to a call through this template (chalicelib/adapters/aws/senders.py)
+        self.bulk_template = None if china(settings.region) else f"{self.prefix}-message"
+        if self.bulk_template:
+            ses.CfnTemplate(self, "BulkMailTemplate", template=ses.CfnTemplate.TemplateProperty(
+                template_name=self.bulk_template, subject_part="{{subject}}", text_part="{{{body}}}"))
 
         self.sms_secret = self._sms_channel(settings, keep)
 
@@ -259,6 +270,7 @@ class LaborFilingStack(cdk.Stack):
         os.environ.setdefault("AWS_DEFAULT_REGION", settings.region)
         self.role = iam.Role(self, "AppRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
                              description="The Chalice functions' role: this stage's table, bucket prefixes and key")
+        self._reminder_queues()  # before the functions: their environment names the queue
         with _lambda_python(LAMBDA_RUNTIME):
             self.chalice = Chalice(self, "App", source_dir=str(source_dir), stage_config={
                 "manage_iam_role": False, "iam_role_arn": self.role.role_arn,
@@ -270,6 +282,10 @@ class LaborFilingStack(cdk.Stack):
                     "CHANNELS": "sms" if china(settings.region) else "email,sms",
                     "SECRET_ARN": self.secret.secret_arn,
                     "METRICS_NAMESPACE": self.metrics,  # the app's metric lines (chalicelib/lambda_io.py)
+                    "REMINDER_QUEUE_URL": self.reminder_queue.queue_url,
+                    **({"SES_BULK_TEMPLATE": self.bulk_template} if self.bulk_template else {}),
+                    # the providers' sending quotas, messages a second (README: quotas to request before June)
+                    **({"SEND_RATES": settings.send_rates} if settings.send_rates else {}),
                     **self._sms_environment(settings)},
             })
         self.functions = self._functions(prefix, keep, keep_named)
@@ -279,6 +295,7 @@ class LaborFilingStack(cdk.Stack):
         for fn in self.functions.values():  # the role's policy is in place before any function can run
             fn.node.add_dependency(policy)
         self._notify_uploads(policy)
+        self._remind_batches(policy)
         self._jobs()
         self._api(keep, keep_named)
         self._alarms()
@@ -291,6 +308,7 @@ class LaborFilingStack(cdk.Stack):
         cdk.CfnOutput(self, "UploadQueueUrl", value=self.upload_queue.queue_url)
         cdk.CfnOutput(self, "UploadDeadLetterQueueUrl", value=self.upload_dlq.queue_url)
         cdk.CfnOutput(self, "JobDeadLetterQueueUrl", value=self.job_dlq.queue_url)
+        cdk.CfnOutput(self, "ReminderDeadLetterQueueUrl", value=self.reminder_dlq.queue_url)
         if self.api_name:
             cdk.CfnOutput(self, "ApiAccessLogGroup", value=self.access_logs.log_group_name)
 
@@ -385,6 +403,26 @@ class LaborFilingStack(cdk.Stack):
         self.job_dlq = sqs.Queue(self, "JobDeadLetters", encryption=sqs.QueueEncryption.SQS_MANAGED,
                                  enforce_ssl=True, retention_period=Duration.days(DLQ_DAYS))
 
+    def _reminder_queues(self) -> None:
+        """The daily job's batches: planned by DailyReminders, claimed by RemindBatch."""
+        self.reminder_dlq = sqs.Queue(self, "ReminderDeadLetters", encryption=sqs.QueueEncryption.SQS_MANAGED,
+                                      enforce_ssl=True, retention_period=Duration.days(DLQ_DAYS))
+        _, timeout = JOB_SIZES[REMIND_BATCH]
+        self.reminder_queue = sqs.Queue(
+            self, "ReminderBatches", encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True,
+            visibility_timeout=Duration.seconds(6 * timeout), retention_period=Duration.days(2),
+            dead_letter_queue=sqs.DeadLetterQueue(queue=self.reminder_dlq, max_receive_count=REMINDER_RECEIVES))
+
+    def _remind_batches(self, policy: Construct) -> None:
+        if REMIND_BATCH not in self.functions:
+            return
+        mapping = lambda_.CfnEventSourceMapping(
+            self, "ReminderBatchesToRemindBatch", function_name=self.functions[REMIND_BATCH].ref,
+            event_source_arn=self.reminder_queue.queue_arn, batch_size=1, enabled=True,
+            scaling_config=lambda_.CfnEventSourceMapping.ScalingConfigProperty(
+                maximum_concurrency=RESERVED_CONCURRENCY[REMIND_BATCH]))
+        mapping.node.add_dependency(policy)
+
     def _sms_channel(self, settings: StageSettings, keep: RemovalPolicy) -> secretsmanager.Secret | None:
         """The SMS provider's access key, when the stage has one; where there is none in China, synth says that
         messages will not reach anyone (no SES there, and SNS sends no SMS in the China regions)."""
@@ -439,6 +477,11 @@ class LaborFilingStack(cdk.Stack):
             self.role.add_to_policy(iam.PolicyStatement(
                 sid="Mail", actions=["ses:SendEmail"], resources=identities,
                 conditions={"StringEquals": {"ses:FromAddress": self.settings.mail_from}}))
+            template = self.format_arn(service="ses", resource="template", resource_name=self.bulk_template,
+                                       arn_format=cdk.ArnFormat.SLASH_RESOURCE_NAME)
+            self.role.add_to_policy(iam.PolicyStatement(  # the reminders, 50 to a call
+                sid="BulkMail", actions=["ses:SendBulkTemplatedEmail"], resources=[*identities, template],
+                conditions={"StringEquals": {"ses:FromAddress": self.settings.mail_from}}))
         # SMS goes straight to a phone number, which has no ARN; NotResource excludes every topic.
         self.role.add_to_policy(iam.PolicyStatement(sid="Sms", actions=["sns:Publish"],
                                                     not_resources=[f"arn:{Aws.PARTITION}:sns:*:*:*"]))
@@ -450,6 +493,11 @@ class LaborFilingStack(cdk.Stack):
             sid="UploadQueue", actions=["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
                                         "sqs:GetQueueAttributes"],
             resources=[self.upload_queue.queue_arn]))
+        # the daily job sends the reminder batches; RemindBatch reads them through its event source mapping
+        self.role.add_to_policy(iam.PolicyStatement(
+            sid="ReminderQueue", actions=["sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage",
+                                          "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"],
+            resources=[self.reminder_queue.queue_arn]))
         # Lambda sends a scheduled function's failed event to its on-failure destination as the function's role
         self.role.add_to_policy(iam.PolicyStatement(sid="JobDeadLetters", actions=["sqs:SendMessage"],
                                                     resources=[self.job_dlq.queue_arn]))
@@ -485,7 +533,7 @@ class LaborFilingStack(cdk.Stack):
         and what still fails — an error after the retries, or an event too old — to the jobs' dead-letter
         queue."""
         for logical_id, fn in self.functions.items():
-            if logical_id in (API_HANDLER, ON_UPLOAD):
+            if logical_id in (API_HANDLER, ON_UPLOAD, REMIND_BATCH):
                 continue
             retries, max_age = JOB_ASYNC.get(logical_id, DEFAULT_JOB_ASYNC)
             config = lambda_.CfnEventInvokeConfig(
@@ -565,7 +613,16 @@ class LaborFilingStack(cdk.Stack):
         self._alarm("OutboxFailed", "outbox-failed", "messages used up their attempts and will not be sent",
                     cloudwatch.Metric(namespace=self.metrics, metric_name="OutboxFailed", statistic="Sum",
                                       period=five), 1)
+        # the daily job prints these (chalicelib/lambda_io.py daily_metrics)
+        self._alarm("ReminderPlanLate", "reminder-plan-late",
+                    "the day's reminders cannot be delivered at the sending rates before they expire (README: quotas)",
+                    cloudwatch.Metric(namespace=self.metrics, metric_name="ReminderPlanLate", statistic="Maximum",
+                                      period=Duration.hours(1)), 1)
+        self._alarm("OutboxDropped", "outbox-dropped", "reminders expired before they could be sent",
+                    cloudwatch.Metric(namespace=self.metrics, metric_name="OutboxDropped", statistic="Sum",
+                                      period=five), 1)
         for alarm_id, suffix, queue in (("UploadDeadLetterAlarm", "uploads-dlq", self.upload_dlq),
-                                        ("JobDeadLetterAlarm", "jobs-dlq", self.job_dlq)):
+                                        ("JobDeadLetterAlarm", "jobs-dlq", self.job_dlq),
+                                        ("ReminderDeadLetterAlarm", "reminders-dlq", self.reminder_dlq)):
             self._alarm(alarm_id, suffix, "messages in the dead-letter queue (README: redrive)",
                         queue.metric_approximate_number_of_messages_visible(statistic="Maximum", period=five), 1)

@@ -42,7 +42,7 @@ from chalicelib.adapters.aws.senders import ChannelSender, SesSender, SnsSmsSend
 
 REGION = "us-east-1"  # moto does not support every service in cn-north-1
 SENDER_EMAIL = "noreply@example.cn"
-SERVICES = ("dynamodb", "s3", "ses", "sns", "sts", "events", "scheduler")
+SERVICES = ("dynamodb", "s3", "ses", "sns", "sts", "events", "scheduler", "sqs")
 FAKE_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": REGION,
             "AWS_REGION": REGION}
 CLEARED_ENV = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ENDPOINT_URL")

@@ -16,6 +16,11 @@ def local_today(now_utc: dt.datetime) -> dt.date:
     return now_utc.astimezone(ZoneInfo(policy().timezone)).date()
 
 
+def local_midnight(day: dt.date) -> dt.datetime:
+    """The aware UTC instant at which `day` starts in Asia/Shanghai."""
+    return dt.datetime.combine(day, dt.time(), ZoneInfo(policy().timezone)).astimezone(dt.timezone.utc)
+
+
 def local_text(at: dt.datetime | None) -> str:
     """An aware UTC instant as Beijing time, "2026-06-30 23:59" ("" for none)."""
     return at.astimezone(ZoneInfo(policy().timezone)).strftime("%Y-%m-%d %H:%M") if at else ""

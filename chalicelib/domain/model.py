@@ -84,6 +84,7 @@ class JobKind(StrEnum):
     IMPORT = "import"  # target: the upload being imported
     PERSON_INDEX = "person_index"  # target: the approved filing whose rows are indexed
     EXPORT = "export"  # target: the export being built (services/exports.py)
+    REMINDERS = "reminders"  # target: a batch of the daily job's reminders (services/reminders.py JobQueue)
 
 
 class Job(BaseModel):
@@ -163,10 +164,12 @@ class Message(BaseModel):
     # positional template (Tencent's {1}, {2}) takes them. The body stays the full text (SNS, the mailbox).
     template: str | None = None
     params: dict[str, str] | None = None
-    status: str = "pending"  # pending / sent / failed / skipped / coalesced (the last two: see `reason`)
+    status: str = "pending"  # pending / sent / failed / skipped / coalesced / dropped (the last three: see `reason`)
     reason: str | None = None  # why it was not sent, in words for the mailbox and operators
     attempts: int = 0
     next_attempt_at: dt.datetime | None = None  # backoff after a failed attempt
+    authority_code: str | None = None  # a reminder: its unit's authority, for the per-day counts
+    expires_at: dt.datetime | None = None  # not sent by then: dropped, not sent late (a reminder: domain/reminders.py)
     sent_at: dt.datetime | None = None
 
 

@@ -19,6 +19,14 @@ CHANNEL_LABEL = {"email": "邮件", "sms": "短信"}
 # how a reviewer over the cap still hears of filings that wait too long; a 责令限期改正 is once per unit and year,
 # and an agency filing for many units must get each one
 UNCAPPED = frozenset({MessageKind.REMINDER, MessageKind.DIGEST, MessageKind.ENFORCEMENT})
+# Two lanes (docs/rules.md §8): the daily job's reminders are the bulk lane, delivered after every other pending message
+# and paced to the provider's quota; everything else (a verification code, a decision, a review request) is
+# the priority lane and never waits behind a day's reminders.
+BULK = frozenset({MessageKind.REMINDER})
+
+
+def is_bulk(m: Message) -> bool:
+    return m.kind in BULK
 
 
 def review_topic(filing: Filing) -> str:
@@ -64,3 +72,25 @@ def coalesced_reason() -> str:
 
 def channel_missing_reason(m: Message) -> str:
     return f"本系统未开通{CHANNEL_LABEL.get(m.channel, m.channel)}渠道"
+
+
+# The per-day counts of the daily job's messages (an operator page, the metrics): planned when the job plans a
+# unit, then one of the others when the outbox settles its message.
+OUTCOMES = ("planned", "sent", "failed", "dropped")
+OUTCOME_LABEL = {"planned": "计划", "sent": "已发送", "failed": "发送失败", "dropped": "过期未发"}
+
+
+def counted_outcome(m: Message) -> str | None:
+    """The outcome a settled message counts as, per channel and authority; None: not counted (only the
+    reminders, which carry their unit's authority, are)."""
+    if m.authority_code is None or m.status not in OUTCOMES:
+        return None
+    return m.status
+
+
+def expired(m: Message, now: dt.datetime) -> bool:
+    return m.expires_at is not None and now >= m.expires_at
+
+
+def expired_reason() -> str:
+    return "未能在有效期内发送（下一步提醒已开始），本条不再发送"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -68,6 +68,8 @@ class Policy:
     verification_resend_seconds: int = 60  # between two codes to one number
     verification_codes_per_number_per_day: int = 10
     verification_codes_per_address_per_day: int = 100  # asked from one client address (a service hall's NAT)
+    # step key ("D-30", …, "overdue" for every overdue step) → days the step is spread over (domain/reminders.py)
+    reminder_spread_days: dict[str, int] = field(default_factory=dict)
 
 
 @cache

@@ -15,13 +15,18 @@ Rules chosen here (the README's reminder section repeats them):
   named by its offset from the due date: "D-30", "D-7", "D-1", "D+1", "D+8", … One reminder per unit,
   year and step. On any day the *current* step is the latest one on or before today, so a missed run
   (or a unit that starts owing late, e.g. after a rejection) is caught up the next day, once.
+- Spread (docs/rules.md §8): a step may be sent over a window of days (policy.json reminder_spread_days, e.g. D-30 over
+  3 days), each unit on a day fixed by a hash of its USCC, so a million reminders never land in one hour. The
+  window never reaches the next step. A reminder not sent by the start of the next step's day is dropped: the
+  next step says the same, with the right date (e.g. a D-1 reminder is never sent after the due date).
 """
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 
-from .calendar import due_date
+from .calendar import due_date, local_midnight, local_today
 from .filing import Status
 from .reference import policy
 
@@ -77,6 +82,33 @@ def current_step(year: int, today: dt.date) -> Step | None:
         return Step(year, due + dt.timedelta(days=1 + (late - 1) // every * every), due)
     steps = [d for n in p.reminder_days_before_due if (d := due - dt.timedelta(days=n)) <= today]
     return Step(year, max(steps), due) if steps else None
+
+
+def next_step_on(step: Step) -> dt.date:
+    """The day the step after `step` falls due: the next rung before the due date, else the first overdue day,
+    else `reminder_overdue_every_days` later."""
+    p = policy()
+    if step.overdue:
+        return step.on + dt.timedelta(days=p.reminder_overdue_every_days)
+    later = [d for n in p.reminder_days_before_due if (d := step.due - dt.timedelta(days=n)) > step.on]
+    return min(later) if later else step.due + dt.timedelta(days=1)
+
+
+def spread_days(step: Step) -> int:
+    """Over how many days the step is sent: its window in policy.json, never reaching the next step."""
+    wanted = policy().reminder_spread_days.get(step.key if not step.overdue else "overdue", 1)
+    return max(1, min(wanted, (next_step_on(step) - step.on).days))
+
+
+def send_day(uscc: str, step: Step) -> dt.date:
+    """The day of the step's window on which the unit is reminded (stable: a hash of the USCC)."""
+    slot = int.from_bytes(hashlib.sha256(uscc.encode()).digest()[:4], "big") % spread_days(step)
+    return step.on + dt.timedelta(days=slot)
+
+
+def reminder_expires(step: Step) -> dt.datetime:
+    """When a reminder for `step` is too late to send: the start (Beijing) of the next step's day."""
+    return local_midnight(next_step_on(step))
 
 
 def days_overdue(year: int, today: dt.date) -> int:

@@ -20,6 +20,7 @@ from .exports import ExportService
 from .imports import ImportService
 from .jobs import QUEUED, LeaseLost, new_holder
 from .persons import PersonIndex
+from .reminders import ReminderBatch, ReminderService
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ class SweepReport(NamedTuple):
     indexes_unfinished: int = 0  # resumed, then stopped by the time budget: the next sweep goes on
     exports_built: int = 0  # queued or interrupted exports (services/exports.py), built or failed for good
     imports_run: int = 0  # queued imports (embedded mode: ImportService.queue)
+    reminder_batches: int = 0  # the daily job's batches (embedded mode: services/reminders.py JobQueue)
 
     @property
     def acted(self) -> bool:
@@ -37,21 +39,23 @@ class SweepReport(NamedTuple):
 
     def line(self) -> str:
         done = [f"{label}{n}个" for label, n in (
-            ("导入", self.imports_run), ("生成导出", self.exports_built), ("写完人员索引", self.indexes_finished),
+            ("导入", self.imports_run), ("提醒批次", self.reminder_batches), ("生成导出", self.exports_built),
+            ("写完人员索引", self.indexes_finished),
             ("人员索引待下次继续", self.indexes_unfinished), ("清理中断的导入", self.imports_abandoned)) if n]
         return "后台任务：" + "，".join(done)
 
 
 class RecoveryService:
     def __init__(self, store: Store, clock: Clock, imports: ImportService, person_index: PersonIndex,
-                 exports: ExportService):
+                 exports: ExportService, reminders: ReminderService):
         self.store, self.clock, self.imports, self.person_index, self.exports = (store, clock, imports, person_index,
                                                                                exports)
+        self.reminders = reminders
 
     def sweep(self, *, seconds: float = 60) -> SweepReport:
         """Take over every job idle for longer than LEASE and finish it, for about `seconds` at most."""
         deadline = time.monotonic() + seconds
-        abandoned = imported = finished = unfinished = exported = 0
+        abandoned = imported = finished = unfinished = exported = batches = 0
         for job in self.store.jobs_idle_since(self.clock.now() - LEASE):
             left = deadline - time.monotonic()
             if left <= 0:
@@ -67,6 +71,10 @@ class RecoveryService:
                 elif job.kind == JobKind.IMPORT:
                     self.imports.abandon(mine)
                     abandoned += 1
+                elif job.kind == JobKind.REMINDERS:  # interrupted or not, a batch runs again from the start
+                    self.reminders.run_batch(ReminderBatch.from_dict(job.checkpoint["batch"]))
+                    self.store.end_job(mine)
+                    batches += 1
                 elif job.kind == JobKind.EXPORT:
                     self.exports.run(mine)
                     exported += 1
@@ -78,7 +86,7 @@ class RecoveryService:
                 continue
             except Exception:  # its lease runs out again and the next sweep retries
                 log.exception("recovering %s failed", job.id)
-        report = SweepReport(abandoned, finished, unfinished, exported, imported)
+        report = SweepReport(abandoned, finished, unfinished, exported, imported, batches)
         if report.acted:  # an interrupted import is worth a warning; queued work done is routine
             log.log(logging.WARNING if abandoned else logging.INFO, report.line())
         return report

@@ -4,30 +4,87 @@ domain/reminders.py; the list of units that have not filed is services/overdue.p
 The daily job is safe to run any number of times a day, at once or one after another (EventBridge
 delivers at least once; an operator may rerun it): each reminder is claimed per unit, year and step, and
 each digest per authority and day, in the same transaction as its outbox messages.
+
+Fan-out (docs/rules.md §8, "A million units"): the job only plans. It pages the sparse owing index, keeps the
+units whose day of the step's window (domain/reminders.py `send_day`) has come and that were not reminded for it,
+and hands them to a queue in batches of BATCH units (SQS in AWS mode, the embedded worker's job queue:
+`JobQueue`); workers run the batches (`run_batch`) in parallel, each batch claiming its units in one go. A batch
+run twice (SQS delivers at least once, a worker dies and its job is taken over) or a job run twice claims nothing
+the second time. Without a queue the batches run in this process, one after another.
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
-from ..domain import jurisdiction
+from ..domain import jurisdiction, notifications
 from ..domain.calendar import (calendar_source, due_date, is_working_day, local_today, unknown_calendar_years,
                                working_days_between)
 from ..domain.errors import DomainError, Forbidden, ValidationFailed, problem
 from ..domain.filing import Filing
-from ..domain.model import Message, MessageKind, Role, Unit
+from ..domain.model import JobKind, Message, MessageKind, Role, Unit
 from ..domain.reference import divisions, policy
-from ..domain.reminders import Obligation, Step, current_step, days_overdue, open_years
-from ..ports import Clock, Store, all_pages
+from ..domain.reminders import (Obligation, Step, current_step, days_overdue, open_years, reminder_expires,
+                                send_day)
+from ..ports import AlreadyExists, Clock, JobStore, Store, all_pages
 from .accounts import Principal
+from .jobs import QUEUED, queued_job
 from .messages import chinese_date, sms
 from .outbox import Outbox, message
 
 log = logging.getLogger(__name__)
 PAGE = 1000  # obligations read per store call
 DIGEST_LISTED = 50  # filings spelled out in one digest (the rest are counted)
+BACKLOG_SHOWN = 10_000  # the counts page counts the pending messages up to this many
+BATCH = 500  # units per queued batch: an SQS message of ~15 KB, a few seconds of a worker
+
+
+@dataclass(frozen=True)
+class ReminderBatch:
+    """Units to remind for one step on one day: (USCC, its filing status) each."""
+    year: int
+    step_on: dt.date
+    today: dt.date
+    units: tuple[tuple[str, str | None], ...]
+
+    @property
+    def step(self) -> Step:
+        return Step(self.year, self.step_on, due_date(self.year))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"year": self.year, "step_on": self.step_on.isoformat(), "today": self.today.isoformat(),
+                "units": [list(u) for u in self.units]}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ReminderBatch:
+        return cls(int(d["year"]), dt.date.fromisoformat(d["step_on"]), dt.date.fromisoformat(d["today"]),
+                   tuple((uscc, status) for uscc, status in d["units"]))
+
+
+class ReminderQueue(Protocol):
+    """Where the daily job's batches go (SQS: adapters/aws/reminder_queue.py; embedded: JobQueue)."""
+
+    def enqueue(self, batches: list[ReminderBatch]) -> None: ...
+
+
+class JobQueue:
+    """The embedded worker's queue: a queued job per batch, run by `cli run-worker` (or the scheduler's sweep:
+    services/recovery.py). A batch planned twice the same day is one job."""
+
+    def __init__(self, store: JobStore, clock: Clock):
+        self.store, self.clock = store, clock
+
+    def enqueue(self, batches: list[ReminderBatch]) -> None:
+        for b in batches:
+            job = queued_job(JobKind.REMINDERS, f"{b.today}#{b.step.key}#{b.year}#{b.units[0][0]}", self.clock)
+            try:
+                self.store.start_job(job.model_copy(update={"checkpoint": {**QUEUED, "batch": b.to_dict()}}))
+            except AlreadyExists:
+                continue
 
 
 @dataclass(frozen=True)
@@ -36,6 +93,21 @@ class Reminded:
     unit_name: str
     step: Step
     to: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DeliveryCounts:
+    day: dt.date
+    by_authority: dict[str, dict[str, dict[str, int]]]  # authority → channel → outcome → how many
+    pending: int  # messages still pending, counted up to BACKLOG_SHOWN
+
+    def totals(self) -> dict[str, dict[str, int]]:
+        """channel → outcome → how many, over the authorities shown."""
+        out: dict[str, Counter[str]] = {}
+        for channels in self.by_authority.values():
+            for channel, outcomes in channels.items():
+                out.setdefault(channel, Counter()).update(outcomes)
+        return {channel: dict(c) for channel, c in out.items()}
 
 
 @dataclass(frozen=True)
@@ -50,8 +122,13 @@ class DailyReport:
     today: dt.date
     dry_run: bool
     opened: dict[int, int] = field(default_factory=dict)  # year → units that started owing it
-    reminded: list[Reminded] = field(default_factory=list)
+    reminded: list[Reminded] = field(default_factory=list)  # by this process (no queue, or a dry run)
     already: int = 0  # owing units whose current step had been sent before
+    planned: Counter[str] = field(default_factory=Counter)  # authority → units to remind today
+    later: int = 0  # owing units whose day of the step's window is still to come
+    batches: int = 0  # batches planned (queued, or run here)
+    finish_hours: dict[str, float] = field(default_factory=dict)  # channel → hours delivery needs at its rate
+    hours_left: float | None = None  # until the day's reminders expire
     digests: list[Digest] = field(default_factory=list)
     delivered: int = 0
     calendar_unknown: list[int] = field(default_factory=list)  # years whose 节假日/调休 are not known
@@ -71,15 +148,30 @@ class DailyReport:
             out += [f"    {r.uscc} {r.unit_name} → {'，'.join(r.to)}" for r in group[:detail]]
             if 0 < detail < len(group):
                 out.append(f"    ……等共{len(group)}家")
-        if not self.reminded:
+        if not self.planned:
             out.append("  今天没有需要发送的备案提醒")
+        else:
+            out.append(f"  今天计划提醒{self.planned.total()}家单位，分{self.batches}批" +
+                       ("由后台任务发送" if not self.reminded and not self.dry_run else ""))
+            out += [f"    {jurisdiction.authority(code).name}：{n}家"
+                    for code, n in sorted(self.planned.items())[:detail]]
+        if self.later:
+            out.append(f"  本步骤分散发送，以后几天再提醒：{self.later}家")
         out.append(f"  本步骤此前已提醒、不再重复：{self.already}家")
+        if self.late:
+            need = "，".join(f"{notifications.CHANNEL_LABEL.get(c, c)}{h:.1f}小时" for c, h in self.finish_hours.items())
+            out.append(f"  【警告】按发送速率需要{need}，但{self.hours_left:.1f}小时后本步骤提醒即过期：请提高发送配额或加大分散天数")
         for d in self.digests:
             name = jurisdiction.authority(d.authority_code).name
             out.append(f"  审核提醒摘要 {name}：{d.filings}件待审超时，{verb}发给 {'，'.join(d.to) or '（无审核员邮箱）'}")
         if not self.dry_run:
             out.append(f"  已投递消息：{self.delivered}条")
         return out
+
+    @property
+    def late(self) -> bool:
+        """The day's plan will not be delivered before its reminders expire (the alarm: infra/README.md)."""
+        return self.hours_left is not None and any(h > self.hours_left for h in self.finish_hours.values())
 
 
 def calendar_unknown_line(year: int, today: dt.date, source: str) -> str:
@@ -117,9 +209,16 @@ def reminder_messages(clock: Clock, unit: Unit, obligation: Obligation, step: St
                 template="reminder", params={"unit": unit.name, "year": str(year), "when": short})]
 
 
+def for_the_day(messages: list[Message], step: Step, authority_code: str) -> list[Message]:
+    """Not sent by the next step's day: dropped (domain/reminders.py); counted per authority."""
+    return [m.model_copy(update={"expires_at": reminder_expires(step), "authority_code": authority_code})
+            for m in messages]
+
+
 class ReminderService:
-    def __init__(self, store: Store, clock: Clock, outbox: Outbox, base_url: str):
+    def __init__(self, store: Store, clock: Clock, outbox: Outbox, base_url: str, queue: ReminderQueue | None = None):
         self.store, self.clock, self.outbox, self.base_url = store, clock, outbox, base_url.rstrip("/")
+        self.queue = queue
 
     # the daily job
     def run_daily(self, today: dt.date | None = None, *, dry_run: bool = False,
@@ -147,19 +246,76 @@ class ReminderService:
         return report
 
     def _remind(self, step: Step, today: dt.date, now: dt.datetime, report: DailyReport) -> None:
+        before = report.planned.copy()
+        batches = list(self._plan(step, today, report))
+        planned = report.planned - before  # this step's, by authority
+        report.batches += len(batches)
+        for channel in self.outbox.channels:  # each unit gets one message per channel
+            report.finish_hours[channel] = (report.finish_hours.get(channel, 0.0)
+                                            + self.outbox.pace.seconds_for(channel, planned.total()) / 3600)
+        left = (reminder_expires(step) - now).total_seconds() / 3600
+        report.hours_left = left if report.hours_left is None else min(left, report.hours_left)
+        if report.late:
+            log.error("the reminders planned today cannot be delivered before they expire: %s h needed, %.1f h left",
+                      report.finish_hours, left)
+        if report.dry_run:
+            report.reminded += [r for batch in batches for r in self.run_batch(batch, dry_run=True)]
+            return
+        if planned:
+            self.store.count_deliveries(today, {(channel, authority, "planned"): n for channel in self.outbox.channels
+                                                for authority, n in planned.items()})
+        if self.queue is not None:
+            self.queue.enqueue(batches)
+            return
+        for batch in batches:
+            report.reminded += self.run_batch(batch)
+
+    def _plan(self, step: Step, today: dt.date, report: DailyReport) -> Iterator[ReminderBatch]:
+        """The owing units to remind today, BATCH at a time: not reminded for the step yet, their day come."""
+        todo: list[tuple[str, str | None]] = []
         for page in all_pages(lambda token: self.store.units_owing(step.year, limit=PAGE, page_token=token)):
-            todo = [o for o in page if step.key not in o.steps]
-            report.already += len(page) - len(todo)
-            units = self.store.get_units(o.uscc for o in todo) if todo else {}
-            for o in todo:
-                unit = units.get(o.uscc)
-                if unit is None:
-                    continue
-                messages = reminder_messages(self.clock, unit, o, step, today, self.base_url)
-                if report.dry_run or self.store.claim_reminder(o.uscc, step.year, step.key, now, messages):
-                    report.reminded.append(Reminded(o.uscc, unit.name, step, tuple(m.to for m in messages)))
-                else:  # another run got there first, or the unit filed a moment ago
+            for o in page:
+                if step.key in o.steps:
                     report.already += 1
+                elif send_day(o.uscc, step) > today:
+                    report.later += 1
+                else:
+                    report.planned[o.authority_code] += 1
+                    todo.append((o.uscc, o.filing_status))
+                    if len(todo) == BATCH:
+                        yield ReminderBatch(step.year, step.on, today, tuple(todo))
+                        todo = []
+        if todo:
+            yield ReminderBatch(step.year, step.on, today, tuple(todo))
+
+    def run_batch(self, batch: ReminderBatch, *, dry_run: bool = False) -> list[Reminded]:
+        """A worker's part: claim the batch's units for the step and write their messages, in one go. Units
+        claimed before (a retried batch, a second run) or that filed meanwhile are left out."""
+        step = batch.step
+        units = self.store.get_units(uscc for uscc, _ in batch.units)
+        messages: dict[str, list[Message]] = {}
+        for uscc, status in batch.units:
+            if unit := units.get(uscc):  # gone since the plan: nobody to remind
+                owed = Obligation(uscc, step.year, unit.authority_code, status)
+                messages[uscc] = for_the_day(reminder_messages(self.clock, unit, owed, step, batch.today,
+                                                               self.base_url), step, unit.authority_code)
+        claimed = set(messages) if dry_run else self.store.claim_reminders(step.year, step.key, self.clock.now(),
+                                                                           messages)
+        return [Reminded(uscc, units[uscc].name, step, tuple(m.to for m in messages[uscc]))
+                for uscc, _ in batch.units if uscc in claimed]
+
+    def delivery_counts(self, who: Principal, day: dt.date | None = None) -> DeliveryCounts:
+        """The day's reminder counts (planned, sent, failed, dropped) per authority and channel, for a system
+        administrator, within their jurisdiction; with the outbox's backlog (the priority lane first)."""
+        if who.role != Role.SYSTEM_ADMIN:
+            raise Forbidden("只有系统管理员可以查看消息发送统计")
+        day = day or local_today(self.clock.now())
+        visible = jurisdiction.Scope(who.scope).visible_authorities()
+        rows: dict[str, dict[str, dict[str, int]]] = {}
+        for (channel, authority, outcome), n in sorted(self.store.delivery_counts(day).items()):
+            if visible is None or authority in visible:
+                rows.setdefault(authority, {}).setdefault(channel, {})[outcome] = n
+        return DeliveryCounts(day, rows, self.outbox.backlog(BACKLOG_SHOWN))
 
     def _waiting_too_long(self, today: dt.date) -> dict[str, list[tuple[Filing, dt.date, int]]]:
         """Submitted filings waiting more than N working days, by authority: (filing, day submitted, working

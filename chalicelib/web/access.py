@@ -234,6 +234,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/audit"): allow(auditor=(AUDIT, "none")),
     ("POST", "/audit/export"): allow(auditor=(AUDIT, "none")),  # the filtered events, built by the export job
     # accounts and account applications (附件2)
+    # the day's reminder counts (pages/notifications.py): system administrators, within their jurisdiction
+    ("GET", "/admin/notifications"): allow(system_admin="none"),
     ("GET", "/admin/accounts"): allow(**{r: (ACCOUNTS, "division") for r in ADMINS}),
     ("GET", "/admin/accounts/{username}"): allow(**{r: (ACCOUNTS, "account") for r in ADMINS}),
     ("POST", "/admin/accounts/{username}/unlock"): allow(security=("account.unlock", "account_manage")),

@@ -114,7 +114,7 @@ def test_browsers_may_post_uploads_from_the_app_origin_only(china_prod):
 # --- the S3 event, through a queue
 def _queues(t: dict) -> tuple[tuple[str, dict], tuple[str, dict], tuple[str, dict]]:
     """(uploads queue, its dead-letter queue, the jobs' dead-letter queue), each as (logical id, resource)."""
-    queues = resources(t, "AWS::SQS::Queue")
+    queues = {k: q for k, q in resources(t, "AWS::SQS::Queue").items() if not k.startswith("Reminder")}
     (upload_id, upload), = [(k, q) for k, q in queues.items() if "RedrivePolicy" in q["Properties"]]
     dlq_id = upload["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
     (job_id, job), = [(k, q) for k, q in queues.items() if k not in (upload_id, dlq_id)]
@@ -156,16 +156,19 @@ def test_the_import_function_consumes_the_queue_one_upload_at_a_time(any_stack):
     t = any_stack.json
     (queue_id, _), (dlq_id, _), _ = _queues(t)
     assert functions(t)["OnUpload"]["Properties"]["Handler"] == "app.on_upload"
-    (mapping,) = resources(t, "AWS::Lambda::EventSourceMapping").values()
+    (mapping,) = [m for m in resources(t, "AWS::Lambda::EventSourceMapping").values()
+                  if m["Properties"]["FunctionName"] == ref("OnUpload")]
     props = mapping["Properties"]
-    assert props["FunctionName"] == ref("OnUpload") and props["EventSourceArn"] == arn_of(queue_id)
+    assert props["EventSourceArn"] == arn_of(queue_id)
     assert props["BatchSize"] == 1  # an import takes minutes
     # never more pollers than the function may run: a throttled message would count as a failed receive
     assert props["ScalingConfig"]["MaximumConcurrency"] <= RESERVED_CONCURRENCY["OnUpload"]
     policy_id, _ = only(t, "AWS::IAM::Policy")
     assert policy_id in as_list(mapping["DependsOn"])  # Lambda checks the role may read the queue
-    for action in ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"):
-        assert _granted(t, action) == [arn_of(queue_id)], action
+    (reminders_id,) = [k for k in resources(t, "AWS::SQS::Queue") if k.startswith("ReminderBatches")]
+    for action in ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"):  # and RemindBatch's queue
+        assert sorted(map(json.dumps, _granted(t, action))) == sorted(map(json.dumps, [arn_of(queue_id),
+                                                                                      arn_of(reminders_id)])), action
 
 
 def _flat(value) -> str:
@@ -476,7 +479,7 @@ def test_the_import_and_scheduled_functions_reserve_concurrency(any_stack):
     fns = functions(any_stack.json)
     reserved = {name: fn["Properties"].get("ReservedConcurrentExecutions") for name, fn in fns.items()}
     assert reserved == {"APIHandler": None, "OnUpload": 10, "DeliverOutbox": 1, "RecoverInterrupted": 5,
-                        "DailyReminders": 1}
+                        "DailyReminders": 1, "RemindBatch": 10}
     # the outbox runs one at a time (two runs could send a message twice) and never outlasts its schedule
     assert fns["DeliverOutbox"]["Properties"]["Timeout"] <= 300
 
@@ -497,7 +500,34 @@ def test_scheduled_functions_send_what_finally_fails_to_the_jobs_dead_letter_que
     assert configs["DeliverOutbox"]["Properties"]["MaximumRetryAttempts"] == 0
     assert configs["RecoverInterrupted"]["Properties"]["MaximumRetryAttempts"] == 0
     assert configs["DailyReminders"]["Properties"]["MaximumRetryAttempts"] == 2
-    assert _granted(t, "sqs:SendMessage") == [arn_of(job_dlq_id)]  # Lambda sends as the function's role
+    assert arn_of(job_dlq_id) in _granted(t, "sqs:SendMessage")  # Lambda sends as the function's role
+
+
+def test_the_daily_job_plans_batches_onto_a_queue_that_remind_batch_consumes(any_stack):
+    from filing_stack import DLQ_DAYS, JOB_SIZES, REMINDER_RECEIVES, RESERVED_CONCURRENCY
+    t = any_stack.json
+    queues = resources(t, "AWS::SQS::Queue")
+    (queue_id, queue), = [(k, q) for k, q in queues.items() if k.startswith("ReminderBatches")]
+    (dlq_id, dlq), = [(k, q) for k, q in queues.items() if k.startswith("ReminderDeadLetters")]
+    assert queue["Properties"]["RedrivePolicy"] == {"deadLetterTargetArn": arn_of(dlq_id),
+                                                    "maxReceiveCount": REMINDER_RECEIVES}
+    assert queue["Properties"]["VisibilityTimeout"] >= 6 * JOB_SIZES["RemindBatch"][1]
+    assert dlq["Properties"]["MessageRetentionPeriod"] == DLQ_DAYS * 86400
+    assert functions(t)["RemindBatch"]["Properties"]["Handler"] == "app.remind_batch"
+    (mapping,) = [m for m in resources(t, "AWS::Lambda::EventSourceMapping").values()
+                  if m["Properties"]["FunctionName"] == ref("RemindBatch")]
+    assert mapping["Properties"]["EventSourceArn"] == arn_of(queue_id) and mapping["Properties"]["BatchSize"] == 1
+    assert mapping["Properties"]["ScalingConfig"]["MaximumConcurrency"] <= RESERVED_CONCURRENCY["RemindBatch"]
+    for action in ("sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage"):
+        assert arn_of(queue_id) in _granted(t, action), action
+    if not any_stack.settings.region.startswith("cn-"):  # reminder e-mail 50 to a call through the stage's template
+        (bulk,) = [st for st in allow_statements(t) if "ses:SendBulkTemplatedEmail" in as_list(st["Action"])]
+        assert bulk["Condition"] == {"StringEquals": {"ses:FromAddress": any_stack.settings.mail_from}}
+        assert only(t, "AWS::SES::Template")[1]["Properties"]["Template"]["TextPart"] == "{{{body}}}"
+    for fn in functions(t).values():
+        assert fn["Properties"]["Environment"]["Variables"]["REMINDER_QUEUE_URL"] == ref(queue_id)
+    for suffix in ("reminder-plan-late", "outbox-dropped", "reminders-dlq"):
+        assert _alarm(t, suffix, any_stack.settings.name)
 
 
 # --- the API stage

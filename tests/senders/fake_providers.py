@@ -60,7 +60,8 @@ class _Fake:
 
 
 class FakeAliyun(_Fake):
-    """dysmsapi SendSms (RPC API 2017-05-25, signature HMAC-SHA1 1.0)."""
+    """dysmsapi SendSms and SendBatchSms (RPC API 2017-05-25, signature HMAC-SHA1 1.0). Each number a batch
+    reaches is received like a SendSms of its own (with "Action": "SendBatchSms")."""
 
     def __init__(self, sign_names: set[str], templates: dict[str, set[str]]):
         super().__init__()
@@ -87,7 +88,9 @@ class FakeAliyun(_Fake):
         if headers.get("Content-Type", "").split(";")[0] != "application/x-www-form-urlencoded":
             return refuse(400, "MissingParameter", "form body expected")
         params = dict(urllib.parse.parse_qsl(body.decode(), keep_blank_values=True, strict_parsing=True))
-        for name, value in (("Action", "SendSms"), ("Version", "2017-05-25"), ("SignatureMethod", "HMAC-SHA1"),
+        if params.get("Action") not in ("SendSms", "SendBatchSms"):
+            return refuse(400, "InvalidParameter.Action", "Action must be SendSms or SendBatchSms")
+        for name, value in (("Version", "2017-05-25"), ("SignatureMethod", "HMAC-SHA1"),
                             ("SignatureVersion", "1.0"), ("Format", "JSON")):
             if params.get(name) != value:
                 return refuse(400, f"InvalidParameter.{name}", f"{name} must be {value}")
@@ -112,21 +115,35 @@ class FakeAliyun(_Fake):
             if self.fail_next:
                 code, message = self.fail_next.pop(0)
                 return refuse(200, code, message)
-        if not re.fullmatch(r"1\d{10}", params.get("PhoneNumbers", "")):
-            return refuse(200, "isv.MOBILE_NUMBER_ILLEGAL", "非法手机号")
-        if params.get("SignName") not in self.sign_names:
-            return refuse(200, "isv.SMS_SIGNATURE_ILLEGAL", "该账号下找不到对应签名")
-        variables = self.templates.get(params.get("TemplateCode", ""))
-        if variables is None:
-            return refuse(200, "isv.SMS_TEMPLATE_ILLEGAL", "该账号下找不到对应模板")
-        try:
-            values = json.loads(params["TemplateParam"]) if "TemplateParam" in params else {}
-        except ValueError:
-            return refuse(200, "isv.INVALID_JSON_PARAM", "JSON参数不合法，只接受字符串值")
-        if set(values) != variables or not all(isinstance(v, str) and v for v in values.values()):
-            return refuse(200, "isv.TEMPLATE_MISSING_PARAMETERS", "模板缺少变量")
+        if params["Action"] == "SendBatchSms":
+            try:
+                numbers, signs = json.loads(params["PhoneNumberJson"]), json.loads(params["SignNameJson"])
+                values = json.loads(params["TemplateParamJson"]) if "TemplateParamJson" in params else [{}] * len(numbers)
+            except (KeyError, ValueError):
+                return refuse(200, "isv.INVALID_JSON_PARAM", "JSON参数不合法")
+            if not 0 < len(numbers) <= 100 or not len(numbers) == len(signs) == len(values):
+                return refuse(200, "isv.BATCH_LIMIT_CONTROL", "号码、签名、模板变量的个数须相同，且不超过100个")
+            singles = [{"PhoneNumbers": n, "SignName": s, "TemplateCode": params.get("TemplateCode", ""),
+                        "TemplateParam": v} for n, s, v in zip(numbers, signs, values)]
+        else:
+            try:
+                values = json.loads(params["TemplateParam"]) if "TemplateParam" in params else {}
+            except ValueError:
+                return refuse(200, "isv.INVALID_JSON_PARAM", "JSON参数不合法，只接受字符串值")
+            singles = [{**params, "TemplateParam": values}]
+        for one in singles:
+            if not re.fullmatch(r"1\d{10}", one.get("PhoneNumbers", "")):
+                return refuse(200, "isv.MOBILE_NUMBER_ILLEGAL", "非法手机号")
+            if one.get("SignName") not in self.sign_names:
+                return refuse(200, "isv.SMS_SIGNATURE_ILLEGAL", "该账号下找不到对应签名")
+            variables = self.templates.get(one.get("TemplateCode", ""))
+            if variables is None:
+                return refuse(200, "isv.SMS_TEMPLATE_ILLEGAL", "该账号下找不到对应模板")
+            given = one["TemplateParam"]
+            if set(given) != variables or not all(isinstance(v, str) and v for v in given.values()):
+                return refuse(200, "isv.TEMPLATE_MISSING_PARAMETERS", "模板缺少变量")
         with self.lock:
-            self.received.append({**params, "TemplateParam": values})
+            self.received += [{**one, "Action": params["Action"]} for one in singles]
         return 200, {"RequestId": request_id, "Code": "OK", "Message": "OK", "BizId": f"{time.time_ns()}^0"}
 
 

@@ -115,7 +115,7 @@ def test_the_outbox_run_counts_the_backlog_and_the_messages_out_of_attempts():
     store = _Store([_message("last-try", MAX_ATTEMPTS - 1), _message("first-try", 0), _message("again", 2)])
     outbox = Outbox(store, _Down(), _Clock(), channels=("sms",))
     counts = outbox_run(outbox, seconds=5)
-    assert counts == {"OutboxSent": 0, "OutboxFailed": 1, "OutboxPending": 2}
+    assert counts == {"OutboxSent": 0, "OutboxFailed": 1, "OutboxDropped": 0, "OutboxPending": 2}
     assert store.messages["last-try"].status == "failed"
     assert BACKLOG_CAP >= 100
 
@@ -129,7 +129,7 @@ def test_deliver_outbox_prints_the_counts_as_metrics(monkeypatch, capsys):
     monkeypatch.setenv("METRICS_NAMESPACE", "LaborFiling/prod")
     scheduled = {"version": "0", "id": "e", "detail-type": "Scheduled Event", "source": "aws.events",
                  "account": "1", "time": "2026-03-02T02:00:00Z", "region": "cn-north-1", "resources": [], "detail": {}}
-    assert app.deliver_outbox(scheduled, None) == {"OutboxSent": 0, "OutboxFailed": 1, "OutboxPending": 0}
+    assert app.deliver_outbox(scheduled, None) == {"OutboxSent": 0, "OutboxFailed": 1, "OutboxDropped": 0, "OutboxPending": 0}
     doc = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert (doc["OutboxFailed"], doc["OutboxPending"]) == (1, 0)
     assert doc["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "LaborFiling/prod"

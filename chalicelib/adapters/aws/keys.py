@@ -123,6 +123,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 
+from ...domain import notifications
 from ...domain.filing import Filing, Status
 from ...domain.model import AuditEvent, Message
 
@@ -339,8 +340,8 @@ def message_item(m: Message) -> dict[str, str]:
     """Listed under MESSAGE always, under the outbox only while pending (sparse GSI1)."""
     order = f"{stamp(m.created_at)}#{m.id}"
     item = {**message(m.id), "GSI2PK": MESSAGES, "GSI2SK": order}
-    if m.status == "pending":
-        item.update(GSI1PK=OUTBOX_PENDING, GSI1SK=order)
+    if m.status == "pending":  # the bulk lane (domain/notifications.py) after the priority lane: "~" sorts last
+        item.update(GSI1PK=OUTBOX_PENDING, GSI1SK=f"~{order}" if notifications.is_bulk(m) else order)
     return item
 
 
@@ -431,6 +432,15 @@ def stats(year: int, authority_code: str) -> dict[str, str]:
 
 def stats_partition(year: int) -> str:
     return f"STATS#{year:04d}"
+
+
+def delivery_counts(day: dt.date, channel: str, authority_code: str) -> dict[str, str]:
+    """The day's delivery counts of a channel and authority (attributes n:<outcome>), in the day's partition."""
+    return _key(delivery_day(day), f"{channel}#{authority_code}")
+
+
+def delivery_day(day: dt.date) -> str:
+    return f"DELIVERIES#{day.isoformat()}"
 
 
 def year_opened(year: int) -> dict[str, str]:

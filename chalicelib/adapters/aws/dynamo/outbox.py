@@ -4,8 +4,9 @@ Other aggregates put audit events and messages in their own transactions with au
 message_put."""
 from __future__ import annotations
 
+import datetime as dt
 import heapq
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from botocore.exceptions import ClientError
 
@@ -13,7 +14,7 @@ from ....domain.audit import AuditFilter
 from ....domain.model import AuditEvent, Message
 from ....ports import OutboxStore
 from .. import keys
-from .base import DynamoBase, Op, absent, doc_of, error_code, item, token, untoken
+from .base import DynamoBase, Op, absent, av, doc_of, error_code, item, token, untoken
 
 AUDIT_READ_BUDGET = 5000  # events one page may read before it ends short
 
@@ -38,6 +39,25 @@ class DynamoOutbox(DynamoBase, OutboxStore):
         except ClientError as e:
             if error_code(e) != "ConditionalCheckFailedException":  # unknown message: nothing to mark
                 raise
+
+    def count_deliveries(self, day: dt.date, deltas: Mapping[tuple[str, str, str], int]) -> None:
+        """An ADD update per channel and authority (a batch touches a few)."""
+        by_item: dict[tuple[str, str], dict[str, int]] = {}
+        for (channel, authority, outcome), n in deltas.items():
+            by_item.setdefault((channel, authority), {})[outcome] = n
+        for (channel, authority), outcomes in by_item.items():
+            names = {f"#o{i}": f"n:{o}" for i, o in enumerate(outcomes)}
+            self.client.update_item(
+                TableName=self.table, Key=av(keys.delivery_counts(day, channel, authority)),
+                UpdateExpression="SET channel = :c, authority_code = :a ADD "
+                                 + ", ".join(f"#o{i} :v{i}" for i in range(len(outcomes))),
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=av({":c": channel, ":a": authority,
+                                              **{f":v{i}": n for i, n in enumerate(outcomes.values())}}))
+
+    def delivery_counts(self, day: dt.date) -> dict[tuple[str, str, str], int]:
+        return {(i["channel"]["S"], i["authority_code"]["S"], k[2:]): int(v["N"])
+                for i in self._query(keys.delivery_day(day)) for k, v in i.items() if k.startswith("n:")}
 
     def list_messages(self, limit: int = 100) -> list[Message]:
         return [Message.model_validate_json(d) for d in self._listing("GSI2", keys.MESSAGES, limit, newest_first=True)]

@@ -7,7 +7,8 @@ unit and year, count_updates for the counters (domain/stats.py).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+import json
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -161,10 +162,9 @@ class DynamoOwing(DynamoBase, OwingStore):
                 puts = [p for p, reason in zip(puts, reasons) if reason != "ConditionalCheckFailed"]
         return []
 
-    def _claim(self, claim_put: Op, messages: Iterable[Message], *extra: Op) -> bool:
-        ops = [claim_put, *extra, *(message_put(m) for m in messages)]
+    def _claim(self, *ops: Op) -> bool:
         try:
-            self._transact(ops)
+            self._transact(list(ops))
             return True
         except ClientError as e:
             if "ConditionalCheckFailed" in cancel_reasons(e):
@@ -172,16 +172,52 @@ class DynamoOwing(DynamoBase, OwingStore):
             raise
 
     def claim_reminder(self, uscc: str, year: int, step: str, at: dt.datetime, messages: Iterable[Message]) -> bool:
+        return self._claim(*self._reminder_ops(uscc, year, step, at, messages))
+
+    def claim_reminders(self, year: int, step: str, at: dt.datetime,
+                        messages: Mapping[str, Iterable[Message]]) -> set[str]:
+        """As many units as fit in one transaction (claim, history and messages: four items a unit with an
+        e-mail and an SMS, so 25 units). A unit whose condition fails (claimed before, filed meanwhile) cancels
+        the transaction; its reasons name the unit, and the rest is tried again without it."""
+        ops = {uscc: self._reminder_ops(uscc, year, step, at, its) for uscc, its in messages.items()}
+        claimed: set[str] = set()
+        chunk: list[str] = []
+        for uscc in ops:
+            if sum(len(ops[u]) for u in chunk) + len(ops[uscc]) > TRANSACTION_LIMIT:
+                claimed |= self._claim_together(chunk, ops)
+                chunk = []
+            chunk.append(uscc)
+        return claimed | (self._claim_together(chunk, ops) if chunk else set())
+
+    def _claim_together(self, usccs: list[str], ops: dict[str, list[Op]]) -> set[str]:
+        while usccs:
+            try:
+                self._transact([op for u in usccs for op in ops[u]])
+                return set(usccs)
+            except ClientError as e:
+                reasons, refused, n = cancel_reasons(e), set(), 0
+                if "ConditionalCheckFailed" not in reasons:
+                    raise
+                for u in usccs:
+                    if "ConditionalCheckFailed" in reasons[n:n + len(ops[u])]:
+                        refused.add(u)
+                    n += len(ops[u])
+                usccs = [u for u in usccs if u not in refused]
+        return set()
+
+    def _reminder_ops(self, uscc: str, year: int, step: str, at: dt.datetime, messages: Iterable[Message]) -> list[Op]:
+        """The claim (absent), the OWES item's history (while it still owes) and the messages."""
         stamp = keys.stamp(at)
         history = {"Update": {
             "TableName": self.table, "Key": av(keys.owes(uscc, year)),
             "UpdateExpression": "SET reminders = list_append(if_not_exists(reminders, :none), :sent)",
             "ConditionExpression": f"attribute_exists({keys.OWING_FLAG})",  # filed meanwhile: no reminder
             "ExpressionAttributeValues": {":none": {"L": []}, ":sent": {"L": [{"S": f"{step}|{stamp}"}]}}}}
-        return self._claim(absent(av({**keys.reminder_claim(uscc, year, step), "at": stamp})), messages, history)
+        return [absent(av({**keys.reminder_claim(uscc, year, step), "at": stamp})), history,
+                *(message_put(m) for m in messages)]
 
     def claim_notice(self, key: str, at: dt.datetime, messages: Iterable[Message]) -> bool:
-        return self._claim(absent(av({**keys.notice(key), "at": keys.stamp(at)})), messages)
+        return self._claim(absent(av({**keys.notice(key), "at": keys.stamp(at)})), *(message_put(m) for m in messages))
 
     def stats(self, year: int, authority_codes: list[str] | None = None) -> dict[str, dict[str, int]]:
         wanted = None if authority_codes is None else set(authority_codes)

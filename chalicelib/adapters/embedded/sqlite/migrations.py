@@ -72,6 +72,8 @@ STEPS: tuple[Step, ...] = (
          script(filings.RECEIPT_SCHEMA)),
     Step(7, "the audit log listed by time, division and account (audit.at and its indexes)", outbox.add_audit_time),
     Step(8, "SMS verification codes (docs/rules.md §12)", script(people.SCHEMA)),
+    Step(9, "the outbox's two lanes (reminders after every other message) and the daily delivery counts "
+            "(docs/rules.md §8)", script(outbox.LANES, outbox.DELIVERY_COUNTS)),
 )
 CURRENT = STEPS[-1].version
 # Steps are numbered 1, 2, … in order. Numbers are handed out per branch before they merge, so until every

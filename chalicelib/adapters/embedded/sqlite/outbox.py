@@ -4,9 +4,11 @@ Other aggregates write audit events and messages in their own transactions throu
 queue_messages."""
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
+from ....domain import notifications
 from ....domain.audit import AuditFilter
 from ....domain.model import AuditEvent, Message
 from ....ports import OutboxStore
@@ -23,6 +25,13 @@ CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
     BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
     BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+"""
+# the bulk lane (domain/notifications.py) sorts after the priority lane; the index and the query share the expression
+BULK_LAST = f"(json_extract(doc, '$.kind') IN ({', '.join(repr(k.value) for k in sorted(notifications.BULK))}))"
+LANES = f"CREATE INDEX IF NOT EXISTS outbox_lanes ON outbox (status, {BULK_LAST}, created_at);"
+DELIVERY_COUNTS = """
+CREATE TABLE IF NOT EXISTS delivery_counts (day TEXT NOT NULL, channel TEXT NOT NULL, authority_code TEXT NOT NULL,
+    outcome TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (day, channel, authority_code, outcome)) WITHOUT ROWID;
 """
 
 
@@ -61,13 +70,23 @@ def queue_messages(db: sqlite3.Connection, messages: Iterable[Message]) -> None:
 
 class SqliteOutbox(SqliteBase, OutboxStore):
     def pending_messages(self, limit: int = 100) -> list[Message]:
-        rows = self._db.execute("SELECT doc FROM outbox WHERE status = 'pending' ORDER BY created_at LIMIT ?",
-                                (limit,)).fetchall()
+        rows = self._db.execute(f"SELECT doc FROM outbox WHERE status = 'pending' ORDER BY {BULK_LAST}, created_at"
+                                " LIMIT ?", (limit,)).fetchall()
         return [Message.model_validate_json(r[0]) for r in rows]
 
     def mark_message(self, message: Message) -> None:
         with self._write() as db:
             db.execute("UPDATE outbox SET status = ?, doc = ? WHERE id = ?", (message.status, doc(message), message.id))
+
+    def count_deliveries(self, day: dt.date, deltas: Mapping[tuple[str, str, str], int]) -> None:
+        with self._write() as db:
+            db.executemany("INSERT INTO delivery_counts VALUES (?, ?, ?, ?, ?) ON CONFLICT"
+                           " (day, channel, authority_code, outcome) DO UPDATE SET n = n + excluded.n",
+                           [(day.isoformat(), *key, n) for key, n in deltas.items()])
+
+    def delivery_counts(self, day: dt.date) -> dict[tuple[str, str, str], int]:
+        return {(channel, authority, outcome): n for channel, authority, outcome, n in self._db.execute(
+            "SELECT channel, authority_code, outcome, n FROM delivery_counts WHERE day = ?", (day.isoformat(),))}
 
     def list_messages(self, limit: int = 100) -> list[Message]:
         rows = self._db.execute("SELECT doc FROM outbox ORDER BY created_at DESC, id LIMIT ?", (limit,)).fetchall()

@@ -13,7 +13,7 @@ import datetime as dt
 import json
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ....domain import reminders, unit_life
@@ -124,6 +124,16 @@ class SqliteOwing(SqliteBase, OwingStore):
                 return False
             queue_messages(db, messages)
             return True
+
+    def claim_reminders(self, year: int, step: str, at: dt.datetime,
+                        messages: Mapping[str, Iterable[Message]]) -> set[str]:
+        with self._write() as db:
+            owing = {r[0] for r in db.execute("SELECT uscc FROM owes WHERE year = ? AND owing = 1 AND uscc IN"
+                                              " (SELECT value FROM json_each(?))", (year, json.dumps(list(messages))))}
+            claimed = {uscc for uscc in owing if db.execute("INSERT OR IGNORE INTO reminders_sent VALUES (?, ?, ?, ?)",
+                                                            (uscc, year, step, at.isoformat())).rowcount}
+            queue_messages(db, (m for uscc in claimed for m in messages[uscc]))
+            return claimed
 
     def claim_notice(self, key: str, at: dt.datetime, messages: Iterable[Message]) -> bool:
         with self._write() as db:
