@@ -41,6 +41,16 @@ class Locked(DomainError):
 class RateLimited(DomainError):
     status, code = 429, "rate_limited"
 
+    def __init__(self, message: str, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after  # seconds, sent as Retry-After
+
+
+def retry_headers(e: DomainError) -> dict[str, str]:
+    """The Retry-After header of a refusal that says when to come back."""
+    seconds = getattr(e, "retry_after", None)
+    return {"Retry-After": str(seconds)} if seconds else {}
+
 
 class TooLarge(DomainError):
     status, code = 413, "too_large"

@@ -45,8 +45,8 @@ class Policy:
     reminder_overdue_every_days: int
     reviewer_digest_after_working_days: int
     session_hours: int
-    lockout_threshold: int  # failed sign-ins within the window that lock an account
-    lockout_window_minutes: int
+    lockout_threshold: int  # sign-in attempts with no success between them before each next one waits
+    lockout_window_minutes: int  # this long without an attempt and a name's count starts again
     action_link_days: int
     upload_max_bytes: int
     submits_per_filing_per_hour: int  # each submission notifies every reviewer of the authority
@@ -62,6 +62,11 @@ class Policy:
     # corrections after approval and revoking an approval (docs/rules.md §11)
     correction_open_years: int = 1  # year Y's approved filing can be corrected until the due date of year Y + this
     revoke_approval_days: int = 30  # an approval can be revoked this many days after it, at most
+    # sign-in throttles (docs/rules.md §13, domain/sign_in.py)
+    sign_in_first_delay_seconds: int = 30  # the wait after `lockout_threshold` failures; doubles with each more
+    sign_in_max_delay_minutes: int = 10  # never longer (below the window, so a name under attack stays delayed)
+    sign_in_per_address_per_window: int = 30  # failed attempts from one client address per lockout window
+    sign_in_global_per_minute: int = 600  # failed attempts province-wide per minute
 
 
 @cache

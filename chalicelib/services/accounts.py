@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import math
 import re
 import secrets
 from collections.abc import Callable
@@ -13,18 +14,19 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from ..domain import jurisdiction
-from ..domain.errors import Conflict, Forbidden, Locked, NotFound, Unauthenticated, ValidationFailed, problem
+from ..domain.errors import (Conflict, Forbidden, NotFound, RateLimited, Unauthenticated, ValidationFailed,
+                             problem)
 from ..domain.identifiers import normalize, uscc_error
 from ..domain.text import nfc, text_problem
 from ..domain.model import ROLE_LABEL, Account, AuditEvent, Role, Unit
 from ..domain.reference import codes, divisions, policy
+from ..domain.sign_in import SignInGuard, guard_key, wait_text
 from ..domain.roles import (DEPARTMENTS, Permission, covers, effective_permissions, managing_division,
                            placement_problem)
 from ..ports import AlreadyExists, Clock, StaleVersion, Store
 from .audit import audit_event
 from .token_signer import TokenSigner, hash_password, password_problem, verify_password
 
-LOCKED_MESSAGE = "连续登录失败次数过多，账号已被锁定，请联系系统安全员解锁"
 USERNAME = re.compile(r"[a-z][a-z0-9._-]{2,31}")
 
 
@@ -188,35 +190,81 @@ class AccountService:
                                             detail={"authority": authority.code}))
         return unit, authority
 
-    def login(self, username: str, password: str) -> tuple[str, dt.datetime, Principal]:
-        """Sign in. Failed attempts are counted per account; `lockout_threshold` of them within
-        `lockout_window_minutes` lock it (423) until the 系统安全员 unlocks it (a filer's lock lifts by
-        itself after the window: units have no security officer to call)."""
+    def login(self, username: str, password: str, client: str = "") -> tuple[str, dt.datetime, Principal]:
+        """Sign in (docs/rules.md §13). Before any password is checked the attempt is counted: against the
+        client's address and province-wide (429 beyond the limits), and on the name's guard by a conditional
+        write (domain/sign_in.py: after `lockout_threshold` attempts each next one waits, 429 with how long).
+        A name with no account is counted and answered exactly like one with an account; a right password clears
+        the name's count and gives the address its attempt back."""
         username = username.strip()
-        account = self.store.get_account(normalize(username)) or self.store.get_account(username)
         now = self.clock.now()
-        if account is None:
-            verify_password(password, _unknown_account_hash())  # answer as slowly as for a real account
-            unknown = unknown_name(username)
-            self.store.append_audit(audit_event(now, unknown, "sign_in", unknown, outcome="denied"))
+        throttles = self._throttle(client, now)
+        self._count_attempt(username, now)
+        account = self.store.get_account(normalize(username)) or self.store.get_account(username)
+        right = verify_password(password, account.password_hash if account else _unknown_account_hash())
+        if account is None or not right:
+            name = account.username if account else unknown_name(username)
+            self.store.append_audit(audit_event(now, name, "sign_in", name, outcome="denied",
+                                                scope=audit_scope(account) if account else None))
             raise Unauthenticated("账号或密码错误")
-        if account.status == "locked" and not self._lock_expired(account, now):
-            self.store.append_audit(audit_event(now, account.username, "sign_in", account.username,
-                                                outcome="locked", scope=audit_scope(account)))
-            raise Locked(LOCKED_MESSAGE)
-        if not verify_password(password, account.password_hash):
-            if self._record_failure(account.username, now).status == "locked":
-                raise Locked(LOCKED_MESSAGE)
-            raise Unauthenticated("账号或密码错误")
+        for counter in throttles:
+            self.store.next_sequence(counter, by=-1)
+        self._clear_attempts(username)
         if account.status in ("frozen", "deregistered"):
             self.store.append_audit(audit_event(now, account.username, "sign_in", account.username,
                                                 outcome="refused", scope=audit_scope(account)))
             raise Forbidden("账号已被冻结或注销，请联系系统管理员")
-        account = self._update(account.username, lambda a: a.model_copy(update={
+        account = self._update(account.username, lambda a: a.model_copy(update={  # a lock of an earlier release lifts
             "status": "active" if a.status == "locked" else a.status, "failed_logins": [], "locked_at": None}),
             lambda a: audit_event(now, a.username, "sign_in", a.username, scope=audit_scope(a)))
         token, expires = self._token(account)
         return token, expires, self.authenticate(token)
+
+    def _throttle(self, client: str, now: dt.datetime) -> list[str]:
+        """Count the attempt on the client's address (per lockout window) and province-wide (per minute); 429
+        beyond either limit. The counters' names, to give the attempt back if the password is right."""
+        p = policy()
+        window = p.lockout_window_minutes * 60
+        stamp = int(now.timestamp())
+        limits = [(f"sign-in:all:{stamp // 60}", p.sign_in_global_per_minute, 60 - stamp % 60)]
+        if client:
+            limits.append((f"sign-in:address:{client}:{stamp // window}", p.sign_in_per_address_per_window,
+                           window - stamp % window))
+        counted = []
+        for counter, limit, left in limits:
+            counted.append(counter)
+            if self.store.next_sequence(counter) > limit:
+                self.store.append_audit(audit_event(now, "sign-in", "sign_in", client or "-", outcome="rate_limited"))
+                raise RateLimited(f"登录尝试过于频繁，请{wait_text(dt.timedelta(seconds=left))}后再试", left)
+        return counted
+
+    def _count_attempt(self, username: str, now: dt.datetime, attempts: int = 20) -> None:
+        """Count one attempt on the name's guard by a conditional write (a lost race reads again), or refuse it
+        (429) while the name has to wait. Refused attempts are not counted: they cannot push the wait further."""
+        key = guard_key(username)
+        for _ in range(attempts):
+            guard = self.store.get_sign_in_guard(key) or SignInGuard(key=key)
+            if (wait := guard.wait(now)) > dt.timedelta(0):
+                seconds = math.ceil(wait.total_seconds())
+                raise RateLimited(f"该账号登录失败次数过多，请{wait_text(wait)}后再试", seconds)
+            try:
+                self.store.save_sign_in_guard(guard.counted(now), expected_version=guard.version)
+                return
+            except StaleVersion:
+                continue
+        raise RateLimited("登录尝试过于频繁，请1分钟后再试", 60)
+
+    def _clear_attempts(self, username: str, attempts: int = 20) -> None:
+        key = guard_key(username)
+        for _ in range(attempts):
+            guard = self.store.get_sign_in_guard(key)
+            if guard is None or guard.attempts == 0:
+                return
+            try:
+                self.store.save_sign_in_guard(guard.cleared(), expected_version=guard.version)
+                return
+            except StaleVersion:
+                continue
 
     def _token(self, account: Account) -> tuple[str, dt.datetime]:
         """A signed token naming the account, its token epoch and when it expires (session_hours)."""
@@ -224,28 +272,6 @@ class AccountService:
         payload = {"u": account.username, "e": account.token_epoch, "x": int(expires.timestamp()),
                    "s": secrets.token_urlsafe(9)}  # this session's id (sign-out closes just this one)
         return self.signer.sign("api-token", payload), expires
-
-    @staticmethod
-    def _lock_expired(account: Account, now: dt.datetime) -> bool:
-        window = dt.timedelta(minutes=policy().lockout_window_minutes)
-        return account.role == Role.FILER and account.locked_at is not None and account.locked_at + window <= now
-
-    def _record_failure(self, username: str, now: dt.datetime) -> Account:
-        p = policy()
-        since = now - dt.timedelta(minutes=p.lockout_window_minutes)
-
-        def fail(a: Account) -> Account:
-            recent = [t for t in a.failed_logins if t > since] + [now]
-            if len(recent) < p.lockout_threshold or a.status in ("frozen", "deregistered"):
-                return a.model_copy(update={"failed_logins": recent[-p.lockout_threshold:]})
-            return a.model_copy(update={"failed_logins": recent, "status": "locked", "locked_at": now,
-                                        "token_epoch": a.token_epoch + 1})
-
-        def event(a: Account) -> AuditEvent:
-            locked = a.status == "locked"
-            return audit_event(now, a.username, "sign_in", a.username, outcome="locked" if locked else "denied",
-                               scope=audit_scope(a), detail={"failures": len(a.failed_logins), "locked": locked})
-        return self._update(username, fail, event)
 
     def _update(self, username: str, change: Callable[[Account], Account],
                 event: Callable[[Account], AuditEvent] | None = None, attempts: int = 5) -> Account:
@@ -350,21 +376,24 @@ class AccountService:
             raise Forbidden("该账号不在您的管辖范围内")
         return account
 
+    def sign_in_wait(self, username: str) -> dt.timedelta:
+        """How long the account's name has to wait before its next sign-in attempt (zero: none)."""
+        guard = self.store.get_sign_in_guard(guard_key(username))
+        return guard.wait(self.clock.now()) if guard else dt.timedelta(0)
+
     def unlock(self, who: Principal, username: str) -> Account:
-        """The 系统安全员 of the managing division lifts a sign-in lock (frozen accounts need a 解锁账号 application)."""
+        """The 系统安全员 of the managing division lifts a sign-in wait, or a lock of an earlier release (frozen
+        accounts need a 解锁账号 application)."""
         account = self.get_staff(who, username)
         if not who.can(Permission.UNLOCK) or managing_division(account.role, account.scope) != who.scope:
             raise Forbidden("只有该账号管理机构的系统安全员可以解除锁定")
-        if account.status != "locked":
-            raise Conflict("该账号未被锁定")
+        if account.status != "locked" and not self.sign_in_wait(username):
+            raise Conflict("该账号未被锁定，也无需等待即可登录")
         now = self.clock.now()
-
-        def unlock(a: Account) -> Account:
-            if a.status != "locked":
-                raise Conflict("该账号未被锁定")
-            return a.model_copy(update={"status": "active", "failed_logins": [], "locked_at": None})
-        return self._update(username, unlock, lambda a: audit_event(now, who.username, "unlock_account", a.username,
-                                                                    scope=audit_scope(a)))
+        self._clear_attempts(username)
+        return self._update(username, lambda a: a.model_copy(update={
+            "status": "active" if a.status == "locked" else a.status, "failed_logins": [], "locked_at": None}),
+            lambda a: audit_event(now, who.username, "unlock_account", a.username, scope=audit_scope(a)))
 
     def create_admin(self, username: str, division: str, display_name: str, *,
                      role: Role = Role.SYSTEM_ADMIN, department: str | None = None,

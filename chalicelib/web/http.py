@@ -15,7 +15,7 @@ from urllib.parse import parse_qs
 from chalice import Chalice, Response
 from chalice.app import CaseInsensitiveMapping, Request
 
-from ..domain.errors import DomainError, TooLarge, ValidationFailed, problem
+from ..domain.errors import DomainError, TooLarge, ValidationFailed, problem, retry_headers
 from ..filenames import content_disposition
 
 if TYPE_CHECKING:
@@ -193,6 +193,18 @@ def multipart_body(request: Request) -> tuple[dict[str, str], bytes | None, str 
 
 # ---------- responses ----------
 
+CLIENT_ADDRESS = "x-client-address"  # set by the embedded server (wsgi.py) from the connection, never by a client
+
+
+def client_address(request: Request) -> str:
+    """The address the request came from, for the sign-in throttles: API Gateway's source IP, or the embedded
+    server's connection (behind a reverse proxy that is the proxy's; docs/onprem.md)."""
+    from ..bootstrap import container  # the composition root knows the backend
+    if container().settings.embedded and request.headers.get(CLIENT_ADDRESS):
+        return str(request.headers[CLIENT_ADDRESS])
+    return str((request.context.get("identity") or {}).get("sourceIp") or "")
+
+
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(body=json.dumps(body, ensure_ascii=False, default=str), status_code=status,
                     headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})})
@@ -209,7 +221,7 @@ def api_errors(view: View) -> View:
         try:
             return view(*args, **kwargs)
         except DomainError as e:
-            return json_response(error_body(e.code, e.message, e.details), e.status)
+            return json_response(error_body(e.code, e.message, e.details), e.status, retry_headers(e))
         except Exception:
             log.exception("unhandled error")
             return json_response(error_body("internal_error", "系统繁忙，请稍后重试"), 500)

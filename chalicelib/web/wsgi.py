@@ -24,7 +24,7 @@ from chalice.config import Config
 from chalice.local import LocalChalice, LocalGateway, LocalGatewayException
 
 from ..domain.reference import policy
-from .http import JSON_MAX_BYTES, error_body, html
+from .http import CLIENT_ADDRESS, JSON_MAX_BYTES, error_body, html
 
 UPLOAD_PATH = "/api/v1/local-uploads"
 MB = 1024 * 1024
@@ -92,6 +92,7 @@ def wsgi_application(app: Chalice) -> Callable[[dict[str, Any], StartResponse], 
 def _headers(environ: Mapping[str, Any]) -> dict[str, str]:
     """The request's headers, names in lower case (WSGI keeps two of them outside HTTP_*)."""
     headers = {key[5:].replace("_", "-").lower(): value for key, value in environ.items() if key.startswith("HTTP_")}
+    headers[CLIENT_ADDRESS] = environ.get("REMOTE_ADDR") or ""  # never what the client sent (web/http.py)
     for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
         if environ.get(key):
             headers[key.replace("_", "-").lower()] = environ[key]

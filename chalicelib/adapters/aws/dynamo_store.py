@@ -15,6 +15,7 @@ from .dynamo.jobs import DynamoJobs
 from .dynamo.outbox import DynamoOutbox
 from .dynamo.owing import DynamoOwing
 from .dynamo.rows import DynamoRows
+from .dynamo.sign_in import DynamoSignIn
 from .dynamo.transfers import DynamoTransfers
 from .dynamo.units import DynamoUnits
 
@@ -22,5 +23,5 @@ __all__ = ["DynamoStore", "create_table"]
 
 
 class DynamoStore(DynamoUnits, DynamoFilings, DynamoRows, DynamoOutbox, DynamoOwing, DynamoEnforcement, DynamoClaims,
-                  DynamoJobs, DynamoTransfers, Store):
+                  DynamoJobs, DynamoTransfers, DynamoSignIn, Store):
     """All eight aggregates on one table (constructor: table name, low-level DynamoDB client)."""

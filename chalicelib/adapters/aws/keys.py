@@ -201,6 +201,10 @@ def claim(key: str) -> dict[str, str]:
     return _key(f"CLAIM#{key}", "CLAIM")
 
 
+def sign_in_guard(key: str) -> dict[str, str]:
+    return _key(f"SIGNIN#{key}", "SIGNIN")
+
+
 def counter(name: str) -> dict[str, str]:
     return _key(f"COUNTER#{name}", "COUNTER")
 

@@ -5,7 +5,7 @@ from chalice import Blueprint, Response
 
 from ...bootstrap import container
 from ...domain.errors import ValidationFailed, problem
-from ..http import api_errors, current_request, json_body, json_response
+from ..http import api_errors, client_address, current_request, json_body, json_response
 from ..session import signed_in
 
 routes = Blueprint(__name__)
@@ -30,9 +30,10 @@ def register() -> Response:
 @routes.route("/auth/login", methods=["POST"])
 @api_errors
 def login() -> Response:
-    body = json_body(current_request())
+    request = current_request()
+    body = json_body(request)
     token, expires, who = container().accounts.login(str(body.get("username") or ""),
-                                                      str(body.get("password") or ""))
+                                                      str(body.get("password") or ""), client_address(request))
     return json_response({"token": token, "expires_at": expires.isoformat(), "role": who.role.value,
                           "scope": who.scope, "password_change_required": who.must_change_password})
 

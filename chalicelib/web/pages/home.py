@@ -4,7 +4,8 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from ...bootstrap import container
-from ...domain.errors import DomainError, ValidationFailed
+from ...domain.errors import DomainError, ValidationFailed, retry_headers
+from ..http import client_address
 from ..page import FORM, Page, is_local_path, page
 
 routes = Blueprint(__name__)
@@ -21,19 +22,20 @@ def index(p: Page) -> Response:
 @routes.route("/login", methods=["GET", "POST"], content_types=FORM)
 @page()
 def login(p: Page) -> Response:
-    error, status = None, 200
+    error, status, headers = None, 200, {}
     if p.request.method == "POST":
         try:
-            token, _, who = container().accounts.login(p.form.get("username", ""), p.form.get("password", ""))
-        except DomainError as e:
-            error, status = e.message, e.status  # 401 wrong password, 423 locked, 403 frozen
+            token, _, who = container().accounts.login(p.form.get("username", ""), p.form.get("password", ""),
+                                                       client_address(p.request))
+        except DomainError as e:  # 401 wrong password, 429 wait (Retry-After), 403 frozen
+            error, status, headers = e.message, e.status, retry_headers(e)
         else:
             p.sign_in(token)
             if who.must_change_password:  # a one-time initial password: change it before anything else
                 return p.go("/account/password")
             nxt = p.query.get("next", "")
             return p.go(nxt if is_local_path(nxt) else who.home)
-    return p.render("login.html", status, error=error, username=p.form.get("username", ""))
+    return p.render("login.html", status, headers, error=error, username=p.form.get("username", ""))
 
 
 @routes.route("/logout", methods=["POST"], content_types=FORM)

@@ -22,7 +22,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
-from . import claims, enforcement, filings, jobs, outbox, owing, rows, transfers, units
+from . import claims, enforcement, filings, jobs, outbox, owing, rows, sign_in, transfers, units
 
 log = logging.getLogger(__name__)
 WAIT_MS = 600_000  # how long a process starting during another's migration waits for it (a store waits 30 s)
@@ -64,6 +64,7 @@ STEPS: tuple[Step, ...] = (
          script(units.SCHEMA, filings.SCHEMA, rows.SCHEMA, claims.SCHEMA, outbox.SCHEMA, owing.SCHEMA, jobs.SCHEMA)),
     Step(3, "transfers of units between authorities (变更审核机关)", script(transfers.SCHEMA)),
     Step(5, "the enforcement follow-up of overdue units (docs/rules.md §15)", script(enforcement.SCHEMA)),
+    Step(7, "the sign-in guard of each name tried (docs/rules.md §13)", script(sign_in.SCHEMA)),
 )
 CURRENT = STEPS[-1].version
 # Steps are numbered 1, 2, … in order. Numbers are handed out per branch before they merge, so until every
