@@ -155,7 +155,7 @@ def registration_errors(r: Registration) -> list[dict[str, Any]]:
         bad("filer_mobile", "请填写11位手机号码")
     if r.filer_email.count("@") != 1 or "." not in r.filer_email.split("@")[-1]:
         bad("filer_email", "请填写有效的电子邮箱")
-    if message := password_problem(r.password):
+    if message := password_problem(r.password, username=r.uscc, uscc=r.uscc, mobile=r.filer_mobile):
         bad("password", message)
     return errors
 
@@ -328,9 +328,9 @@ class AccountService:
         if account is None or not verify_password(old, account.password_hash):
             wrong = "原密码不正确"
             raise ValidationFailed(wrong, [problem(wrong, column="原密码", field="old_password")])
-        message = password_problem(new) or (
-            "新密码不能与原密码相同" if new == old else
-            "密码不能包含账号名" if who.username.lower() in new.lower() else None)
+        message = ("新密码不能与原密码相同" if new == old else
+                   password_problem(new, username=who.username, uscc=who.scope if who.is_filer else "",
+                                    mobile=account.mobile or ""))
         if message:
             raise ValidationFailed(message, [problem(message, column="新密码", field="new_password")])
         now = self.clock.now()
@@ -430,7 +430,7 @@ class AccountService:
         """Demo seeding and tests only: real reviewer-side accounts come from applications (services/applications.py)
         or, for the province's first administrators, from `cli create-admin`."""
         jurisdiction.division(scope)
-        if message := password_problem(password):
+        if message := password_problem(password, username=username):
             raise ValidationFailed(message)
         account = Account(username=username, password_hash=hash_password(password), role=role, scope=scope,
                           display_name=display_name, email=email, created_at=self.clock.now())

@@ -218,10 +218,10 @@ def test_a_filers_wait_lifts_by_itself(api, clock):
     uscc = factories.uscc(1)
     for _ in range(5):
         api.call("POST", "/auth/login", {"username": uscc, "password": "wrong"})
-    status, body = api.call("POST", "/auth/login", {"username": uscc, "password": "Passw0rd!"})
+    status, body = api.call("POST", "/auth/login", {"username": uscc, "password": "Passw0rd!26"})
     assert status == 429 and "30秒后再试" in body["error"]["message"]  # no security officer to call
     clock.advance(seconds=30)
-    api.login(uscc, "Passw0rd!")
+    api.login(uscc, "Passw0rd!26")
 
 
 def test_freezing_an_account_ends_its_sessions_and_unlocking_restores_sign_in(api):
@@ -286,3 +286,15 @@ def test_account_list_masks_id_numbers_and_stays_in_scope(api, container):
     assert "dt-biz" not in {a["username"] for a in body["items"]}
     assert api.call("GET", "/admin/accounts?division=140200", token=api.login("ty-sys", PASSWORD))[0] == 403
     assert api.call("GET", "/admin/accounts", token=api.login("ty-aud", PASSWORD))[0] == 403
+
+
+def test_a_new_password_is_refused_naming_the_rule_it_breaks(api):
+    from tests import factories
+    data = factories.registration()
+    status, body = api.call("POST", "/employers/register", {**data, "password": "x" + data["uscc"]})
+    assert status == 422
+    assert [d["message"] for d in body["error"]["details"] if d["field"] == "password"] == ["密码不能包含统一社会信用代码"]
+    token = api.login("xd-op", PASSWORD)
+    status, body = api.call("POST", "/auth/password", {"old_password": PASSWORD, "new_password": "woaini1314"},
+                            token=token)
+    assert status == 422 and body["error"]["message"] == "该密码过于常见，容易被猜中，请换一个"
