@@ -10,6 +10,7 @@ from tests.api_client import Api
 
 PASSWORD = "Staff-Passw0rd"
 ID_NUMBER = "11010519491231002X"
+HOLDER = "140105198001011233"  # one person behind two staff accounts
 STAFF = {  # username: (division, role)
     "xd-op": ("140105", "operator"), "yz-op": ("140106", "operator"),
     "ty-sys": ("140100", "system_admin"), "ty-biz": ("140100", "business_admin"),
@@ -298,3 +299,28 @@ def test_a_new_password_is_refused_naming_the_rule_it_breaks(api):
     status, body = api.call("POST", "/auth/password", {"old_password": PASSWORD, "new_password": "woaini1314"},
                             token=token)
     assert status == 422 and body["error"]["message"] == "该密码过于常见，容易被猜中，请换一个"
+
+
+def test_one_person_with_two_accounts_cannot_sign_both_opinions(api, container):
+    for username in ("ty-biz", "ty-sec"):  # one person holds a 业务管理员 and a 系统安全员 account
+        held = container.store.get_account(username)
+        container.store.put_account(held.model_copy(update={"id_number": HOLDER}))
+    _, created = apply(api, new_operator(), as_="ty-sys")
+    status, body = api.call("POST", f"/admin/applications/{created['id']}/business-review",
+                            {"decision": "approve", "version": created["version"]}, api.login("ty-biz", PASSWORD))
+    assert status == 200 and "person" not in body["business"]
+    status, refused = api.call("POST", f"/admin/applications/{created['id']}/it-review",
+                               {"decision": "approve", "comment": "同意", "version": body["version"]},
+                               api.login("ty-sec", PASSWORD))
+    assert status == 403 and refused["error"]["message"] == "同一人不能办理同一申请单的两个环节"
+    status, body = api.call("GET", f"/admin/applications/{created['id']}", token=api.login("ty-sec", PASSWORD))
+    assert body["status"] == "pending_it" and HOLDER not in json.dumps(body)
+
+
+def test_nobody_approves_an_application_about_another_account_of_theirs(api, container):
+    held = container.store.get_account("ty-biz")
+    container.store.put_account(held.model_copy(update={"id_number": ID_NUMBER}))
+    _, created = apply(api, new_operator(person_id_number=ID_NUMBER), as_="ty-sys")
+    status, refused = api.call("POST", f"/admin/applications/{created['id']}/business-review",
+                               {"decision": "approve", "version": created["version"]}, api.login("ty-biz", PASSWORD))
+    assert status == 403 and refused["error"]["message"] == "不能审批或办理涉及本人账号的申请"
