@@ -29,10 +29,11 @@ class Kind(StrEnum):
     UNLOCK = "unlock"
     DEREGISTER = "deregister"
     PERMISSIONS = "permissions"
+    RESET_SECOND_FACTOR = "reset_second_factor"  # a lost phone: the account enrols again at its next sign-in
 
 
 KIND_LABEL = {Kind.CREATE: "新增账号", Kind.FREEZE: "冻结账号", Kind.UNLOCK: "解锁账号", Kind.DEREGISTER: "注销账号",
-              Kind.PERMISSIONS: "变更账号权限"}
+              Kind.PERMISSIONS: "变更账号权限", Kind.RESET_SECOND_FACTOR: "重置动态口令"}
 
 
 class Status(StrEnum):
@@ -48,7 +49,8 @@ STATUS_LABEL = {Status.PENDING_BUSINESS: "待业务部门业务处室审核", St
 
 # Which account states each kind can apply to (checked when applying and again when carrying out).
 APPLIES_TO = {Kind.FREEZE: ("active", "locked"), Kind.UNLOCK: ("locked", "frozen"),
-              Kind.DEREGISTER: ("active", "locked", "frozen"), Kind.PERMISSIONS: ("active", "locked", "frozen")}
+              Kind.DEREGISTER: ("active", "locked", "frozen"), Kind.PERMISSIONS: ("active", "locked", "frozen"),
+              Kind.RESET_SECOND_FACTOR: ("active", "locked", "frozen")}
 
 
 class Opinion(BaseModel):
@@ -115,10 +117,9 @@ class Application(BaseModel):
 
     def refusal(self, actor: str, person: str | None) -> str | None:
         """Why `actor` (held by `person`) may not do a step of this application; None if they may."""
-        same = (lambda a, b: a is not None and a == b)
-        if actor == self.username or same(person, self.subject_person):
+        if actor == self.username or (person is not None and person == self.subject_person):
             return "不能审批或办理涉及本人账号的申请"
-        if actor == self.applicant or same(person, self.applicant_person):
+        if actor == self.applicant or (person is not None and person == self.applicant_person):
             return "申请人不能审批或办理自己提交的申请"
         if actor in self.actors() or (person is not None and person in self.persons()):
             return "同一人不能办理同一申请单的两个环节"

@@ -34,6 +34,15 @@ class Conflict(DomainError):
     status, code = 409, "conflict"
 
 
+class SecondFactorRequired(DomainError):
+    """The password was right; the sign-in goes on with a code from the authenticator app (`challenge`)."""
+    status, code = 401, "second_factor_required"
+
+    def __init__(self, message: str, challenge: str) -> None:
+        super().__init__(message)
+        self.challenge = challenge
+
+
 class Locked(DomainError):
     status, code = 423, "locked"
 

@@ -67,6 +67,7 @@ class Policy:
     sign_in_max_delay_minutes: int = 10  # never longer (below the window, so a name under attack stays delayed)
     sign_in_per_address_per_window: int = 30  # failed attempts from one client address per lockout window
     sign_in_global_per_minute: int = 600  # failed attempts province-wide per minute
+    second_factor_roles: frozenset[str] = frozenset({"system_admin", "security", "auditor"})  # sign in with TOTP
 
 
 @cache
@@ -115,6 +116,7 @@ def policy() -> Policy:
     if both := raw["rest_day_overrides"] & raw["working_day_overrides"]:
         raise ValueError(f"policy.json: both a rest day and a working day: {sorted(d.isoformat() for d in both)}")
     raw["calendar_years_in_policy"] = frozenset(int(y) for y in raw.get("calendar_years_in_policy", ()))
+    raw["second_factor_roles"] = frozenset(raw.get("second_factor_roles", Policy.second_factor_roles))
     raw["calendar_check_next_year_from"] = tuple(raw.get("calendar_check_next_year_from", (12, 1)))
     return Policy(**raw)
 

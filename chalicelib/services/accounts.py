@@ -14,8 +14,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from ..domain import jurisdiction
-from ..domain.errors import (Conflict, Forbidden, NotFound, RateLimited, Unauthenticated, ValidationFailed,
-                             problem)
+from ..domain.errors import (Conflict, Forbidden, NotFound, RateLimited, SecondFactorRequired, Unauthenticated,
+                             ValidationFailed, problem)
 from ..domain.identifiers import normalize, uscc_error
 from ..domain.text import nfc, text_problem
 from ..domain.model import ROLE_LABEL, Account, AuditEvent, Role, Unit
@@ -25,8 +25,11 @@ from ..domain.roles import (DEPARTMENTS, Permission, covers, effective_permissio
                            placement_problem)
 from ..ports import AlreadyExists, Clock, StaleVersion, Store
 from .audit import audit_event
+from . import second_factor
 from .token_signer import TokenSigner, hash_password, password_problem, verify_password
 
+CHALLENGE, ENROLMENT = "sign-in-second-factor", "second-factor-enrolment"  # signed-token purposes
+CHALLENGE_MINUTES = 5  # to type the code after the password, or to scan the QR code and type the first code
 USERNAME = re.compile(r"[a-z][a-z0-9._-]{2,31}")
 
 
@@ -98,6 +101,7 @@ class Principal:
     display_name: str
     permissions: frozenset[str] = frozenset()  # domain/roles.py Permission values
     must_change_password: bool = False  # signed in with a one-time initial password
+    must_enrol_second_factor: bool = False  # its role signs in with TOTP and it has not enrolled yet
     session: str = ""  # the token's session id and expiry (for sign-out)
     session_expires: int = 0
 
@@ -207,18 +211,92 @@ class AccountService:
             self.store.append_audit(audit_event(now, name, "sign_in", name, outcome="denied",
                                                 scope=audit_scope(account) if account else None))
             raise Unauthenticated("账号或密码错误")
-        for counter in throttles:
-            self.store.next_sequence(counter, by=-1)
-        self._clear_attempts(username)
         if account.status in ("frozen", "deregistered"):
             self.store.append_audit(audit_event(now, account.username, "sign_in", account.username,
                                                 outcome="refused", scope=audit_scope(account)))
             raise Forbidden("账号已被冻结或注销，请联系系统管理员")
-        account = self._update(account.username, lambda a: a.model_copy(update={  # a lock of an earlier release lifts
-            "status": "active" if a.status == "locked" else a.status, "failed_logins": [], "locked_at": None}),
-            lambda a: audit_event(now, a.username, "sign_in", a.username, scope=audit_scope(a)))
+        if account.totp_secret is not None:  # the attempt stays counted until the code is right too
+            challenge = self.signer.sign(CHALLENGE, {"u": account.username, "e": account.token_epoch})
+            raise SecondFactorRequired("请输入身份验证器上的6位动态码（或一个恢复码）", challenge)
+        return self._signed_in(account.username, throttles, username, now)
+
+    def second_factor(self, challenge: str, code: str, client: str = "") -> tuple[str, dt.datetime, Principal]:
+        """The sign-in's second step: the code from the authenticator app (or a recovery code) for the account
+        whose password was right (`challenge`, valid CHALLENGE_MINUTES). Counted like a password attempt."""
+        if not code.strip():
+            raise ValidationFailed("请输入动态码", [problem("请输入动态码", column="动态码", field="code")])
+        payload = self.signer.verify(CHALLENGE, challenge or "", CHALLENGE_MINUTES * 60)
+        if payload is None or not isinstance(payload.get("u"), str):
+            raise Unauthenticated("验证已过期，请重新输入账号和密码")
+        now = self.clock.now()
+        throttles = self._throttle(client, now)
+        self._count_attempt(payload["u"], now)
+        account = self.store.get_account(payload["u"])
+        if account is None or account.token_epoch != payload.get("e") or account.status in ("frozen", "deregistered"):
+            raise Unauthenticated("验证已过期，请重新输入账号和密码")
+        if second_factor.accepted(account, code, now) is None:
+            self.store.append_audit(audit_event(now, account.username, "sign_in", account.username,
+                                                outcome="denied", scope=audit_scope(account),
+                                                detail={"second_factor": True}))
+            raise SecondFactorRequired("动态码不正确或已用过，请输入身份验证器上的最新动态码", challenge)
+        return self._signed_in(account.username, throttles, payload["u"], now, code)
+
+    def _signed_in(self, username: str, throttles: list[str], typed: str, now: dt.datetime,
+                   code: str | None = None) -> tuple[str, dt.datetime, Principal]:
+        """A whole sign-in succeeded: the address gets its attempts back, the name's count clears, and the
+        account is written: the second factor's code used up (checked again at the version written, so two
+        requests cannot both use one code), a lock of an earlier release lifted."""
+        for counter in throttles:
+            self.store.next_sequence(counter, by=-1)
+        self._clear_attempts(typed)
+
+        def signed_in(a: Account) -> Account:
+            used = a if code is None else second_factor.accepted(a, code, now)
+            if used is None:
+                raise Unauthenticated("动态码已用过，请输入身份验证器上的最新动态码")
+            return used.model_copy(update={"status": "active" if a.status == "locked" else a.status,
+                                           "failed_logins": [], "locked_at": None})
+        account = self._update(username, signed_in,
+                               lambda a: audit_event(now, a.username, "sign_in", a.username, scope=audit_scope(a)))
         token, expires = self._token(account)
         return token, expires, self.authenticate(token)
+
+    # enrolling the second factor
+    def start_enrolment(self, who: Principal) -> tuple[str, str]:
+        """A new secret for `who` to scan: (the otpauth:// address for the QR code, a signed enrolment token that
+        carries the secret to `finish_enrolment`)."""
+        self._not_enrolled(who.username)
+        secret = second_factor.new_secret()
+        return (second_factor.enrolment_uri(secret, who.username),
+                self.signer.sign(ENROLMENT, {"u": who.username, "k": secret}))
+
+    def finish_enrolment(self, who: Principal, enrolment: str, code: str) -> list[str]:
+        """The first code from the app proves the scan worked; the secret is kept and the one-time recovery
+        codes are returned (shown once, kept hashed)."""
+        payload = self.signer.verify(ENROLMENT, enrolment or "", CHALLENGE_MINUTES * 60)
+        if payload is None or payload.get("u") != who.username:
+            raise Conflict("二维码已过期，请重新扫描")
+        self._not_enrolled(who.username)
+        now = self.clock.now()
+        step = second_factor.matching_step(payload["k"], code, now)
+        if step is None:
+            message = "动态码不正确，请确认已扫描二维码并输入身份验证器上显示的6位数字"
+            raise ValidationFailed(message, [problem(message, column="动态码", field="code")])
+        codes = second_factor.recovery_codes()
+
+        def enrol(a: Account) -> Account:
+            if a.totp_secret is not None:
+                raise Conflict("该账号已启用动态口令")
+            return a.model_copy(update={"totp_secret": payload["k"], "totp_last_step": step,
+                                        "recovery_codes": [second_factor.recovery_hash(c) for c in codes]})
+        self._update(who.username, enrol, lambda a: audit_event(now, a.username, "enrol_second_factor", a.username,
+                                                                scope=audit_scope(a)))
+        return codes
+
+    def _not_enrolled(self, username: str) -> None:
+        account = self.store.get_account(username)
+        if account is None or account.totp_secret is not None:
+            raise Conflict("该账号已启用动态口令；如需更换，请通过账号申请单申请重置")
 
     def _throttle(self, client: str, now: dt.datetime) -> list[str]:
         """Count the attempt on the client's address (per lockout window) and province-wide (per minute); 429
@@ -351,7 +429,7 @@ class AccountService:
     def _principal(account: Account, session: str = "", session_expires: int = 0) -> Principal:
         return Principal(account.username, account.role, account.scope, account.display_name,
                          effective_permissions(account.role, account.permissions), account.must_change_password,
-                         session, session_expires)
+                         second_factor.required(account) and account.totp_secret is None, session, session_expires)
 
     # reviewer-side accounts, as administrators see them
     def visible_divisions(self, who: Principal, division: str | None = None) -> list[str]:

@@ -308,13 +308,14 @@ def may_read(who: Principal, application: Application) -> bool:
 
 
 def changed_account(account: Account, application: Application) -> Account:
-    """The account after the change is carried out; its sessions end when it is frozen, deregistered or its
-    permissions change (token_epoch)."""
+    """The account after the change is carried out; its sessions end when it is frozen, deregistered, its
+    permissions change or its second factor is reset (token_epoch)."""
     revoke = {"token_epoch": account.token_epoch + 1}
     changes: dict[Kind, dict[str, Any]] = {
         Kind.FREEZE: {"status": "frozen", **revoke},
         Kind.UNLOCK: {"status": "active", "failed_logins": [], "locked_at": None},
         Kind.DEREGISTER: {"status": "deregistered", **revoke},
         Kind.PERMISSIONS: {"permissions": application.permissions, **revoke},
+        Kind.RESET_SECOND_FACTOR: {"totp_secret": None, "totp_last_step": 0, "recovery_codes": [], **revoke},
     }
     return account.model_copy(update={**changes[application.kind], "version": account.version + 1})
