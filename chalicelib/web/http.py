@@ -193,15 +193,9 @@ def multipart_body(request: Request) -> tuple[dict[str, str], bytes | None, str 
 
 # ---------- responses ----------
 
-CLIENT_ADDRESS = "x-client-address"  # set by the embedded server (wsgi.py) from the connection, never by a client
-
-
 def client_address(request: Request) -> str:
     """The address the request came from, for the sign-in throttles: API Gateway's source IP, or the embedded
-    server's connection (behind a reverse proxy that is the proxy's; docs/onprem.md)."""
-    from ..bootstrap import container  # the composition root knows the backend
-    if container().settings.embedded and request.headers.get(CLIENT_ADDRESS):
-        return str(request.headers[CLIENT_ADDRESS])
+    server's connection (wsgi.py; behind a reverse proxy that is the proxy's)."""
     return str((request.context.get("identity") or {}).get("sourceIp") or "")
 
 

@@ -24,7 +24,9 @@ from chalice.config import Config
 from chalice.local import LocalChalice, LocalGateway, LocalGatewayException
 
 from ..domain.reference import policy
-from .http import CLIENT_ADDRESS, JSON_MAX_BYTES, error_body, html
+from .http import JSON_MAX_BYTES, error_body, html
+
+CLIENT_ADDRESS = "x-client-address"  # the connection's address, from the server to _Gateway (any sent is replaced)
 
 UPLOAD_PATH = "/api/v1/local-uploads"
 MB = 1024 * 1024
@@ -64,7 +66,7 @@ def wsgi_application(app: Chalice) -> Callable[[dict[str, Any], StartResponse], 
     if not isinstance(app, LocalChalice):
         app.__class__ = type("ThreadLocalChalice", (LocalChalice, type(app)), {})
     config: Any = Config.create(chalice_app=app, app_name=app.app_name, chalice_stage="dev")
-    gateway = LocalGateway(app, config)
+    gateway = _Gateway(app, config)
 
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         headers = _headers(environ)
@@ -89,10 +91,21 @@ def wsgi_application(app: Chalice) -> Callable[[dict[str, Any], StartResponse], 
     return application
 
 
+class _Gateway(LocalGateway):
+    """chalice's local gateway, telling the app the connection's address as API Gateway does (its source IP, for
+    the sign-in throttles) instead of chalice's fixed 127.0.0.1. Behind a reverse proxy it is the proxy's."""
+
+    def _generate_lambda_event(self, method: str, path: str, headers: Any, body: bytes | None) -> Any:
+        address = headers.pop(CLIENT_ADDRESS, "")
+        event = super()._generate_lambda_event(method, path, headers, body)
+        event["requestContext"]["identity"]["sourceIp"] = address
+        return event
+
+
 def _headers(environ: Mapping[str, Any]) -> dict[str, str]:
     """The request's headers, names in lower case (WSGI keeps two of them outside HTTP_*)."""
     headers = {key[5:].replace("_", "-").lower(): value for key, value in environ.items() if key.startswith("HTTP_")}
-    headers[CLIENT_ADDRESS] = environ.get("REMOTE_ADDR") or ""  # never what the client sent (web/http.py)
+    headers[CLIENT_ADDRESS] = environ.get("REMOTE_ADDR") or ""  # never what the client sent (_Gateway)
     for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
         if environ.get(key):
             headers[key.replace("_", "-").lower()] = environ[key]

@@ -1,6 +1,7 @@
 """Reviewer-side accounts through the JSON API: applications (附件2) from creation to execution, separation of
 duties, sign-in waits and throttles, revocation of tokens, session expiry, the one-time initial password."""
 import dataclasses
+import io
 import json
 
 import pytest
@@ -183,11 +184,19 @@ def test_an_unknown_name_is_answered_exactly_like_a_known_one(api):
 
 
 def test_failures_from_one_address_over_many_names_are_throttled(api, clock):
+    """Through the embedded server (web/wsgi.py), which tells the app the connection's address."""
+    from app import app
+    from chalicelib.web.wsgi import wsgi_application
+    server = wsgi_application(app)
+
     def attempt(username, address="203.0.113.7"):
-        response = api.http.request("POST", "/api/v1/auth/login", body=json.dumps(
-            {"username": username, "password": "wrong"}).encode(),
-            headers={"Content-Type": "application/json", "X-Client-Address": address})
-        return response.status_code, response.headers.get("Retry-After")
+        body = json.dumps({"username": username, "password": "wrong"}).encode()
+        answer = {}
+        server({"REQUEST_METHOD": "POST", "PATH_INFO": "/api/v1/auth/login", "QUERY_STRING": "",
+                "REMOTE_ADDR": address, "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(body)),
+                "HTTP_X_CLIENT_ADDRESS": "198.51.100.99",  # what a client claims is ignored
+                "wsgi.input": io.BytesIO(body)}, lambda status, headers: answer.update(status=status, headers=headers))
+        return int(answer["status"].split()[0]), dict(answer["headers"]).get("Retry-After")
     assert [attempt(f"name-{i}")[0] for i in range(30)] == [401] * 30  # sign_in_per_address_per_window
     status, retry_after = attempt("xd-op")
     assert status == 429 and 0 < int(retry_after) <= 15 * 60
