@@ -24,4 +24,4 @@ __all__ = ["DynamoStore", "create_table"]
 
 class DynamoStore(DynamoUnits, DynamoFilings, DynamoRows, DynamoOutbox, DynamoOwing, DynamoEnforcement, DynamoClaims,
                   DynamoJobs, DynamoTransfers, DynamoSignIn, Store):
-    """All eight aggregates on one table (constructor: table name, low-level DynamoDB client)."""
+    """All the aggregates on one table (constructor: table name, low-level DynamoDB client)."""
