@@ -203,7 +203,7 @@ class AccountService:
         username = username.strip()
         now = self.clock.now()
         throttles = self._throttle(client, now)
-        self._count_attempt(username, now)
+        self._count_attempt(username, now, throttles)
         account = self.store.get_account(normalize(username)) or self.store.get_account(username)
         right = verify_password(password, account.password_hash if account else _unknown_account_hash())
         if account is None or not right:
@@ -230,7 +230,7 @@ class AccountService:
             raise Unauthenticated("验证已过期，请重新输入账号和密码")
         now = self.clock.now()
         throttles = self._throttle(client, now)
-        self._count_attempt(payload["u"], now)
+        self._count_attempt(payload["u"], now, throttles)
         account = self.store.get_account(payload["u"])
         if account is None or account.token_epoch != payload.get("e") or account.status in ("frozen", "deregistered"):
             raise Unauthenticated("验证已过期，请重新输入账号和密码")
@@ -246,8 +246,7 @@ class AccountService:
         """A whole sign-in succeeded: the address gets its attempts back, the name's count clears, and the
         account is written: the second factor's code used up (checked again at the version written, so two
         requests cannot both use one code), a lock of an earlier release lifted."""
-        for counter in throttles:
-            self.store.next_sequence(counter, by=-1)
+        self._give_back(throttles)
         self._clear_attempts(typed)
 
         def signed_in(a: Account) -> Account:
@@ -316,13 +315,19 @@ class AccountService:
                 raise RateLimited(f"登录尝试过于频繁，请{wait_text(dt.timedelta(seconds=left))}后再试", left)
         return counted
 
-    def _count_attempt(self, username: str, now: dt.datetime, attempts: int = 20) -> None:
+    def _give_back(self, throttles: list[str]) -> None:
+        for counter in throttles:
+            self.store.next_sequence(counter, by=-1)
+
+    def _count_attempt(self, username: str, now: dt.datetime, throttles: list[str], attempts: int = 20) -> None:
         """Count one attempt on the name's guard by a conditional write (a lost race reads again), or refuse it
-        (429) while the name has to wait. Refused attempts are not counted: they cannot push the wait further."""
+        (429) while the name has to wait. Refused attempts are not counted, on the name (they cannot push the wait
+        further) nor on the address (no password was tried)."""
         key = guard_key(username)
         for _ in range(attempts):
             guard = self.store.get_sign_in_guard(key) or SignInGuard(key=key)
             if (wait := guard.wait(now)) > dt.timedelta(0):
+                self._give_back(throttles)
                 seconds = math.ceil(wait.total_seconds())
                 raise RateLimited(f"该账号登录失败次数过多，请{wait_text(wait)}后再试", seconds)
             try:
@@ -330,6 +335,7 @@ class AccountService:
                 return
             except StaleVersion:
                 continue
+        self._give_back(throttles)
         raise RateLimited("登录尝试过于频繁，请1分钟后再试", 60)
 
     def _clear_attempts(self, username: str, attempts: int = 20) -> None:
