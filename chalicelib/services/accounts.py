@@ -293,7 +293,10 @@ class AccountService:
         return codes
 
     def _not_enrolled(self, username: str) -> None:
+        """Staff accounts only: a unit has no 系统安全员 to reset a lost phone (its recovery is §12's)."""
         account = self.store.get_account(username)
+        if account is not None and account.role == Role.FILER:
+            raise Forbidden("用人单位账号不使用动态口令")
         if account is None or account.totp_secret is not None:
             raise Conflict("该账号已启用动态口令；如需更换，请通过账号申请单申请重置")
 

@@ -89,6 +89,7 @@ SCOPES: dict[str, tuple[str, str, int] | None] = {
 
 FILER_OWN = "own_filing"
 ADMINS = ("system_admin", "business_admin", "security")
+STAFF = Rule(grants={role: Grant() for role in ROLES if role != "filer"})  # any reviewer-side account
 
 RULES: dict[tuple[str, str], Rule] = {
     # public
@@ -114,10 +115,11 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/auth/password"): SIGNED_IN,
     ("GET", "/account/password"): SIGNED_IN,
     ("POST", "/account/password"): SIGNED_IN,
-    ("GET", "/api/v1/auth/second-factor/enrolment"): SIGNED_IN,
-    ("POST", "/api/v1/auth/second-factor/enrolment"): SIGNED_IN,
-    ("GET", "/account/second-factor"): SIGNED_IN,
-    ("POST", "/account/second-factor"): SIGNED_IN,
+    # the second factor's enrolment: reviewer-side accounts (a unit has no 系统安全员 to reset it)
+    ("GET", "/api/v1/auth/second-factor/enrolment"): STAFF,
+    ("POST", "/api/v1/auth/second-factor/enrolment"): STAFF,
+    ("GET", "/account/second-factor"): STAFF,
+    ("POST", "/account/second-factor"): STAFF,
     # employer filer: its own unit's filings
     ("GET", "/employer"): allow(filer="none"),
     ("POST", "/employer/filings"): allow(filer="none"),

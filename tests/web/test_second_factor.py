@@ -112,3 +112,11 @@ def test_enrolment_page_shows_a_qr_code_and_recovery_codes(container, second_fac
         response = b.post("/login/code", {"challenge": re.search(r'name="challenge" value="([^"]+)"', page).group(1),
                                           "code": pyotp.TOTP(secret).at(clock.now()), "next": ""})
         assert response.status_code == 303 and response.headers["Location"] == "/admin/applications"
+
+
+def test_an_employer_account_does_not_enrol(api):
+    from tests import factories
+    api.call("POST", "/employers/register", factories.registration())
+    token = api.login(factories.uscc(1), "Passw0rd!26")
+    status, body = api.call("GET", "/auth/second-factor/enrolment", token=token)
+    assert status == 403  # the access rules; the service refuses too (用人单位账号不使用动态口令)

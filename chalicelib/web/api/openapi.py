@@ -123,8 +123,9 @@ def document(base_url: str) -> dict[str, Any]:
                 body=_obj({"challenge": _STR, "code": _STR}, ["challenge", "code"]), auth=False,
                 errors=(400, 401, 403, 422, 429))},
             "/auth/second-factor/enrolment": {
-                "get": _op("开始绑定身份验证器：返回二维码内容（otpauth://）和绑定令牌", errors=(401, 409)),
-                "post": _op("完成绑定：绑定令牌和第一个动态码；返回只显示一次的恢复码", errors=(400, 401, 409, 422),
+                "get": _op("开始绑定身份验证器（审核端账号）：返回二维码内容（otpauth://）和绑定令牌",
+                           errors=(401, 403, 409)),
+                "post": _op("完成绑定：绑定令牌和第一个动态码；返回只显示一次的恢复码", errors=(400, 401, 403, 409, 422),
                             body=_obj({"enrolment": _STR, "code": _STR}, ["enrolment", "code"]))},
             "/me": {"get": _op("当前用户", errors=(401,))},
             "/filings": {
