@@ -91,9 +91,19 @@ def wsgi_application(app: Chalice) -> Callable[[dict[str, Any], StartResponse], 
     return application
 
 
+def _client_address(environ: Mapping[str, Any]) -> str:
+    """Who is connecting: the connection's address, or, from the reverse proxy on this machine (docs/onprem.md:
+    nginx appends the address it saw to X-Forwarded-For), the last address the proxy added."""
+    remote = str(environ.get("REMOTE_ADDR") or "")
+    forwarded = str(environ.get("HTTP_X_FORWARDED_FOR") or "")
+    if remote in ("127.0.0.1", "::1") and forwarded.strip():
+        return forwarded.split(",")[-1].strip()
+    return remote
+
+
 class _Gateway(LocalGateway):
-    """chalice's local gateway, telling the app the connection's address as API Gateway does (its source IP, for
-    the sign-in throttles) instead of chalice's fixed 127.0.0.1. Behind a reverse proxy it is the proxy's."""
+    """chalice's local gateway, telling the app the client's address as API Gateway does (its source IP, for
+    the sign-in throttles) instead of chalice's fixed 127.0.0.1."""
 
     def _generate_lambda_event(self, method: str, path: str, headers: Any, body: bytes | None) -> Any:
         address = headers.pop(CLIENT_ADDRESS, "")
@@ -105,7 +115,7 @@ class _Gateway(LocalGateway):
 def _headers(environ: Mapping[str, Any]) -> dict[str, str]:
     """The request's headers, names in lower case (WSGI keeps two of them outside HTTP_*)."""
     headers = {key[5:].replace("_", "-").lower(): value for key, value in environ.items() if key.startswith("HTTP_")}
-    headers[CLIENT_ADDRESS] = environ.get("REMOTE_ADDR") or ""  # never what the client sent (_Gateway)
+    headers[CLIENT_ADDRESS] = _client_address(environ)  # never what the client sent (_Gateway)
     for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
         if environ.get(key):
             headers[key.replace("_", "-").lower()] = environ[key]

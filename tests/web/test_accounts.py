@@ -189,18 +189,21 @@ def test_failures_from_one_address_over_many_names_are_throttled(api, clock):
     from chalicelib.web.wsgi import wsgi_application
     server = wsgi_application(app)
 
-    def attempt(username, address="203.0.113.7"):
+    def attempt(username, address="203.0.113.7", **environ):
         body = json.dumps({"username": username, "password": "wrong"}).encode()
         answer = {}
         server({"REQUEST_METHOD": "POST", "PATH_INFO": "/api/v1/auth/login", "QUERY_STRING": "",
                 "REMOTE_ADDR": address, "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(body)),
                 "HTTP_X_CLIENT_ADDRESS": "198.51.100.99",  # what a client claims is ignored
-                "wsgi.input": io.BytesIO(body)}, lambda status, headers: answer.update(status=status, headers=headers))
+                "wsgi.input": io.BytesIO(body), **environ},
+               lambda status, headers: answer.update(status=status, headers=headers))
         return int(answer["status"].split()[0]), dict(answer["headers"]).get("Retry-After")
     assert [attempt(f"name-{i}")[0] for i in range(30)] == [401] * 30  # sign_in_per_address_per_window
     status, retry_after = attempt("xd-op")
     assert status == 429 and 0 < int(retry_after) <= 15 * 60
     assert attempt("xd-op", address="198.51.100.1")[0] == 401  # another address is not held up
+    # through nginx on this machine: the address nginx saw (last), whatever the client put first
+    assert attempt("xd-op", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.2, 203.0.113.7")[0] == 429
     clock.advance(minutes=15)
     assert attempt("name-x")[0] == 401
 
