@@ -50,7 +50,7 @@ def main() -> None:
         settings = Settings("embedded", "http://bench", "bench-secret-" + "x" * 32, data_dir=Path(tmp))
         c = bootstrap.build(settings, clock=Clock(), sender=NoSender())
         unit, _ = c.accounts.register(Registration(**factories.registration(1)))
-        filer = c.accounts.authenticate(c.accounts.login(unit.uscc, "Passw0rd!")[0])
+        filer = c.accounts.authenticate(c.accounts.login(unit.uscc, "Passw0rd!26")[0])
         filing = c.filings.create(filer, 2025)
         c.filings.save_table1(filer, filing.id, factories.table1(rows))
         people = [factories.person(i) for i in range(rows)]

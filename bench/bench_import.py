@@ -65,7 +65,7 @@ def _filing(c):
     from chalicelib.services.accounts import Registration
     from tests import factories
     unit, _ = c.accounts.register(Registration(**factories.registration(1)))
-    token, _, who = c.accounts.login(unit.uscc, "Passw0rd!")
+    token, _, who = c.accounts.login(unit.uscc, "Passw0rd!26")
     filing = c.filings.create(who, 2025)
     upload, _ = c.filings.start_upload(who, filing.id, "table2", "名册.xlsx")
     return upload

@@ -17,6 +17,7 @@ from .domain.enforcement import Enforcement, Stage
 from .domain.filing import Filing
 from .domain.model import Account, AuditEvent, Job, Message, Unit, Upload
 from .domain.reminders import Obligation
+from .domain.sign_in import SignInGuard
 from .domain.transfers import Transfer
 from .domain.verification import VerificationCode
 
@@ -153,8 +154,8 @@ class FilingStore(Protocol):
     def count_authority_filings(self, authority_codes: list[str] | None, *, year: int | None = None) -> dict[str, int]:
         """How many filings per status (all four statuses present, zeros included)."""
 
-    def next_sequence(self, name: str) -> int:
-        """Atomically increment and return the counter `name` (1, 2, 3, …)."""
+    def next_sequence(self, name: str, by: int = 1) -> int:
+        """Atomically add `by` to the counter `name` and return it (1, 2, 3, …; a negative `by` gives back)."""
 
     def put_upload(self, upload: Upload) -> None: ...
 
@@ -362,8 +363,17 @@ class PeopleStore(Protocol):
         changed on the document as read (StaleVersion if it changed meanwhile)."""
 
 
+class SignInStore(Protocol):
+    """The guard of each name tried at the sign-in (domain/sign_in.py)."""
+
+    def get_sign_in_guard(self, key: str) -> SignInGuard | None: ...
+
+    def save_sign_in_guard(self, guard: SignInGuard, *, expected_version: int) -> None:
+        """Write the guard only if the stored one is at `expected_version` (0: none stored yet), else StaleVersion."""
+
+
 class Store(AccountStore, UnitLifeStore, FilingStore, RowStore, OutboxStore, OwingStore, EnforcementStore, DeskStore,
-            ClaimStore, JobStore, TransferStore, PeopleStore, Protocol):
+            ClaimStore, JobStore, TransferStore, PeopleStore, SignInStore, Protocol):
     """Everything the services keep: the role protocols above, implemented together by each backend."""
 
 

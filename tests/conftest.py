@@ -62,6 +62,20 @@ def clock():
     return FakeClock()
 
 
+@pytest.fixture(autouse=True)
+def staff_sign_in_without_second_factor(monkeypatch):
+    """Most tests are about something else: the roles that sign in with TOTP (docs/rules.md §13) do so only where
+    a test asks for it (the `second_factor_on` fixture, tests/web/test_second_factor.py)."""
+    monkeypatch.setattr("chalicelib.services.second_factor.required", lambda account: False)
+
+
+@pytest.fixture
+def second_factor_on(monkeypatch):
+    from chalicelib.domain.reference import policy
+    monkeypatch.setattr("chalicelib.services.second_factor.required",
+                        lambda account: account.role.value in policy().second_factor_roles)
+
+
 @pytest.fixture
 def embedded_settings(tmp_path):
     from chalicelib.settings import Settings

@@ -25,7 +25,7 @@ def registration(serial: int = 1, **over) -> dict:
         "industry": "I", "affiliation": "其他", "foreign_invested": False, "labor_dispatch": False,
         "registration_division": "140105", "registered_address": "太原市小店区长治路1号",
         "legal_representative": "张三", "founded_on": "2015-06-01", "filer_name": "李四", "filer_mobile": f"138{serial:08d}",
-        "filer_email": f"filer{serial}@example.com", "password": "Passw0rd!",
+        "filer_email": f"filer{serial}@example.com", "password": "Passw0rd!26",
     }
     data.update(over)
     return data

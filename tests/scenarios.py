@@ -5,7 +5,7 @@ from tests import factories
 def full_flow(api, container, passwords: dict[str, str]) -> None:
     """Register, fill, upload with an error, fix, submit, city/other county/county reviewers, reject, resubmit, approve."""
     api.call("POST", "/employers/register", factories.registration())
-    filer = api.login(factories.uscc(1), "Passw0rd!")
+    filer = api.login(factories.uscc(1), "Passw0rd!26")
 
     status, filing = api.call("POST", "/filings", {"year": 2025, "kind": "annual"}, filer)
     assert status == 201 and filing["status"] == "draft" and filing["tables"] == ["table1", "table2"]

@@ -34,12 +34,31 @@ class Conflict(DomainError):
     status, code = 409, "conflict"
 
 
+class SecondFactorRequired(DomainError):
+    """The password was right; the sign-in goes on with a code from the authenticator app (`challenge`)."""
+    status, code = 401, "second_factor_required"
+
+    def __init__(self, message: str, challenge: str) -> None:
+        super().__init__(message)
+        self.challenge = challenge
+
+
 class Locked(DomainError):
     status, code = 423, "locked"
 
 
 class RateLimited(DomainError):
     status, code = 429, "rate_limited"
+
+    def __init__(self, message: str, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after  # seconds, sent as Retry-After
+
+
+def retry_headers(e: DomainError) -> dict[str, str]:
+    """The Retry-After header of a refusal that says when to come back."""
+    seconds = getattr(e, "retry_after", None)
+    return {"Retry-After": str(seconds)} if seconds else {}
 
 
 class TooLarge(DomainError):

@@ -72,6 +72,11 @@ class Account(BaseModel):
     failed_logins: list[dt.datetime] = Field(default_factory=list)  # within the lockout window
     locked_at: dt.datetime | None = None
     must_change_password: bool = False  # initial passwords are one-time
+    # the second factor (services/second_factor.py): the TOTP secret once enrolled, the last time step used (a
+    # code is accepted once), the recovery codes' hashes
+    totp_secret: str | None = None
+    totp_last_step: int = 0
+    recovery_codes: list[str] = Field(default_factory=list)
     department: str | None = None  # data-sharing accounts: the department it serves (roles.DEPARTMENTS)
     unit_role: str = "admin"  # filers: "admin" (单位管理员, the unit's first account) or "clerk" (经办人)
 

@@ -45,8 +45,8 @@ class Policy:
     reminder_overdue_every_days: int
     reviewer_digest_after_working_days: int
     session_hours: int
-    lockout_threshold: int  # failed sign-ins within the window that lock an account
-    lockout_window_minutes: int
+    lockout_threshold: int  # sign-in attempts with no success between them before each next one waits
+    lockout_window_minutes: int  # this long without an attempt and a name's count starts again
     action_link_days: int
     upload_max_bytes: int
     submits_per_filing_per_hour: int  # each submission notifies every reviewer of the authority
@@ -70,6 +70,12 @@ class Policy:
     verification_codes_per_address_per_day: int = 100  # asked from one client address (a service hall's NAT)
     # step key ("D-30", …, "overdue" for every overdue step) → days the step is spread over (domain/reminders.py)
     reminder_spread_days: dict[str, int] = field(default_factory=dict)
+    # sign-in throttles (docs/rules.md §13, domain/sign_in.py)
+    sign_in_first_delay_seconds: int = 30  # the wait after `lockout_threshold` failures; doubles with each more
+    sign_in_max_delay_minutes: int = 10  # never longer (below the window, so a name under attack stays delayed)
+    sign_in_per_address_per_window: int = 30  # failed attempts from one client address per lockout window
+    sign_in_global_per_minute: int = 600  # failed attempts province-wide per minute
+    second_factor_roles: frozenset[str] = frozenset({"system_admin", "security", "auditor"})  # sign in with TOTP
 
 
 @cache
@@ -118,6 +124,7 @@ def policy() -> Policy:
     if both := raw["rest_day_overrides"] & raw["working_day_overrides"]:
         raise ValueError(f"policy.json: both a rest day and a working day: {sorted(d.isoformat() for d in both)}")
     raw["calendar_years_in_policy"] = frozenset(int(y) for y in raw.get("calendar_years_in_policy", ()))
+    raw["second_factor_roles"] = frozenset(raw.get("second_factor_roles", Policy.second_factor_roles))
     raw["calendar_check_next_year_from"] = tuple(raw.get("calendar_check_next_year_from", (12, 1)))
     return Policy(**raw)
 

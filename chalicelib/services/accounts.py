@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import math
 import re
 import secrets
 from collections.abc import Callable
@@ -14,18 +15,22 @@ from pydantic import BaseModel, Field
 
 from ..domain import jurisdiction, unit_life
 from ..domain.calendar import local_today
-from ..domain.errors import Conflict, Forbidden, Locked, NotFound, Unauthenticated, ValidationFailed, problem
+from ..domain.errors import (Conflict, Forbidden, NotFound, RateLimited, SecondFactorRequired, Unauthenticated,
+                             ValidationFailed, problem)
 from ..domain.identifiers import normalize, uscc_error
 from ..domain.text import nfc, text_problem
 from ..domain.model import ROLE_LABEL, Account, AuditEvent, Role, Unit
 from ..domain.reference import codes, divisions, policy
+from ..domain.sign_in import SignInGuard, guard_key, wait_text
 from ..domain.roles import (DEPARTMENTS, Permission, covers, effective_permissions, managing_division,
                            placement_problem)
 from ..ports import AlreadyExists, Clock, StaleVersion, Store
 from .audit import audit_event
+from . import second_factor
 from .token_signer import TokenSigner, hash_password, password_problem, verify_password
 
-LOCKED_MESSAGE = "连续登录失败次数过多，账号已被锁定，请联系系统安全员解锁"
+CHALLENGE, ENROLMENT = "sign-in-second-factor", "second-factor-enrolment"  # signed-token purposes
+CHALLENGE_MINUTES = 5  # to type the code after the password, or to scan the QR code and type the first code
 USERNAME = re.compile(r"[a-z][a-z0-9._-]{2,31}")
 
 
@@ -98,6 +103,7 @@ class Principal:
     display_name: str
     permissions: frozenset[str] = frozenset()  # domain/roles.py Permission values
     must_change_password: bool = False  # signed in with a one-time initial password
+    must_enrol_second_factor: bool = False  # its role signs in with TOTP and it has not enrolled yet
     session: str = ""  # the token's session id and expiry (for sign-out)
     session_expires: int = 0
 
@@ -155,7 +161,7 @@ def registration_errors(r: Registration, today: dt.date) -> list[dict[str, Any]]
         bad("filer_mobile", "请填写11位手机号码")
     if r.filer_email.count("@") != 1 or "." not in r.filer_email.split("@")[-1]:
         bad("filer_email", "请填写有效的电子邮箱")
-    if message := password_problem(r.password):
+    if message := password_problem(r.password, username=r.uscc, uscc=r.uscc, mobile=r.filer_mobile):
         bad("password", message)
     try:
         unit_life.founding_date(r.founded_on, today)
@@ -200,35 +206,164 @@ class AccountService:
                                             detail={"authority": authority.code}))
         return unit, authority
 
-    def login(self, username: str, password: str) -> tuple[str, dt.datetime, Principal]:
-        """Sign in. Failed attempts are counted per account; `lockout_threshold` of them within
-        `lockout_window_minutes` lock it (423) until the 系统安全员 unlocks it (a filer's lock lifts by
-        itself after the window: units have no security officer to call)."""
+    def login(self, username: str, password: str, client: str = "") -> tuple[str, dt.datetime, Principal]:
+        """Sign in (docs/rules.md §13). Before any password is checked the attempt is counted: against the
+        client's address and province-wide (429 beyond the limits), and on the name's guard by a conditional
+        write (domain/sign_in.py: after `lockout_threshold` attempts each next one waits, 429 with how long).
+        A name with no account is counted and answered exactly like one with an account; a right password clears
+        the name's count and gives the address its attempt back."""
         username = username.strip()
-        account = self.store.get_account(normalize(username)) or self.store.get_account(username)
         now = self.clock.now()
-        if account is None:
-            verify_password(password, _unknown_account_hash())  # answer as slowly as for a real account
-            unknown = unknown_name(username)
-            self.store.append_audit(audit_event(now, unknown, "sign_in", unknown, outcome="denied"))
-            raise Unauthenticated("账号或密码错误")
-        if account.status == "locked" and not self._lock_expired(account, now):
-            self.store.append_audit(audit_event(now, account.username, "sign_in", account.username,
-                                                outcome="locked", scope=audit_scope(account)))
-            raise Locked(LOCKED_MESSAGE)
-        if not verify_password(password, account.password_hash):
-            if self._record_failure(account.username, now).status == "locked":
-                raise Locked(LOCKED_MESSAGE)
+        throttles = self._throttle(client, now)
+        self._count_attempt(username, now, throttles)
+        account = self.store.get_account(normalize(username)) or self.store.get_account(username)
+        right = verify_password(password, account.password_hash if account else _unknown_account_hash())
+        if account is None or not right:
+            name = account.username if account else unknown_name(username)
+            self.store.append_audit(audit_event(now, name, "sign_in", name, outcome="denied",
+                                                scope=audit_scope(account) if account else None))
             raise Unauthenticated("账号或密码错误")
         if account.status in ("frozen", "deregistered"):
             self.store.append_audit(audit_event(now, account.username, "sign_in", account.username,
                                                 outcome="refused", scope=audit_scope(account)))
             raise Forbidden("账号已被冻结或注销，请联系系统管理员")
-        account = self._update(account.username, lambda a: a.model_copy(update={
-            "status": "active" if a.status == "locked" else a.status, "failed_logins": [], "locked_at": None}),
-            lambda a: audit_event(now, a.username, "sign_in", a.username, scope=audit_scope(a)))
+        if account.totp_secret is not None:  # the attempt stays counted until the code is right too
+            challenge = self.signer.sign(CHALLENGE, {"u": account.username, "e": account.token_epoch})
+            raise SecondFactorRequired("请输入身份验证器上的6位动态码（或一个恢复码）", challenge)
+        return self._signed_in(account.username, throttles, username, now)
+
+    def second_factor(self, challenge: str, code: str, client: str = "") -> tuple[str, dt.datetime, Principal]:
+        """The sign-in's second step: the code from the authenticator app (or a recovery code) for the account
+        whose password was right (`challenge`, valid CHALLENGE_MINUTES). Counted like a password attempt."""
+        if not code.strip():
+            raise ValidationFailed("请输入动态码", [problem("请输入动态码", column="动态码", field="code")])
+        payload = self.signer.verify(CHALLENGE, challenge or "", CHALLENGE_MINUTES * 60)
+        if payload is None or not isinstance(payload.get("u"), str):
+            raise Unauthenticated("验证已过期，请重新输入账号和密码")
+        now = self.clock.now()
+        throttles = self._throttle(client, now)
+        self._count_attempt(payload["u"], now, throttles)
+        account = self.store.get_account(payload["u"])
+        if account is None or account.token_epoch != payload.get("e") or account.status in ("frozen", "deregistered"):
+            raise Unauthenticated("验证已过期，请重新输入账号和密码")
+        if second_factor.accepted(account, code, now) is None:
+            self.store.append_audit(audit_event(now, account.username, "sign_in", account.username,
+                                                outcome="denied", scope=audit_scope(account),
+                                                detail={"second_factor": True}))
+            raise SecondFactorRequired("动态码不正确或已用过，请输入身份验证器上的最新动态码", challenge)
+        return self._signed_in(account.username, throttles, payload["u"], now, code)
+
+    def _signed_in(self, username: str, throttles: list[str], typed: str, now: dt.datetime,
+                   code: str | None = None) -> tuple[str, dt.datetime, Principal]:
+        """A whole sign-in succeeded: the address gets its attempts back, the name's count clears, and the
+        account is written: the second factor's code used up (checked again at the version written, so two
+        requests cannot both use one code), a lock of an earlier release lifted."""
+        self._give_back(throttles)
+        self._clear_attempts(typed)
+
+        def signed_in(a: Account) -> Account:
+            used = a if code is None else second_factor.accepted(a, code, now)
+            if used is None:
+                raise Unauthenticated("动态码已用过，请输入身份验证器上的最新动态码")
+            return used.model_copy(update={"status": "active" if a.status == "locked" else a.status,
+                                           "failed_logins": [], "locked_at": None})
+        account = self._update(username, signed_in,
+                               lambda a: audit_event(now, a.username, "sign_in", a.username, scope=audit_scope(a)))
         token, expires = self._token(account)
         return token, expires, self.authenticate(token)
+
+    # enrolling the second factor
+    def start_enrolment(self, who: Principal) -> tuple[str, str]:
+        """A new secret for `who` to scan: (the otpauth:// address for the QR code, a signed enrolment token that
+        carries the secret to `finish_enrolment`)."""
+        self._not_enrolled(who.username)
+        secret = second_factor.new_secret()
+        return (second_factor.enrolment_uri(secret, who.username),
+                self.signer.sign(ENROLMENT, {"u": who.username, "k": secret}))
+
+    def finish_enrolment(self, who: Principal, enrolment: str, code: str) -> list[str]:
+        """The first code from the app proves the scan worked; the secret is kept and the one-time recovery
+        codes are returned (shown once, kept hashed)."""
+        payload = self.signer.verify(ENROLMENT, enrolment or "", CHALLENGE_MINUTES * 60)
+        if payload is None or payload.get("u") != who.username:
+            raise Conflict("二维码已过期，请重新扫描")
+        self._not_enrolled(who.username)
+        now = self.clock.now()
+        step = second_factor.matching_step(payload["k"], code, now)
+        if step is None:
+            message = "动态码不正确，请确认已扫描二维码并输入身份验证器上显示的6位数字"
+            raise ValidationFailed(message, [problem(message, column="动态码", field="code")])
+        codes = second_factor.recovery_codes()
+
+        def enrol(a: Account) -> Account:
+            if a.totp_secret is not None:
+                raise Conflict("该账号已启用动态口令")
+            return a.model_copy(update={"totp_secret": payload["k"], "totp_last_step": step,
+                                        "recovery_codes": [second_factor.recovery_hash(c) for c in codes]})
+        self._update(who.username, enrol, lambda a: audit_event(now, a.username, "enrol_second_factor", a.username,
+                                                                scope=audit_scope(a)))
+        return codes
+
+    def _not_enrolled(self, username: str) -> None:
+        """Staff accounts only: a unit has no 系统安全员 to reset a lost phone (its recovery is §12's)."""
+        account = self.store.get_account(username)
+        if account is not None and account.role == Role.FILER:
+            raise Forbidden("用人单位账号不使用动态口令")
+        if account is None or account.totp_secret is not None:
+            raise Conflict("该账号已启用动态口令；如需更换，请通过账号申请单申请重置")
+
+    def _throttle(self, client: str, now: dt.datetime) -> list[str]:
+        """Count the attempt on the client's address (per lockout window) and province-wide (per minute); 429
+        beyond either limit. The counters' names, to give the attempt back if the password is right."""
+        p = policy()
+        window = p.lockout_window_minutes * 60
+        stamp = int(now.timestamp())
+        limits = [(f"sign-in:all:{stamp // 60}", p.sign_in_global_per_minute, 60 - stamp % 60)]
+        if client:
+            limits.append((f"sign-in:address:{client}:{stamp // window}", p.sign_in_per_address_per_window,
+                           window - stamp % window))
+        counted = []
+        for counter, limit, left in limits:
+            counted.append(counter)
+            if self.store.next_sequence(counter) > limit:
+                self.store.append_audit(audit_event(now, "sign-in", "sign_in", client or "-", outcome="rate_limited"))
+                raise RateLimited(f"登录尝试过于频繁，请{wait_text(dt.timedelta(seconds=left))}后再试", left)
+        return counted
+
+    def _give_back(self, throttles: list[str]) -> None:
+        for counter in throttles:
+            self.store.next_sequence(counter, by=-1)
+
+    def _count_attempt(self, username: str, now: dt.datetime, throttles: list[str], attempts: int = 20) -> None:
+        """Count one attempt on the name's guard by a conditional write (a lost race reads again), or refuse it
+        (429) while the name has to wait. Refused attempts are not counted, on the name (they cannot push the wait
+        further) nor on the address (no password was tried)."""
+        key = guard_key(username)
+        for _ in range(attempts):
+            guard = self.store.get_sign_in_guard(key) or SignInGuard(key=key)
+            if (wait := guard.wait(now)) > dt.timedelta(0):
+                self._give_back(throttles)
+                seconds = math.ceil(wait.total_seconds())
+                raise RateLimited(f"该账号登录失败次数过多，请{wait_text(wait)}后再试", seconds)
+            try:
+                self.store.save_sign_in_guard(guard.counted(now), expected_version=guard.version)
+                return
+            except StaleVersion:
+                continue
+        self._give_back(throttles)
+        raise RateLimited("登录尝试过于频繁，请1分钟后再试", 60)
+
+    def _clear_attempts(self, username: str, attempts: int = 20) -> None:
+        key = guard_key(username)
+        for _ in range(attempts):
+            guard = self.store.get_sign_in_guard(key)
+            if guard is None or guard.attempts == 0:
+                return
+            try:
+                self.store.save_sign_in_guard(guard.cleared(), expected_version=guard.version)
+                return
+            except StaleVersion:
+                continue
 
     def _token(self, account: Account) -> tuple[str, dt.datetime]:
         """A signed token naming the account, its token epoch and when it expires (session_hours)."""
@@ -236,28 +371,6 @@ class AccountService:
         payload = {"u": account.username, "e": account.token_epoch, "x": int(expires.timestamp()),
                    "s": secrets.token_urlsafe(9)}  # this session's id (sign-out closes just this one)
         return self.signer.sign("api-token", payload), expires
-
-    @staticmethod
-    def _lock_expired(account: Account, now: dt.datetime) -> bool:
-        window = dt.timedelta(minutes=policy().lockout_window_minutes)
-        return account.role == Role.FILER and account.locked_at is not None and account.locked_at + window <= now
-
-    def _record_failure(self, username: str, now: dt.datetime) -> Account:
-        p = policy()
-        since = now - dt.timedelta(minutes=p.lockout_window_minutes)
-
-        def fail(a: Account) -> Account:
-            recent = [t for t in a.failed_logins if t > since] + [now]
-            if len(recent) < p.lockout_threshold or a.status in ("frozen", "deregistered"):
-                return a.model_copy(update={"failed_logins": recent[-p.lockout_threshold:]})
-            return a.model_copy(update={"failed_logins": recent, "status": "locked", "locked_at": now,
-                                        "token_epoch": a.token_epoch + 1})
-
-        def event(a: Account) -> AuditEvent:
-            locked = a.status == "locked"
-            return audit_event(now, a.username, "sign_in", a.username, outcome="locked" if locked else "denied",
-                               scope=audit_scope(a), detail={"failures": len(a.failed_logins), "locked": locked})
-        return self._update(username, fail, event)
 
     def _update(self, username: str, change: Callable[[Account], Account],
                 event: Callable[[Account], AuditEvent] | None = None, attempts: int = 5) -> Account:
@@ -314,9 +427,9 @@ class AccountService:
         if account is None or not verify_password(old, account.password_hash):
             wrong = "原密码不正确"
             raise ValidationFailed(wrong, [problem(wrong, column="原密码", field="old_password")])
-        message = password_problem(new) or (
-            "新密码不能与原密码相同" if new == old else
-            "密码不能包含账号名" if who.username.lower() in new.lower() else None)
+        message = ("新密码不能与原密码相同" if new == old else
+                   password_problem(new, username=who.username, uscc=who.scope if who.is_filer else "",
+                                    mobile=account.mobile or ""))
         if message:
             raise ValidationFailed(message, [problem(message, column="新密码", field="new_password")])
         now = self.clock.now()
@@ -337,7 +450,7 @@ class AccountService:
     def _principal(account: Account, session: str = "", session_expires: int = 0) -> Principal:
         return Principal(account.username, account.role, account.scope, account.display_name,
                          effective_permissions(account.role, account.permissions), account.must_change_password,
-                         session, session_expires)
+                         second_factor.required(account) and account.totp_secret is None, session, session_expires)
 
     # reviewer-side accounts, as administrators see them
     def visible_divisions(self, who: Principal, division: str | None = None) -> list[str]:
@@ -362,21 +475,24 @@ class AccountService:
             raise Forbidden("该账号不在您的管辖范围内")
         return account
 
+    def sign_in_wait(self, username: str) -> dt.timedelta:
+        """How long the account's name has to wait before its next sign-in attempt (zero: none)."""
+        guard = self.store.get_sign_in_guard(guard_key(username))
+        return guard.wait(self.clock.now()) if guard else dt.timedelta(0)
+
     def unlock(self, who: Principal, username: str) -> Account:
-        """The 系统安全员 of the managing division lifts a sign-in lock (frozen accounts need a 解锁账号 application)."""
+        """The 系统安全员 of the managing division lifts a sign-in wait, or a lock of an earlier release (frozen
+        accounts need a 解锁账号 application)."""
         account = self.get_staff(who, username)
         if not who.can(Permission.UNLOCK) or managing_division(account.role, account.scope) != who.scope:
             raise Forbidden("只有该账号管理机构的系统安全员可以解除锁定")
-        if account.status != "locked":
-            raise Conflict("该账号未被锁定")
+        if account.status != "locked" and not self.sign_in_wait(username):
+            raise Conflict("该账号未被锁定，也无需等待即可登录")
         now = self.clock.now()
-
-        def unlock(a: Account) -> Account:
-            if a.status != "locked":
-                raise Conflict("该账号未被锁定")
-            return a.model_copy(update={"status": "active", "failed_logins": [], "locked_at": None})
-        return self._update(username, unlock, lambda a: audit_event(now, who.username, "unlock_account", a.username,
-                                                                    scope=audit_scope(a)))
+        self._clear_attempts(username)
+        return self._update(username, lambda a: a.model_copy(update={
+            "status": "active" if a.status == "locked" else a.status, "failed_logins": [], "locked_at": None}),
+            lambda a: audit_event(now, who.username, "unlock_account", a.username, scope=audit_scope(a)))
 
     def create_admin(self, username: str, division: str, display_name: str, *,
                      role: Role = Role.SYSTEM_ADMIN, department: str | None = None,
@@ -413,7 +529,7 @@ class AccountService:
         """Demo seeding and tests only: real reviewer-side accounts come from applications (services/applications.py)
         or, for the province's first administrators, from `cli create-admin`."""
         jurisdiction.division(scope)
-        if message := password_problem(password):
+        if message := password_problem(password, username=username):
             raise ValidationFailed(message)
         account = Account(username=username, password_hash=hash_password(password), role=role, scope=scope,
                           display_name=display_name, email=email, created_at=self.clock.now())

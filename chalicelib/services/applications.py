@@ -114,7 +114,9 @@ class ApplicationService:
             id=uuid.uuid4().hex, number=number, kind=kind, contact_name=fields["contact_name"],
             contact_phone=fields["contact_phone"], applying_unit=fields["applying_unit"], reason=fields["reason"],
             username=fields["username"], role=role, division=division, managing_division=managing,
-            permissions=permissions, applicant=who.username, applied_at=now, **person)
+            permissions=permissions, applicant=who.username, applicant_person=self._person(who.username),
+            subject_person=person.get("person_id_number") if kind == Kind.CREATE else self._person(fields["username"]),
+            applied_at=now, **person)
         self.store.create_application(application, audit=self._event(now, who, "apply", application))
         return application
 
@@ -170,6 +172,11 @@ class ApplicationService:
                 bad("permissions", message)
         return account.role, account.scope, permissions, {}
 
+    def _person(self, username: str) -> str | None:
+        """The ID number of the account's holder (the province's first administrators may have none)."""
+        account = self.store.get_account(username)
+        return account.id_number if account else None
+
     def _duty_problem(self, role: Role, id_number: str) -> str | None:
         held = [a.role for a in self.store.accounts_of_person(id_number) if a.status != "deregistered"]
         return duty_conflict(role, held)
@@ -193,8 +200,7 @@ class ApplicationService:
 
     def next_step_for(self, who: Principal, application: Application) -> str | None:
         """"business" / "it" / "execute" when `who` may do the application's next step now."""
-        if application.managing_division != who.scope or who.username in application.actors() \
-                or who.username == application.username:
+        if application.managing_division != who.scope or application.refusal(who.username, self._person(who.username)):
             return None
         step = {Status.PENDING_BUSINESS: ("business", Permission.BUSINESS_REVIEW),
                 Status.PENDING_IT: ("it", Permission.IT_REVIEW),
@@ -205,13 +211,15 @@ class ApplicationService:
     def business_review(self, who: Principal, application_id: str, *, approve: bool, comment: str,
                         version: int) -> Application:
         application = self._handled(who, application_id, Permission.BUSINESS_REVIEW, "业务管理员", version)
-        after = application.business_review(actor=who.username, approve=approve, comment=comment, now=self.clock.now())
+        after = application.business_review(actor=who.username, approve=approve, comment=comment, now=self.clock.now(),
+                                            person=self._person(who.username))
         return self._save(who, application, after, "business_review")
 
     def it_review(self, who: Principal, application_id: str, *, approve: bool, comment: str,
                   version: int) -> Application:
         application = self._handled(who, application_id, Permission.IT_REVIEW, "系统安全员", version)
-        after = application.it_review(actor=who.username, approve=approve, comment=comment, now=self.clock.now())
+        after = application.it_review(actor=who.username, approve=approve, comment=comment, now=self.clock.now(),
+                                      person=self._person(who.username))
         return self._save(who, application, after, "it_review")
 
     # carrying out
@@ -220,7 +228,7 @@ class ApplicationService:
         shown once to the executing administrator, stored only as a hash, never in the audit log."""
         application = self._handled(who, application_id, Permission.EXECUTE, "系统管理员", version)
         now = self.clock.now()
-        after = application.execute(actor=who.username, now=now)
+        after = application.execute(actor=who.username, now=now, person=self._person(who.username))
         password = None
         if application.kind == Kind.CREATE:
             if application.person_id_number and (
@@ -300,13 +308,14 @@ def may_read(who: Principal, application: Application) -> bool:
 
 
 def changed_account(account: Account, application: Application) -> Account:
-    """The account after the change is carried out; its sessions end when it is frozen, deregistered or its
-    permissions change (token_epoch)."""
+    """The account after the change is carried out; its sessions end when it is frozen, deregistered, its
+    permissions change or its second factor is reset (token_epoch)."""
     revoke = {"token_epoch": account.token_epoch + 1}
     changes: dict[Kind, dict[str, Any]] = {
         Kind.FREEZE: {"status": "frozen", **revoke},
         Kind.UNLOCK: {"status": "active", "failed_logins": [], "locked_at": None},
         Kind.DEREGISTER: {"status": "deregistered", **revoke},
         Kind.PERMISSIONS: {"permissions": application.permissions, **revoke},
+        Kind.RESET_SECOND_FACTOR: {"totp_secret": None, "totp_last_step": 0, "recovery_codes": [], **revoke},
     }
     return account.model_copy(update={**changes[application.kind], "version": account.version + 1})

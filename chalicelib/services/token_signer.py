@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import os
+from pathlib import Path
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -29,12 +31,26 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(actual, expected)
 
 
-def password_problem(password: str) -> str | None:
-    if len(password) < 8:
-        return "密码至少8位"
-    kinds = sum(any(test(c) for c in password) for test in (str.isdigit, str.islower, str.isupper))
-    if kinds < 2 and not any(not c.isalnum() for c in password):
-        return "密码应包含字母、数字或符号中的至少两类"
+MIN_PASSWORD_LENGTH = 10
+
+
+@functools.cache
+def _common_passwords() -> frozenset[str]:
+    text = (Path(__file__).resolve().parent.parent / "reference" / "common_passwords.txt").read_text("utf-8")
+    return frozenset(line.lower() for line in text.splitlines() if line and not line.startswith("#"))
+
+
+def password_problem(password: str, *, username: str = "", uscc: str = "", mobile: str = "") -> str | None:
+    """The first rule of docs/rules.md §13 a new password breaks, in words saying which (None: it is fine).
+    Passwords set before this rule keep working; it applies when one is set or changed."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"密码至少{MIN_PASSWORD_LENGTH}位"
+    lowered = password.lower()
+    for value, name in ((uscc, "统一社会信用代码"), (mobile, "手机号码"), (username, "账号名")):
+        if len(value.strip()) >= 3 and value.strip().lower() in lowered:
+            return f"密码不能包含{name}"
+    if lowered in _common_passwords() or lowered.strip() in _common_passwords() or not password.strip():
+        return "该密码过于常见，容易被猜中，请换一个"
     return None
 
 

@@ -92,6 +92,7 @@ SCOPES: dict[str, tuple[str, str, int] | None] = {
 
 FILER_OWN = "own_filing"
 ADMINS = ("system_admin", "business_admin", "security")
+STAFF = Rule(grants={role: Grant() for role in ROLES if role != "filer"})  # any reviewer-side account
 
 # exports built by a job: whoever may ask for one of its kinds (services/exports.py checks the kind)
 EXPORTERS = allow(filer="none", operator=(READ, "none"), data_sharing=(OVERDUE, "none"), auditor=(AUDIT, "none"))
@@ -107,6 +108,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/dev/mailbox"): PUBLIC,  # embedded only, and only with DEV_MAILBOX=1 (the local demo run)
     ("POST", "/api/v1/employers/register"): PUBLIC,
     ("POST", "/api/v1/auth/login"): PUBLIC,
+    ("POST", "/api/v1/auth/second-factor"): PUBLIC,
+    ("POST", "/login/code"): PUBLIC,  # the sign-in's second step; the signed challenge is the credential
     ("GET", "/api/v1/templates/{table}"): PUBLIC,
     ("GET", "/api/v1/openapi.json"): PUBLIC,
     ("GET", "/assets/{name}"): PUBLIC,  # the pages' script
@@ -121,6 +124,11 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/auth/password"): SIGNED_IN,
     ("GET", "/account/password"): SIGNED_IN,
     ("POST", "/account/password"): SIGNED_IN,
+    # the second factor's enrolment: reviewer-side accounts (a unit has no 系统安全员 to reset it)
+    ("GET", "/api/v1/auth/second-factor/enrolment"): STAFF,
+    ("POST", "/api/v1/auth/second-factor/enrolment"): STAFF,
+    ("GET", "/account/second-factor"): STAFF,
+    ("POST", "/account/second-factor"): STAFF,
     # employer filer: its own unit's filings
     ("GET", "/employer"): allow(filer="none"),
     ("POST", "/employer/filings"): allow(filer="none"),
@@ -309,6 +317,10 @@ RULES: dict[tuple[str, str], Rule] = {
 # What an account signed in with a one-time initial password may do before changing it.
 WHILE_PASSWORD_TEMPORARY = {("GET", "/account/password"), ("POST", "/account/password"), ("POST", "/logout"),
                             ("POST", "/api/v1/auth/password"), ("POST", "/api/v1/auth/logout"), ("GET", "/api/v1/me")}
+# what an account whose role signs in with TOTP may do before it has enrolled (docs/rules.md §13)
+WHILE_ENROLLING = {("GET", "/account/second-factor"), ("POST", "/account/second-factor"), ("POST", "/logout"),
+                   ("GET", "/api/v1/auth/second-factor/enrolment"), ("POST", "/api/v1/auth/second-factor/enrolment"),
+                   ("POST", "/api/v1/auth/logout"), ("GET", "/api/v1/me")}
 
 
 def in_scope(scope: str, who: Any, target: Any) -> bool:
@@ -398,6 +410,9 @@ def _guarded(request: Request, get_response: Callable[[Request], Response]) -> R
     who = None if rule.public else caller(request)
     if who is not None and who.must_change_password and key not in WHILE_PASSWORD_TEMPORARY:
         return _refuse(request, 403, "请先修改初始密码", "password_change_required", to="/account/password")
+    if who is not None and who.must_enrol_second_factor and key not in WHILE_ENROLLING:
+        return _refuse(request, 403, "请先绑定身份验证器（动态口令）", "second_factor_enrolment_required",
+                       to="/account/second-factor")
     denied = decide(rule, who, request)
     if denied is None:
         return get_response(request)

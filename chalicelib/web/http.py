@@ -15,7 +15,7 @@ from urllib.parse import parse_qs
 from chalice import Chalice, Response
 from chalice.app import CaseInsensitiveMapping, Request
 
-from ..domain.errors import DomainError, TooLarge, ValidationFailed, problem
+from ..domain.errors import DomainError, TooLarge, ValidationFailed, problem, retry_headers
 from ..filenames import content_disposition
 
 if TYPE_CHECKING:
@@ -221,7 +221,7 @@ def api_errors(view: View) -> View:
         try:
             return view(*args, **kwargs)
         except DomainError as e:
-            return json_response(error_body(e.code, e.message, e.details), e.status)
+            return json_response(error_body(e.code, e.message, e.details), e.status, retry_headers(e))
         except Exception:
             log.exception("unhandled error")
             return json_response(error_body("internal_error", "系统繁忙，请稍后重试"), 500)

@@ -58,10 +58,10 @@ class Page:
         return bool(self.cookies.get(CSRF_COOKIE)) and hmac.compare_digest(self.form.get(CSRF_COOKIE, ""),
                                                                            self.cookies[CSRF_COOKIE])
 
-    def render(self, template: str, status: int = 200, *, form_origins: tuple[str, ...] = (),
-               **context: Any) -> Response:
+    def render(self, template: str, status: int = 200, extra_headers: dict[str, str] | None = None, *,
+               form_origins: tuple[str, ...] = (), **context: Any) -> Response:
         """The page; `form_origins`: other sites its forms post to (an upload form: the storage)."""
-        headers = self._cookie_headers()
+        headers = {**self._cookie_headers(), **(extra_headers or {})}
         if form_origins:
             headers["Content-Security-Policy"] = content_security_policy(form_origins)
         return html(template, status, headers=headers, page=self, who=self.who, csrf=self.csrf, base=self.base,

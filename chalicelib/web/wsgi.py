@@ -26,6 +26,8 @@ from chalice.local import LocalChalice, LocalGateway, LocalGatewayException
 from ..domain.reference import policy
 from .http import JSON_MAX_BYTES, error_body, html
 
+CLIENT_ADDRESS = "x-client-address"  # the connection's address, from the server to _Gateway (any sent is replaced)
+
 UPLOAD_PATH = "/api/v1/local-uploads"
 MB = 1024 * 1024
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
@@ -64,7 +66,7 @@ def wsgi_application(app: Chalice) -> Callable[[dict[str, Any], StartResponse], 
     if not isinstance(app, LocalChalice):
         app.__class__ = type("ThreadLocalChalice", (LocalChalice, type(app)), {})
     config: Any = Config.create(chalice_app=app, app_name=app.app_name, chalice_stage="dev")
-    gateway = LocalGateway(app, config)
+    gateway = _Gateway(app, config)
 
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         headers = _headers(environ)
@@ -89,9 +91,31 @@ def wsgi_application(app: Chalice) -> Callable[[dict[str, Any], StartResponse], 
     return application
 
 
+def _client_address(environ: Mapping[str, Any]) -> str:
+    """Who is connecting: the connection's address, or, from the reverse proxy on this machine (docs/onprem.md:
+    nginx appends the address it saw to X-Forwarded-For), the last address the proxy added."""
+    remote = str(environ.get("REMOTE_ADDR") or "")
+    forwarded = str(environ.get("HTTP_X_FORWARDED_FOR") or "")
+    if remote in ("127.0.0.1", "::1") and forwarded.strip():
+        return forwarded.split(",")[-1].strip()
+    return remote
+
+
+class _Gateway(LocalGateway):
+    """chalice's local gateway, telling the app the client's address as API Gateway does (its source IP, for
+    the sign-in throttles) instead of chalice's fixed 127.0.0.1."""
+
+    def _generate_lambda_event(self, method: str, path: str, headers: Any, body: bytes | None) -> Any:
+        address = headers.pop(CLIENT_ADDRESS, "")
+        event = super()._generate_lambda_event(method, path, headers, body)
+        event["requestContext"]["identity"]["sourceIp"] = address
+        return event
+
+
 def _headers(environ: Mapping[str, Any]) -> dict[str, str]:
     """The request's headers, names in lower case (WSGI keeps two of them outside HTTP_*)."""
     headers = {key[5:].replace("_", "-").lower(): value for key, value in environ.items() if key.startswith("HTTP_")}
+    headers[CLIENT_ADDRESS] = _client_address(environ)  # never what the client sent (_Gateway)
     for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
         if environ.get(key):
             headers[key.replace("_", "-").lower()] = environ[key]

@@ -1,5 +1,5 @@
 """Accounts on the AWS backend (DynamoDB in the emulator): the ops command's first administrator, an account
-application from creation to the new reviewer's first sign-in, lockout and unlock, revocation."""
+application from creation to the new reviewer's first sign-in, the sign-in wait and unlock, revocation."""
 import pytest
 
 from tests.web.test_accounts import PASSWORD, STAFF, apply, approve_all, execute, new_operator
@@ -43,13 +43,15 @@ def test_application_to_first_sign_in_on_aws(aws_api):
     assert c.store.get_account("xd-new").id_number == new_operator()["person_id_number"]
 
 
-def test_lockout_and_unlock_on_aws(aws_api):
+def test_sign_in_wait_and_unlock_on_aws(aws_api):
     api, c = aws_api
     token = api.login("xd-op", PASSWORD)
     for _ in range(5):
         status, _ = api.call("POST", "/auth/login", {"username": "xd-op", "password": "wrong"})
-    assert status == 423
-    assert api.call("GET", "/me", token=token)[0] == 401  # the lock ended the open session too
+    assert status == 401
+    status, body = api.call("POST", "/auth/login", {"username": "xd-op", "password": PASSWORD})
+    assert status == 429 and "30秒后再试" in body["error"]["message"]
+    assert api.call("GET", "/me", token=token)[0] == 200  # an outsider's guesses end no session
     status, body = api.call("POST", "/admin/accounts/xd-op/unlock", token=api.login("ty-sec", PASSWORD))
     assert status == 200 and body["status"] == "active"
     api.login("xd-op", PASSWORD)

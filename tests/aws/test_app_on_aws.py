@@ -11,7 +11,7 @@ def test_full_flow_on_aws(aws_app):
     api, c, aws = aws_app
     passwords = {}
     for username, scope in REVIEWERS.items():
-        passwords[username] = "Review-" + username
+        passwords[username] = f"Review-Passw0rd-{len(passwords)}"  # never containing the username (§13)
         c.accounts.create_reviewer(username, passwords[username], scope, username, email=f"{username}@hrss.example.cn")
     scenarios.full_flow(api, c, passwords)
 

@@ -13,7 +13,7 @@ from tests.web.test_filing_complete import PEOPLE, approve
 def test_error_report_prefill_and_roster_diff_on_aws(aws_app):
     api, c, _ = aws_app
     api.call("POST", "/employers/register", factories.registration())
-    token = api.login(factories.uscc(1), "Passw0rd!")
+    token = api.login(factories.uscc(1), "Passw0rd!26")
     _, first = api.call("POST", "/filings", {"year": 2024}, token)
     api.call("PUT", f"/filings/{first['id']}/table1", factories.table1(4), token)
 

@@ -17,7 +17,7 @@ def scheduled_event(client: Client) -> dict:
 
 
 def file_2025(api: Api, serial: int) -> None:
-    filer = api.login(factories.uscc(serial), "Passw0rd!")
+    filer = api.login(factories.uscc(serial), "Passw0rd!26")
     _, filing = api.call("POST", "/filings", {"year": 2025}, filer)
     api.call("PUT", f"/filings/{filing['id']}/table1", factories.table1(2), filer)
     api.upload(filing["id"], "table2", factories.table2_workbook([factories.person(0), factories.person(1)]), filer)

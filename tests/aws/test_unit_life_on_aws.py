@@ -12,7 +12,7 @@ def test_a_closure_confirmed_on_aws_takes_the_unit_off_the_list_and_a_reopening_
     c.accounts.create_reviewer("xiaodian", PASSWORD, "140105", "小店区审核员", email="xd@hrss.example.cn")
     uscc = factories.uscc(1)
     assert api.call("POST", "/employers/register", factories.registration(1, founded_on="2023-04-01"))[0] == 201
-    filer, reviewer = api.login(uscc, "Passw0rd!"), api.login("xiaodian", PASSWORD)
+    filer, reviewer = api.login(uscc, "Passw0rd!26"), api.login("xiaodian", PASSWORD)
     assert api.call("GET", f"/units/{uscc}", token=filer)[1]["founded_on"] == "2023-04-01"
 
     status, unit = api.call("POST", f"/units/{uscc}/closure-request",

@@ -26,7 +26,7 @@ def app_over(data_dir: Path):
 def register_and_upload(c, serial: int) -> tuple[str, str, bytes]:
     """A unit registers, its filer signs in, creates a filing and uploads a file: (filing id, blob key, bytes)."""
     c.accounts.register(Registration(**factories.registration(serial)))
-    filer = c.accounts.authenticate(c.accounts.login(factories.uscc(serial), "Passw0rd!")[0])
+    filer = c.accounts.authenticate(c.accounts.login(factories.uscc(serial), "Passw0rd!26")[0])
     filing = c.filings.create(filer, 2025)
     upload, _ = c.filings.start_upload(filer, filing.id, "table2", "名册.xlsx")
     data = f"workbook of unit {serial}".encode() * 100
@@ -68,7 +68,7 @@ def test_a_backup_taken_while_filers_write_restores_everything_written_before_it
     filers.start()
     filers.wait_for(3)
     before = list(filers.done)  # committed before the backup began
-    session = c.accounts.login(factories.uscc(1), "Passw0rd!")[0]
+    session = c.accounts.login(factories.uscc(1), "Passw0rd!26")[0]
     imported = before[0][1]
     copy_blobs = backups.copy_blobs
 
@@ -101,7 +101,7 @@ def test_a_backup_taken_while_filers_write_restores_everything_written_before_it
     for upload_key in (restored / "blobs" / "uploads").iterdir():  # and nothing half-written
         assert upload_key.suffix == ".xlsx"
     assert r.accounts.authenticate(session).username == factories.uscc(1)  # the secret came back: sessions hold
-    filer = r.accounts.authenticate(r.accounts.login(factories.uscc(2), "Passw0rd!")[0])
+    filer = r.accounts.authenticate(r.accounts.login(factories.uscc(2), "Passw0rd!26")[0])
     assert [f.id for f in r.filings.list(filer)] == [before[1][0]]
     assert (restored / "secret.key").stat().st_mode & 0o077 == 0
 

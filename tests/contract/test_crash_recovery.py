@@ -37,7 +37,7 @@ def assembled(adapters, clock, tmp_path):
 
 def filer_and_filing(c):
     c.accounts.register(Registration(**factories.registration()))
-    filer = c.accounts.authenticate(c.accounts.login(factories.uscc(1), "Passw0rd!")[0])
+    filer = c.accounts.authenticate(c.accounts.login(factories.uscc(1), "Passw0rd!26")[0])
     filing = c.filings.create(filer, 2025)
     return filer, c.filings.save_table1(filer, filing.id, factories.table1(len(PEOPLE)))
 
@@ -167,7 +167,7 @@ from tests import factories
 
 c = bootstrap.build(Settings("embedded", "http://testserver", "s" * 40, data_dir=Path(sys.argv[1])))
 c.accounts.register(Registration(**factories.registration()))
-filer = c.accounts.authenticate(c.accounts.login(factories.uscc(1), "Passw0rd!")[0])
+filer = c.accounts.authenticate(c.accounts.login(factories.uscc(1), "Passw0rd!26")[0])
 filing = c.filings.create(filer, 2025)
 c.filings.save_table1(filer, filing.id, factories.table1(3))
 upload, _ = c.filings.start_upload(filer, filing.id, "table2", "名册.xlsx")
@@ -207,7 +207,7 @@ def test_an_import_killed_with_sigkill_is_shown_interrupted_and_swept_after_a_re
     # the server comes back on the same data folder, a lease later
     settings = Settings("embedded", "http://testserver", "s" * 40, data_dir=tmp_path)
     c = bootstrap.build(settings, clock=FakeClock(killed_at + LEASE + dt.timedelta(seconds=1)))
-    filer = c.accounts.authenticate(c.accounts.login(factories.uscc(1), "Passw0rd!")[0])
+    filer = c.accounts.authenticate(c.accounts.login(factories.uscc(1), "Passw0rd!26")[0])
     before = c.store.get_upload(upload_id)
     assert before.status == "processing" and 0 < before.rows_done < 6000
     assert c.store.get_rows(upload_id, limit=1)  # orphan rows, under the upload's own id

@@ -34,7 +34,7 @@ def codes_sent(c, mobile: str) -> int:
     return sum(1 for m in c.store.list_messages(500) if m.to == mobile and m.template == "verification_code")
 
 
-def signed_in(c, username=None, password="Passw0rd!"):
+def signed_in(c, username=None, password="Passw0rd!26"):
     return c.accounts.authenticate(c.accounts.login(username or factories.uscc(1), password)[0])
 
 
@@ -118,13 +118,13 @@ def test_ten_parallel_sends_from_one_address_keep_its_daily_cap(c, clock):
 
 def test_forgotten_password_ends_every_session_and_tells_the_contacts(c):
     uscc = factories.uscc(1)
-    token = c.accounts.login(uscc, "Passw0rd!")[0]
+    token = c.accounts.login(uscc, "Passw0rd!26")[0]
     c.people.request_reset_code(uscc, MOBILE, "10.0.0.1")
     c.people.reset_password(uscc, MOBILE, last_code(c, MOBILE, "找回密码"), "Brand-new-2026")
     with pytest.raises(Unauthenticated):
         c.accounts.authenticate(token)
     with pytest.raises(DomainError):
-        c.accounts.login(uscc, "Passw0rd!")
+        c.accounts.login(uscc, "Passw0rd!26")
     assert signed_in(c, password="Brand-new-2026").scope == uscc
     notices = [m for m in c.store.list_messages(50) if m.subject == "单位账号变更提醒"]
     assert {m.to for m in notices} == {"filer1@example.com", MOBILE}
@@ -189,7 +189,7 @@ def test_a_reviewer_rebinds_a_lost_unit_to_a_new_admin(c):
     new_admin, password = c.people.rebind(reviewer, admin.scope, name="赵新", mobile=NEW_MOBILE,
                                           email="new@example.com", code=code, documents=["营业执照", "法定代表人身份证"])
     with pytest.raises(DomainError):
-        c.accounts.login(admin.scope, "Passw0rd!")
+        c.accounts.login(admin.scope, "Passw0rd!26")
     with pytest.raises(Unauthenticated):
         c.accounts.authenticate(clerk_token)
     assert signed_in(c, admin.scope, password).must_change_password

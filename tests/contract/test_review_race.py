@@ -15,7 +15,7 @@ def test_concurrent_reviews_exactly_one_succeeds(adapters, clock, tmp_path):
     c.accounts.register(Registration(**factories.registration()))
     for name in ("r1", "r2", "r3"):
         c.accounts.create_reviewer(name, "Review-Passw0rd", "140105", name)
-    filer = c.accounts.authenticate(c.accounts.login(factories.uscc(1), "Passw0rd!")[0])
+    filer = c.accounts.authenticate(c.accounts.login(factories.uscc(1), "Passw0rd!26")[0])
     filing = c.filings.create(filer, 2025)
     filing = c.filings.save_table1(filer, filing.id, factories.table1(1))
     rows_upload = "race-upload"
@@ -53,7 +53,7 @@ def test_concurrent_submits_answer_with_one_receipt(adapters, clock, tmp_path):
     settings = Settings("embedded", "http://testserver", "s" * 40, data_dir=tmp_path)
     c = bootstrap.assemble(settings, store=adapters.store, blobs=adapters.blobs, sender=adapters.sender, clock=clock)
     c.accounts.register(Registration(**factories.registration()))
-    filer = c.accounts.authenticate(c.accounts.login(factories.uscc(1), "Passw0rd!")[0])
+    filer = c.accounts.authenticate(c.accounts.login(factories.uscc(1), "Passw0rd!26")[0])
     filing = c.filings.create(filer, 2025)
     filing = c.filings.save_table1(filer, filing.id, factories.table1(1))
     adapters.store.put_rows("submit-race", 0, [factories.person(0)])

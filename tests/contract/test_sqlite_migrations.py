@@ -67,7 +67,7 @@ def test_a_release_1_database_is_upgraded_in_place_with_its_data_intact(tmp_path
                                                        for row in before["audit"]]}
     assert after["audit"] and all(row[3] for row in after["audit"])
     assert all(after[t] == [] for t in set(after) - set(before))  # tables of later steps start empty
-    filer = c.accounts.authenticate(c.accounts.login(factories.uscc(1), "Passw0rd!")[0])
+    filer = c.accounts.authenticate(c.accounts.login(factories.uscc(1), "Passw0rd!")[0])  # an old password still works
     (filing,) = c.filings.list(filer)
     assert filing.status is Status.APPROVED and c.filings.rows(filer, filing.id, "table2")[1] == 3
     assert len(c.store.person_records(factories.person(0)["id_number"])) == 1

@@ -55,7 +55,7 @@ def _unit_with_filing(server: LiveServer, serial: int, submit: bool) -> tuple[st
     status, body = server.api("POST", "/employers/register",
                               factories.registration(serial, filer_email=f"fuzz{serial}@example.com"))
     assert status == 201, (status, body)
-    token = server.login(factories.uscc(serial), "Passw0rd!")
+    token = server.login(factories.uscc(serial), "Passw0rd!26")
     status, filing = server.api("POST", "/filings", {"year": year, "kind": "annual"}, token)
     assert status == 201, (status, filing)
     fid = filing["id"]

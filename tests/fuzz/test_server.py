@@ -28,7 +28,9 @@ def test_many_clients_at_once_are_all_answered(live_server):
     login = {"username": reviewer, "password": live_server.logins[reviewer]}
     with ThreadPoolExecutor(CLIENTS) as pool:
         statuses = list(pool.map(lambda _: _post(f"{live_server.base_url}/api/v1/auth/login", login), range(CLIENTS)))
-    assert statuses == [200] * CLIENTS  # no reset (an exception here), no 5xx
+    # no reset (an exception here), no 5xx. 429 is a sign-in limit (docs/rules.md §13): attempts beyond the threshold
+    # arriving while the first ones are checked wait, and after the fuzzers' failed sign-ins from this address so may all
+    assert set(statuses) <= {200, 429}, statuses
 
 
 def test_concurrent_registrations_in_both_worker_processes_all_land(live_server):

@@ -1,5 +1,9 @@
 """Reviewer-side accounts through the JSON API: applications (附件2) from creation to execution, separation of
-duties, lockout and unlock, revocation of tokens, session expiry, the one-time initial password."""
+duties, sign-in waits and throttles, revocation of tokens, session expiry, the one-time initial password."""
+import dataclasses
+import io
+import json
+
 import pytest
 from chalice.test import Client
 
@@ -7,6 +11,7 @@ from tests.api_client import Api
 
 PASSWORD = "Staff-Passw0rd"
 ID_NUMBER = "11010519491231002X"
+HOLDER = "140105198001011233"  # one person behind two staff accounts
 STAFF = {  # username: (division, role)
     "xd-op": ("140105", "operator"), "yz-op": ("140106", "operator"),
     "ty-sys": ("140100", "system_admin"), "ty-biz": ("140100", "business_admin"),
@@ -142,26 +147,75 @@ def test_one_person_cannot_hold_an_administrator_and_the_auditor_account(api, co
     assert any("不能再担任业务审计员" in d["message"] for d in body["error"]["details"])
 
 
-def test_five_failed_sign_ins_lock_the_account_until_the_security_officer_unlocks_it(api, container, clock):
-    for attempt in range(4):
+def test_after_five_failures_each_sign_in_waits_longer_and_the_security_officer_can_lift_the_wait(api, container,
+                                                                                                  clock):
+    for attempt in range(5):
         assert api.call("POST", "/auth/login", {"username": "xd-op", "password": "wrong"})[0] == 401
-        clock.advance(minutes=1)
-    status, body = api.call("POST", "/auth/login", {"username": "xd-op", "password": "wrong"})
-    assert status == 423 and "系统安全员" in body["error"]["message"]
-    assert api.call("POST", "/auth/login", {"username": "xd-op", "password": PASSWORD})[0] == 423
-    clock.advance(days=1)
-    assert api.call("POST", "/auth/login", {"username": "xd-op", "password": PASSWORD})[0] == 423  # still locked
+    response = api.http.request("POST", "/api/v1/auth/login", headers={"Content-Type": "application/json"},
+                                body=json.dumps({"username": "xd-op", "password": PASSWORD}).encode())
+    assert response.status_code == 429 and response.headers["Retry-After"] == "30"
+    assert json.loads(response.body)["error"]["message"] == "该账号登录失败次数过多，请30秒后再试"
+    clock.advance(seconds=30)
+    assert api.call("POST", "/auth/login", {"username": "xd-op", "password": "wrong"})[0] == 401
+    status, body = api.call("POST", "/auth/login", {"username": "xd-op", "password": PASSWORD})
+    assert status == 429 and "请1分钟后再试" in body["error"]["message"]  # the wait doubles
 
-    status, body = api.call("GET", "/admin/accounts/xd-op", token=api.login("ty-sec", PASSWORD))
-    assert status == 200 and body["status"] == "locked"
     status, _ = api.call("POST", "/admin/accounts/xd-op/unlock", token=api.login("sx-sec", PASSWORD))
     assert status == 403  # the province's security officer does not manage 小店区's reviewers
     status, body = api.call("POST", "/admin/accounts/xd-op/unlock", token=api.login("ty-sec", PASSWORD))
     assert status == 200 and body["status"] == "active"
     assert api.call("POST", "/admin/accounts/xd-op/unlock", token=api.login("ty-sec", PASSWORD))[0] == 409
     api.login("xd-op", PASSWORD)
-    outcomes = [(e.action, e.outcome) for e in container.store.list_audit(20) if e.target == "xd-op"]
-    assert ("unlock_account", "ok") in outcomes and ("sign_in", "locked") in outcomes
+    outcomes = [(e.action, e.outcome) for e in container.store.list_audit(30) if e.target == "xd-op"]
+    assert ("unlock_account", "ok") in outcomes and ("sign_in", "denied") in outcomes
+
+
+def test_an_unknown_name_is_answered_exactly_like_a_known_one(api):
+    answers = []
+    for username in ("xd-op", "no-such-user"):
+        for _ in range(5):
+            status, body = api.call("POST", "/auth/login", {"username": username, "password": "wrong"})
+            answers.append((status, body))
+        response = api.http.request("POST", "/api/v1/auth/login", headers={"Content-Type": "application/json"},
+                                    body=json.dumps({"username": username, "password": "wrong"}).encode())
+        answers.append((response.status_code, response.headers["Retry-After"], json.loads(response.body)))
+    assert answers[:6] == answers[6:]
+    assert answers[0][0] == 401 and answers[5][0] == 429
+
+
+def test_failures_from_one_address_over_many_names_are_throttled(api, clock):
+    """Through the embedded server (web/wsgi.py), which tells the app the connection's address."""
+    from app import app
+    from chalicelib.web.wsgi import wsgi_application
+    server = wsgi_application(app)
+
+    def attempt(username, address="203.0.113.7", **environ):
+        body = json.dumps({"username": username, "password": "wrong"}).encode()
+        answer = {}
+        server({"REQUEST_METHOD": "POST", "PATH_INFO": "/api/v1/auth/login", "QUERY_STRING": "",
+                "REMOTE_ADDR": address, "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(body)),
+                "HTTP_X_CLIENT_ADDRESS": "198.51.100.99",  # what a client claims is ignored
+                "wsgi.input": io.BytesIO(body), **environ},
+               lambda status, headers: answer.update(status=status, headers=headers))
+        return int(answer["status"].split()[0]), dict(answer["headers"]).get("Retry-After")
+    assert [attempt(f"name-{i}")[0] for i in range(30)] == [401] * 30  # sign_in_per_address_per_window
+    status, retry_after = attempt("xd-op")
+    assert status == 429 and 0 < int(retry_after) <= 15 * 60
+    assert attempt("xd-op", address="198.51.100.1")[0] == 401  # another address is not held up
+    # through nginx on this machine: the address nginx saw (last), whatever the client put first
+    assert attempt("xd-op", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.2, 203.0.113.7")[0] == 429
+    clock.advance(minutes=15)
+    assert attempt("name-x")[0] == 401
+
+
+def test_the_province_wide_throttle_answers_429(api, monkeypatch):
+    from chalicelib.domain.reference import policy
+    capped = dataclasses.replace(policy(), sign_in_global_per_minute=3)
+    monkeypatch.setattr("chalicelib.services.accounts.policy", lambda: capped)
+    for i in range(3):
+        assert api.call("POST", "/auth/login", {"username": f"name-{i}", "password": "wrong"})[0] == 401
+    status, body = api.call("POST", "/auth/login", {"username": "xd-op", "password": PASSWORD})
+    assert status == 429 and "登录尝试过于频繁" in body["error"]["message"]
 
 
 def test_failures_spread_beyond_the_window_do_not_lock(api, clock):
@@ -171,15 +225,16 @@ def test_failures_spread_beyond_the_window_do_not_lock(api, clock):
     api.login("xd-op", PASSWORD)
 
 
-def test_a_filers_lock_lifts_by_itself_after_the_window(api, clock):
+def test_a_filers_wait_lifts_by_itself(api, clock):
     from tests import factories
     api.call("POST", "/employers/register", factories.registration())
     uscc = factories.uscc(1)
     for _ in range(5):
         api.call("POST", "/auth/login", {"username": uscc, "password": "wrong"})
-    assert api.call("POST", "/auth/login", {"username": uscc, "password": "Passw0rd!"})[0] == 423
-    clock.advance(minutes=16)
-    api.login(uscc, "Passw0rd!")
+    status, body = api.call("POST", "/auth/login", {"username": uscc, "password": "Passw0rd!26"})
+    assert status == 429 and "30秒后再试" in body["error"]["message"]  # no security officer to call
+    clock.advance(seconds=30)
+    api.login(uscc, "Passw0rd!26")
 
 
 def test_freezing_an_account_ends_its_sessions_and_unlocking_restores_sign_in(api):
@@ -244,3 +299,40 @@ def test_account_list_masks_id_numbers_and_stays_in_scope(api, container):
     assert "dt-biz" not in {a["username"] for a in body["items"]}
     assert api.call("GET", "/admin/accounts?division=140200", token=api.login("ty-sys", PASSWORD))[0] == 403
     assert api.call("GET", "/admin/accounts", token=api.login("ty-aud", PASSWORD))[0] == 403
+
+
+def test_a_new_password_is_refused_naming_the_rule_it_breaks(api):
+    from tests import factories
+    data = factories.registration()
+    status, body = api.call("POST", "/employers/register", {**data, "password": "x" + data["uscc"]})
+    assert status == 422
+    assert [d["message"] for d in body["error"]["details"] if d["field"] == "password"] == ["密码不能包含统一社会信用代码"]
+    token = api.login("xd-op", PASSWORD)
+    status, body = api.call("POST", "/auth/password", {"old_password": PASSWORD, "new_password": "woaini1314"},
+                            token=token)
+    assert status == 422 and body["error"]["message"] == "该密码过于常见，容易被猜中，请换一个"
+
+
+def test_one_person_with_two_accounts_cannot_sign_both_opinions(api, container):
+    for username in ("ty-biz", "ty-sec"):  # one person holds a 业务管理员 and a 系统安全员 account
+        held = container.store.get_account(username)
+        container.store.put_account(held.model_copy(update={"id_number": HOLDER}))
+    _, created = apply(api, new_operator(), as_="ty-sys")
+    status, body = api.call("POST", f"/admin/applications/{created['id']}/business-review",
+                            {"decision": "approve", "version": created["version"]}, api.login("ty-biz", PASSWORD))
+    assert status == 200 and "person" not in body["business"]
+    status, refused = api.call("POST", f"/admin/applications/{created['id']}/it-review",
+                               {"decision": "approve", "comment": "同意", "version": body["version"]},
+                               api.login("ty-sec", PASSWORD))
+    assert status == 403 and refused["error"]["message"] == "同一人不能办理同一申请单的两个环节"
+    status, body = api.call("GET", f"/admin/applications/{created['id']}", token=api.login("ty-sec", PASSWORD))
+    assert body["status"] == "pending_it" and HOLDER not in json.dumps(body)
+
+
+def test_nobody_approves_an_application_about_another_account_of_theirs(api, container):
+    held = container.store.get_account("ty-biz")
+    container.store.put_account(held.model_copy(update={"id_number": ID_NUMBER}))
+    _, created = apply(api, new_operator(person_id_number=ID_NUMBER), as_="ty-sys")
+    status, refused = api.call("POST", f"/admin/applications/{created['id']}/business-review",
+                               {"decision": "approve", "version": created["version"]}, api.login("ty-biz", PASSWORD))
+    assert status == 403 and refused["error"]["message"] == "不能审批或办理涉及本人账号的申请"

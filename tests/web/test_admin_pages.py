@@ -72,16 +72,17 @@ def test_application_through_the_pages_and_the_password_shown_once(client, conta
     assert newcomer.get("/review").status_code == 200
 
 
-def test_lockout_shown_on_the_sign_in_page_and_lifted_by_the_security_officer(client):
+def test_the_wait_shown_on_the_sign_in_page_and_lifted_by_the_security_officer(client):
     b = browser(client)
-    for _ in range(4):
+    for _ in range(5):
         assert b.post("/login", {"username": "xd-op", "password": "wrong"}).status_code == 401
-    response = b.post("/login", {"username": "xd-op", "password": "wrong"})
-    assert response.status_code == 423 and "已被锁定" in text(response)
+    response = b.post("/login", {"username": "xd-op", "password": PASSWORD})
+    assert response.status_code == 429 and response.headers["Retry-After"] == "30"
+    assert "登录失败次数过多，请30秒后再试" in text(response)
 
     officer = browser(client, "ty-sec")
     page = text(officer.get("/admin/accounts/xd-op"))
-    assert "已锁定" in page and "解除登录锁定" in page
+    assert "30秒后可再次登录" in page and "解除登录锁定" in page
     assert "解除登录锁定" not in text(browser(client, "ty-sys").get("/admin/accounts/xd-op"))
     response = officer.post("/admin/accounts/xd-op/unlock", {})
     assert response.status_code == 303

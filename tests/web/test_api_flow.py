@@ -48,8 +48,8 @@ def test_full_flow_register_fill_upload_fix_submit_reject_resubmit_approve(api, 
 def test_employer_cannot_touch_another_units_filing(api):
     api.call("POST", "/employers/register", factories.registration(1))
     api.call("POST", "/employers/register", factories.registration(2))
-    first = api.login(factories.uscc(1), "Passw0rd!")
-    second = api.login(factories.uscc(2), "Passw0rd!")
+    first = api.login(factories.uscc(1), "Passw0rd!26")
+    second = api.login(factories.uscc(2), "Passw0rd!26")
     _, filing = api.call("POST", "/filings", {"year": 2025}, first)
     assert api.call("GET", f"/filings/{filing['id']}", token=second)[0] == 404
     assert api.call("PUT", f"/filings/{filing['id']}/table1", factories.table1(), second)[0] == 404
@@ -57,7 +57,7 @@ def test_employer_cannot_touch_another_units_filing(api):
 
 def test_withdraw_before_review(api):
     api.call("POST", "/employers/register", factories.registration())
-    filer = api.login(factories.uscc(1), "Passw0rd!")
+    filer = api.login(factories.uscc(1), "Passw0rd!26")
     _, filing = api.call("POST", "/filings", {"year": 2025}, filer)
     fid = filing["id"]
     api.call("PUT", f"/filings/{fid}/table1", factories.table1(1), filer)
@@ -80,7 +80,7 @@ def test_errors_follow_api_md(api):
 
 def test_duplicate_annual_filing_is_409_and_current_year_is_refused(api):
     api.call("POST", "/employers/register", factories.registration())
-    filer = api.login(factories.uscc(1), "Passw0rd!")
+    filer = api.login(factories.uscc(1), "Passw0rd!26")
     assert api.call("POST", "/filings", {"year": 2025}, filer)[0] == 201
     status, body = api.call("POST", "/filings", {"year": 2025}, filer)
     assert status == 409
@@ -90,7 +90,7 @@ def test_duplicate_annual_filing_is_409_and_current_year_is_refused(api):
 
 def test_filings_are_listed_by_year_for_both_sides(api, container):
     api.call("POST", "/employers/register", factories.registration())
-    filer = api.login(factories.uscc(1), "Passw0rd!")
+    filer = api.login(factories.uscc(1), "Passw0rd!26")
     assert api.call("POST", "/filings", {"year": 2025}, filer)[0] == 201
     status, body = api.call("GET", "/filings?year=2025", token=filer)
     assert status == 200 and [f["year"] for f in body["items"]] == [2025]

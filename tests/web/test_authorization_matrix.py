@@ -110,7 +110,7 @@ class World:
         uscc = factories.uscc(serial, division)
         self.c.accounts.register(Registration.model_validate(factories.registration(
             serial, uscc=uscc, registration_division=division, filer_email=f"m{serial}@example.com")))
-        who = self.c.accounts.authenticate(self.c.accounts.login(uscc, "Passw0rd!")[0])
+        who = self.c.accounts.authenticate(self.c.accounts.login(uscc, "Passw0rd!26")[0])
         filing = self.c.filings.create(who, 2025)
         upload, _ = self.c.filings.start_upload(who, filing.id, "table2", "名册.xlsx")
         people = [factories.person(0, id_number=factories.resident_id(division, "19900101", serial, True),
@@ -122,12 +122,12 @@ class World:
 
     def _transfer(self, uscc: str, to_code: str) -> str:
         """A request of the unit itself to move to `to_code` (变更审核机关), left open."""
-        who = self.c.accounts.authenticate(self.c.accounts.login(uscc, "Passw0rd!")[0])
+        who = self.c.accounts.authenticate(self.c.accounts.login(uscc, "Passw0rd!26")[0])
         return self.c.transfers.ask(who, uscc, to_code=to_code, reason="注册地变更").id
 
     def _clerk(self, uscc: str) -> str:
         """A 经办人 account the unit's 单位管理员 added (docs/rules.md §12)."""
-        who = self.c.accounts.authenticate(self.c.accounts.login(uscc, "Passw0rd!")[0])
+        who = self.c.accounts.authenticate(self.c.accounts.login(uscc, "Passw0rd!26")[0])
         return self.c.people.add_clerk(who, "经办人", "13600000000", "clerk@example.com", "Clerk-Passw0rd-1").username
 
     def _application(self, applicant: str, username: str, division: str) -> str:
@@ -139,7 +139,7 @@ class World:
             "person_mobile": "13900000001"}).id
 
     def password(self, role: str) -> str:
-        return "Passw0rd!" if role == "filer" else PASSWORD
+        return "Passw0rd!26" if role == "filer" else PASSWORD
 
     def token(self, role: str) -> str | None:
         """A valid token for the role (signed in again when a cell signed it out)."""

@@ -61,7 +61,7 @@ def test_a_filer_signs_in_and_starts_a_filing_under_the_base_path(app, base):
     login = visitor.get("/login?next=/employer")
     links = _own_links(login.body)
     assert links and all(link.startswith(f"{base}/") for link in links), links  # incl. the script and stylesheet
-    signed_in = visitor.post("/login?next=/employer", {"username": factories.uscc(1), "password": "Passw0rd!"})
+    signed_in = visitor.post("/login?next=/employer", {"username": factories.uscc(1), "password": "Passw0rd!26"})
     assert signed_in.status == 303 and signed_in.headers["Location"] == f"{base}/employer"
 
     home = visitor.get("/employer")

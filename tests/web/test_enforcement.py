@@ -30,7 +30,7 @@ def overdue_items(api: Api, token: str, query: str = "") -> dict[str, dict]:
 
 
 def file_2025(api: Api, serial: int) -> None:
-    filer = api.login(factories.uscc(serial), "Passw0rd!")
+    filer = api.login(factories.uscc(serial), "Passw0rd!26")
     _, filing = api.call("POST", "/filings", {"year": 2025}, filer)
     api.call("PUT", f"/filings/{filing['id']}/table1", factories.table1(serial), filer)
     api.upload(filing["id"], "table2", factories.table2_workbook([factories.person(0), factories.person(1)]), filer)
@@ -134,7 +134,7 @@ def test_only_the_units_own_authority_records_steps(listed, container):
     api = Api(listed)
     assert enforce(api, api.login("yingze", PASSWORD), U1, ORDER)[0] == 403  # another county's reviewer
     assert enforce(api, api.login("taiyuan", PASSWORD), U1, ORDER)[0] == 403  # its city reads, does not record
-    assert enforce(api, api.login(U1, "Passw0rd!"), U1, ORDER)[0] == 403
+    assert enforce(api, api.login(U1, "Passw0rd!26"), U1, ORDER)[0] == 403
     xiaodian = api.login("xiaodian", PASSWORD)
     assert enforce(api, xiaodian, "91140105MA0000000X", ORDER)[0] == 404
     status, body = enforce(api, xiaodian, U1, {**ORDER, "deadline": "2026-07-01", "notice_number": ""})

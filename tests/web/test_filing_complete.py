@@ -32,7 +32,7 @@ def api(container):
 def filer(api: Api, serial: int = 1) -> str:
     status, body = api.call("POST", "/employers/register", factories.registration(serial))
     assert status == 201, body
-    return api.login(factories.uscc(serial), "Passw0rd!")
+    return api.login(factories.uscc(serial), "Passw0rd!26")
 
 
 def new_filing(api: Api, token: str, year: int = 2025, kind: str = "annual") -> dict:
@@ -420,7 +420,7 @@ def browser(container):
         b = Browser(client)
         b.get("/login")
         b.post("/register", {**factories.registration(), "foreign_invested": "否", "labor_dispatch": "否"})
-        assert b.post("/login", {"username": factories.uscc(1), "password": "Passw0rd!"}).status_code == 303
+        assert b.post("/login", {"username": factories.uscc(1), "password": "Passw0rd!26"}).status_code == 303
         b.api = Api(client)
         yield b
 
@@ -467,7 +467,7 @@ def test_page_upload_over_the_limit_comes_back_to_the_result_page(browser, conta
 
 
 def test_filing_page_shows_diff_warnings_and_leavers_link(browser, container):
-    token = browser.api.login(factories.uscc(1), "Passw0rd!")
+    token = browser.api.login(factories.uscc(1), "Passw0rd!26")
     base = approved_2024(browser.api, container, token)
     nxt = new_filing(browser.api, token, 2025)
     page = text(browser.get(f"/employer/filings/{nxt['id']}"))

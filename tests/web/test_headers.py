@@ -53,7 +53,7 @@ def test_an_upload_page_may_post_to_the_storage_and_nowhere_else(client, contain
     api.call("POST", "/employers/register", factories.registration(1))
     browser = Browser(client)
     browser.get("/login")
-    browser.post("/login", {"username": factories.uscc(1), "password": "Passw0rd!"})
+    browser.post("/login", {"username": factories.uscc(1), "password": "Passw0rd!26"})
     filing = browser.post("/employer/filings", {"year": "2025"}).headers["Location"]
     page = browser.post(f"{filing}/uploads", {"table": "table2"})
     action = re.search(r'<form class="card" method="post" action="([^"]+)"', page.body.decode()).group(1)
@@ -75,14 +75,14 @@ def test_the_csrf_token_is_new_after_sign_in(client):
     browser = Browser(client)
     browser.get("/login")
     before = browser.jar["csrf"]
-    signed_in = browser.post("/login", {"username": factories.uscc(1), "password": "Passw0rd!"})
+    signed_in = browser.post("/login", {"username": factories.uscc(1), "password": "Passw0rd!26"})
     assert signed_in.status_code == 303
     assert browser.jar["csrf"] != before and browser.get("/employer").status_code == 200
     assert browser.post("/employer/filings", {"year": "2025"}).status_code == 303  # forms carry the new token
 
 
 def test_a_mistyped_user_name_is_not_kept_as_typed(client, container):
-    Api(client).call("POST", "/auth/login", {"username": "Secret-Passw0rd!", "password": "x"})
+    Api(client).call("POST", "/auth/login", {"username": "Secret-Passw0rd!26", "password": "x"})
     event = container.store.list_audit(1)[0]
     assert event.action == "sign_in" and event.outcome == "denied"
     assert "Secret" not in event.actor + event.target and event.actor.startswith("未知账号#")

@@ -42,7 +42,7 @@ def draft(client: Client, container) -> tuple[Api, str, dict]:
     api = Api(client)
     api.bucket = container.settings.bucket_name  # AWS: where presigned uploads land
     api.call("POST", "/employers/register", factories.registration(1))
-    filer = api.login(factories.uscc(1), "Passw0rd!")
+    filer = api.login(factories.uscc(1), "Passw0rd!26")
     return api, filer, api.call("POST", "/filings", {"year": 2025}, filer)[1]
 
 

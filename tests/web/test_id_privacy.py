@@ -22,7 +22,7 @@ def container(backend_container):
 def test_no_list_lets_a_masked_id_be_rebuilt(app_client, container):
     api = api_for(app_client, container)
     fid = submitted_filing(api, 1)
-    filer = api.login(factories.uscc(1), "Passw0rd!")
+    filer = api.login(factories.uscc(1), "Passw0rd!26")
     reviewer = api.login("xiaodian", PASSWORD)
     for token in (filer, reviewer):
         rows = api.call("GET", f"/filings/{fid}/rows/table2", token=token)[1]["items"]
@@ -50,7 +50,7 @@ def test_finding_a_person_by_id_number_is_audited(app_client, container):
 def test_reviewers_see_a_filing_only_once_it_is_submitted(app_client, container):
     api = api_for(app_client, container)
     api.call("POST", "/employers/register", factories.registration(3))
-    filer = api.login(factories.uscc(3), "Passw0rd!")
+    filer = api.login(factories.uscc(3), "Passw0rd!26")
     _, draft = api.call("POST", "/filings", {"year": 2025}, filer)
     reviewer = api.login("xiaodian", PASSWORD)
     for path in (f"/filings/{draft['id']}", f"/filings/{draft['id']}/rows/table2", f"/filings/{draft['id']}/roster-diff"):
@@ -66,7 +66,7 @@ def test_reviewers_see_a_filing_only_once_it_is_submitted(app_client, container)
 def test_a_reviewer_gets_a_masked_copy_of_an_error_report_and_its_download_is_audited(app_client, container):
     api = api_for(app_client, container)
     api.call("POST", "/employers/register", factories.registration(4))
-    filer = api.login(factories.uscc(4), "Passw0rd!")
+    filer = api.login(factories.uscc(4), "Passw0rd!26")
     _, filing = api.call("POST", "/filings", {"year": 2025}, filer)
     api.call("PUT", f"/filings/{filing['id']}/table1", factories.table1(1), filer)
     person = factories.person(1, id_number=factories.resident_id("140105", "19870605", 1, False))

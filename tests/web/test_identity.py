@@ -35,7 +35,7 @@ def api(client):
     return api
 
 
-def browser_of(client, username=UNIT, password="Passw0rd!") -> Browser:
+def browser_of(client, username=UNIT, password="Passw0rd!26") -> Browser:
     b = Browser(client)
     b.get("/login")
     assert b.post("/login", {"username": username, "password": password}).status_code == 303
@@ -108,7 +108,7 @@ def test_the_unit_admin_manages_clerks_on_the_people_page(client, api, container
 
 
 def test_contact_change_through_the_api(client, api, container):
-    token = api.login(UNIT, "Passw0rd!")
+    token = api.login(UNIT, "Passw0rd!26")
     assert api.call("POST", "/me/contact/code", {"mobile": "13900000002"}, token)[0] == 202
     status, body = api.call("PUT", "/me/contact", {"mobile": "13900000002", "email": "new@example.com",
                                                    "code": factories.sms_code("13900000002", "更换手机号")}, token)
@@ -139,5 +139,5 @@ def test_a_reviewer_rebinds_a_lost_unit_on_its_page(client, api, container):
     assert page.status_code == 200 and 'id="initial-password"' in text
     event = next(e for e in container.store.list_audit(20) if e.action == "rebind_unit")
     assert event.actor == "xiaodian" and event.detail["documents"] == ["营业执照", "授权委托书"]
-    status, _ = Api(client).call("POST", "/auth/login", {"username": UNIT, "password": "Passw0rd!"})
+    status, _ = Api(client).call("POST", "/auth/login", {"username": UNIT, "password": "Passw0rd!26"})
     assert status == 401

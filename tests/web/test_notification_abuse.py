@@ -41,7 +41,7 @@ def withdraw_and_submit(api, fid: str, filer: str) -> int:
 def test_a_link_from_a_withdrawn_submission_cannot_approve_the_next(app_client, container):
     api = api_for(app_client, container)
     fid = submitted_filing(api, 1)
-    filer = api.login(factories.uscc(1), "Passw0rd!")
+    filer = api.login(factories.uscc(1), "Passw0rd!26")
     container.clock.advance(hours=1)  # past the window in which the resubmission would not be announced again
     assert withdraw_and_submit(api, fid, filer) == 200
     browser = signed_in(app_client, "xiaodian")
@@ -58,7 +58,7 @@ def test_a_link_from_a_withdrawn_submission_cannot_approve_the_next(app_client, 
 def test_submitting_is_limited_per_filing_and_hour(app_client, container):
     api = api_for(app_client, container)
     fid = submitted_filing(api, 1)
-    filer = api.login(factories.uscc(1), "Passw0rd!")
+    filer = api.login(factories.uscc(1), "Passw0rd!26")
     answers = []
     for _ in range(8):
         api.call("POST", f"/filings/{fid}/withdraw", token=filer)
@@ -72,7 +72,7 @@ def test_submitting_is_limited_per_filing_and_hour(app_client, container):
 def test_withdrawing_and_submitting_again_reaches_each_reviewer_once_per_window(app_client, container):
     api = api_for(app_client, container)
     fid = submitted_filing(api, 1)
-    filer = api.login(factories.uscc(1), "Passw0rd!")
+    filer = api.login(factories.uscc(1), "Passw0rd!26")
     assert [withdraw_and_submit(api, fid, filer) for _ in range(4)] == [200] * 4
     for to in REVIEWERS:
         assert len(links_to(container, to)) == 1
@@ -96,7 +96,7 @@ def test_withdrawing_and_submitting_again_reaches_each_reviewer_once_per_window(
 def test_a_resubmission_after_a_rejection_is_announced_within_the_window(app_client, container):
     api = api_for(app_client, container)
     fid = submitted_filing(api, 1)
-    filer = api.login(factories.uscc(1), "Passw0rd!")
+    filer = api.login(factories.uscc(1), "Passw0rd!26")
     reviewer = api.login("xiaodian", PASSWORD)
     version = container.store.get_filing(fid).version
     assert api.call("POST", f"/filings/{fid}/review", {"decision": "reject", "reason": "表二缺人", "version": version},

@@ -70,7 +70,7 @@ def test_each_authority_sees_its_own_overdue_units(listed):
 
 def test_a_unit_that_files_leaves_the_list(listed, container):
     api = Api(listed)
-    filer = api.login(factories.uscc(2), "Passw0rd!")
+    filer = api.login(factories.uscc(2), "Passw0rd!26")
     _, filing = api.call("POST", "/filings", {"year": 2025}, filer)
     api.call("PUT", f"/filings/{filing['id']}/table1", factories.table1(2), filer)
     api.upload(filing["id"], "table2", factories.table2_workbook([factories.person(0), factories.person(1)]), filer)
@@ -111,7 +111,7 @@ def test_the_json_api(listed):
     rest = api.call("GET", f"/overdue?year=2025&limit=3&page_token={first['next_page_token']}", token=token)[1]
     assert len({i["uscc"] for i in first["items"] + rest["items"]}) == 4 and rest["next_page_token"] is None
 
-    assert api.call("GET", "/overdue", token=api.login(factories.uscc(1), "Passw0rd!"))[0] == 403
+    assert api.call("GET", "/overdue", token=api.login(factories.uscc(1), "Passw0rd!26"))[0] == 403
     assert api.call("GET", "/overdue?year=abc", token=token)[0] == 422
     assert api.call("GET", "/overdue?page_token=%%%", token=token)[0] == 400
     assert api.call("GET", "/overdue?division=999999", token=token)[0] == 403  # no such division in scope

@@ -89,7 +89,7 @@ def test_post_without_csrf_is_refused(browser):
 
 def test_login_redirects_by_role_and_logout_ends_the_session(browser, container):
     browser.post("/register", register_form())
-    response = browser.post("/login", {"username": factories.uscc(1), "password": "Passw0rd!"})
+    response = browser.post("/login", {"username": factories.uscc(1), "password": "Passw0rd!26"})
     assert response.status_code == 303 and location(response) == "/employer"
     home = browser.get("/employer")
     assert "太原市小店区人力资源和社会保障局" in text(home) and "开始2025年度备案" in text(home)
@@ -106,20 +106,20 @@ def test_wrong_password_says_so(browser):
 @pytest.mark.parametrize("target", ["//evil.example", "/%5Cevil.example", "https://evil.example", "/%09/evil"])
 def test_open_redirect_after_login_is_ignored(browser, target):
     browser.post("/register", register_form())
-    response = browser.post(f"/login?next={target}", {"username": factories.uscc(1), "password": "Passw0rd!"})
+    response = browser.post(f"/login?next={target}", {"username": factories.uscc(1), "password": "Passw0rd!26"})
     assert location(response) == "/employer"
 
 
 def test_employer_pages_escape_user_input(browser):
     browser.post("/register", register_form(name="<script>alert(1)</script>公司"))
-    browser.post("/login", {"username": factories.uscc(1), "password": "Passw0rd!"})
+    browser.post("/login", {"username": factories.uscc(1), "password": "Passw0rd!26"})
     body = text(browser.get("/employer"))
     assert "<script>alert(1)</script>" not in body and "&lt;script&gt;" in body
 
 
 def test_table1_form_shows_errors_next_to_fields(browser):
     browser.post("/register", register_form())
-    browser.post("/login", {"username": factories.uscc(1), "password": "Passw0rd!"})
+    browser.post("/login", {"username": factories.uscc(1), "password": "Passw0rd!26"})
     created = browser.post("/employer/filings", {"year": "2025", "kind": "annual"})
     filing_path = location(created)
     page = browser.post(f"{filing_path}/table1", {k: str(v) for k, v in factories.table1(3, male=9).items()})

@@ -48,7 +48,7 @@ def api(client) -> Api:
 def submitted_filing(api: Api) -> tuple[str, str, str]:
     """(filer token, filing id, 回执号) of a submitted 零申报 (no roster needed)."""
     assert api.call("POST", "/employers/register", factories.registration(1))[0] == 201
-    token = api.login(factories.uscc(1), "Passw0rd!")
+    token = api.login(factories.uscc(1), "Passw0rd!26")
     status, filing = api.call("POST", "/filings", {"year": 2025}, token)
     assert status == 201, filing
     assert api.call("PUT", f"/filings/{filing['id']}/table1", factories.table1(0), token)[0] == 200
@@ -130,7 +130,7 @@ def test_the_filing_page_and_the_home_link_the_pdf(client, api):
     _, fid, receipt_no = submitted_filing(api)
     browser = Browser(client)
     browser.get("/login")
-    assert browser.post("/login", {"username": factories.uscc(1), "password": "Passw0rd!"}).status_code == 303
+    assert browser.post("/login", {"username": factories.uscc(1), "password": "Passw0rd!26"}).status_code == 303
     link = f"/employer/filings/{fid}/receipt.pdf"
     assert f'href="{link}"' in text(browser.get(f"/employer/filings/{fid}"))
     assert f'href="{link}"' in text(browser.get("/employer"))

@@ -41,7 +41,7 @@ def app_client(container):
 
 def submitted_filing(api: Api, serial: int = 1, **unit) -> str:
     api.call("POST", "/employers/register", factories.registration(serial, **unit))
-    filer = api.login(factories.uscc(serial), "Passw0rd!")
+    filer = api.login(factories.uscc(serial), "Passw0rd!26")
     _, filing = api.call("POST", "/filings", {"year": 2025}, filer)
     api.call("PUT", f"/filings/{filing['id']}/table1", factories.table1(2), filer)
     api.upload(filing["id"], "table2", factories.table2_workbook([factories.person(0), factories.person(1)]), filer)
@@ -147,7 +147,7 @@ def test_resubmitted_filing_shows_the_previous_rejection(app_client, container):
     token = api.login("xiaodian", PASSWORD)
     version = container.store.get_filing(fid).version
     api.call("POST", f"/filings/{fid}/review", {"decision": "reject", "reason": "合同期限有误", "version": version}, token)
-    filer = api.login(factories.uscc(1), "Passw0rd!")
+    filer = api.login(factories.uscc(1), "Passw0rd!26")
     api.call("POST", f"/filings/{fid}/submit", token=filer)
     page = signed_in(app_client, "xiaodian").get(f"/review/filings/{fid}")
     assert 'id="previous-rejection"' in text(page) and "合同期限有误" in text(page)
@@ -234,7 +234,7 @@ def test_a_refused_decision_through_a_link_leaves_the_link_usable(app_client, co
 def test_every_transition_is_audited_with_where_it_came_from_and_went(app_client, container):
     api = api_for(app_client, container)
     fid = submitted_filing(api, 1)
-    filer = api.login(factories.uscc(1), "Passw0rd!")
+    filer = api.login(factories.uscc(1), "Passw0rd!26")
     reviewer = api.login("xiaodian", PASSWORD)
     api.call("POST", f"/filings/{fid}/withdraw", token=filer)
     assert api.call("POST", f"/filings/{fid}/submit", token=filer)[0] == 200
@@ -253,7 +253,7 @@ def test_every_transition_is_audited_with_where_it_came_from_and_went(app_client
 def test_a_withdrawn_filing_shows_no_receipt_until_it_is_submitted_again(app_client, container):
     api = api_for(app_client, container)
     fid = submitted_filing(api, 1)
-    filer = api.login(factories.uscc(1), "Passw0rd!")
+    filer = api.login(factories.uscc(1), "Passw0rd!26")
     first = api.call("GET", f"/filings/{fid}", token=filer)[1]["receipt_no"]
     withdrawn = api.call("POST", f"/filings/{fid}/withdraw", token=filer)[1]
     assert api.call("GET", f"/filings/{fid}", token=filer)[1]["receipt_no"] is None, withdrawn
@@ -266,7 +266,7 @@ def test_a_withdrawn_filing_shows_no_receipt_until_it_is_submitted_again(app_cli
 def test_an_interim_filing_is_named_as_such_and_its_table3_rows_are_shown(app_client, container):
     api = api_for(app_client, container)
     api.call("POST", "/employers/register", factories.registration(5))
-    filer = api.login(factories.uscc(5), "Passw0rd!")
+    filer = api.login(factories.uscc(5), "Passw0rd!26")
     _, filing = api.call("POST", "/filings", {"year": 2026, "kind": "interim"}, filer)
     leaver = factories.person(3, contract_start="2020-03-01", contract_end="2026-02-28")
     rows = [factories.ended(leaver, ended_on="2026-02-01")]
@@ -285,7 +285,7 @@ def test_an_interim_filing_is_named_as_such_and_its_table3_rows_are_shown(app_cl
 def test_the_queue_filters_by_kind(app_client, container):
     api = api_for(app_client, container)
     annual = submitted_filing(api, 1)
-    filer = api.login(factories.uscc(1), "Passw0rd!")
+    filer = api.login(factories.uscc(1), "Passw0rd!26")
     _, interim = api.call("POST", "/filings", {"year": 2026, "kind": "interim"}, filer)
     rows = [factories.ended(factories.person(1), ended_on="2026-02-01")]
     api.upload(interim["id"], "table3", factories.workbook("table3", rows), filer)

@@ -126,7 +126,7 @@ def test_claims_assignments_and_notes_are_conditional_audited_and_never_the_unit
     assert events["hold_filing"].detail == {"from": None, "to": "xiaodian"}
     assert events["note_filing"].actor == "xiaodian2"
 
-    filer = api.login(factories.uscc(1), "Passw0rd!")
+    filer = api.login(factories.uscc(1), "Passw0rd!26")
     assert api.call("GET", f"/filings/{f.id}/desk", token=filer)[0] == 403
     assert "表一人数请电话核实" not in str(api.call("GET", f"/filings/{f.id}", token=filer)[1])
 
@@ -211,7 +211,7 @@ def test_a_resubmission_shows_what_changed_since_the_authority_sent_it_back(desk
     version = c.store.get_filing(fid).version
     assert api.call("POST", f"/filings/{fid}/review", {"decision": "reject", "reason": "人数有误", "version": version},
                     reviewer)[0] == 200
-    filer = api.login(factories.uscc(1), "Passw0rd!")
+    filer = api.login(factories.uscc(1), "Passw0rd!26")
     api.call("PUT", f"/filings/{fid}/table1", factories.table1(3, industry_division="64"), filer)
     people = [factories.person(0), factories.person(1, name="职工乙"), factories.person(2)]
     api.upload(fid, "table2", factories.table2_workbook(people), filer)

@@ -81,7 +81,7 @@ def test_bad_id_numbers_and_filers_are_refused(shared):
     token = api.login("shebao", PASSWORD)
     status, bad = api.call("POST", "/share/persons", {"id_number": "12345"}, token=token)
     assert status == 422 and "身份证" in bad["error"]["message"]
-    filer = api.login(factories.uscc(1), "Passw0rd!")
+    filer = api.login(factories.uscc(1), "Passw0rd!26")
     assert api.call("POST", "/share/persons", {"id_number": ID}, token=filer)[0] == 403
 
 

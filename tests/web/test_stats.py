@@ -84,7 +84,7 @@ def test_filers_cannot_see_statistics(board):
     assert board.http.get("/stats").status_code in (302, 303)  # not signed in: to the login page
     b = Browser(board)
     b.get("/login")
-    assert b.post("/login", {"username": factories.uscc(1), "password": "Passw0rd!"}).status_code == 303
+    assert b.post("/login", {"username": factories.uscc(1), "password": "Passw0rd!26"}).status_code == 303
     refused = b.get("/stats")
     assert refused.status_code == 403 and "无权" in text(refused)
 

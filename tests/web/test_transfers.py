@@ -43,7 +43,7 @@ def filing_ready(api: Api, filer: str, year: int) -> str:
 def unit(api: Api, serial: int = 1) -> str:
     status, body = api.call("POST", "/employers/register", factories.registration(serial))
     assert status == 201, body
-    return api.login(factories.uscc(serial), "Passw0rd!")
+    return api.login(factories.uscc(serial), "Passw0rd!26")
 
 
 def ask(api: Api, token: str, to: str = YINGZE, serial: int = 1, **extra):
@@ -166,7 +166,7 @@ def test_the_routing_warning_links_to_the_form_which_suggests_the_new_authority(
     filer = unit(api)
     filing = filing_ready(api, filer, 2025)
     api.call("PUT", f"/filings/{filing}/table1", factories.table1(1, registration_division=YINGZE), filer)
-    b = signed_in(api.client, factories.uscc(1), "Passw0rd!")
+    b = signed_in(api.client, factories.uscc(1), "Passw0rd!26")
     page = text(b.get(f"/employer/filings/{filing}"))
     assert "请联系太原市小店区人力资源和社会保障局办理审核机关变更" in page and 'href="/transfers/new"' in page
 

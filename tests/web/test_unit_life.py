@@ -32,7 +32,7 @@ def world(container):
 def filer(client, uscc: str) -> Browser:
     b = Browser(client)
     b.get("/login")
-    assert b.post("/login", {"username": uscc, "password": "Passw0rd!"}).status_code == 303
+    assert b.post("/login", {"username": uscc, "password": "Passw0rd!26"}).status_code == 303
     return b
 
 
@@ -56,7 +56,7 @@ def test_registration_asks_for_the_founding_date(world):
     page.get("/register")
     assert 'name="founded_on"' in text(page.get("/register"))
     assert api.call("POST", "/employers/register", factories.registration(3, founded_on="2026-01-05"))[0] == 201
-    owner = api.login(factories.uscc(3), "Passw0rd!")
+    owner = api.login(factories.uscc(3), "Passw0rd!26")
     status, body = api.call("POST", "/filings", {"year": 2025}, owner)  # founded this year: owes nothing yet
     assert status == 422 and body["error"]["message"] == "单位成立于2026-01-05，不需要备案2025年度"
     home = text(filer(world, factories.uscc(3)).get("/employer"))
@@ -65,14 +65,14 @@ def test_registration_asks_for_the_founding_date(world):
 
 def test_a_closure_asked_by_the_unit_and_confirmed_by_its_authority(world, container, clock):
     api = Api(world)
-    own = api.login(U1, "Passw0rd!")
+    own = api.login(U1, "Passw0rd!26")
     status, body = api.call("POST", f"/units/{U1}/closure-request",
                             {"kind": "deregistered", "date": "2026-02-20", "note": "已办结注销登记", "version": 1}, own)
     assert status == 201 and body["closure_request"]["status"] == "pending"
     assert body["status_label"] == "正常（已申请注销，待确认）"
 
     # another unit's filer cannot see or ask for it; another county's reviewer cannot act on it
-    other = api.login(U2, "Passw0rd!")
+    other = api.login(U2, "Passw0rd!26")
     assert api.call("GET", f"/units/{U1}", token=other)[0] == 404
     assert api.call("POST", f"/units/{U1}/closure-request", {"kind": "deregistered", "version": 2}, other)[0] == 404
     yingze = signed_in(world, "yingze")
@@ -135,7 +135,7 @@ def test_the_city_reopens_a_closed_unit_and_it_owes_again(world, container):
     assert sorted(subjects_to(container, "filer1@example.com")) == ["单位已恢复备案", "单位注销（吊销、撤销、迁出）已登记"]
     event = next(e for e in container.store.list_audit() if e.action == "reopen_unit")
     assert event.detail == {"from": "closed", "to": "active", "reason": "迁出未成", "date": "2026-03-02"}
-    own = api.login(U1, "Passw0rd!")
+    own = api.login(U1, "Passw0rd!26")
     assert api.call("POST", "/filings", {"year": 2025}, own)[0] == 201
     yingze = api.login("yingze", PASSWORD)
     assert api.call("POST", f"/units/{U2}/closure", {"kind": "moved_out", "date": "2026-01-31",
@@ -171,7 +171,7 @@ def test_a_unit_without_a_founding_date_fills_it_in_once_and_owes_from_then(worl
     home = text(own.get("/employer"))
     assert "请补充成立日期" not in home and "2025-09-01" in home
     api = Api(world)
-    token = api.login(U1, "Passw0rd!")
+    token = api.login(U1, "Passw0rd!26")
     status, body = api.call("PUT", f"/units/{U1}/founding", {"founded_on": "2024-01-01", "version": 3}, token)
     assert status == 409 and "联系备案审核机关" in body["error"]["message"]
     assert [o.uscc for o in container.store.units_owing(2025).items] == [U1, U2]
@@ -187,7 +187,7 @@ def test_a_unit_without_a_founding_date_fills_it_in_once_and_owes_from_then(worl
 
 def test_the_unit_page_is_reached_from_the_review_page_and_the_overdue_list(world, container, clock):
     api = Api(world)
-    own = api.login(U1, "Passw0rd!")
+    own = api.login(U1, "Passw0rd!26")
     _, filing = api.call("POST", "/filings", {"year": 2025}, own)
     api.call("PUT", f"/filings/{filing['id']}/table1", factories.table1(0), own)
     assert api.call("POST", f"/filings/{filing['id']}/submit", token=own)[0] == 200
@@ -203,7 +203,7 @@ def test_the_unit_page_is_reached_from_the_review_page_and_the_overdue_list(worl
 
 def test_a_filing_submitted_before_the_closure_can_be_fixed_and_resubmitted_after_it(world, container):
     api = Api(world)
-    own, county = api.login(U1, "Passw0rd!"), api.login("xiaodian", PASSWORD)
+    own, county = api.login(U1, "Passw0rd!26"), api.login("xiaodian", PASSWORD)
     _, filing = api.call("POST", "/filings", {"year": 2025}, own)
     api.call("PUT", f"/filings/{filing['id']}/table1", factories.table1(0), own)
     assert api.call("POST", f"/filings/{filing['id']}/submit", token=own)[0] == 200

@@ -233,7 +233,7 @@ def test_the_pages_offer_correction_revocation_and_deletion(api, client, contain
         pytest.skip("the pages are the same on both backends; the flows above run on both")
     token, reviewer = filer(api), api.login("xiaodian", PASSWORD)
     fid = approved_2025(api, container, token, reviewer)
-    unit = signed_in(client, factories.uscc(1), "Passw0rd!")
+    unit = signed_in(client, factories.uscc(1), "Passw0rd!26")
     page = text(unit.get(f"/employer/filings/{fid}"))
     assert 'id="correct-form"' in page and 'id="delete-form"' not in page
     path = location(unit.post(f"/employer/filings/{fid}/correct", {}))
@@ -278,10 +278,10 @@ def test_a_correction_cannot_be_opened_after_the_next_years_due_date(api, contai
     token, reviewer = filer(api), api.login("xiaodian", PASSWORD)
     fid = approved_2025(api, container, token, reviewer)
     container.clock.current = dt.datetime(2027, 6, 30, 15, 0, tzinfo=dt.timezone.utc)  # 30 June, 23:00 Beijing
-    token = api.login(factories.uscc(1), "Passw0rd!")
+    token = api.login(factories.uscc(1), "Passw0rd!26")
     assert container.versions.correctable(container.store.get_filing(fid))
     container.clock.advance(hours=2)  # 1 July in Beijing
-    token = api.login(factories.uscc(1), "Passw0rd!")
+    token = api.login(factories.uscc(1), "Passw0rd!26")
     status, refused = api.call("POST", f"/filings/{fid}/corrections", token=token)
     assert status == 409 and "2027年6月30日" in refused["error"]["message"], refused
     assert not container.versions.correctable(container.store.get_filing(fid))

@@ -43,7 +43,7 @@ def api(client, container) -> Api:
 def filer(api: Api, serial: int = 1) -> str:
     status, body = api.call("POST", "/employers/register", factories.registration(serial))
     assert status == 201, body
-    return api.login(factories.uscc(serial), "Passw0rd!")
+    return api.login(factories.uscc(serial), "Passw0rd!26")
 
 
 def filing_2025(api: Api, token: str, year: int = 2025) -> str:
@@ -172,7 +172,7 @@ def test_a_carried_roster_is_let_go_for_zero_and_comes_back(api, container):
 
 def test_the_employer_page_says_no_roster_is_needed_and_submits(client, api):
     filer(api)
-    b = signed_in(client, factories.uscc(1), "Passw0rd!")
+    b = signed_in(client, factories.uscc(1), "Passw0rd!26")
     path = location(b.post("/employer/filings", {"year": "2025", "kind": "annual"}))
     before = text(b.get(path))
     assert "零申报" not in before and "上传表二</button>" in before
@@ -197,7 +197,7 @@ def test_the_served_openapi_document_describes_zero_report(api):
 
 def test_the_employer_page_removes_an_uploaded_roster_when_asked(client, api, container):
     token = filer(api)
-    b = signed_in(client, factories.uscc(1), "Passw0rd!")
+    b = signed_in(client, factories.uscc(1), "Passw0rd!26")
     path = location(b.post("/employer/filings", {"year": "2025", "kind": "annual"}))
     fid = path.rsplit("/", 1)[1]
     assert api.upload(fid, "table2", factories.table2_workbook(TWO), token)["status"] == "done"

@@ -17,6 +17,7 @@ from .dynamo.people import DynamoPeople
 from .dynamo.outbox import DynamoOutbox
 from .dynamo.owing import DynamoOwing
 from .dynamo.rows import DynamoRows
+from .dynamo.sign_in import DynamoSignIn
 from .dynamo.transfers import DynamoTransfers
 from .dynamo.units import DynamoUnits
 
@@ -24,5 +25,5 @@ __all__ = ["DynamoStore", "create_table"]
 
 
 class DynamoStore(DynamoUnits, DynamoFilings, DynamoRows, DynamoOutbox, DynamoOwing, DynamoEnforcement, DynamoDesks,
-                  DynamoClaims, DynamoJobs, DynamoTransfers, DynamoPeople, Store):
-    """All eight aggregates on one table (constructor: table name, low-level DynamoDB client)."""
+                  DynamoClaims, DynamoJobs, DynamoTransfers, DynamoPeople, DynamoSignIn, Store):
+    """All the aggregates on one table (constructor: table name, low-level DynamoDB client)."""

@@ -224,6 +224,10 @@ def verification_code(key: str) -> dict[str, str]:
     return _key(f"CODE#{key}", "CODE")
 
 
+def sign_in_guard(key: str) -> dict[str, str]:
+    return _key(f"SIGNIN#{key}", "SIGNIN")
+
+
 def counter(name: str) -> dict[str, str]:
     return _key(f"COUNTER#{name}", "COUNTER")
 

@@ -19,12 +19,13 @@ from .sqlite.people import SqlitePeople
 from .sqlite.outbox import SqliteOutbox
 from .sqlite.owing import SqliteOwing
 from .sqlite.rows import SqliteRows
+from .sqlite.sign_in import SqliteSignIn
 from .sqlite.transfers import SqliteTransfers
 from .sqlite.units import SqliteUnits
 
 
 class SqliteStore(SqliteUnits, SqliteFilings, SqliteRows, SqliteOutbox, SqliteOwing, SqliteEnforcement, SqliteDesks,
-                  SqliteClaims, SqliteJobs, SqliteTransfers, SqlitePeople, Store):
+                  SqliteClaims, SqliteJobs, SqliteTransfers, SqlitePeople, SqliteSignIn, Store):
     def __init__(self, path: str | Path):
         super().__init__(path)
         migrations.migrate(self._db, str(path))

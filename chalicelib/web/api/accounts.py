@@ -1,12 +1,18 @@
 """Registration, sign-in and sign-out, one's own password, who am I."""
 from __future__ import annotations
 
+import datetime as dt
+from typing import TYPE_CHECKING
+
 from chalice import Blueprint, Response
 
 from ...bootstrap import container
-from ...domain.errors import ValidationFailed, problem
-from ..http import api_errors, current_request, json_body, json_response
+from ...domain.errors import SecondFactorRequired, ValidationFailed, problem
+from ..http import api_errors, client_address, current_request, error_body, json_body, json_response
 from ..session import signed_in
+
+if TYPE_CHECKING:
+    from ...services.accounts import Principal
 
 routes = Blueprint(__name__)
 
@@ -32,11 +38,43 @@ def register() -> Response:
 @routes.route("/auth/login", methods=["POST"])
 @api_errors
 def login() -> Response:
-    body = json_body(current_request())
-    token, expires, who = container().accounts.login(str(body.get("username") or ""),
-                                                      str(body.get("password") or ""))
+    request = current_request()
+    body = json_body(request)
+    try:
+        token, expires, who = container().accounts.login(str(body.get("username") or ""),
+                                                          str(body.get("password") or ""), client_address(request))
+    except SecondFactorRequired as e:  # the password was right: go on at /auth/second-factor
+        return json_response({**error_body(e.code, e.message), "challenge": e.challenge}, e.status)
+    return _signed_in(token, expires, who)
+
+
+def _signed_in(token: str, expires: dt.datetime, who: Principal) -> Response:
     return json_response({"token": token, "expires_at": expires.isoformat(), "role": who.role.value,
-                          "scope": who.scope, "password_change_required": who.must_change_password})
+                          "scope": who.scope, "password_change_required": who.must_change_password,
+                          "second_factor_enrolment_required": who.must_enrol_second_factor})
+
+
+@routes.route("/auth/second-factor", methods=["POST"])
+@api_errors
+def second_factor() -> Response:
+    request = current_request()
+    body = json_body(request)
+    token, expires, who = container().accounts.second_factor(str(body.get("challenge") or ""),
+                                                              str(body.get("code") or ""), client_address(request))
+    return _signed_in(token, expires, who)
+
+
+@routes.route("/auth/second-factor/enrolment", methods=["GET", "POST"])
+@api_errors
+def enrolment() -> Response:
+    request = current_request()
+    if request.method == "GET":
+        uri, enrolment_token = container().accounts.start_enrolment(signed_in())
+        return json_response({"otpauth_uri": uri, "enrolment": enrolment_token})
+    body = json_body(request)
+    codes = container().accounts.finish_enrolment(signed_in(), str(body.get("enrolment") or ""),
+                                                  str(body.get("code") or ""))
+    return json_response({"recovery_codes": codes, "message": "已启用动态口令。恢复码只显示这一次，请妥善保存。"})
 
 
 @routes.route("/me", methods=["GET"])

@@ -34,7 +34,9 @@ def account_json(a: Account) -> dict[str, Any]:
 
 def application_json(a: Application) -> dict[str, Any]:
     from ...domain.identifiers import mask_id  # cold start: domain data and models load on first use
-    body = a.model_dump(mode="json")
+    body = a.model_dump(mode="json", exclude={  # who holds which account is for the duty checks, not for display
+        "applicant_person": True, "subject_person": True, "executor_person": True,
+        "business": {"person"}, "it": {"person"}})
     body.update(kind_label=a.kind_label, status_label=a.status_label,
                 person_id_number=mask_id(a.person_id_number) if a.person_id_number else None)
     return body

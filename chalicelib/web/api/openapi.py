@@ -120,7 +120,16 @@ def document(base_url: str) -> dict[str, Any]:
                                                 auth=False, errors=(400, 409, 422))},
             "/auth/login": {"post": _op("登录", body=_obj({"username": _STR, "password": _STR},
                                                            ["username", "password"]),
-                                        auth=False, errors=(400, 401, 403, 423))},
+                                        auth=False, errors=(400, 401, 403, 429))},
+            "/auth/second-factor": {"post": _op(
+                "登录第二步：身份验证器的6位动态码或一个恢复码（challenge 来自登录的 second_factor_required 答复）",
+                body=_obj({"challenge": _STR, "code": _STR}, ["challenge", "code"]), auth=False,
+                errors=(400, 401, 403, 422, 429))},
+            "/auth/second-factor/enrolment": {
+                "get": _op("开始绑定身份验证器（审核端账号）：返回二维码内容（otpauth://）和绑定令牌",
+                           errors=(401, 403, 409)),
+                "post": _op("完成绑定：绑定令牌和第一个动态码；返回只显示一次的恢复码", errors=(400, 401, 403, 409, 422),
+                            body=_obj({"enrolment": _STR, "code": _STR}, ["enrolment", "code"]))},
             "/me": {"get": _op("当前用户", errors=(401,))},
             "/filings": {
                 "post": _op("创建备案", ok=("201", "已创建"), errors=(400, 401, 403, 409, 422), answer=_FILING_REF,
@@ -426,7 +435,8 @@ def _account_paths() -> dict:
     opinion = _obj({"decision": {"type": "string", "enum": ["approve", "reject"]}, "comment": _STR,
                     "version": _INT}, ["decision", "version"])
     apply = _obj({
-        "kind": {"type": "string", "enum": ["create", "freeze", "unlock", "deregister", "permissions"]},
+        "kind": {"type": "string", "enum": ["create", "freeze", "unlock", "deregister", "permissions",
+                                            "reset_second_factor"]},
         **{k: _STR for k in ("username", "contact_name", "contact_phone", "applying_unit", "reason", "role",
                              "division", "person_name", "person_unit", "person_position", "person_id_number",
                              "person_mobile", "person_email")},

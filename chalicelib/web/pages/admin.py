@@ -140,11 +140,14 @@ def _account_page(p: Page, username: str, *, status: int = 200, message: str | N
     from ...domain.roles import PERMISSION_LABEL, Permission, effective_permissions, managing_division
     from ...services.applications import status_text
 
+    from ...domain.sign_in import wait_text
+
     account = container().accounts.get_staff(p.user, username)
-    can_unlock = (account.status == "locked" and p.user.can(Permission.UNLOCK)
+    wait = container().accounts.sign_in_wait(username)
+    can_unlock = ((account.status == "locked" or bool(wait)) and p.user.can(Permission.UNLOCK)
                   and managing_division(account.role, account.scope) == p.user.scope)
     return p.render("admin_account.html", status, a=account, message=message, role_label=ROLE_LABEL[account.role],
-                    status_text=status_text(account.status),
+                    status_text=status_text(account.status), wait=wait_text(wait) if wait else None,
                     division_name=authority(account.scope).name,
                     permissions=[PERMISSION_LABEL[Permission(x)] for x in
                                  sorted(effective_permissions(account.role, account.permissions))],

@@ -1,14 +1,17 @@
 """The front door: the start page, signing in and out, a unit's registration, one's own password."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint, Response
 
 from ...bootstrap import container
-from ...domain.errors import DomainError, ValidationFailed
+from ...domain.errors import Conflict, DomainError, SecondFactorRequired, ValidationFailed, retry_headers
 from ..http import client_address
 from ..page import FORM, Page, is_local_path, page
+
+if TYPE_CHECKING:
+    from ...services.accounts import Principal
 
 routes = Blueprint(__name__)
 
@@ -24,19 +27,66 @@ def index(p: Page) -> Response:
 @routes.route("/login", methods=["GET", "POST"], content_types=FORM)
 @page()
 def login(p: Page) -> Response:
+    error, status, headers = None, 200, {}
+    if p.request.method == "POST":
+        try:
+            token, _, who = container().accounts.login(p.form.get("username", ""), p.form.get("password", ""),
+                                                       client_address(p.request))
+        except SecondFactorRequired as e:  # the password was right: ask for the authenticator's code
+            return p.render("login_code.html", 200, challenge=e.challenge, next=p.query.get("next", ""), error=None)
+        except DomainError as e:  # 401 wrong password, 429 wait (Retry-After), 403 frozen
+            error, status, headers = e.message, e.status, retry_headers(e)
+        else:
+            return _signed_in(p, token, who)
+    return p.render("login.html", status, headers, error=error, username=p.form.get("username", ""))
+
+
+@routes.route("/login/code", methods=["POST"], content_types=FORM)
+@page()
+def login_code(p: Page) -> Response:
+    """The sign-in's second step: the authenticator's code (or a recovery code)."""
+    challenge = p.form.get("challenge", "")
+    try:
+        token, _, who = container().accounts.second_factor(challenge, p.form.get("code", ""),
+                                                           client_address(p.request))
+    except SecondFactorRequired as e:  # a wrong code: ask again
+        return p.render("login_code.html", 401, challenge=e.challenge, next=p.form.get("next", ""), error=e.message)
+    except DomainError as e:  # the challenge expired, or a wait
+        return p.render("login.html", e.status, retry_headers(e), error=e.message, username="")
+    return _signed_in(p, token, who, p.form.get("next", ""))
+
+
+def _signed_in(p: Page, token: str, who: Principal, nxt: str | None = None) -> Response:
+    p.sign_in(token)
+    if who.must_change_password:  # a one-time initial password: change it before anything else
+        return p.go("/account/password")
+    if who.must_enrol_second_factor:  # its role signs in with TOTP: enrol before anything else
+        return p.go("/account/second-factor")
+    nxt = p.query.get("next", "") if nxt is None else nxt
+    return p.go(nxt if is_local_path(nxt) else who.home)
+
+
+@routes.route("/account/second-factor", methods=["GET", "POST"], content_types=FORM)
+@page("any")
+def enrol_second_factor(p: Page) -> Response:
+    """Enrolment by QR code: scan, type the first code, keep the recovery codes shown once."""
+    from ...services.second_factor import qr_svg  # cold start: only enrolment draws QR codes
+
+    accounts = container().accounts
     error, status = None, 200
     if p.request.method == "POST":
         try:
-            token, _, who = container().accounts.login(p.form.get("username", ""), p.form.get("password", ""))
-        except DomainError as e:
-            error, status = e.message, e.status  # 401 wrong password, 423 locked, 403 frozen
+            codes = accounts.finish_enrolment(p.user, p.form.get("enrolment", ""), p.form.get("code", ""))
+        except ValidationFailed as e:
+            error, status = e.message, 422
         else:
-            p.sign_in(token)
-            if who.must_change_password:  # a one-time initial password: change it before anything else
-                return p.go("/account/password")
-            nxt = p.query.get("next", "")
-            return p.go(nxt if is_local_path(nxt) else who.home)
-    return p.render("login.html", status, error=error, username=p.form.get("username", ""))
+            return p.render("second_factor_done.html", codes=codes, home=p.user.home)
+    try:
+        uri, enrolment = accounts.start_enrolment(p.user)
+    except Conflict as e:
+        return p.render("error.html", 409, message=e.message, details=[])
+    return p.render("second_factor.html", status, qr=qr_svg(uri), secret=uri.split("secret=")[1].split("&")[0],
+                    enrolment=enrolment, error=error)
 
 
 @routes.route("/logout", methods=["POST"], content_types=FORM)

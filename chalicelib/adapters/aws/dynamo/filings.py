@@ -186,10 +186,10 @@ class DynamoFilings(DynamoBase, FilingStore):
         next_token = token(page[-1][0]) if len(found) > limit and page else None
         return Page([Filing.model_validate_json(doc) for _, doc in page], next_token)
 
-    def next_sequence(self, name: str) -> int:
+    def next_sequence(self, name: str, by: int = 1) -> int:
         resp = self.client.update_item(
-            TableName=self.table, Key=av(keys.counter(name)), UpdateExpression="ADD #value :one",
-            ExpressionAttributeNames={"#value": "value"}, ExpressionAttributeValues=av({":one": 1}),
+            TableName=self.table, Key=av(keys.counter(name)), UpdateExpression="ADD #value :by",
+            ExpressionAttributeNames={"#value": "value"}, ExpressionAttributeValues=av({":by": by}),
             ReturnValues="UPDATED_NEW")
         return int(resp["Attributes"]["value"]["N"])
 

@@ -156,10 +156,10 @@ class SqliteFilings(SqliteBase, FilingStore):
         more = len(rows) > limit
         return Page(items, token((rows[limit - 1][0], rows[limit - 1][1])) if more else None)
 
-    def next_sequence(self, name: str) -> int:
+    def next_sequence(self, name: str, by: int = 1) -> int:
         with self._write() as db:
-            db.execute("INSERT INTO counters VALUES (?, 1) ON CONFLICT(name) DO UPDATE SET value = value + 1",
-                       (name,))
+            db.execute("INSERT INTO counters VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + ?",
+                       (name, by, by))
             return db.execute("SELECT value FROM counters WHERE name = ?", (name,)).fetchone()[0]
 
     # uploads

@@ -22,7 +22,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
-from . import claims, desks, enforcement, filings, jobs, outbox, owing, people, rows, transfers, units
+from . import claims, desks, enforcement, filings, jobs, outbox, owing, people, rows, sign_in, transfers, units
 
 log = logging.getLogger(__name__)
 WAIT_MS = 600_000  # how long a process starting during another's migration waits for it (a store waits 30 s)
@@ -74,12 +74,10 @@ STEPS: tuple[Step, ...] = (
     Step(8, "SMS verification codes (docs/rules.md §12)", script(people.SCHEMA)),
     Step(9, "the outbox's two lanes (reminders after every other message) and the daily delivery counts "
             "(docs/rules.md §8)", script(outbox.LANES, outbox.DELIVERY_COUNTS)),
+    Step(10, "the sign-in guard of each name tried (docs/rules.md §13)", script(sign_in.SCHEMA)),
 )
 CURRENT = STEPS[-1].version
-# Steps are numbered 1, 2, … in order. Numbers are handed out per branch before they merge, so until every
-# branch has arrived a gap is allowed; a database is at the highest step it took, so never reuse a number.
-assert all(a.version < b.version for a, b in zip(STEPS, STEPS[1:])) and STEPS[0].version == 1, \
-    "steps are numbered 1, 2, … in order"
+assert [s.version for s in STEPS] == list(range(1, len(STEPS) + 1)), "steps are numbered 1, 2, … in order"
 
 
 def version(db: sqlite3.Connection) -> int:
