@@ -176,9 +176,9 @@ def test_a_reviewer_rebinds_a_lost_unit_to_a_new_admin(c):
     admin = signed_in(c)
     clerk = c.people.add_clerk(admin, "王五", "13600000003", "wang@example.com", "Clerk-Passw0rd-1")
     clerk_token = c.accounts.login(clerk.username, "Clerk-Passw0rd-1")[0]
-    c.accounts.create_reviewer("rev", "Review-Passw0rd", "140105", "审核员")
-    c.accounts.create_reviewer("far", "Review-Passw0rd", "140106", "别区审核员")
-    reviewer, far = signed_in(c, "rev", "Review-Passw0rd"), signed_in(c, "far", "Review-Passw0rd")
+    c.accounts.create_reviewer("xd-reviewer", "Desk-Passw0rd-26", "140105", "审核员")
+    c.accounts.create_reviewer("yz-reviewer", "Desk-Passw0rd-26", "140106", "别区审核员")
+    reviewer, far = signed_in(c, "xd-reviewer", "Desk-Passw0rd-26"), signed_in(c, "yz-reviewer", "Desk-Passw0rd-26")
     with pytest.raises(Forbidden):
         c.people.request_rebind_code(far, admin.scope, NEW_MOBILE, "10.0.0.1")
     c.people.request_rebind_code(reviewer, admin.scope, NEW_MOBILE, "10.0.0.1")
@@ -196,7 +196,7 @@ def test_a_reviewer_rebinds_a_lost_unit_to_a_new_admin(c):
     unit = c.store.get_unit(admin.scope)
     assert (unit.filer_name, unit.filer_mobile) == ("赵新", NEW_MOBILE)
     event = next(e for e in c.store.list_audit(20) if e.action == "rebind_unit")
-    assert event.actor == "rev" and event.detail["documents"] == ["营业执照", "法定代表人身份证"]
+    assert event.actor == "xd-reviewer" and event.detail["documents"] == ["营业执照", "法定代表人身份证"]
     assert event.detail["disabled"] == [clerk.username]
     told = {m.to for m in c.store.list_messages(100) if m.subject == "单位账号变更提醒"}
     assert {MOBILE, "filer1@example.com", "13600000003"} <= told
