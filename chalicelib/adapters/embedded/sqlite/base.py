@@ -18,11 +18,26 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from ....ports import StaleVersion
+
 M = TypeVar("M", bound=BaseModel)
 
 
 def doc(model: BaseModel) -> str:
     return model.model_dump_json()
+
+
+def write_versioned(db: sqlite3.Connection, table: str, key_column: str, key: str, version: int, document: str,
+                    expected_version: int) -> None:
+    """A (key, version, doc) row inserted when `expected_version` is 0, else updated only at that version;
+    StaleVersion when another writer got there first. Call inside the write lock."""
+    if expected_version == 0:
+        written = db.execute(f"INSERT OR IGNORE INTO {table} VALUES (?, ?, ?)", (key, version, document)).rowcount  # noqa: S608
+    else:
+        written = db.execute(f"UPDATE {table} SET version = ?, doc = ? WHERE {key_column} = ? AND version = ?",  # noqa: S608
+                             (version, document, key, expected_version)).rowcount
+    if written != 1:
+        raise StaleVersion(key)
 
 
 def stamp(at: dt.datetime) -> str:

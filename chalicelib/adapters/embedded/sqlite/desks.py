@@ -6,8 +6,8 @@ from collections.abc import Iterable
 
 from ....domain.desk import Desk
 from ....domain.model import AuditEvent
-from ....ports import DeskStore, StaleVersion
-from .base import SqliteBase, doc
+from ....ports import DeskStore
+from .base import SqliteBase, doc, write_versioned
 from .outbox import write_audit
 
 SCHEMA = """
@@ -26,12 +26,5 @@ class SqliteDesks(SqliteBase, DeskStore):
 
     def save_desk(self, desk: Desk, *, expected_version: int, audit: AuditEvent) -> None:
         with self._write() as db:
-            if expected_version == 0:
-                written = db.execute("INSERT OR IGNORE INTO desks VALUES (?, ?, ?)",
-                                     (desk.filing_id, desk.version, doc(desk))).rowcount
-            else:
-                written = db.execute("UPDATE desks SET version = ?, doc = ? WHERE filing_id = ? AND version = ?",
-                                     (desk.version, doc(desk), desk.filing_id, expected_version)).rowcount
-            if written != 1:
-                raise StaleVersion(desk.filing_id)
+            write_versioned(db, "desks", "filing_id", desk.filing_id, desk.version, doc(desk), expected_version)
             write_audit(db, audit)
