@@ -6,12 +6,12 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.test_browser_flow import horizontal_overflow, login
+from tests.e2e.test_accounts_flow import sign_in_as
+from tests.e2e.test_browser_flow import horizontal_overflow
 
 
 def test_the_audit_log_fits_a_phone_filters_and_exports(live_server, new_context, screenshots):
-    page = new_context("phone").new_page()
-    login(page, "demo-sheng-auditor", live_server.logins["demo-sheng-auditor"])
+    page = sign_in_as(new_context, live_server, "demo-sheng-auditor", "phone")  # enrols its second factor first
     page.goto("/audit")
     expect(page.locator("h1")).to_contain_text("审计日志")
     expect(page.locator("#audit")).to_contain_text("登录")  # the auditor's own sign-in, by its Chinese name
