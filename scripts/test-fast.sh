@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 .venv/bin/mypy
-exec .venv/bin/pytest tests/unit tests/senders tests/web tests/contract "$@"
+exec .venv/bin/pytest tests/unit tests/senders tests/web tests/contract -n auto "$@"

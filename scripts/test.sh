@@ -13,4 +13,4 @@ fi
 bash scripts/setup.sh
 bash infra/setup.sh
 .venv/bin/mypy
-exec .venv/bin/pytest tests "$@"
+exec .venv/bin/pytest tests -n auto "$@"  # pytest-xdist: tiers spread over the CPUs (tests/conftest.py ByTier)

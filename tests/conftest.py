@@ -10,6 +10,9 @@ import pytest
 
 pytest_plugins = ["tests.aws_emulator"]
 TIERS = ("unit", "senders", "contract", "web", "aws", "e2e", "fuzz", "package", "infra")
+# Tiers whose session fixtures are costly (a browser, a live server, a CDK synth) each run on one xdist worker
+# (scripts/test.sh runs the tiers over every CPU), so each is set up once; the other tiers spread module by module.
+ONE_WORKER_TIERS = ("e2e", "fuzz", "infra")
 _passed: Counter = Counter()
 
 
@@ -26,6 +29,21 @@ def _tier(item) -> str:
 def pytest_collection_modifyitems(items):
     for item in items:
         item.add_marker(getattr(pytest.mark, _tier(item)))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """Work units for pytest-xdist: a whole tier for ONE_WORKER_TIERS, a module for the others, handed out in
+    the order of collection (so the small web and unit modules at the end fill the workers' last minutes)."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByTier(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            tier = _tier_of_nodeid(nodeid)
+            return tier if tier in ONE_WORKER_TIERS else nodeid.split("::", 1)[0]
+
+    config.option.loadscopereorder = False
+    return ByTier(config, log)
 
 
 def pytest_runtest_logreport(report):
