@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from ..domain.enforcement import Enforcement
 from ..domain.filing import Filing
 from ..domain.jurisdiction import authority
-from ..domain.model import Account, Message, MessageKind, Unit
+from ..domain.model import ACTING, Account, Message, MessageKind, Role, Unit
 from ..domain.notifications import review_topic
 from ..domain.transfers import Transfer
 from ..ports import Clock
@@ -34,6 +34,7 @@ SMS_TEMPLATES: dict[str, tuple[str, ...]] = {
     "unit_reopened": ("unit",),
     "verification_code": ("code", "minutes"),
     "account_notice": ("unit", "change"),
+    "unit_admin_handover": ("unit", "old", "new"),
 }
 
 
@@ -48,6 +49,24 @@ def sms(clock: Clock, *, kind: MessageKind, to: str, subject: str, body: str, te
     assert tuple(params) == SMS_TEMPLATES[template], f"{template} takes {SMS_TEMPLATES[template]}"
     m = message(clock, kind=kind, channel="sms", to=to, subject=subject, body=body, topic=topic)
     return m.model_copy(update={"template": template, "params": params})
+
+
+def unit_contacts(unit: Unit, people: Iterable[Account]) -> tuple[list[str], list[str]]:
+    """(e-mails, mobiles) that hear from the system for a unit: its registered contacts (the 单位管理员's) and
+    every person of the unit whose account acts for it (docs/rules.md §12), each address once; removed people
+    none."""
+    acting = [a for a in people if a.role == Role.FILER and a.scope == unit.uscc and a.status in ACTING]
+    return (list(dict.fromkeys(e for e in (unit.filer_email, *(a.email for a in acting)) if e)),
+            list(dict.fromkeys(m for m in (unit.filer_mobile, *(a.mobile for a in acting)) if m)))
+
+
+def to_unit(clock: Clock, unit: Unit, people: Iterable[Account], *, kind: MessageKind, subject: str, email: str,
+            text: str, template: str, params: dict[str, str]) -> list[Message]:
+    """One e-mail and one SMS to each of the unit's addresses (`unit_contacts`)."""
+    emails, mobiles = unit_contacts(unit, people)
+    return ([message(clock, kind=kind, channel="email", to=to, subject=subject, body=email) for to in emails]
+            + [sms(clock, kind=kind, to=to, subject=subject, body=text, template=template, params=params)
+               for to in mobiles])
 
 
 def review_requested(clock: Clock, filing: Filing, reviewer: Account, link: str) -> list[Message]:
@@ -69,8 +88,10 @@ def review_requested(clock: Clock, filing: Filing, reviewer: Account, link: str)
     return out
 
 
-def review_decided(clock: Clock, filing: Filing, unit: Unit, employer_url: str) -> list[Message]:
-    """The unit's filer hears of an approval, a rejection or a revoked approval (docs/rules.md §11)."""
+def review_decided(clock: Clock, filing: Filing, unit: Unit, employer_url: str,
+                   people: Iterable[Account] = ()) -> list[Message]:
+    """The unit's people (`unit_contacts`) hear of an approval, a rejection or a revoked approval
+    (docs/rules.md §11, §12)."""
     last = filing.history[-1]
     receipt = filing.receipt_no or ""
     named = {"year": str(filing.year), "kind": filing.kind_short, "receipt": receipt}
@@ -88,10 +109,8 @@ def review_decided(clock: Clock, filing: Filing, unit: Unit, employer_url: str) 
         text = (f"您单位{filing.title}（回执号{filing.receipt_no}）审核不通过，原因：{last.reason}。"
                 f"请修改后重新提交：{employer_url}")
         template, params = "rejected", {**named, "reason": last.reason or ""}
-    return [message(clock, kind=MessageKind.DECISION, channel="email", to=unit.filer_email, subject=subject,
-                    body=text),
-            sms(clock, kind=MessageKind.DECISION, to=unit.filer_mobile, subject=subject, body=f"【劳动用工备案】{text}",
-                template=template, params=params)]
+    return to_unit(clock, unit, people, kind=MessageKind.DECISION, subject=subject, email=text,
+                   text=f"【劳动用工备案】{text}", template=template, params=params)
 
 
 def enforcement_ordered(clock: Clock, unit: Unit, record: Enforcement, employer_url: str) -> list[Message]:
@@ -161,3 +180,13 @@ def account_notice(clock: Clock, unit_name: str, change: str, *, emails: Iterabl
              for to in dict.fromkeys(e for e in emails if e)]
             + [sms(clock, kind=kind, to=to, subject=subject, body=f"【劳动用工备案】{text}", template="account_notice",
                    params={"unit": unit_name, "change": change}) for to in dict.fromkeys(m for m in mobiles if m)])
+
+
+def admin_handed_over(clock: Clock, unit: Unit, old: Account, new: Account) -> list[Message]:
+    """Both people (and the unit's contacts before the change) hear that the 单位管理员 role was handed over
+    (docs/rules.md §12)."""
+    text = (f"{unit.name}：单位管理员已由{old.display_name}移交给{new.display_name}，{old.display_name}的账号现为经办人。"
+            "如非本单位人员操作，请尽快联系您的备案审核机关。")
+    return to_unit(clock, unit, [old, new], kind=MessageKind.ACCOUNT_NOTICE, subject="单位管理员已移交", email=text,
+                   text=f"【劳动用工备案】{text}", template="unit_admin_handover",
+                   params={"unit": unit.name, "old": old.display_name, "new": new.display_name})
