@@ -200,3 +200,23 @@ def test_the_units_authority_sees_its_accounts_read_only(client, api, container)
                                        role=Role.BUSINESS_ADMIN)
     far = browser_of(client, "dt-biz", REVIEWER_PASSWORD).get(f"/admin/accounts?uscc={UNIT}").body.decode()
     assert 'id="unit-message"' in far and "王五" not in far
+
+
+def test_a_review_decision_reaches_every_active_person_of_the_unit(client, api, container):
+    admin = container.accounts.authenticate(api.login(UNIT, "Passw0rd!26"))
+    factories.add_clerk(container, admin, "王五", "13600000003", "w@example.com")
+    gone = factories.add_clerk(container, admin, "赵六", "13600000004", "z@example.com")
+    container.people.remove_clerk(admin, gone.username)
+    token = api.login(UNIT, "Passw0rd!26")
+    status, filing = api.call("POST", "/filings", {"year": 2025}, token)
+    assert api.call("PUT", f"/filings/{filing['id']}/table1", factories.table1(0), token)[0] == 200  # 零申报
+    assert api.call("POST", f"/filings/{filing['id']}/submit", token=token)[0] == 200
+    container.accounts.create_reviewer("xiaodian", REVIEWER_PASSWORD, "140105", "小店区审核员")
+    reviewer = api.login("xiaodian", REVIEWER_PASSWORD)
+    version = api.call("GET", f"/filings/{filing['id']}", token=reviewer)[1]["version"]
+    status, body = api.call("POST", f"/filings/{filing['id']}/review",
+                            {"decision": "reject", "reason": "表一填写有误", "version": version}, reviewer)
+    assert status == 200, body
+    told = sorted((m.channel, m.to) for m in container.store.list_messages(200) if m.subject == "劳动用工备案审核不通过")
+    assert told == [("email", "filer1@example.com"), ("email", "w@example.com"),
+                    ("sms", "13600000003"), ("sms", MOBILE)]
