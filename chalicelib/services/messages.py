@@ -113,8 +113,9 @@ def review_decided(clock: Clock, filing: Filing, unit: Unit, employer_url: str,
                    text=f"【劳动用工备案】{text}", template=template, params=params)
 
 
-def enforcement_ordered(clock: Clock, unit: Unit, record: Enforcement, employer_url: str) -> list[Message]:
-    """The unit's filer is told of a 责令限期改正 (docs/rules.md §15): e-mail and SMS. The later steps send nothing:
+def enforcement_ordered(clock: Clock, unit: Unit, record: Enforcement, employer_url: str,
+                        people: Iterable[Account] = ()) -> list[Message]:
+    """The unit's people (`unit_contacts`) are told of a 责令限期改正 (docs/rules.md §15): e-mail and SMS. The later steps send nothing:
     已改正 asks nothing of the unit, and after a 移交 劳动保障监察 contacts it itself."""
     year, deadline = record.year, chinese_date(record.deadline)
     subject = f"【责令限期改正】请于{deadline}前完成{year}年度劳动用工备案"
@@ -123,10 +124,8 @@ def enforcement_ordered(clock: Clock, unit: Unit, record: Enforcement, employer_
             f"登录填报并提交：{employer_url}\n逾期未改正的，将移交劳动保障监察机构依法处理。")
     text = (f"【劳动用工备案】{unit.name}：您单位{year}年度劳动用工备案逾期未报，已被责令限期改正，"
             f"请于{deadline}前登录{employer_url}完成备案，逾期将移交劳动保障监察机构处理。")
-    kind = MessageKind.ENFORCEMENT
-    return [message(clock, kind=kind, channel="email", to=unit.filer_email, subject=subject, body=body),
-            sms(clock, kind=kind, to=unit.filer_mobile, subject=subject, body=text, template="enforcement_order",
-                params={"unit": unit.name, "year": str(year), "deadline": deadline})]
+    return to_unit(clock, unit, people, kind=MessageKind.ENFORCEMENT, subject=subject, email=body, text=text,
+                   template="enforcement_order", params={"unit": unit.name, "year": str(year), "deadline": deadline})
 
 
 def transfer_told(clock: Clock, transfer: Transfer, unit: Unit, reviewers: list[Account], link: str) -> list[Message]:
@@ -158,15 +157,14 @@ def transfer_told(clock: Clock, transfer: Transfer, unit: Unit, reviewers: list[
 
 
 def unit_life_changed(clock: Clock, unit: Unit, template: str, params: dict[str, str], text: str,
-                      employer_url: str) -> list[Message]:
-    """The filer is told of a confirmed closure, a refused closure request, a reopening (docs/rules.md §11)."""
+                      employer_url: str, people: Iterable[Account] = ()) -> list[Message]:
+    """The unit's people (`unit_contacts`) are told of a confirmed closure, a refused closure request, a
+    reopening (docs/rules.md §11)."""
     subject = {"unit_closed": "单位注销（吊销、撤销、迁出）已登记", "closure_refused": "注销申请未获同意",
                "unit_reopened": "单位已恢复备案"}[template]
-    body = f"{unit.name}：{text}详情请登录查看：{employer_url}"
-    return [message(clock, kind=MessageKind.DECISION, channel="email", to=unit.filer_email, subject=subject,
-                    body=body),
-            sms(clock, kind=MessageKind.DECISION, to=unit.filer_mobile, subject=subject,
-                body=f"【劳动用工备案】{unit.name}：{text}", template=template, params=params)]
+    return to_unit(clock, unit, people, kind=MessageKind.DECISION, subject=subject,
+                   email=f"{unit.name}：{text}详情请登录查看：{employer_url}", text=f"【劳动用工备案】{unit.name}：{text}",
+                   template=template, params=params)
 
 
 def account_notice(clock: Clock, unit_name: str, change: str, *, emails: Iterable[str | None],

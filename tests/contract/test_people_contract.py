@@ -290,6 +290,19 @@ def test_the_units_authority_reads_its_people_and_others_cannot(c):
         c.people.unit_people(admin, admin.scope)
 
 
+def test_the_units_life_reaches_every_active_person(c):
+    """A closure recorded by the authority (like a review decision and a reminder) is told to each person acting
+    for the unit, not only to its registered contacts."""
+    admin = signed_in(c)
+    factories.add_clerk(c, admin, "王五", "13600000003", "wang@example.com")
+    c.accounts.create_reviewer("xd-reviewer", "Desk-Passw0rd-26", "140105", "审核员")
+    reviewer = signed_in(c, "xd-reviewer", "Desk-Passw0rd-26")
+    c.units.record_closure(reviewer, admin.scope, "deregistered", "2026-02-20", "小市监注〔2026〕1号", "",
+                           c.store.get_unit(admin.scope).version)
+    told = {m.to for m in c.store.list_messages(100) if m.template == "unit_closed"}
+    assert told == {MOBILE, "13600000003"}
+
+
 def test_people_writes_are_all_or_nothing(c):
     account = c.store.get_account(factories.uscc(1))
     from chalicelib.services.audit import audit_event
