@@ -128,8 +128,10 @@ def enforcement_ordered(clock: Clock, unit: Unit, record: Enforcement, employer_
                    template="enforcement_order", params={"unit": unit.name, "year": str(year), "deadline": deadline})
 
 
-def transfer_told(clock: Clock, transfer: Transfer, unit: Unit, reviewers: list[Account], link: str) -> list[Message]:
-    """A transfer asked or decided (docs/rules.md §11): to the unit's filer and the reviewers of both authorities."""
+def transfer_told(clock: Clock, transfer: Transfer, unit: Unit, reviewers: list[Account], link: str,
+                  people: Iterable[Account] = ()) -> list[Message]:
+    """A transfer asked or decided (docs/rules.md §11): to the unit's people (`unit_contacts`) and the reviewers of
+    both authorities."""
     moved = f"{transfer.unit_name}的备案审核机关由{transfer.from_name}变更为{transfer.to_name}"
     last = transfer.history[-1]
     subject, text = {
@@ -143,9 +145,8 @@ def transfer_told(clock: Clock, transfer: Transfer, unit: Unit, reviewers: list[
         text += f"此后提交的备案由{transfer.to_name}审核；此前已提交的备案仍由原审核机关办理。"
     params = {"unit": transfer.unit_name, "status": transfer.status_label}
     kind = MessageKind.TRANSFER
-    out = [message(clock, kind=kind, channel="email", to=unit.filer_email, subject=subject, body=text),
-           sms(clock, kind=kind, to=unit.filer_mobile, subject=subject, body=f"【劳动用工备案】{text}",
-               template="transfer", params=params)]
+    out = to_unit(clock, unit, people, kind=kind, subject=subject, email=text, text=f"【劳动用工备案】{text}",
+                  template="transfer", params=params)
     for reviewer in reviewers:
         if reviewer.email:
             out.append(message(clock, kind=kind, channel="email", to=reviewer.email, subject=subject,
