@@ -115,8 +115,8 @@ def review_decided(clock: Clock, filing: Filing, unit: Unit, employer_url: str,
 
 def enforcement_ordered(clock: Clock, unit: Unit, record: Enforcement, employer_url: str,
                         people: Iterable[Account] = ()) -> list[Message]:
-    """The unit's people (`unit_contacts`) are told of a 责令限期改正 (docs/rules.md §15): e-mail and SMS. The later steps send nothing:
-    已改正 asks nothing of the unit, and after a 移交 劳动保障监察 contacts it itself."""
+    """The unit's people (`unit_contacts`) are told of a 责令限期改正 (docs/rules.md §15): e-mail and SMS. The later
+    steps send nothing: 已改正 asks nothing of the unit, and after a 移交 劳动保障监察 contacts it itself."""
     year, deadline = record.year, chinese_date(record.deadline)
     subject = f"【责令限期改正】请于{deadline}前完成{year}年度劳动用工备案"
     body = (f"{unit.name}：\n您单位未按规定完成{year}年度劳动用工备案。{authority(record.authority_code).name}已于"

@@ -191,7 +191,7 @@ class UnitPeopleService:
             (me.model_copy(update={"unit_role": CLERK, "version": me.version + 1}), me.version),
             (new_admin, target.version)]
         detail: dict[str, object] = {"from": {"admin": me.username, "name": me.display_name},
-                  "to": {"admin": target.username, "name": target.display_name}}
+                                     "to": {"admin": target.username, "name": target.display_name}}
         self._write(changes, self._event(who.username, "hand_over_admin", target.username, detail),
                     admin_handed_over(self.clock, unit, me, target),
                     (unit.uscc, {"filer_name": target.display_name, "filer_mobile": target.mobile or "",
@@ -202,7 +202,7 @@ class UnitPeopleService:
         """A unit's accounts for the staff of its authority (or above): its 业务操作员, and the 系统管理员,
         系统安全员 and 业务管理员 who read accounts. Read-only; the mobiles are masked when shown."""
         unit = self._unit(normalize(uscc))
-        staff = who.is_reviewer or (who.can(Permission.ACCOUNT_READ) and not who.is_filer)
+        staff = who.is_reviewer or who.can(Permission.ACCOUNT_READ)  # never a filer
         if not (staff and jurisdiction.Scope(who.scope).can_read(unit.authority_code)):
             raise Forbidden("该单位不在您的管辖范围内")
         return unit, _admin_first(self.store.list_accounts(unit.uscc))
