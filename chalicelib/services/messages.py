@@ -184,8 +184,9 @@ def account_notice(clock: Clock, unit_name: str, change: str, *, emails: Iterabl
 def admin_handed_over(clock: Clock, unit: Unit, old: Account, new: Account) -> list[Message]:
     """Both people (and the unit's contacts before the change) hear that the 单位管理员 role was handed over
     (docs/rules.md §12)."""
-    text = (f"{unit.name}：单位管理员已由{old.display_name}移交给{new.display_name}，{old.display_name}的账号现为经办人。"
+    before = unit.filer_name or old.display_name  # the person (a first account is named after the unit)
+    text = (f"{unit.name}：单位管理员已由{before}移交给{new.display_name}，{before}的账号现为经办人。"
             "如非本单位人员操作，请尽快联系您的备案审核机关。")
     return to_unit(clock, unit, [old, new], kind=MessageKind.ACCOUNT_NOTICE, subject="单位管理员已移交", email=text,
                    text=f"【劳动用工备案】{text}", template="unit_admin_handover",
-                   params={"unit": unit.name, "old": old.display_name, "new": new.display_name})
+                   params={"unit": unit.name, "old": before, "new": new.display_name})

@@ -190,7 +190,7 @@ class UnitPeopleService:
         changes: list[tuple[Account, int | None]] = [
             (me.model_copy(update={"unit_role": CLERK, "version": me.version + 1}), me.version),
             (new_admin, target.version)]
-        detail: dict[str, object] = {"from": {"admin": me.username, "name": me.display_name},
+        detail: dict[str, object] = {"from": {"admin": me.username, "name": unit.filer_name},
                                      "to": {"admin": target.username, "name": target.display_name}}
         self._write(changes, self._event(who.username, "hand_over_admin", target.username, detail),
                     admin_handed_over(self.clock, unit, me, target),

@@ -225,7 +225,10 @@ def test_the_admin_hands_the_role_over_to_a_clerk_and_becomes_one(c):
     assert (unit.filer_name, unit.filer_mobile, unit.filer_email) == ("王五", "13600000003", "wang@example.com")
     event = next(e for e in c.store.list_audit(20) if e.action == "hand_over_admin")
     assert event.actor == admin.username and event.target == clerk.username
-    assert event.detail["from"]["admin"] == admin.username and event.detail["to"]["admin"] == clerk.username
+    assert event.detail["from"] == {"admin": admin.username, "name": "李四"}  # the person, not the unit's name
+    assert event.detail["to"] == {"admin": clerk.username, "name": "王五"}
+    sms = next(m for m in c.store.list_messages(100) if m.template == "unit_admin_handover")
+    assert sms.params == {"unit": unit.name, "old": "李四", "new": "王五"}
     told = {m.to for m in c.store.list_messages(100) if m.template == "unit_admin_handover"}
     assert told == {MOBILE, "13600000003"}  # both people; their e-mails too
     assert {"filer1@example.com", "wang@example.com"} <= {m.to for m in c.store.list_messages(100)
