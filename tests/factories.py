@@ -141,3 +141,11 @@ def sms_code(mobile: str, purpose: str = "注册", store=None) -> str | None:
         if m.to == mobile and m.template == "verification_code" and m.subject == f"{purpose}验证码":
             return re.search(r"验证码为(\d{6})", m.body).group(1)
     return None
+
+
+def add_clerk(c, admin, name: str = "经办人", mobile: str = "13600000000", email: str = "clerk@example.com",
+              password: str = "Clerk-Passw0rd-1", address: str = "10.0.0.9"):
+    """The 单位管理员 `admin` (a Principal) adds a 经办人 of container `c`: asks for the code to the 经办人's mobile
+    and types it as the 经办人 reads it out (docs/rules.md §12)."""
+    c.people.request_clerk_code(admin, mobile, address)
+    return c.people.add_clerk(admin, name, mobile, email, password, sms_code(mobile, "添加经办人", c.store))

@@ -70,11 +70,11 @@ class LiveServer:
         except ValueError:
             return status, None
 
-    def sms_code(self, mobile: str) -> str:
-        """The registration code sent to `mobile`, from the server's outbox (its local mailbox)."""
+    def sms_code(self, mobile: str, purpose: str = "注册") -> str:
+        """The code for `purpose` (注册, 添加经办人, …) sent to `mobile`, from the server's outbox (its local mailbox)."""
         from chalicelib.adapters.embedded.sqlite_store import SqliteStore
         from tests.factories import sms_code
-        return sms_code(mobile, store=SqliteStore(self.data_dir / "filing.db")) or ""
+        return sms_code(mobile, purpose, store=SqliteStore(self.data_dir / "filing.db")) or ""
 
     def login(self, username: str, password: str) -> str:
         status, body = self.api("POST", "/auth/login", {"username": username, "password": password})

@@ -20,6 +20,7 @@ ACTION_NAMES = {
     # a unit's people and account recovery (services/unit_people.py)
     "reset_password": "短信验证码重置密码", "change_contact": "变更联系方式", "add_clerk": "添加经办人",
     "remove_clerk": "移除经办人", "rebind_unit": "变更单位管理员（绑定新管理员）",
+    "hand_over_admin": "移交单位管理员",
     # filings (domain/filing.py transitions, services/filings.py, services/versions.py, services/imports.py)
     "create_filing": "新建备案", "submit": "提交备案", "withdraw": "撤回备案", "approve": "审核通过",
     "reject": "审核不通过", "revoke": "撤销审核", "open_correction": "发起更正", "delete_filing": "删除草稿",

@@ -79,6 +79,10 @@ class Account(BaseModel):
     recovery_codes: list[str] = Field(default_factory=list)
     department: str | None = None  # data-sharing accounts: the department it serves (roles.DEPARTMENTS)
     unit_role: str = "admin"  # filers: "admin" (单位管理员, the unit's first account) or "clerk" (经办人)
+    last_signed_in_at: dt.datetime | None = None  # the last whole sign-in (shown on the staff's unit page)
+
+
+ACTING = ("active", "locked")  # the statuses of a unit's accounts that act for it and hear from the system
 
 
 LEASE = dt.timedelta(seconds=60)  # a job's worker renews its lease every few seconds (services/jobs.py)

@@ -25,10 +25,11 @@ class Purpose(StrEnum):
     RESET = "reset"  # 忘记密码: the registered mobile of a unit's account
     CONTACT = "contact"  # a signed-in person's new mobile
     REBIND = "rebind"  # the new 单位管理员's mobile, when a reviewer rebinds a lost unit
+    CLERK = "clerk"  # a new 经办人's mobile, read out to the 单位管理员 who adds the account
 
 
 PURPOSE_LABEL = {Purpose.REGISTER: "注册", Purpose.RESET: "找回密码", Purpose.CONTACT: "更换手机号",
-                 Purpose.REBIND: "单位管理员变更"}
+                 Purpose.REBIND: "单位管理员变更", Purpose.CLERK: "添加经办人"}
 
 
 class VerificationCode(BaseModel):

@@ -46,7 +46,8 @@ class EnforcementService:
             after = enforcement.order(uscc, year, unit.authority_code, notice_number=_text(fields, "notice_number"),
                                       notice_date=_text(fields, "notice_date"), deadline=_text(fields, "deadline"), by=who.username, now=now,
                                       today=today, filed=filed)
-            messages = enforcement_ordered(self.clock, unit, after, f"{self.base_url}/employer")
+            messages = enforcement_ordered(self.clock, unit, after, f"{self.base_url}/employer",
+                                           self.store.list_accounts(uscc))
         elif before is None:
             raise Conflict(f"该单位{year}年度尚未责令限期改正，请先记录责令限期改正")
         elif step == "correct":

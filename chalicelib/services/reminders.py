@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -26,14 +26,14 @@ from ..domain.calendar import (calendar_source, due_date, is_working_day, local_
                                working_days_between)
 from ..domain.errors import DomainError, Forbidden, ValidationFailed, problem
 from ..domain.filing import Filing
-from ..domain.model import JobKind, Message, MessageKind, Role, Unit
+from ..domain.model import Account, JobKind, Message, MessageKind, Role, Unit
 from ..domain.reference import divisions, policy
 from ..domain.reminders import (Obligation, Step, current_step, days_overdue, open_years, reminder_expires,
                                 send_day)
 from ..ports import AlreadyExists, Clock, JobStore, Store, all_pages
 from .accounts import Principal
 from .jobs import QUEUED, queued_job
-from .messages import chinese_date, sms
+from .messages import chinese_date, to_unit
 from .outbox import Outbox, message
 
 log = logging.getLogger(__name__)
@@ -185,8 +185,8 @@ def calendar_unknown_line(year: int, today: dt.date, source: str) -> str:
 
 
 def reminder_messages(clock: Clock, unit: Unit, obligation: Obligation, step: Step, today: dt.date,
-                      base_url: str) -> list[Message]:
-    """E-mail to the unit's filer and an SMS to the filer's mobile."""
+                      base_url: str, people: Iterable[Account] = ()) -> list[Message]:
+    """An e-mail and an SMS to each of the unit's people (messages.py `unit_contacts`)."""
     year, due = step.year, step.due
     if today > due:
         late = (today - due).days
@@ -203,10 +203,8 @@ def reminder_messages(clock: Clock, unit: Unit, obligation: Obligation, step: St
     link = f"{base_url.rstrip('/')}/employer"
     body = f"{unit.name}：\n您单位尚未完成{year}年度劳动用工备案。{when}{fix}\n请登录填报并提交：{link}"
     text = f"【劳动用工备案】{unit.name}：{year}年度劳动用工备案{short}，请尽快登录{link}填报。"
-    return [message(clock, kind=MessageKind.REMINDER, channel="email", to=unit.filer_email, subject=subject,
-                    body=body),
-            sms(clock, kind=MessageKind.REMINDER, to=unit.filer_mobile, subject=subject, body=text,
-                template="reminder", params={"unit": unit.name, "year": str(year), "when": short})]
+    return to_unit(clock, unit, people, kind=MessageKind.REMINDER, subject=subject, email=body, text=text,
+                   template="reminder", params={"unit": unit.name, "year": str(year), "when": short})
 
 
 def for_the_day(messages: list[Message], step: Step, authority_code: str) -> list[Message]:
@@ -250,7 +248,7 @@ class ReminderService:
         batches = list(self._plan(step, today, report))
         planned = report.planned - before  # this step's, by authority
         report.batches += len(batches)
-        for channel in self.outbox.channels:  # each unit gets one message per channel
+        for channel in self.outbox.channels:  # each unit gets a message per channel and person (most: one)
             report.finish_hours[channel] = (report.finish_hours.get(channel, 0.0)
                                             + self.outbox.pace.seconds_for(channel, planned.total()) / 3600)
         left = (reminder_expires(step) - now).total_seconds() / 3600
@@ -298,7 +296,8 @@ class ReminderService:
             if unit := units.get(uscc):  # gone since the plan: nobody to remind
                 owed = Obligation(uscc, step.year, unit.authority_code, status)
                 messages[uscc] = for_the_day(reminder_messages(self.clock, unit, owed, step, batch.today,
-                                                               self.base_url), step, unit.authority_code)
+                                                               self.base_url, self.store.list_accounts(uscc)),
+                                             step, unit.authority_code)
         claimed = set(messages) if dry_run else self.store.claim_reminders(step.year, step.key, self.clock.now(),
                                                                            messages)
         return [Reminded(uscc, units[uscc].name, step, tuple(m.to for m in messages[uscc]))

@@ -147,7 +147,8 @@ class ReviewService:
         now = self.clock.now()
         after = filing.review(decision=decision, reason=reason, actor=who.username, now=now)
         unit = self.store.get_unit(filing.uscc)
-        messages = review_decided(self.clock, after, unit, f"{self.base_url}/employer/filings/{filing.id}") if unit else []
+        messages = review_decided(self.clock, after, unit, f"{self.base_url}/employer/filings/{filing.id}",
+                                  self.store.list_accounts(unit.uscc)) if unit else []
         # an approval sets off the person index (services/persons.py): its job is queued with the approval, and a
         # job worker writes it, so the approval answers at once whatever the roster's size
         index_job = self.person_index.job_for(after) if after.status == Status.APPROVED else None

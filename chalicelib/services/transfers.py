@@ -160,4 +160,5 @@ class TransferService:
     def _messages(self, t: Transfer, unit: Unit) -> list[Message]:
         reviewers = [a for code in (t.from_code, t.to_code) for a in self.store.list_accounts(code)
                      if a.role == "operator" and a.status == "active"]
-        return transfer_told(self.clock, t, unit, reviewers, f"{self.base_url}/transfers/{t.id}")
+        return transfer_told(self.clock, t, unit, reviewers, f"{self.base_url}/transfers/{t.id}",
+                             self.store.list_accounts(unit.uscc))

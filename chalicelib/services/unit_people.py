@@ -1,6 +1,7 @@
 """A unit's people and how it gets its accounts back (docs/rules.md §12): 忘记密码 by SMS code, changing one's
-contact mobile/e-mail, the 单位管理员 adding and removing 经办人, and a reviewer of the unit's authority rebinding a
-lost or disputed unit to a new 单位管理员 after checking its papers. Every change is one conditional write of the
+contact mobile/e-mail, the 单位管理员 adding (mobile verified) and removing 经办人 and handing the role over to
+one of them, the unit's authority reading its accounts, and a reviewer of the unit's authority rebinding a lost
+or disputed unit to a new 单位管理员 after checking its papers. Every change is one conditional write of the
 accounts (and the unit's contact fields) with its audit event and the notices to the unit's contacts."""
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ from ..domain import jurisdiction
 from ..domain.calendar import local_today
 from ..domain.errors import Conflict, Forbidden, NotFound, ValidationFailed, problem
 from ..domain.identifiers import normalize
-from ..domain.model import Account, AuditEvent, Message, Role, Unit
+from ..domain.model import ACTING, Account, AuditEvent, Message, Role, Unit
+from ..domain.roles import Permission
 from ..domain.verification import Purpose, mobile_problem
 from ..ports import AlreadyExists, Clock, StaleVersion, Store
 from .accounts import AccountService, Principal, Registration, initial_password, normalized, registration_errors
 from .audit import audit_event
-from .messages import account_notice
+from .messages import account_notice, admin_handed_over
 from .token_signer import hash_password, password_problem
 from .verification import VerificationService, code_refused
 
@@ -23,7 +25,7 @@ ADMIN, CLERK = "admin", "clerk"
 UNIT_ROLE_LABEL = {ADMIN: "单位管理员", CLERK: "经办人"}
 # the papers a reviewer may record having seen before rebinding a unit (docs/rules.md §12)
 DOCUMENTS = ("营业执照", "法定代表人身份证", "授权委托书", "经办人身份证", "单位公函")
-LIVE = ("active", "locked")  # accounts that act for the unit
+LIVE = ACTING  # accounts that act for the unit
 
 
 def masked_mobile(mobile: str | None) -> str:
@@ -57,6 +59,10 @@ def _checked_password(password: str, *, username: str, uscc: str) -> None:
         else None)
     if message:
         raise _bad("password", "密码", message)
+
+
+def _admin_first(accounts: list[Account]) -> list[Account]:
+    return sorted(accounts, key=lambda a: (a.unit_role != ADMIN, a.created_at))
 
 
 class UnitPeopleService:
@@ -137,24 +143,69 @@ class UnitPeopleService:
     def people(self, who: Principal) -> list[Account]:
         """The unit's accounts, 单位管理员 first."""
         self._own(who)
-        return sorted(self.store.list_accounts(who.scope), key=lambda a: (a.unit_role != ADMIN, a.created_at))
+        return _admin_first(self.store.list_accounts(who.scope))
 
-    def add_clerk(self, who: Principal, name: str, mobile: str, email: str, password: str) -> Account:
-        """A 经办人 account of the unit, named {USCC}-{n}, signing in with its own password."""
+    def request_clerk_code(self, who: Principal, mobile: str, address: str) -> None:
+        """A code to the new 经办人's mobile; the 单位管理员 types it in the add form as the person reads it out."""
+        self._admin(who)
+        self.verification.send(Purpose.CLERK, normalize(mobile), address, subject=who.scope)
+        self.deliver()
+
+    def add_clerk(self, who: Principal, name: str, mobile: str, email: str, password: str, code: str) -> Account:
+        """A 经办人 account of the unit, named {USCC}-{n}, signing in with its own password; its mobile proved by
+        the code sent to it (`request_clerk_code`), so the account exists only once the number is the person's."""
         self._admin(who)
         name, mobile, email = _checked_person(name, mobile, email)
+        # the password before the code, so a typo does not spend it (the name {USCC}-{n} holds the USCC)
+        _checked_password(password, username=who.scope, uscc=who.scope)
+        record = self.verification.check(Purpose.CLERK, mobile, code, field="verification_code")
+        if record.subject != who.scope:
+            raise code_refused("验证码不正确，请重新获取", "verification_code")
         username = f"{who.scope}-{self.store.next_sequence(f'clerks#{who.scope}') + 1}"
-        _checked_password(password, username=username, uscc=who.scope)
         unit = self._unit(who.scope)
         clerk = Account(username=username, password_hash=hash_password(password), role=Role.FILER, scope=unit.uscc,
                         display_name=name, mobile=mobile, email=email, created_at=self.clock.now(), unit_role=CLERK)
         try:
             self._write([(clerk, None)], self._event(who.username, "add_clerk", username,
-                                                     {"name": name, "mobile": masked_mobile(mobile)}),
+                                                     {"name": name, "mobile": masked_mobile(mobile),
+                                                      "mobile_verified": True}),
                         self._notice(unit, f"单位管理员已添加经办人{name}（账号{username}）", []))
         except AlreadyExists:
             raise Conflict("账号编号冲突，请重试") from None
         return clerk
+
+    def hand_over_admin(self, who: Principal, username: str, password: str) -> Account:
+        """The 单位管理员, re-entering the password, makes an active 经办人 of the unit its 单位管理员 and becomes a
+        经办人: both accounts and the unit's contacts (now the new 单位管理员's) in one conditional write; both
+        people are told. Nobody's sessions end: each keeps signing in with its own name and password."""
+        me = self._admin(who)
+        target = self.store.get_account(username)
+        if target is None or target.scope != who.scope or target.role != Role.FILER:
+            raise NotFound("账号不存在")
+        if target.unit_role != CLERK or target.status != "active":
+            raise Conflict("只能移交给本单位在用的经办人账号")
+        self.accounts.confirm_password(who.username, password)
+        unit = self._unit(who.scope)
+        new_admin = target.model_copy(update={"unit_role": ADMIN, "version": target.version + 1})
+        changes: list[tuple[Account, int | None]] = [
+            (me.model_copy(update={"unit_role": CLERK, "version": me.version + 1}), me.version),
+            (new_admin, target.version)]
+        detail: dict[str, object] = {"from": {"admin": me.username, "name": unit.filer_name},
+                                     "to": {"admin": target.username, "name": target.display_name}}
+        self._write(changes, self._event(who.username, "hand_over_admin", target.username, detail),
+                    admin_handed_over(self.clock, unit, me, target),
+                    (unit.uscc, {"filer_name": target.display_name, "filer_mobile": target.mobile or "",
+                                 "filer_email": target.email or ""}))
+        return new_admin
+
+    def unit_people(self, who: Principal, uscc: str) -> tuple[Unit, list[Account]]:
+        """A unit's accounts for the staff of its authority (or above): its 业务操作员, and the 系统管理员,
+        系统安全员 and 业务管理员 who read accounts. Read-only; the mobiles are masked when shown."""
+        unit = self._unit(normalize(uscc))
+        staff = who.is_reviewer or who.can(Permission.ACCOUNT_READ)  # never a filer
+        if not (staff and jurisdiction.Scope(who.scope).can_read(unit.authority_code)):
+            raise Forbidden("该单位不在您的管辖范围内")
+        return unit, _admin_first(self.store.list_accounts(unit.uscc))
 
     def remove_clerk(self, who: Principal, username: str) -> Account:
         """The 经办人 can no longer sign in (its sessions end); what it filed stays, under its name."""
@@ -163,7 +214,7 @@ class UnitPeopleService:
         if clerk is None or clerk.scope != who.scope or clerk.role != Role.FILER:
             raise NotFound("账号不存在")
         if clerk.unit_role != CLERK:
-            raise Conflict("单位管理员不能被移除；如需更换，请联系备案审核机关")
+            raise Conflict("单位管理员不能被移除；请先将单位管理员移交给其他经办人")
         if clerk.status not in LIVE:
             raise Conflict("该经办人账号已被移除")
         after = clerk.model_copy(update={"status": "deregistered", "token_epoch": clerk.token_epoch + 1,
@@ -198,17 +249,18 @@ class UnitPeopleService:
         password = initial_password()
         accounts = self.store.list_accounts(unit.uscc)
         old_admin = next((a for a in accounts if a.unit_role == ADMIN), None)
+        first = next((a for a in accounts if a.username == unit.uscc), None)  # the unit's first account
         admin = Account(username=unit.uscc, password_hash=hash_password(password), role=Role.FILER, scope=unit.uscc,
                         display_name=name, mobile=mobile, email=email, created_at=self.clock.now(),
                         must_change_password=True)
         changes: list[tuple[Account, int | None]] = []
-        if old_admin is not None:
-            admin = admin.model_copy(update={"created_at": old_admin.created_at, "version": old_admin.version + 1,
-                                             "token_epoch": old_admin.token_epoch + 1})
-        changes.append((admin, old_admin.version if old_admin else None))
-        changes += [(a.model_copy(update={"status": "deregistered", "token_epoch": a.token_epoch + 1,
+        if first is not None:  # becomes the 单位管理员 again, whoever held the role after a hand-over
+            admin = admin.model_copy(update={"created_at": first.created_at, "version": first.version + 1,
+                                             "token_epoch": first.token_epoch + 1})
+        changes.append((admin, first.version if first else None))
+        changes += [(a.model_copy(update={"status": "deregistered", "unit_role": CLERK, "token_epoch": a.token_epoch + 1,
                                           "version": a.version + 1}), a.version)
-                    for a in accounts if a.unit_role == CLERK and a.status in LIVE]
+                    for a in accounts if a.username != unit.uscc and a.status in LIVE]
         detail = {"documents": seen, "note": note.strip(), "disabled": [a.username for a, _ in changes[1:]],
                   "from": {"name": old_admin.display_name if old_admin else None,
                            "mobile": masked_mobile(old_admin.mobile if old_admin else None)},

@@ -125,7 +125,7 @@ class UnitService:
             lambda u: unit_life_changed(self.clock, u, "unit_closed", {
                 "unit": u.name, "kind": closure.kind_label, "date": closure.on.isoformat()},
                 f"审核机关已登记您单位于{closure.on.isoformat()}{closure.kind_label}（{closure.evidence}），"
-                f"自该日起不再需要备案；此前已逾期未备案的年度仍须补报。", self.employer_url))
+                f"自该日起不再需要备案；此前已逾期未备案的年度仍须补报。", self.employer_url, self.store.list_accounts(u.uscc)))
 
     def refuse_request(self, who: Principal, uscc: str, reason: str | None, version: int) -> Unit:
         unit = self._managed(who, uscc)
@@ -134,7 +134,8 @@ class UnitService:
         return self._save(who, unit, version, after, "refuse_closure", {
             "from": "pending", "to": "refused", "reason": answer},
             lambda u: unit_life_changed(self.clock, u, "closure_refused", {"unit": u.name, "reason": answer or ""},
-                                        f"您单位的注销申请未获同意，原因：{answer}。", self.employer_url))
+                                        f"您单位的注销申请未获同意，原因：{answer}。", self.employer_url,
+                                        self.store.list_accounts(u.uscc)))
 
     def reopen(self, who: Principal, uscc: str, reason: str | None, version: int) -> Unit:
         unit = self._managed(who, uscc)
@@ -145,7 +146,7 @@ class UnitService:
             "date": reopened.reopened_on.isoformat() if reopened.reopened_on else None},
             lambda u: unit_life_changed(self.clock, u, "unit_reopened", {"unit": u.name},
                                         f"审核机关已恢复您单位的劳动用工备案，自{reopened.reopened_on}起到期的年度须按时备案。",
-                                        self.employer_url))
+                                        self.employer_url, self.store.list_accounts(u.uscc)))
 
     def _today(self) -> dt.date:
         return local_today(self.clock.now())

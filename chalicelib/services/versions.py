@@ -113,7 +113,8 @@ class VersionService:
             # the earlier version is in force again; the correction, rejected, is its open correction again
             together.append((earlier.marked(now, superseded_by=None, open_correction=filing.id), earlier.version))
         unit = self.store.get_unit(filing.uscc)
-        messages = review_decided(self.clock, after, unit, f"{self.base_url}/employer/filings/{filing.id}") if unit else []
+        messages = review_decided(self.clock, after, unit, f"{self.base_url}/employer/filings/{filing.id}",
+                                  self.store.list_accounts(unit.uscc)) if unit else []
         try:
             self.store.save_filing(after, expected_version=filing.version, together=together, messages=messages,
                                    audit=transition_audit(after))

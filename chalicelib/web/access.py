@@ -290,7 +290,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/transfers/{transfer_id}/cancel"): allow(filer="transfer", operator=(REVIEW, "transfer")),
     # employer identity and account recovery (docs/rules.md §12): SMS codes for registration and 忘记密码 to anyone
     # (answers never tell whether an account exists); one's own contacts and, for the 单位管理员 (checked by
-    # services/unit_people.py), the unit's 经办人; a reviewer of the unit's authority rebinds a lost unit
+    # services/unit_people.py), the unit's 经办人 and the hand-over of the role; the unit's authority (or above)
+    # reads its accounts; a reviewer of the unit's authority rebinds a lost unit
     ("POST", "/register/code"): PUBLIC,
     ("POST", "/api/v1/employers/register/code"): PUBLIC,
     ("GET", "/password-reset"): PUBLIC,
@@ -303,9 +304,14 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/unit/people"): allow(filer="none"),
     ("POST", "/api/v1/unit/people"): allow(filer="none"),
     ("DELETE", "/api/v1/unit/people/{person}"): allow(filer="unit_person"),
+    ("POST", "/api/v1/unit/people/code"): allow(filer="none"),
+    ("POST", "/api/v1/unit/people/{person}/hand-over"): allow(filer="unit_person"),
+    ("GET", "/api/v1/units/{uscc}/people"): allow(operator=(READ, "unit"), **{r: (ACCOUNTS, "unit") for r in ADMINS}),
     ("GET", "/employer/people"): allow(filer="none"),
     ("POST", "/employer/people"): allow(filer="none"),
     ("POST", "/employer/people/{person}/remove"): allow(filer="unit_person"),
+    ("POST", "/employer/people/code"): allow(filer="none"),
+    ("POST", "/employer/people/hand-over"): allow(filer="none"),
     ("POST", "/employer/contact/code"): allow(filer="none"),
     ("POST", "/employer/contact"): allow(filer="none"),
     ("POST", "/api/v1/units/{uscc}/rebind/code"): allow(operator=(REVIEW, "unit_review")),

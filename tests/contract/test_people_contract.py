@@ -6,7 +6,8 @@ import threading
 import pytest
 
 from chalicelib import bootstrap
-from chalicelib.domain.errors import Conflict, DomainError, Forbidden, RateLimited, Unauthenticated, ValidationFailed
+from chalicelib.domain.errors import (Conflict, DomainError, Forbidden, NotFound, RateLimited, Unauthenticated,
+                                     ValidationFailed)
 from chalicelib.domain.verification import Purpose, code_key
 from chalicelib.services.accounts import Registration
 from chalicelib.settings import Settings
@@ -92,7 +93,7 @@ def run_together(n, work):
         try:
             work(i)
             outcomes.append("sent")
-        except RateLimited as e:
+        except DomainError as e:
             outcomes.append(e.message)
     threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
     for t in threads:
@@ -156,14 +157,21 @@ def test_contact_change_needs_the_new_mobiles_code_and_tells_the_old_contacts(c)
 
 def test_the_unit_admin_adds_and_removes_clerks_who_act_under_their_own_name(c):
     admin = signed_in(c)
-    clerk = c.people.add_clerk(admin, "王五", "13600000003", "wang@example.com", "Clerk-Passw0rd-1")
+    c.people.request_clerk_code(admin, "13600000003", "10.0.0.1")
+    with pytest.raises(ValidationFailed, match="验证码"):  # the mobile is proved before the account exists
+        c.people.add_clerk(admin, "王五", "13600000003", "wang@example.com", "Clerk-Passw0rd-1", "")
+    assert [a.username for a in c.people.people(admin)] == [admin.username]
+    clerk = c.people.add_clerk(admin, "王五", "13600000003", "wang@example.com", "Clerk-Passw0rd-1",
+                               last_code(c, "13600000003", "添加经办人"))
     assert clerk.username == f"{admin.scope}-2"
     who = signed_in(c, clerk.username, "Clerk-Passw0rd-1")
     assert who.scope == admin.scope and who.is_filer
     filing = c.filings.create(who, 2025)
     assert c.store.list_audit(1)[0].actor == clerk.username  # the person, not the unit
     with pytest.raises(Forbidden, match="只有单位管理员"):
-        c.people.add_clerk(who, "赵六", "13600000004", "zhao@example.com", "Clerk-Passw0rd-2")
+        c.people.request_clerk_code(who, "13600000004", "10.0.0.1")
+    with pytest.raises(Forbidden, match="只有单位管理员"):
+        c.people.add_clerk(who, "赵六", "13600000004", "zhao@example.com", "Clerk-Passw0rd-2", "123456")
     assert [a.username for a in c.people.people(admin)] == [admin.username, clerk.username]
     c.people.remove_clerk(admin, clerk.username)
     with pytest.raises(DomainError):
@@ -174,7 +182,7 @@ def test_the_unit_admin_adds_and_removes_clerks_who_act_under_their_own_name(c):
 
 def test_a_reviewer_rebinds_a_lost_unit_to_a_new_admin(c):
     admin = signed_in(c)
-    clerk = c.people.add_clerk(admin, "王五", "13600000003", "wang@example.com", "Clerk-Passw0rd-1")
+    clerk = factories.add_clerk(c, admin, "王五", "13600000003", "wang@example.com")
     clerk_token = c.accounts.login(clerk.username, "Clerk-Passw0rd-1")[0]
     c.accounts.create_reviewer("xd-reviewer", "Desk-Passw0rd-26", "140105", "审核员")
     c.accounts.create_reviewer("yz-reviewer", "Desk-Passw0rd-26", "140106", "别区审核员")
@@ -200,6 +208,102 @@ def test_a_reviewer_rebinds_a_lost_unit_to_a_new_admin(c):
     assert event.detail["disabled"] == [clerk.username]
     told = {m.to for m in c.store.list_messages(100) if m.subject == "单位账号变更提醒"}
     assert {MOBILE, "filer1@example.com", "13600000003"} <= told
+
+
+def test_the_admin_hands_the_role_over_to_a_clerk_and_becomes_one(c):
+    admin = signed_in(c)
+    clerk = factories.add_clerk(c, admin, "王五", "13600000003", "wang@example.com")
+    with pytest.raises(ValidationFailed, match="登录密码不正确"):
+        c.people.hand_over_admin(admin, clerk.username, "wrong-password")
+    with pytest.raises(NotFound):  # an account of another unit, or none
+        c.people.hand_over_admin(admin, "140105000000000000-2", "Passw0rd!26")
+    new_admin = c.people.hand_over_admin(admin, clerk.username, "Passw0rd!26")
+    assert new_admin.unit_role == "admin"
+    roles = {a.username: a.unit_role for a in c.store.list_accounts(admin.scope)}
+    assert roles == {admin.username: "clerk", clerk.username: "admin"}
+    unit = c.store.get_unit(admin.scope)
+    assert (unit.filer_name, unit.filer_mobile, unit.filer_email) == ("王五", "13600000003", "wang@example.com")
+    event = next(e for e in c.store.list_audit(20) if e.action == "hand_over_admin")
+    assert event.actor == admin.username and event.target == clerk.username
+    assert event.detail["from"] == {"admin": admin.username, "name": "李四"}  # the person, not the unit's name
+    assert event.detail["to"] == {"admin": clerk.username, "name": "王五"}
+    sms = next(m for m in c.store.list_messages(100) if m.template == "unit_admin_handover")
+    assert sms.params == {"unit": unit.name, "old": "李四", "new": "王五"}
+    told = {m.to for m in c.store.list_messages(100) if m.template == "unit_admin_handover"}
+    assert told == {MOBILE, "13600000003"}  # both people; their e-mails too
+    assert {"filer1@example.com", "wang@example.com"} <= {m.to for m in c.store.list_messages(100)
+                                                          if m.subject == "单位管理员已移交"}
+    # both still sign in with their own password; the roles have swapped
+    with pytest.raises(Forbidden, match="只有单位管理员"):
+        c.people.hand_over_admin(signed_in(c), clerk.username, "Passw0rd!26")
+    now_admin = signed_in(c, clerk.username, "Clerk-Passw0rd-1")
+    c.people.remove_clerk(now_admin, admin.username)  # the former admin is an ordinary 经办人 now
+    with pytest.raises(DomainError):
+        c.accounts.login(admin.username, "Passw0rd!26")
+
+
+def test_a_hand_over_only_to_an_active_clerk_and_only_once(c):
+    admin = signed_in(c)
+    clerk = factories.add_clerk(c, admin, "王五", "13600000003", "wang@example.com")
+    c.people.remove_clerk(admin, clerk.username)
+    with pytest.raises(Conflict, match="在用的经办人"):
+        c.people.hand_over_admin(admin, clerk.username, "Passw0rd!26")
+    with pytest.raises(Conflict, match="在用的经办人"):
+        c.people.hand_over_admin(admin, admin.username, "Passw0rd!26")
+    assert c.store.get_unit(admin.scope).filer_mobile == MOBILE
+    assert not any(e.action == "hand_over_admin" for e in c.store.list_audit(50))
+
+
+def test_two_hand_overs_at_once_one_wins(c):
+    admin = signed_in(c)
+    first = factories.add_clerk(c, admin, "王五", "13600000003", "wang@example.com")
+    second = factories.add_clerk(c, admin, "赵六", "13600000004", "zhao@example.com")
+    outcomes = run_together(2, lambda i: c.people.hand_over_admin(admin, (first, second)[i].username, "Passw0rd!26"))
+    assert outcomes.count("sent") == 1, outcomes  # the other: a lost race, or no longer the 单位管理员
+    admins = [a.username for a in c.store.list_accounts(admin.scope) if a.unit_role == "admin"]
+    assert len(admins) == 1 and admins[0] != admin.username
+    assert sum(e.action == "hand_over_admin" for e in c.store.list_audit(50)) == 1
+
+
+def test_a_rebind_after_a_hand_over_gives_the_unit_one_admin(c):
+    admin = signed_in(c)
+    clerk = factories.add_clerk(c, admin, "王五", "13600000003", "wang@example.com")
+    c.people.hand_over_admin(admin, clerk.username, "Passw0rd!26")
+    c.accounts.create_reviewer("xd-reviewer", "Desk-Passw0rd-26", "140105", "审核员")
+    reviewer = signed_in(c, "xd-reviewer", "Desk-Passw0rd-26")
+    c.people.request_rebind_code(reviewer, admin.scope, NEW_MOBILE, "10.0.0.1")
+    c.people.rebind(reviewer, admin.scope, name="赵新", mobile=NEW_MOBILE, email="new@example.com",
+                    code=last_code(c, NEW_MOBILE, "单位管理员变更"), documents=["营业执照", "授权委托书"])
+    accounts = {a.username: (a.unit_role, a.status) for a in c.store.list_accounts(admin.scope)}
+    assert accounts == {admin.scope: ("admin", "active"), clerk.username: ("clerk", "deregistered")}
+
+
+def test_the_units_authority_reads_its_people_and_others_cannot(c):
+    admin = signed_in(c)
+    factories.add_clerk(c, admin, "王五", "13600000003", "wang@example.com")
+    c.accounts.create_reviewer("xd-reviewer", "Desk-Passw0rd-26", "140105", "审核员")
+    c.accounts.create_reviewer("yz-reviewer", "Desk-Passw0rd-26", "140106", "别区审核员")
+    unit, people = c.people.unit_people(signed_in(c, "xd-reviewer", "Desk-Passw0rd-26"), admin.scope)
+    assert [(a.display_name, a.unit_role) for a in people] == [(unit.name, "admin"), ("王五", "clerk")]
+    assert people[0].last_signed_in_at == c.clock.now()  # signed in above
+    assert people[1].last_signed_in_at is None
+    with pytest.raises(Forbidden):
+        c.people.unit_people(signed_in(c, "yz-reviewer", "Desk-Passw0rd-26"), admin.scope)
+    with pytest.raises(Forbidden):
+        c.people.unit_people(admin, admin.scope)
+
+
+def test_the_units_life_reaches_every_active_person(c):
+    """A closure recorded by the authority (like a review decision and a reminder) is told to each person acting
+    for the unit, not only to its registered contacts."""
+    admin = signed_in(c)
+    factories.add_clerk(c, admin, "王五", "13600000003", "wang@example.com")
+    c.accounts.create_reviewer("xd-reviewer", "Desk-Passw0rd-26", "140105", "审核员")
+    reviewer = signed_in(c, "xd-reviewer", "Desk-Passw0rd-26")
+    c.units.record_closure(reviewer, admin.scope, "deregistered", "2026-02-20", "小市监注〔2026〕1号", "",
+                           c.store.get_unit(admin.scope).version)
+    told = {m.to for m in c.store.list_messages(100) if m.template == "unit_closed"}
+    assert told == {MOBILE, "13600000003"}
 
 
 def test_people_writes_are_all_or_nothing(c):

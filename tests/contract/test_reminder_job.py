@@ -121,3 +121,19 @@ def test_the_job_says_when_the_holiday_calendar_is_not_known(job, caplog):
     march = job.reminders.run_daily(dt.date(2027, 3, 1), dry_run=True)  # a Monday: digests go out Monday to Friday
     assert any("工作日暂按周一至周五计算" in line for line in march.lines(detail=0)) and march.digests != []
     assert job.reminders.run_daily(dt.date(2027, 3, 6), dry_run=True).digests == []  # Saturday
+
+
+def test_reminders_reach_every_active_person_of_the_unit_once(job):
+    """docs/rules.md §12: the 单位管理员 and each 经办人 still acting for the unit; a removed one hears nothing, and
+    an address shared with the unit's contacts gets one message."""
+    def person(username, mobile, email, status="active"):
+        clerk = account(username, scope="U1", role=Role.FILER).model_copy(update={
+            "mobile": mobile, "email": email, "status": status, "unit_role": "clerk"})
+        job.store.save_people([(clerk, None)], audit=audit())
+    person("U1-2", "13600000002", "clerk@example.com")
+    person("U1-3", "13600000003", "gone@example.com", status="deregistered")
+    person("U1-4", "13800000000", "a@example.com")  # the unit's own contacts
+    job.reminders.run_daily()
+    assert reminders_in_outbox(job.store) == sorted(
+        [("email", "a@example.com")] * 2 + [("email", "clerk@example.com")]
+        + [("sms", "13800000000")] * 2 + [("sms", "13600000002")])

@@ -100,7 +100,8 @@ class World:
             "uscc": (factories.uscc(1, "140105"), factories.uscc(2, "140212")),
             "transfer_id": (self._transfer(factories.uscc(1, "140105"), "140106"),
                             self._transfer(factories.uscc(2, "140212"), "140200")),
-            "person": (self._clerk(factories.uscc(1, "140105")), self._clerk(factories.uscc(2, "140212"))),
+            "person": (self._clerk(factories.uscc(1, "140105"), "13600000001"),
+                       self._clerk(factories.uscc(2, "140212"), "13600000002")),
         }
         self.division = {IN: "140105", OUT: "140212"}
         self.tokens: dict[str, str] = {}
@@ -125,10 +126,10 @@ class World:
         who = self.c.accounts.authenticate(self.c.accounts.login(uscc, "Passw0rd!26")[0])
         return self.c.transfers.ask(who, uscc, to_code=to_code, reason="注册地变更").id
 
-    def _clerk(self, uscc: str) -> str:
+    def _clerk(self, uscc: str, mobile: str) -> str:
         """A 经办人 account the unit's 单位管理员 added (docs/rules.md §12)."""
         who = self.c.accounts.authenticate(self.c.accounts.login(uscc, "Passw0rd!26")[0])
-        return self.c.people.add_clerk(who, "经办人", "13600000000", "clerk@example.com", "Clerk-Passw0rd-1").username
+        return factories.add_clerk(self.c, who, mobile=mobile).username
 
     def _application(self, applicant: str, username: str, division: str) -> str:
         who = self.c.accounts.authenticate(self.c.accounts.login(applicant, PASSWORD)[0])

@@ -1,6 +1,6 @@
 """Employer identity and account recovery (docs/rules.md §12) through the API and the pages, on both backends:
-the SMS code at registration, 忘记密码, the 单位管理员's 经办人, contact changes and a reviewer rebinding a lost
-unit."""
+the SMS code at registration, 忘记密码, the 单位管理员's 经办人 (mobile proved by a code) and the hand-over of the
+role, contact changes, the unit's accounts on the staff's pages, and a reviewer rebinding a lost unit."""
 from __future__ import annotations
 
 import pytest
@@ -94,8 +94,12 @@ def test_reset_answers_the_same_for_a_pair_that_does_not_exist(client, api):
 def test_the_unit_admin_manages_clerks_on_the_people_page(client, api, container):
     admin = browser_of(client)
     assert 'id="unit-people"' in admin.get("/employer").body.decode()
-    page = admin.post("/employer/people", {"name": "王五", "mobile": "13600000003", "email": "w@example.com",
-                                           "password": "Clerk-Passw0rd-1"})
+    form = {"name": "王五", "mobile": "13600000003", "email": "w@example.com", "password": "Clerk-Passw0rd-1"}
+    page = admin.post("/employer/people", form)
+    assert page.status_code == 422 and 'id="e-verification_code"' in page.body.decode()
+    page = admin.post("/employer/people/code", form)  # 获取验证码: the form comes back as typed
+    assert 'id="code-sent"' in page.body.decode() and 'value="王五"' in page.body.decode()
+    page = admin.post("/employer/people", {**form, "verification_code": factories.sms_code("13600000003", "添加经办人")})
     assert location(page) == "/employer/people?done=added"
     clerk_name = f"{UNIT}-2"
     assert clerk_name in admin.get("/employer/people").body.decode()
@@ -141,3 +145,78 @@ def test_a_reviewer_rebinds_a_lost_unit_on_its_page(client, api, container):
     assert event.actor == "xiaodian" and event.detail["documents"] == ["营业执照", "授权委托书"]
     status, _ = Api(client).call("POST", "/auth/login", {"username": UNIT, "password": "Passw0rd!26"})
     assert status == 401
+
+
+def test_the_admin_hands_the_role_over_on_the_people_page(client, api, container):
+    admin = browser_of(client)
+    admin_token = api.login(UNIT, "Passw0rd!26")
+    assert api.call("POST", "/unit/people/code", {"mobile": "13600000003"}, admin_token)[0] == 202
+    status, clerk = api.call("POST", "/unit/people", {
+        "name": "王五", "mobile": "13600000003", "email": "w@example.com", "password": "Clerk-Passw0rd-1",
+        "verification_code": factories.sms_code("13600000003", "添加经办人")}, admin_token)
+    assert status == 201
+    page = admin.get("/employer/people").body.decode()
+    assert 'id="hand-over"' in page and f'value="{clerk["username"]}"' in page
+    page = admin.post("/employer/people/hand-over", {"person": clerk["username"], "current_password": "wrong"})
+    assert page.status_code == 422 and "登录密码不正确" in page.body.decode()
+    page = admin.post("/employer/people/hand-over", {"person": clerk["username"], "current_password": "Passw0rd!26"})
+    assert location(page) == "/employer/people?done=handed_over"
+    page = admin.get("/employer/people?done=handed_over").body.decode()
+    assert "您的账号现为经办人" in page and 'id="add-clerk"' not in page and 'id="hand-over"' not in page
+    new_admin = browser_of(client, clerk["username"], "Clerk-Passw0rd-1").get("/employer/people").body.decode()
+    assert 'id="add-clerk"' in new_admin and 'id="hand-over"' in new_admin  # the former admin is a 经办人 now
+    assert container.store.get_unit(UNIT).filer_mobile == "13600000003"
+    told = {m.to for m in container.store.list_messages(100) if m.template == "unit_admin_handover"}
+    assert told == {MOBILE, "13600000003"}
+    # and back again through the API
+    token = api.login(clerk["username"], "Clerk-Passw0rd-1")
+    status, body = api.call("POST", f"/unit/people/{UNIT}/hand-over", {"current_password": "Clerk-Passw0rd-1"}, token)
+    assert status == 200 and body["unit_role"] == "admin" and body["username"] == UNIT
+
+
+def test_the_units_authority_sees_its_accounts_read_only(client, api, container):
+    from chalicelib.domain.model import Role
+    token = api.login(UNIT, "Passw0rd!26")
+    factories.add_clerk(container, container.accounts.authenticate(token), "王五", "13600000003", "w@example.com")
+    container.accounts.create_reviewer("xiaodian", REVIEWER_PASSWORD, "140105", "小店区审核员")
+    container.accounts.create_reviewer("yingze", REVIEWER_PASSWORD, "140106", "迎泽区审核员")
+    container.accounts.create_reviewer("ty-biz", REVIEWER_PASSWORD, "140100", "太原市业务管理员",
+                                       role=Role.BUSINESS_ADMIN)
+    status, body = api.call("GET", f"/units/{UNIT}/people", token=api.login("xiaodian", REVIEWER_PASSWORD))
+    assert status == 200
+    assert [(p["name"], p["unit_role_label"], p["mobile"], p["status"]) for p in body["items"]] == [
+        (container.store.get_unit(UNIT).name, "单位管理员", "138****0001", "active"),
+        ("王五", "经办人", "136****0003", "active")]
+    assert body["items"][0]["last_signed_in_at"] and body["items"][1]["last_signed_in_at"] is None
+    assert "email" not in body["items"][0]
+    assert api.call("GET", f"/units/{UNIT}/people", token=api.login("yingze", REVIEWER_PASSWORD))[0] == 403
+    assert api.call("GET", f"/units/{UNIT}/people", token=token)[0] == 403
+    page = browser_of(client, "xiaodian", REVIEWER_PASSWORD).get(f"/units/{UNIT}").body.decode()
+    assert 'id="unit-accounts-table"' in page and "136****0003" in page and "13600000003" not in page
+    admin_page = browser_of(client, "ty-biz", REVIEWER_PASSWORD)
+    found = admin_page.get(f"/admin/accounts?uscc={UNIT}").body.decode()
+    assert 'id="unit-accounts"' in found and "王五" in found and "经办人" in found
+    container.accounts.create_reviewer("dt-biz", REVIEWER_PASSWORD, "140200", "大同市业务管理员",
+                                       role=Role.BUSINESS_ADMIN)
+    far = browser_of(client, "dt-biz", REVIEWER_PASSWORD).get(f"/admin/accounts?uscc={UNIT}").body.decode()
+    assert 'id="unit-message"' in far and "王五" not in far
+
+
+def test_a_review_decision_reaches_every_active_person_of_the_unit(client, api, container):
+    admin = container.accounts.authenticate(api.login(UNIT, "Passw0rd!26"))
+    factories.add_clerk(container, admin, "王五", "13600000003", "w@example.com")
+    gone = factories.add_clerk(container, admin, "赵六", "13600000004", "z@example.com")
+    container.people.remove_clerk(admin, gone.username)
+    token = api.login(UNIT, "Passw0rd!26")
+    status, filing = api.call("POST", "/filings", {"year": 2025}, token)
+    assert api.call("PUT", f"/filings/{filing['id']}/table1", factories.table1(0), token)[0] == 200  # 零申报
+    assert api.call("POST", f"/filings/{filing['id']}/submit", token=token)[0] == 200
+    container.accounts.create_reviewer("xiaodian", REVIEWER_PASSWORD, "140105", "小店区审核员")
+    reviewer = api.login("xiaodian", REVIEWER_PASSWORD)
+    version = api.call("GET", f"/filings/{filing['id']}", token=reviewer)[1]["version"]
+    status, body = api.call("POST", f"/filings/{filing['id']}/review",
+                            {"decision": "reject", "reason": "表一填写有误", "version": version}, reviewer)
+    assert status == 200, body
+    told = sorted((m.channel, m.to) for m in container.store.list_messages(200) if m.subject == "劳动用工备案审核不通过")
+    assert told == [("email", "filer1@example.com"), ("email", "w@example.com"),
+                    ("sms", "13600000003"), ("sms", MOBILE)]

@@ -1,5 +1,6 @@
 """A unit's people and account recovery (docs/rules.md §12): SMS codes, 忘记密码, one's contact mobile/e-mail,
-the 单位管理员's 经办人 accounts, and a reviewer rebinding a lost unit to a new 单位管理员."""
+the 单位管理员's 经办人 accounts and the hand-over of the role, the unit's accounts as its authority sees them,
+and a reviewer rebinding a lost unit to a new 单位管理员."""
 from __future__ import annotations
 
 from typing import Any
@@ -24,6 +25,15 @@ def person_json(a: Any) -> dict[str, Any]:
     return {"username": a.username, "name": a.display_name, "unit_role": a.unit_role,
             "unit_role_label": UNIT_ROLE_LABEL.get(a.unit_role, a.unit_role), "mobile": masked_mobile(a.mobile),
             "email": a.email, "status": a.status}
+
+
+def staff_person_json(a: Any) -> dict[str, Any]:
+    """A unit's account as the staff see it: no e-mail, the mobile masked (docs/rules.md §10)."""
+    from ...services.unit_people import UNIT_ROLE_LABEL, masked_mobile
+    return {"username": a.username, "name": a.display_name, "unit_role": a.unit_role,
+            "unit_role_label": UNIT_ROLE_LABEL.get(a.unit_role, a.unit_role), "mobile": masked_mobile(a.mobile),
+            "status": a.status, "created_at": a.created_at.isoformat(),
+            "last_signed_in_at": a.last_signed_in_at.isoformat() if a.last_signed_in_at else None}
 
 
 @routes.route("/employers/register/code", methods=["POST"])
@@ -77,8 +87,31 @@ def unit_people() -> Response:
         return json_response({"items": [person_json(a) for a in container().people.people(who)]})
     body = json_body(request)
     clerk = container().people.add_clerk(who, _text(body, "name"), _text(body, "mobile"), _text(body, "email"),
-                                         _text(body, "password"))
+                                         _text(body, "password"), _text(body, "verification_code"))
     return json_response(person_json(clerk), 201)
+
+
+@routes.route("/unit/people/code", methods=["POST"])
+@api_errors
+def clerk_code() -> Response:
+    request = current_request()
+    container().people.request_clerk_code(signed_in(), _text(json_body(request), "mobile"), client_address(request))
+    return json_response({"message": "验证码已发送到经办人手机，10分钟内有效"}, 202)
+
+
+@routes.route("/unit/people/{person}/hand-over", methods=["POST"])
+@api_errors
+def hand_over(person: str) -> Response:
+    admin = container().people.hand_over_admin(signed_in(), person,
+                                               _text(json_body(current_request()), "current_password"))
+    return json_response({**person_json(admin), "message": f"单位管理员已移交给{admin.display_name}，您的账号现为经办人"})
+
+
+@routes.route("/units/{uscc}/people", methods=["GET"])
+@api_errors
+def people_of_unit(uscc: str) -> Response:
+    unit, people = container().people.unit_people(signed_in(), uscc)
+    return json_response({"uscc": unit.uscc, "name": unit.name, "items": [staff_person_json(a) for a in people]})
 
 
 @routes.route("/unit/people/{person}", methods=["DELETE"])

@@ -8,7 +8,7 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from ...bootstrap import container
-from ...domain.errors import Conflict, ValidationFailed
+from ...domain.errors import Conflict, DomainError, ValidationFailed
 from ..http import approval_param, form_lists, version_param
 from ..page import FORM, Page, page
 
@@ -131,7 +131,19 @@ def accounts(p: Page) -> Response:
     items = service.list_staff(p.user, division or None)
     choices = [(code, authority(code).name) for code in service.visible_divisions(p.user)]
     return p.render("admin_accounts.html", items=items, division=division, choices=choices, role_label=ROLE_LABEL,
-                    status_text=status_text, authority_of=authority)
+                    status_text=status_text, authority_of=authority, **_unit_accounts(p, p.query.get("uscc", "")))
+
+
+def _unit_accounts(p: Page, uscc: str) -> dict[str, Any]:
+    """The search by USCC: a unit's filer accounts (单位管理员, 经办人) if it is within the caller's area."""
+    from .people import staff_people_rows
+    if not uscc.strip():
+        return {"uscc": "", "unit": None, "unit_people": [], "unit_message": None}
+    try:
+        unit, people = container().people.unit_people(p.user, uscc)
+    except DomainError as e:
+        return {"uscc": uscc, "unit": None, "unit_people": [], "unit_message": e.message}
+    return {"uscc": uscc, "unit": unit, "unit_people": staff_people_rows(people), "unit_message": None}
 
 
 def _account_page(p: Page, username: str, *, status: int = 200, message: str | None = None) -> Response:

@@ -17,6 +17,17 @@ routes = Blueprint(__name__)
 CODE_SENT = "验证码已发送，10分钟内有效"
 
 
+def staff_people_rows(people: list[Any]) -> list[dict[str, str]]:
+    """A unit's accounts for the staff's pages (`_unit_people.html`): Chinese labels, Beijing time, masked mobiles."""
+    from ...domain.calendar import local_text
+    from ...services.applications import status_text
+    from ...services.unit_people import UNIT_ROLE_LABEL, masked_mobile
+    return [{"name": a.display_name, "unit_role_label": UNIT_ROLE_LABEL.get(a.unit_role, a.unit_role),
+             "username": a.username, "status_label": "已移除" if a.status == "deregistered" else status_text(a.status),
+             "mobile": masked_mobile(a.mobile), "created_at": local_text(a.created_at),
+             "last_signed_in_at": local_text(a.last_signed_in_at)} for a in people]
+
+
 def _attempt(p: Page, action: Callable[[], object]) -> tuple[list[dict[str, Any]], str | None, int]:
     """Run a form's use case: (errors, message, status) to render; no message on success."""
     try:
@@ -53,11 +64,14 @@ def _reset_page(p: Page, status: int = 200, **context: Any) -> Response:
 
 
 def _people_page(p: Page, status: int = 200, **context: Any) -> Response:
-    from ...services.unit_people import ADMIN, UNIT_ROLE_LABEL, masked_mobile
+    from ...services.unit_people import ADMIN, CLERK, UNIT_ROLE_LABEL, masked_mobile
     people = container().people.people(p.user)
     me = next(a for a in people if a.username == p.user.username)
+    successors = [(a.username, f"{a.display_name}（{a.username}）") for a in people
+                  if a.unit_role == CLERK and a.status == "active"]  # who the 单位管理员 role may go to
     return p.render("employer_people.html", status, **{
         "people": people, "me": me, "admin": me.unit_role == ADMIN, "labels": UNIT_ROLE_LABEL, "masked": masked_mobile,
+        "successors": successors,
         "form": p.form, "errors": [], "message": None, "sent": None, "done": None, **context})
 
 
@@ -67,9 +81,28 @@ def people(p: Page) -> Response:
     if p.request.method == "GET":
         return _people_page(p, done=p.query.get("done"))
     errors, message, status = _attempt(p, lambda: container().people.add_clerk(
-        p.user, p.form["name"], p.form["mobile"], p.form["email"], p.form["password"]))
+        p.user, p.form["name"], p.form["mobile"], p.form["email"], p.form["password"], p.form["verification_code"]))
     if not message:
         return p.go("/employer/people?done=added")
+    return _people_page(p, status, errors=errors, message=message)
+
+
+@routes.route("/employer/people/code", methods=["POST"], content_types=FORM)
+@page("filer")
+def clerk_code(p: Page) -> Response:
+    """The add form's 获取验证码: a code to the new 经办人's mobile, the form kept as typed."""
+    errors, message, status = _attempt(p, lambda: container().people.request_clerk_code(
+        p.user, p.form["mobile"], client_address(p.request)))
+    return _people_page(p, status, errors=errors, message=message, sent=None if message else CODE_SENT)
+
+
+@routes.route("/employer/people/hand-over", methods=["POST"], content_types=FORM)
+@page("filer")
+def hand_over(p: Page) -> Response:
+    errors, message, status = _attempt(p, lambda: container().people.hand_over_admin(
+        p.user, p.form["person"], p.form["current_password"]))
+    if not message:
+        return p.go("/employer/people?done=handed_over")
     return _people_page(p, status, errors=errors, message=message)
 
 

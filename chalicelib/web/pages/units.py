@@ -23,9 +23,11 @@ def _version(p: Page) -> int:
 def _unit_page(p: Page, uscc: str, status: int = 200, message: str | None = None,
                errors: list | None = None) -> Response:
     from ...domain.unit_life import CLOSURE_KINDS  # cold start: domain data and models load on first use
+    from .people import staff_people_rows
     view = container().units.view(p.user, uscc)
+    people = staff_people_rows(container().people.unit_people(p.user, uscc)[1])
     return p.render("unit.html", status, view=view, kinds=CLOSURE_KINDS, message=message, errors=errors or [],
-                    form=p.form)
+                    form=p.form, unit_people=people)
 
 
 def _act(p: Page, uscc: str, action: Callable[[], object], back: str) -> Response:
