@@ -107,7 +107,10 @@ def _text(text: str, c: Conversation) -> str:
 
 
 def _date(text: str, c: Conversation) -> str:
-    day = parse_date(text)
+    try:
+        day = parse_date(text)
+    except ValueError as e:  # a date no one means (year 2999)
+        raise Refusal(str(e)) from None
     if day is None:
         raise Refusal(f"请按年月日填写日期，如2015-06-01或2015年6月1日（填写的是“{text[:20]}”）")
     return day.isoformat()
@@ -332,12 +335,12 @@ def table1_problems(answers: dict[str, Any], defaults: dict[str, Any]) -> list[d
     filled so that they break no rule by themselves (the rest of 在册 for 女 and 不在岗, the sum of the four
     buckets for 已签, 0 otherwise), so a rule speaks up as soon as the answers given break it."""
     a = table1_values(answers, defaults)
-    n = a.get("employees") if isinstance(a.get("employees"), int) else 0
 
     def given(key: str) -> int:
         value = a.get(key)
         return value if isinstance(value, int) else 0
 
+    n = given("employees")
     fill = {"female": n - given("male"), "off_post": n - given("on_post"),
             "contracts_signed": sum(given(b) for b in _BUCKETS)}
     for key in _COUNT_KEYS:
@@ -569,3 +572,15 @@ def _shown_typed(step: Step | None, text: str) -> str:
 
 def _masked_mobile(mobile: str) -> str:
     return mobile[:3] + "****" + mobile[-4:] if len(mobile) == 11 else SECRET
+
+
+def answer_kind(c: Conversation) -> str:
+    """What the input box should be for the step asked: password, one-time-code, tel, email, number or text
+    (the page's input type and autocomplete token)."""
+    step = _current(c)
+    if step is None:
+        return "text"
+    if step.secret:
+        return "password"
+    return {"verification_code": "one-time-code", "filer_mobile": "tel", "contact_phone": "tel",
+            "filer_email": "email"}.get(step.key) or ("number" if step.parse is _count else "text")

@@ -5,7 +5,7 @@ refuse gets in by the chat.
 
 A signed-in filer has one conversation, found from its account; anyone else holds the id of theirs (the page's
 cookie, the API client's memory): a random 128-bit id, the key to it. Anonymous callers are rate-limited per
-client address, like the other public forms."""
+client address (new conversations) and per conversation (messages), like the other public forms."""
 from __future__ import annotations
 
 import datetime as dt
@@ -26,7 +26,9 @@ from .audit import audit_event
 from .filings import FilingService
 from .unit_people import UnitPeopleService
 
-MESSAGES_PER_MINUTE = 30  # per anonymous client address: a person types a few a minute
+GONE = "对话不存在或已过期（30天未使用），请重新开始"
+STARTS_PER_MINUTE = 10  # new anonymous conversations per client address
+MESSAGES_PER_MINUTE = 60  # per anonymous conversation: quick replies are tapped fast, but not this fast
 
 
 class AssistantService:
@@ -39,11 +41,18 @@ class AssistantService:
         found = self._find(who, conversation_id)
         return found if found is not None else self.restart(who, client)
 
+    def resume(self, who: Principal | None, conversation_id: str) -> a.Conversation:
+        """The conversation the caller holds; 404 when gone (expired, or never the caller's)."""
+        found = self._find(who, conversation_id)
+        if found is None:
+            raise NotFound(GONE)
+        return found
+
     def restart(self, who: Principal | None, client: str = "") -> a.Conversation:
         """A new conversation (a filer's replaces its old one)."""
         owner = self._owner(who)
         if owner is None:
-            self._throttle(client)
+            self._throttle(f"assistant-start:{client or 'unknown'}", STARTS_PER_MINUTE)
         now = self.clock.now()
         conversation_id = _account_conversation(owner) if owner else secrets.token_hex(16)
         before = self.store.get_conversation(conversation_id) if owner else None
@@ -61,10 +70,8 @@ class AssistantService:
             ) -> tuple[a.Conversation, list[a.Turn]]:
         """The person's message and the bot's answer (the conversation as saved, the turns said now)."""
         if self._owner(who) is None:
-            self._throttle(client)
-        before = self._find(who, conversation_id)
-        if before is None:
-            raise NotFound("对话不存在或已过期（30天未使用），请重新开始")
+            self._throttle(f"assistant:{conversation_id}", MESSAGES_PER_MINUTE)
+        before = self.resume(who, conversation_id or "")
         now = self.clock.now()
         outcome = a.hear(before, text, now, self._check)
         if outcome.action is not None:  # settling asks for no further action
@@ -80,6 +87,8 @@ class AssistantService:
     def _find(self, who: Principal | None, conversation_id: str | None) -> a.Conversation | None:
         owner = self._owner(who)
         wanted = _account_conversation(owner) if owner else conversation_id
+        if owner and conversation_id and conversation_id != wanted:  # a filer has its own one only
+            return None
         found = self.store.get_conversation(wanted) if wanted else None
         if found is None or found.owner != owner or found.expired(self.clock.now()):
             return None
@@ -89,9 +98,8 @@ class AssistantService:
     def _owner(who: Principal | None) -> str | None:
         return who.username if who is not None and who.is_filer else None
 
-    def _throttle(self, client: str) -> None:
-        now = self.clock.now()
-        if self.store.next_sequence(f"assistant:{client or 'unknown'}:{now:%Y%m%d%H%M}") > MESSAGES_PER_MINUTE:
+    def _throttle(self, counter: str, limit: int) -> None:
+        if self.store.next_sequence(f"{counter}:{self.clock.now():%Y%m%d%H%M}") > limit:
             raise RateLimited("消息太频繁，请稍后再试")
 
     # the forms' rules, for each answer
