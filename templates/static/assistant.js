@@ -20,13 +20,20 @@
     if (form.id !== "assistant-form" || !window.fetch) return;
     e.preventDefault();
     if (sending) return;
-    var data = new URLSearchParams(new FormData(form));
-    if (e.submitter && e.submitter.name) data.set(e.submitter.name, e.submitter.value);
+    var data = new URLSearchParams(new FormData(form)), button = e.submitter;
+    if (button && button.name) data.set(button.name, button.value);  // a quick reply
     sending = true;
     fetch(form.action, {method: "POST", body: data, credentials: "same-origin"})
-      .then(function (r) { return r.text(); })
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.text(); })
       .then(redraw)
-      .catch(function () { form.submit(); })
+      .catch(function () {  // post it the plain way (the quick reply as a field: submit() sends no button)
+        if (button && button.name) {
+          var field = document.createElement("input");
+          field.type = "hidden"; field.name = button.name; field.value = button.value;
+          form.appendChild(field);
+        }
+        form.submit();
+      })
       .then(function () { sending = false; });
   });
 

@@ -7,11 +7,13 @@ from chalice import Blueprint, Response
 
 from ...bootstrap import container
 from ...domain.errors import NotFound, RateLimited, retry_headers
-from ..http import client_address, set_cookie
+from ..http import client_address, content_security_policy, set_cookie
 from ..page import FORM, Page, page
 
 routes = Blueprint(__name__)
 COOKIE = "assistant"
+# assets/assistant.js posts the form by fetch: this page may connect to its own site
+CSP = {"Content-Security-Policy": content_security_policy() + "; connect-src 'self'"}
 
 
 @routes.route("/assistant", methods=["GET"])
@@ -24,13 +26,15 @@ def show(p: Page) -> Response:
     except RateLimited as e:
         return p.render("error.html", e.status, retry_headers(e), message=e.message, details=[])
     _hold(p, c.id)
-    return p.render("assistant.html", conversation=c, kind=answer_kind(c))
+    return p.render("assistant.html", extra_headers=CSP, conversation=c, kind=answer_kind(c))
 
 
 @routes.route("/assistant", methods=["POST"], content_types=FORM)
 @page()
 def send(p: Page) -> Response:
-    service, client, message = container().assistant, client_address(p.request), p.form.get("text", "")
+    """A typed message (`text`) or a tapped quick reply (`reply`: the button's own field, as the form also sends
+    the empty box)."""
+    service, client, message = container().assistant, client_address(p.request), p.form.get("reply") or p.form.get("text", "")
     try:
         service.say(p.who, _held(p), message, client)
     except NotFound:  # none yet, expired (30 days) or the cookie was lost: the message opens a new one
