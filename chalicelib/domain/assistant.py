@@ -387,8 +387,11 @@ def hear(c: Conversation, text: str, now: dt.datetime, check: Check) -> Outcome:
     if c.phase == MENU and text == START_REGISTER and not c.owner:
         c.phase = REGISTER
         return _ask(c, now, [Turn(by="bot", text="好的，注册需要约3分钟，请准备营业执照。随时可以说“上一步”或“修改…”。")])
-    if c.phase == MENU and text == START_TABLE1 and c.owner:
-        return Outcome(c, [], Action("start_table1"))
+    if c.phase == MENU and text == START_TABLE1:
+        if c.owner:
+            return Outcome(c, [], Action("start_table1"))
+        return _say(c, now, [Turn(by="bot", text="填报表一需要先登录单位账号；还没有账号的，请点“注册新单位”。",
+                                  link="/login?next=/assistant", link_text="去登录")], [START_REGISTER, FAQ])
     if c.phase == ROWS and text == SUBMIT:
         return Outcome(c, [], Action("submit", {"filing_id": c.context.get("filing_id")}))
     if step is not None and text == RESEND and step.key == "verification_code":

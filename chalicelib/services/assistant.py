@@ -15,7 +15,7 @@ from typing import Any
 
 from ..domain import assistant as a
 from ..domain.calendar import local_today
-from ..domain.errors import Conflict, DomainError, NotFound, RateLimited
+from ..domain.errors import Conflict, DomainError, NotFound, RateLimited, problem
 from ..domain.filing import EDITABLE
 from ..domain.jurisdiction import authority
 from ..domain.reference import authority_phone
@@ -27,6 +27,7 @@ from .filings import FilingService
 from .unit_people import UnitPeopleService
 
 GONE = "对话不存在或已过期（30天未使用），请重新开始"
+REGISTERED = "该统一社会信用代码已注册，请直接登录；账号遗失的，可找回密码或到备案审核机关办理"
 STARTS_PER_MINUTE = 10  # new anonymous conversations per client address
 MESSAGES_PER_MINUTE = 60  # per anonymous conversation: quick replies are tapped fast, but not this fast
 
@@ -106,7 +107,12 @@ class AssistantService:
     def _check(self, phase: str, answers: dict[str, Any], c: a.Conversation) -> list[dict[str, Any]]:
         if phase == a.REGISTER:
             fields = {k: v for k, v in answers.items() if k in Registration.model_fields}
-            return registration_errors(normalized(Registration.model_validate(fields)), local_today(self.clock.now()))
+            problems = registration_errors(normalized(Registration.model_validate(fields)),
+                                           local_today(self.clock.now()))
+            if c.step == "uscc" and not any(p["field"] == "uscc" for p in problems) \
+                    and self.store.get_unit(answers["uscc"]) is not None:  # said now, not at the end
+                problems.append(problem(REGISTERED, column="统一社会信用代码", field="uscc"))
+            return problems
         return a.table1_problems(answers, c.context.get("defaults", {}))
 
     # what the conversation asks for

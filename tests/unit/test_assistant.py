@@ -181,3 +181,8 @@ def test_a_conversation_expires_30_days_after_its_last_message():
     later = NOW + dt.timedelta(days=20)
     c = a.hear(c, "注册新单位", later, no_problems).conversation
     assert not c.expired(later + dt.timedelta(days=29)) and c.expired(later + dt.timedelta(days=30))
+
+
+def test_table1_needs_a_signed_in_filer():
+    out = talk(a.start("c5", None, NOW).conversation, "填报表一")
+    assert out.action is None and "先登录" in out.said[0].text and out.said[0].link == "/login?next=/assistant"

@@ -64,7 +64,8 @@ def test_a_visitor_registers_by_chat_and_hears_the_authority_before_the_account_
     b = Browser(client)
     page = text(b.get("/assistant"))
     assert "注册新单位" in page and 'action="/assistant"' in page
-    for answer in ("注册新单位", factories.uscc(1), "山西演示科技有限公司1", "2015-06-01", "企业", "私营", "I", "其他",
+    b.post("/assistant", {"reply": "注册新单位", "text": ""})  # a tapped quick reply, as the plain form sends it
+    for answer in (factories.uscc(1), "山西演示科技有限公司1", "2015-06-01", "企业", "私营", "I", "其他",
                    "否", "否"):
         page = chat(b, answer)
     page = chat(b, "小店区")
@@ -92,6 +93,14 @@ def test_each_answer_is_checked_by_the_forms_rules_and_can_be_taken_back(client)
     assert bubbles(page)[-1].startswith("单位名称是？")
     page = chat(b, "修改统一社会信用代码")
     assert "原来填的是：" + factories.uscc(3) in page
+
+
+def test_a_registered_uscc_is_said_at_once(client):
+    register_by_chat(Browser(client), 7)
+    b = Browser(client)
+    chat(b, "注册新单位")
+    page = chat(b, factories.uscc(7))
+    assert "该统一社会信用代码已注册，请直接登录" in bubbles(page)[-2]
 
 
 def test_a_question_gets_the_guide_s_answer_and_the_same_question_again(client):
