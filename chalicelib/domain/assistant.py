@@ -142,8 +142,8 @@ def _pick(key: str) -> Callable[[str, Conversation], str]:
     return parse
 
 
-def _yes_no(text: str, c: Conversation) -> bool:
-    return _pick("foreign_invested")(text, c) == "是"
+def _yes_no(key: str) -> Callable[[str, Conversation], bool]:
+    return lambda text, c: _pick(key)(text, c) == "是"  # the column's own spellings too (§17)
 
 
 def _choices(key: str, only: Callable[[str], bool] = lambda choice: True) -> Callable[[Conversation], list[str]]:
@@ -251,8 +251,10 @@ REGISTER_STEPS = (
          _choices("industry")),
     Step("affiliation", "隶属关系", "隶属关系是？没有上级主管部门的民营企业、个体等选“其他”；中央驻晋、省属、市属、县属单位按主管部门选。",
          _pick("affiliation"), lambda c: sorted(codes()["affiliation"], key=lambda v: v != "其他")),
-    Step("foreign_invested", "是否外商投资", "是外商投资企业吗？（港澳台投资也算外商投资）", _yes_no, lambda c: ["否", "是"]),
-    Step("labor_dispatch", "是否劳务派遣机构", "是劳务派遣机构吗？", _yes_no, lambda c: ["否", "是"]),
+    Step("foreign_invested", "是否外商投资", "是外商投资企业吗？（港澳台投资也算外商投资）", _yes_no("foreign_invested"),
+         lambda c: ["否", "是"]),
+    Step("labor_dispatch", "是否劳务派遣机构", "是劳务派遣机构吗？", _yes_no("labor_dispatch"),
+         lambda c: ["否", "是"]),
     Step("registration_division", "注册地行政区划", "工商注册地在哪个县（市、区）？输入名称或6位代码，如“小店区”或140105。",
          _pick("registration_division"), note=_route_note),
     Step("registered_address", "注册地址", "注册地址是？"),

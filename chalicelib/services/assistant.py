@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import secrets
 from typing import Any
 
@@ -28,6 +29,7 @@ from .unit_people import UnitPeopleService
 
 GONE = "对话不存在或已过期（30天未使用），请重新开始"
 REGISTERED = "该统一社会信用代码已注册，请直接登录；账号遗失的，可找回密码或到备案审核机关办理"
+_ID = re.compile(r"(acct-)?[0-9a-f]{32}")  # ours only: nothing else is looked up (a key has a size limit)
 STARTS_PER_MINUTE = 10  # new anonymous conversations per client address
 MESSAGES_PER_MINUTE = 60  # per anonymous conversation: quick replies are tapped fast, but not this fast
 
@@ -70,9 +72,9 @@ class AssistantService:
     def say(self, who: Principal | None, conversation_id: str | None, text: str, client: str = ""
             ) -> tuple[a.Conversation, list[a.Turn]]:
         """The person's message and the bot's answer (the conversation as saved, the turns said now)."""
-        if self._owner(who) is None:
-            self._throttle(f"assistant:{conversation_id}", MESSAGES_PER_MINUTE)
         before = self.resume(who, conversation_id or "")
+        if before.owner is None:
+            self._throttle(f"assistant:{before.id}", MESSAGES_PER_MINUTE)
         now = self.clock.now()
         outcome = a.hear(before, text, now, self._check)
         if outcome.action is not None:  # settling asks for no further action
@@ -90,7 +92,7 @@ class AssistantService:
         wanted = _account_conversation(owner) if owner else conversation_id
         if owner and conversation_id and conversation_id != wanted:  # a filer has its own one only
             return None
-        found = self.store.get_conversation(wanted) if wanted else None
+        found = self.store.get_conversation(wanted) if wanted and _ID.fullmatch(wanted) else None
         if found is None or found.owner != owner or found.expired(self.clock.now()):
             return None
         return found

@@ -28,7 +28,7 @@ def test_a_conversation_is_created_once_then_written_at_its_version_only(store):
         store.save_conversation(heard.model_copy(update={"version": 2, "step": "name"}), expected_version=1)
     found = store.get_conversation(c.id)
     assert found is not None and found.version == 2 and found.phase == a.REGISTER and found.step == "uscc"
-    assert [t.text for t in found.transcript] == [t.text for t in heard.transcript] and found.transcript[1].text == "注册新单位"
+    assert found.transcript == heard.transcript and found.transcript[1].text == "注册新单位"
     assert found.expires_at == later + dt.timedelta(days=a.KEEP_DAYS)
     assert [e.target for e in store.list_audit()] == ["start"]  # the losers left no trace
     assert store.get_conversation("d" * 32) is None

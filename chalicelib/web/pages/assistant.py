@@ -34,7 +34,8 @@ def show(p: Page) -> Response:
 def send(p: Page) -> Response:
     """A typed message (`text`) or a tapped quick reply (`reply`: the button's own field, as the form also sends
     the empty box)."""
-    service, client, message = container().assistant, client_address(p.request), p.form.get("reply") or p.form.get("text", "")
+    service, client = container().assistant, client_address(p.request)
+    message = p.form.get("reply") or p.form.get("text", "")
     try:
         service.say(p.who, _held(p), message, client)
     except NotFound:  # none yet, expired (30 days) or the cookie was lost: the message opens a new one
