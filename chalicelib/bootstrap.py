@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
     from .ports import BlobStore, Clock, LocalTransfers, Sender, Store
     from .services.accounts import AccountService
+    from .services.assistant import AssistantService
     from .services.applications import ApplicationService
     from .services.audit import AuditService
     from .services.desks import DeskService
@@ -83,6 +84,7 @@ class Container(NamedTuple):
     receipts: ReceiptService  # 回执, 备案证明 and their public verification (docs/rules.md §14)
     verification: VerificationService  # SMS verification codes (docs/rules.md §12)
     people: UnitPeopleService  # a unit's people, 忘记密码, contact changes, rebinding a lost unit
+    assistant: AssistantService  # 填报助手: the chat that registers a unit and fills 表一 (docs/rules.md §19)
 
 
 def build(settings: settings_module.Settings, *, clock: Clock | None = None, sender: Sender | None = None,
@@ -158,6 +160,7 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
              local_transfers: LocalTransfers | None = None, reminder_queue: ReminderQueue | None = None) -> Container:
     """The services over given adapters (build() picks the adapters; tests may pass their own)."""
     from .services.accounts import AccountService  # cold start: the services load pydantic
+    from .services.assistant import AssistantService
     from .services.applications import ApplicationService
     from .services.audit import AuditService
     from .services.desks import DeskService
@@ -218,6 +221,7 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
     reminders = ReminderService(store, clock, outbox, settings.base_url, reminder_queue)
     recovery = RecoveryService(store, clock, imports, person_index, exports, reminders)
     verification = VerificationService(store, clock)
+    people = UnitPeopleService(store, clock, accounts, verification, outbox.deliver_soon)
     return Container(
         settings=settings, store=store, blobs=blobs, local_transfers=local_transfers, sender=sender, clock=clock,
         token_signer=token_signer, accounts=accounts,
@@ -233,7 +237,7 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
         unit_lookup=UnitLookup(store, clock), audit=audit,
         recovery=recovery, transfers=TransferService(store, clock, outbox, settings.base_url),
         receipts=ReceiptService(store, clock, filings, settings.secret_key, settings.base_url),
-        verification=verification, people=UnitPeopleService(store, clock, accounts, verification, outbox.deliver_soon))
+        verification=verification, people=people, assistant=AssistantService(store, clock, people, filings))
 
 
 def register_routes(app: Chalice) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO, Any, Generic, NamedTuple, Protocol, TypeVar, runtime_checkable
 
+from .domain.assistant import Conversation
 from .domain.audit import AuditFilter
 from .domain.applications import Application
 from .domain.desk import Desk
@@ -372,8 +373,20 @@ class SignInStore(Protocol):
         """Write the guard only if the stored one is at `expected_version` (0: none stored yet), else StaleVersion."""
 
 
+class AssistantStore(Protocol):
+    """The 填报助手's conversations (domain/assistant.py), one record each, gone 30 days after the last message."""
+
+    def get_conversation(self, conversation_id: str) -> Conversation | None:
+        """The conversation as stored, expired or not (the service decides)."""
+
+    def save_conversation(self, conversation: Conversation, *, expected_version: int,
+                          audit: AuditEvent | None = None) -> None:
+        """Write only if the stored one is at `expected_version` (0: none stored yet),
+        with the audit event if any, all or nothing; else StaleVersion."""
+
+
 class Store(AccountStore, UnitLifeStore, FilingStore, RowStore, OutboxStore, OwingStore, EnforcementStore, DeskStore,
-            ClaimStore, JobStore, TransferStore, PeopleStore, SignInStore, Protocol):
+            ClaimStore, JobStore, TransferStore, PeopleStore, SignInStore, AssistantStore, Protocol):
     """Everything the services keep: the role protocols above, implemented together by each backend."""
 
 

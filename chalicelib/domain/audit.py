@@ -16,6 +16,7 @@ ACTION_NAMES = {
     # accounts and sign-in (services/accounts.py)
     "sign_in": "登录", "sign_out": "退出登录", "change_password": "修改密码", "unlock_account": "解锁账号",
     "create_account": "创建账号", "register_unit": "单位注册",
+    "assistant_start": "开始填报助手对话",  # services/assistant.py
     "enrol_second_factor": "绑定动态口令（第二因素）",
     # a unit's people and account recovery (services/unit_people.py)
     "reset_password": "短信验证码重置密码", "change_contact": "变更联系方式", "add_clerk": "添加经办人",

@@ -147,3 +147,9 @@ def authority_phone(code: str) -> str:
     hotline, named as such (docs/rules.md §14)."""
     contacts = _contacts()
     return contacts["phones"].get(code) or f"{contacts['hotline']}（人社服务热线）"
+
+
+def published_phone(code: str) -> str | None:
+    """Authority `code`'s own number if the deployment filled it in (contacts.json), else None."""
+    phone: str | None = _contacts()["phones"].get(code)
+    return phone

@@ -117,6 +117,13 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/local-downloads"): PUBLIC,  # embedded only; the signed link (presigned_get) is the credential
     # 回执查验 (docs/rules.md §14): a 回执号 and its check code; rate-limited per client address
     ("GET", "/verify"): PUBLIC,
+    # 填报助手 (docs/rules.md §19): anyone may start a registration; a filer's conversation is its account's;
+    # anonymous messages are rate-limited per client address (services/assistant.py)
+    ("GET", "/assistant"): PUBLIC,
+    ("POST", "/assistant"): PUBLIC,
+    ("POST", "/api/v1/assistant/conversations"): PUBLIC,
+    ("GET", "/api/v1/assistant/conversations/{conversation_id}"): PUBLIC,
+    ("POST", "/api/v1/assistant/conversations/{conversation_id}/messages"): PUBLIC,
     ("POST", "/verify"): PUBLIC,
     # any account
     ("GET", "/api/v1/me"): SIGNED_IN,

@@ -97,6 +97,7 @@ class World:
             "table": ("table2", "table2"), "index": ("0", "0"), "token": ("not-a-signed-link", "not-a-signed-link"),
             "id_number": ("140105199001010011", "140212199001010011"), "name": ("app.js", "app.js"),
             "export_id": ("0" * 32, "1" * 32),
+            "conversation_id": ("0" * 32, "1" * 32),  # 填报助手: public; an id is the key to its conversation
             "uscc": (factories.uscc(1, "140105"), factories.uscc(2, "140212")),
             "transfer_id": (self._transfer(factories.uscc(1, "140105"), "140106"),
                             self._transfer(factories.uscc(2, "140212"), "140200")),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ...ports import Store
 from .dynamo.base import create_table
+from .dynamo.assistant import DynamoAssistant
 from .dynamo.claims import DynamoClaims
 from .dynamo.desks import DynamoDesks
 from .dynamo.enforcement import DynamoEnforcement
@@ -25,5 +26,5 @@ __all__ = ["DynamoStore", "create_table"]
 
 
 class DynamoStore(DynamoUnits, DynamoFilings, DynamoRows, DynamoOutbox, DynamoOwing, DynamoEnforcement, DynamoDesks,
-                  DynamoClaims, DynamoJobs, DynamoTransfers, DynamoPeople, DynamoSignIn, Store):
+                  DynamoClaims, DynamoJobs, DynamoTransfers, DynamoPeople, DynamoSignIn, DynamoAssistant, Store):
     """All the aggregates on one table (constructor: table name, low-level DynamoDB client)."""

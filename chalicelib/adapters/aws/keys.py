@@ -57,6 +57,10 @@ Access patterns (→ how they are served; no Scan anywhere):
                                       "after <authority>#<uscc>" in either; the keys move with the stage)
   review desk of a filing              GetItem PK=DESK#<filing id> SK=DESK (`version` attr; conditional Put in one
                                       transaction with its audit event); a queue page's: BatchGetItem
+  填报助手 conversation by id         GetItem  PK=CHAT#<id>              SK=CHAT (`version` attr; conditional Put,
+                                      the first with its audit event; `expires` holds the epoch second it
+                                      expires, for a table TTL on that attribute; the service ignores an
+                                      expired one either way)
   filing year opened (once)           GetItem  PK=YEAR#<year>            SK=OPENED
   person records by ID number        Query    PK=IDNO#<id number>  SK=<filing id>#<table>#<row>: one item per
                                       表二/表三 row of an approved filing (BatchWriteItem after approval)
@@ -397,6 +401,10 @@ def owing_listing(year: int, authority_code: str, uscc: str) -> dict[str, str]:
     One sort key format in both indexes, so a page token is "after <authority>#<uscc>" in either."""
     order = f"{authority_code}#{uscc}"
     return {"GSI1PK": owing_at(year, authority_code), "GSI1SK": order, "GSI2PK": owing_all(year), "GSI2SK": order}
+
+
+def conversation(conversation_id: str) -> dict[str, str]:
+    return _key(f"CHAT#{conversation_id}", "CHAT")
 
 
 def desk(filing_id: str) -> dict[str, str]:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ...ports import Store
 from .sqlite import migrations
+from .sqlite.assistant import SqliteAssistant
 from .sqlite.claims import SqliteClaims
 from .sqlite.desks import SqliteDesks
 from .sqlite.enforcement import SqliteEnforcement
@@ -25,7 +26,7 @@ from .sqlite.units import SqliteUnits
 
 
 class SqliteStore(SqliteUnits, SqliteFilings, SqliteRows, SqliteOutbox, SqliteOwing, SqliteEnforcement, SqliteDesks,
-                  SqliteClaims, SqliteJobs, SqliteTransfers, SqlitePeople, SqliteSignIn, Store):
+                  SqliteClaims, SqliteJobs, SqliteTransfers, SqlitePeople, SqliteSignIn, SqliteAssistant, Store):
     def __init__(self, path: str | Path):
         super().__init__(path)
         migrations.migrate(self._db, str(path))

@@ -262,6 +262,7 @@ def document(base_url: str) -> dict[str, Any]:
                 "responses": {"204": {"description": "已接收"}, "303": {"description": "已接收，跳转"},
                               **_errors(400, 403, 404, 413, 415)}}},
             **_unit_paths(),
+            **_assistant_paths(),
             **_account_paths(),  # last, /auth/logout last of all: it ends the caller's session (fuzzing order)
         },
     }
@@ -443,6 +444,37 @@ def _people_paths() -> dict:
                        "documents": {"type": "array", "items": {"type": "string", "enum": list(DOCUMENTS)}}},
                       ["name", "mobile", "email", "code", "documents"]),
             answer=_obj({"username": _STR, "initial_password": _STR, "message": _STR}, ["username", "initial_password"]))},
+    }
+
+
+def _assistant_paths() -> dict:
+    """填报助手 (docs/rules.md §19): anyone may talk to it; a filer's bearer token binds the conversation to its
+    account (optional security)."""
+    cid = _path("conversation_id")
+    turn = _obj({"by": {"type": "string", "enum": ["bot", "user"]}, "text": _STR,
+                 "link": {**_STR, "description": "这一步的普通表单（站内路径）"}, "link_text": _STR}, ["by", "text"])
+    answer = _obj({
+        "id": {**_STR, "description": "对话编号：匿名时即取回该对话的凭据，请妥善保存"},
+        "messages": {"type": "array", "items": turn, "description": "新建/读取：全部对话；发消息：本次新增的消息"},
+        "quick_replies": {"type": "array", "items": _STR, "description": "快捷回复，点选即把该文字作为消息发送"},
+        "state": _obj({"phase": {"type": "string", "enum": ["menu", "register", "registered", "table1", "rows",
+                                                            "done"]},
+                       "step": {**_STR, "nullable": True, "description": "正在问的字段（注册表单或表一的字段名）"},
+                       "expires_at": {**_STR, "format": "date-time"}}, ["phase", "step", "expires_at"])},
+        ["id", "messages", "quick_replies", "state"])
+    either = [{}, {"bearer": []}]
+    return {
+        "/assistant/conversations": {"post": {**_op(
+            "开始与填报助手的对话（已登录的填报员：本账号的对话重新开始；resume 为 true 时继续仍有效的对话，匿名时传 id）",
+            ok=("201", "对话"), answer=answer, errors=(400, 429),
+            body=_obj({"resume": {"type": "boolean"}, "id": _STR})), "security": either}},
+        "/assistant/conversations/{conversation_id}": {"get": {**_op(
+            "读取对话（关闭手机后继续）；30天未使用即过期", params=[cid], answer=answer, errors=(404,)),
+            "security": either}},
+        "/assistant/conversations/{conversation_id}/messages": {"post": {**_op(
+            "向填报助手发送一条消息（回答、快捷回复或问题），返回助手新说的话、快捷回复和状态", params=[cid], answer=answer,
+            body=_obj({"text": {**_STR, "maxLength": 500}}, ["text"]), errors=(400, 404, 409, 422, 429)),
+            "security": either}},
     }
 
 
