@@ -75,11 +75,10 @@ STEPS: tuple[Step, ...] = (
     Step(9, "the outbox's two lanes (reminders after every other message) and the daily delivery counts "
             "(docs/rules.md §8)", script(outbox.LANES, outbox.DELIVERY_COUNTS)),
     Step(10, "the sign-in guard of each name tried (docs/rules.md §13)", script(sign_in.SCHEMA)),
-    # steps 11–16 are other branches' (numbers handed out before they merge)
-    Step(17, "the 填报助手's conversations (docs/rules.md §19)", script(assistant.SCHEMA)),
+    Step(11, "the 填报助手's conversations (docs/rules.md §19)", script(assistant.SCHEMA)),
 )
 CURRENT = STEPS[-1].version
-assert all(a.version < b.version for a, b in zip(STEPS, STEPS[1:])), "steps are numbered in increasing order"
+assert [s.version for s in STEPS] == list(range(1, len(STEPS) + 1)), "steps are numbered 1, 2, … in order"
 
 
 def version(db: sqlite3.Connection) -> int:
