@@ -12,10 +12,8 @@ function authHeader() {
 
 function failure(res, fallback) {
   const body = res && res.data
-  const error = new Error((body && body.error && body.error.message) || fallback || '网络异常，请稍后重试')
-  error.status = res ? res.statusCode : 0
-  error.body = body
-  return error
+  const message = (body && body.error && body.error.message) || fallback || '网络异常，请稍后重试'
+  return Object.assign(new Error(message), { status: res ? res.statusCode : 0, body })
 }
 
 function show(error) {
