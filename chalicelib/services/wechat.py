@@ -49,9 +49,14 @@ class WechatService:
             raise ValidationFailed("缺少微信登录凭证", [problem("缺少微信登录凭证", field="code")])
         openid = self._openid(code.strip())
         binding = self.store.get_wechat_binding(openid)
-        if binding is not None:
+        if binding is not None and not self._gone(binding):
             return self.accounts.wechat_session(binding.username, openid)
         return self.signer.sign(BIND, {"o": openid})
+
+    def _gone(self, binding: WechatBinding) -> bool:
+        """Bound to an account that was removed (a 经办人 the 单位管理员 removed): the user may bind another."""
+        account = self.store.get_account(binding.username)
+        return account is None or account.status == "deregistered"
 
     def bind(self, bind_token: str, username: str, password: str, client: str = ""
              ) -> tuple[str, dt.datetime, Principal]:
@@ -69,16 +74,16 @@ class WechatService:
         if not who.is_filer:
             raise Forbidden("只有用人单位的账号可以绑定微信小程序，审核端请使用网页登录")
         bound = self.store.get_wechat_binding(openid)
-        if bound is not None and bound.username != who.username:
+        if bound is not None and bound.username != who.username and not self._gone(bound):
             raise Conflict("该微信已绑定其他单位账号，请先在该账号中解除绑定")
-        if bound is None:
+        if bound is None or bound.username != who.username:
             account = self.store.get_account(who.username)
             now = self.clock.now()
             binding = WechatBinding(openid=openid, username=who.username, mobile=account.mobile if account else None,
-                                    bound_at=now)
+                                    bound_at=now, version=bound.version + 1 if bound else 1)
             try:
-                self.store.save_wechat_binding(binding, expected_version=0, audit=self._event(
-                    now, who, "wechat_bind", openid))
+                self.store.save_wechat_binding(binding, expected_version=bound.version if bound else 0,
+                                               audit=self._event(now, who, "wechat_bind", openid))
             except StaleVersion:
                 raise Conflict("该微信正在绑定，请刷新后重试") from None
         return token, expires, who

@@ -133,3 +133,11 @@ def test_unbinding_from_the_web_page(api, fake_wechat, container):  # noqa: F811
     assert "已解除该微信的绑定" in page and "本账号没有绑定微信" in page
     assert container.store.get_wechat_binding("o-filer-1") is None
     assert browser.post("/employer/wechat/unbind", {"openid": "o-filer-1"}).status_code == 404
+
+
+def test_a_wechat_user_bound_to_a_removed_account_binds_again(api, fake_wechat, container):  # noqa: F811
+    bound_token(api, fake_wechat)
+    account = container.store.get_account(factories.uscc(1))
+    container.store.save_account(account.model_copy(update={"status": "deregistered", "version": account.version + 1}),
+                                 expected_version=account.version)
+    assert wechat_session(api, fake_wechat, "c-2")["bind_required"] is True
