@@ -14,19 +14,21 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import secrets
 from collections.abc import Mapping
 
 from ..domain.errors import Conflict, Forbidden, NotFound, Unauthenticated, Unavailable, ValidationFailed, problem
 from ..domain.model import AuditEvent, Message
 from ..domain.wechat import PAGE, WechatBinding, subscribe_message
-from ..ports import Clock, StaleVersion, Store, WechatClient, WechatRefused
+from ..ports import AlreadyExists, Clock, StaleVersion, Store, WechatClient, WechatRefused
 from .accounts import AccountService, Principal, audit_scope
 from .audit import audit_event
 from .token_signer import TokenSigner
 
 log = logging.getLogger(__name__)
-BIND = "wechat-bind"  # signed-token purpose
+BIND, WEB = "wechat-bind", "wechat-web"  # signed-token purposes
 BIND_MINUTES = 10  # to sign in once with the USCC and password after wx.login
+WEB_SECONDS = 60  # for the web-view to open the site with the mini-program's session
 CODE_REFUSED = {40029, 40163}  # a wx.login code invalid, or used already
 USER_REFUSED = 43101  # the user has no subscription of the template left (or switched it off)
 ATTEMPTS = 5
@@ -87,6 +89,27 @@ class WechatService:
             except StaleVersion:
                 raise Conflict("该微信正在绑定，请刷新后重试") from None
         return token, expires, who
+
+    def web_ticket(self, who: Principal) -> str:
+        """A single-use ticket, valid WEB_SECONDS, for the web-view to open the site signed in as `who` (a session
+        cookie cannot be handed to a web-view, and a bearer token does not belong in a URL)."""
+        if not who.wechat:
+            raise Conflict("请在微信小程序中登录后再打开网页")
+        return self.signer.sign(WEB, {"u": who.username, "w": who.wechat, "n": secrets.token_urlsafe(12)})
+
+    def web_session(self, ticket: str) -> tuple[str, dt.datetime, Principal]:
+        """The web session a ticket opens, once; Unauthenticated when it is forged, expired or used."""
+        payload = self.signer.verify(WEB, ticket or "", WEB_SECONDS)
+        if payload is None or not all(isinstance(payload.get(k), str) for k in ("u", "w", "n")):
+            raise Unauthenticated("链接已失效，请在小程序中重新打开")
+        try:
+            self.store.claim(f"wechat-web#{payload['n']}", self.clock.now())
+        except AlreadyExists:
+            raise Unauthenticated("链接已使用过，请在小程序中重新打开") from None
+        binding = self.store.get_wechat_binding(payload["w"])
+        if binding is None or binding.username != payload["u"]:
+            raise Unauthenticated("该微信已解除绑定，请重新登录")
+        return self.accounts.wechat_session(payload["u"], payload["w"])
 
     def bindings(self, who: Principal) -> list[WechatBinding]:
         return self.store.wechat_bindings_of(who.username)

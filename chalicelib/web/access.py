@@ -112,6 +112,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/auth/wechat"): PUBLIC,
     ("POST", "/api/v1/auth/wechat/bind"): PUBLIC,
     ("POST", "/api/v1/auth/wechat/unbind"): allow(filer="none"),
+    ("POST", "/api/v1/auth/wechat/web-ticket"): allow(filer="none"),
+    ("GET", "/wechat/web"): PUBLIC,
     ("GET", "/api/v1/wechat/subscriptions"): allow(filer="none"),
     ("POST", "/api/v1/wechat/subscriptions"): allow(filer="none"),
     ("GET", "/employer/wechat"): allow(filer="none"),

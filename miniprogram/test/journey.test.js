@@ -62,6 +62,9 @@ test('bind, file, upload, submit, subscribe, receipt, unbind', async () => {
   await settle()
   tap(filing, '#table1') // 表一 is filled on the web page (the replay fills it as that page would)
   await settle()
+  wx.on('POST /auth/wechat/web-ticket', { statusCode: 200, data: { ticket: 'T.1', expires_in: 60 } })
+  render('web').instance.onLoad({ path: encodeURIComponent('/employer/filings/F-1/table1') })
+  await settle()
 
   wx.on('POST /filings/F-1/uploads', { statusCode: 201, data: answers.uploadStarted })
   wx.on('GET /filings/F-1/uploads/U-1', { statusCode: 200, data: answers.uploadDone })
@@ -89,7 +92,8 @@ test('bind, file, upload, submit, subscribe, receipt, unbind', async () => {
   const journey = recorded(wx)
   expect(journey.requests.filter((r) => r.kind === 'api').map((r) => `${r.method} ${r.path}`)).toEqual([
     'POST /auth/wechat', 'POST /auth/wechat/bind', 'GET /me', 'GET /filings', 'POST /filings',
-    'GET /filings/{filing_id}', 'GET /wechat/subscriptions', 'POST /filings/{filing_id}/uploads',
+    'GET /filings/{filing_id}', 'GET /wechat/subscriptions', 'POST /auth/wechat/web-ticket',
+    'POST /filings/{filing_id}/uploads',
     'GET /filings/{filing_id}/uploads/{upload_id}', 'GET /filings/{filing_id}', 'POST /filings/{filing_id}/submit',
     'GET /filings/{filing_id}', 'POST /wechat/subscriptions', 'POST /auth/wechat/unbind',
   ])

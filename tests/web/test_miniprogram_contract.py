@@ -52,6 +52,13 @@ def page_exists(path: str) -> bool:
                for route, methods in app.routes.items())
 
 
+def opened_web_view(api: Api, ticket: str, path: str) -> None:
+    response = api.http.get(f"/wechat/web?ticket={ticket}&next={path}")
+    location = next(v for k, v in response.headers.items() if k.lower() == "location")
+    cookies = response.headers.get("set-cookie") or response.headers.get("Set-Cookie") or ""
+    assert response.status_code in (302, 303) and location == path and "session=" in str(cookies)
+
+
 def test_the_mini_programs_journey_works_on_the_real_api(api: Api, fake_wechat, container):  # noqa: F811
     journey = json.loads(RECORDED.read_text(encoding="utf-8"))
     fake_wechat.codes["replay-code"] = "o-replay"
@@ -79,6 +86,8 @@ def test_the_mini_programs_journey_works_on_the_real_api(api: Api, fake_wechat, 
         assert status == step["status"], (step["method"], path, answer)
         missing = [f for f in step["reads"] if not present(answer, f)]
         assert not missing, f"{step['method']} {step['path']}: the mini-program reads {missing}, the API has not"
+        if "ticket" in answer:  # the web-view opens the site with it, signed in, on the page it was opened for
+            opened_web_view(api, answer["ticket"], filled(journey["web"][0]["path"], values))
         token = answer.get("token", token)
         values.update({k: answer[k] for k in ("bind_token", "upload_id") if k in answer})
         if (step["method"], step["path"]) == ("POST", "/filings"):
@@ -91,4 +100,4 @@ def test_the_mini_programs_journey_works_on_the_real_api(api: Api, fake_wechat, 
     for web in journey["web"]:
         assert page_exists(filled(web["path"], values)), web["path"]
     calls = {(s["method"], s["path"]) for s in journey["requests"] if s["kind"] == "api"}
-    assert len(calls) >= 12  # docs/wechat.md quotes how many of the API's calls the journey covers
+    assert len(calls) >= 13  # docs/wechat.md quotes how many of the API's calls the journey covers

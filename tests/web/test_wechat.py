@@ -141,3 +141,18 @@ def test_a_wechat_user_bound_to_a_removed_account_binds_again(api, fake_wechat, 
     container.store.save_account(account.model_copy(update={"status": "deregistered", "version": account.version + 1}),
                                  expected_version=account.version)
     assert wechat_session(api, fake_wechat, "c-2")["bind_required"] is True
+
+
+def test_the_web_view_opens_the_site_signed_in_once_per_ticket(api, fake_wechat):  # noqa: F811
+    token = bound_token(api, fake_wechat)
+    status, body = api.call("POST", "/auth/wechat/web-ticket", token=token)
+    assert status == 200
+    browser = Browser(api.client)
+    opened = browser.get(f"/wechat/web?ticket={body['ticket']}&next=/employer/wechat")
+    assert opened.status_code in (302, 303) and location(opened) == "/employer/wechat"
+    assert "微信用户 o-fi…er-1" in browser.get("/employer/wechat").body.decode()  # signed in as the filer
+    again = Browser(api.client).get(f"/wechat/web?ticket={body['ticket']}&next=/employer")
+    assert location(again) == "/login"  # single use
+    assert location(Browser(api.client).get("/wechat/web?ticket=forged")) == "/login"
+    web_token = api.login(factories.uscc(1), PASSWORD)  # a web session has no WeChat user to vouch for
+    assert api.call("POST", "/auth/wechat/web-ticket", token=web_token)[0] == 409

@@ -286,6 +286,9 @@ def _wechat_paths() -> dict:
         "/auth/wechat/unbind": {"post": _op(
             "解除微信绑定：小程序会话解除本微信，网页会话解除本账号的所有微信", errors=(400, 401, 403, 404),
             answer=_obj({"unbound": _INT, "message": _STR}))},
+        "/auth/wechat/web-ticket": {"post": _op(
+            "小程序打开网页（web-view）用的一次性票据，60秒内有效：打开 /wechat/web?ticket=…&next=<网页路径> 即以本账号登录网页",
+            errors=(400, 401, 403, 409), answer=_obj({"ticket": _STR, "expires_in": _INT}))},
         "/wechat/subscriptions": {
             "get": _op("订阅消息模板（名称 → 模板编号，供 wx.requestSubscribeMessage）和本微信剩余的订阅次数",
                        errors=(401, 403), answer=subscriptions),

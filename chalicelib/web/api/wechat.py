@@ -39,6 +39,12 @@ def wechat_unbind() -> Response:
     return json_response({"unbound": unbound, "message": "已解除微信绑定" if unbound else "没有绑定的微信"})
 
 
+@routes.route("/auth/wechat/web-ticket", methods=["POST"])
+@api_errors
+def web_ticket() -> Response:
+    return json_response({"ticket": container().wechat.web_ticket(signed_in()), "expires_in": 60})
+
+
 @routes.route("/wechat/subscriptions", methods=["GET", "POST"])
 @api_errors
 def subscriptions() -> Response:
