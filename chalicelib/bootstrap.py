@@ -14,7 +14,7 @@ from . import settings as settings_module
 if TYPE_CHECKING:
     from chalice import Chalice
 
-    from .ports import BlobStore, Clock, LocalTransfers, Sender, Store
+    from .ports import BlobStore, Clock, LocalTransfers, Sender, Store, WechatClient
     from .services.accounts import AccountService
     from .services.assistant import AssistantService
     from .services.applications import ApplicationService
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from .services.unit_people import UnitPeopleService
     from .services.verification import VerificationService
     from .services.versions import VersionService
+    from .services.wechat import WechatService
 
 
 log = logging.getLogger(__name__)
@@ -85,11 +86,13 @@ class Container(NamedTuple):
     verification: VerificationService  # SMS verification codes (docs/rules.md §12)
     people: UnitPeopleService  # a unit's people, 忘记密码, contact changes, rebinding a lost unit
     assistant: AssistantService  # 填报助手: the chat that registers a unit and fills 表一 (docs/rules.md §19)
+    wechat: WechatService  # the mini-program's sign-in, binding and subscriptions (docs/wechat.md)
 
 
 def build(settings: settings_module.Settings, *, clock: Clock | None = None, sender: Sender | None = None,
           aws_session: Any = None) -> Container:
     """Adapters for the configured backend, then the services over them."""
+    wechat = wechat_api(settings.wechat) if settings.wechat else None
     if settings.embedded:
         from .adapters.embedded.file_blobs import FileBlobStore
         from .adapters.embedded.mailbox import LocalMailbox
@@ -109,7 +112,7 @@ def build(settings: settings_module.Settings, *, clock: Clock | None = None, sen
                 sender = ChannelSender({"email": smtp_mail(settings.smtp) if settings.smtp else mailbox,
                                         "sms": template_sms(settings.sms) if settings.sms else mailbox})
         return assemble(settings, store=SqliteStore(settings.data_dir / "filing.db"), blobs=files,
-                        local_transfers=files, sender=sender, clock=clock or SystemClock())
+                        local_transfers=files, sender=sender, clock=clock or SystemClock(), wechat=wechat)
     import boto3
 
     from .adapters.aws.dynamo_store import DynamoStore
@@ -129,7 +132,7 @@ def build(settings: settings_module.Settings, *, clock: Clock | None = None, sen
     return assemble(settings, store=DynamoStore(settings.table_name, clients.client("dynamodb")),
                     blobs=S3BlobStore(settings.bucket_name, s3_client(clients)),
                     sender=sender or ChannelSender({ch: senders[ch]() for ch in settings.channels}),
-                    clock=clock or SystemClock(), reminder_queue=queue)
+                    clock=clock or SystemClock(), reminder_queue=queue, wechat=wechat)
 
 
 def template_sms(sms: settings_module.SmsSettings) -> Sender:
@@ -147,6 +150,12 @@ def template_sms(sms: settings_module.SmsSettings) -> Sender:
                      endpoint=sms.endpoint, region=sms.region, param_max_chars=sms.param_max_chars)
 
 
+def wechat_api(wechat: settings_module.WechatSettings) -> WechatClient:
+    """The WeChat server API of the mini-program (docs/wechat.md), on either backend."""
+    from .adapters.wechat import WechatApi
+    return WechatApi(wechat.app_id, wechat.app_secret, api_base=wechat.api_base)
+
+
 def smtp_mail(smtp: settings_module.SmtpSettings) -> Sender:
     """The sender for SMTP_HOST (docs/mail.md): e-mail through the installation's mail server."""
     from .adapters.smtp import SmtpSender
@@ -157,7 +166,8 @@ def smtp_mail(smtp: settings_module.SmtpSettings) -> Sender:
 
 
 def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobStore, sender: Sender, clock: Clock,
-             local_transfers: LocalTransfers | None = None, reminder_queue: ReminderQueue | None = None) -> Container:
+             local_transfers: LocalTransfers | None = None, reminder_queue: ReminderQueue | None = None,
+             wechat: WechatClient | None = None) -> Container:
     """The services over given adapters (build() picks the adapters; tests may pass their own)."""
     from .services.accounts import AccountService  # cold start: the services load pydantic
     from .services.assistant import AssistantService
@@ -185,9 +195,12 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
     from .services.unit_people import UnitPeopleService
     from .services.verification import VerificationService
     from .services.versions import VersionService
+    from .services.wechat import WechatDelivery, WechatService
 
     token_signer = TokenSigner(settings.secret_key)
-    outbox = Outbox(store, sender, clock, channels=settings.channels, rates=settings.send_rates)
+    wechat_templates = settings.wechat.templates if settings.wechat else {}
+    outbox = Outbox(store, sender, clock, channels=settings.channels, rates=settings.send_rates,
+                    wechat=WechatDelivery(store, wechat, wechat_templates) if wechat and wechat_templates else None)
     if reminder_queue is None and settings.job_worker_process:  # embedded: the batches go to `cli run-worker`
         reminder_queue = JobQueue(store, clock)
     links = ActionLinks(token_signer, clock, settings.base_url)
@@ -237,7 +250,8 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
         unit_lookup=UnitLookup(store, clock), audit=audit,
         recovery=recovery, transfers=TransferService(store, clock, outbox, settings.base_url),
         receipts=ReceiptService(store, clock, filings, settings.secret_key, settings.base_url),
-        verification=verification, people=people, assistant=AssistantService(store, clock, people, filings))
+        verification=verification, people=people, assistant=AssistantService(store, clock, people, filings),
+        wechat=WechatService(store, clock, token_signer, accounts, wechat, wechat_templates))
 
 
 def register_routes(app: Chalice) -> None:

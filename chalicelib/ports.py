@@ -21,6 +21,7 @@ from .domain.reminders import Obligation
 from .domain.sign_in import SignInGuard
 from .domain.transfers import Transfer
 from .domain.verification import VerificationCode
+from .domain.wechat import WechatBinding
 
 T = TypeVar("T")
 
@@ -385,8 +386,29 @@ class AssistantStore(Protocol):
         with the audit event if any, all or nothing; else StaleVersion."""
 
 
+class WechatStore(Protocol):
+    """WeChat users of the mini-program bound to filer accounts, with the subscriptions they accepted
+    (domain/wechat.py). Read by openid (consistent), by account and by the account's mobile."""
+
+    def get_wechat_binding(self, openid: str) -> WechatBinding | None: ...
+
+    def wechat_bindings_of(self, username: str) -> list[WechatBinding]:
+        """The account's bindings, oldest first."""
+
+    def wechat_bindings_for_mobile(self, mobile: str) -> list[WechatBinding]:
+        """The bindings made with this mobile as their account's (the SMS a subscribe message stands in for)."""
+
+    def save_wechat_binding(self, binding: WechatBinding, *, expected_version: int,
+                            audit: AuditEvent | None = None) -> None:
+        """Write the binding only if the stored one is at `expected_version` (0: none stored yet), with its audit
+        event, all or nothing; else StaleVersion."""
+
+    def delete_wechat_binding(self, binding: WechatBinding, *, audit: AuditEvent) -> None:
+        """Remove the binding if it is still at its version, with its audit event; else StaleVersion."""
+
+
 class Store(AccountStore, UnitLifeStore, FilingStore, RowStore, OutboxStore, OwingStore, EnforcementStore, DeskStore,
-            ClaimStore, JobStore, TransferStore, PeopleStore, SignInStore, AssistantStore, Protocol):
+            ClaimStore, JobStore, TransferStore, PeopleStore, SignInStore, AssistantStore, WechatStore, Protocol):
     """Everything the services keep: the role protocols above, implemented together by each backend."""
 
 
@@ -471,6 +493,26 @@ class BatchSender(Protocol):
 
     def send_batch(self, messages: list[Message]) -> list[Exception | None]:
         """Deliver messages of one channel; per message, in order: None (sent) or what send would have raised."""
+
+
+class WechatRefused(Exception):
+    """WeChat answered an error code (errcode): 40029/40163 a sign-in code invalid or used, 43101 the user has no
+    subscription left, 47003 a field's value refused, 40001/42001 the access token invalid or expired; -1 the
+    server unreachable or its answer unreadable."""
+
+    def __init__(self, errcode: int, errmsg: str):
+        super().__init__(f"微信接口错误 {errcode}: {errmsg}")
+        self.errcode, self.errmsg = errcode, errmsg
+
+
+class WechatClient(Protocol):
+    """The WeChat server API of our mini-program (docs/wechat.md); WechatRefused on any error code."""
+
+    def session_openid(self, code: str) -> str:
+        """The openid of the user whose wx.login gave `code` (jscode2session)."""
+
+    def send_subscribe(self, openid: str, template_id: str, data: Mapping[str, str], page: str) -> None:
+        """One subscribe message (订阅消息) to the user."""
 
 
 class Clock(Protocol):

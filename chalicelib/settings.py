@@ -38,6 +38,14 @@ class SmtpSettings(NamedTuple):
     ca_file: str | None = None  # a CA bundle (PEM) for a server certificate issued by the bureau's own CA
 
 
+class WechatSettings(NamedTuple):
+    """The WeChat mini-program (docs/wechat.md): WECHAT_APP_ID and its WECHAT_* variables."""
+    app_id: str
+    app_secret: str  # WECHAT_APP_SECRET, or on AWS the secret WECHAT_SECRET_ARN names
+    api_base: str = "https://api.weixin.qq.com"  # WECHAT_API_BASE: tests point it at a fake
+    templates: dict[str, str] = {}  # WECHAT_TEMPLATES: our template name → the WeChat template id
+
+
 class Settings(NamedTuple):  # (not a dataclass: dataclasses costs Lambda cold start)
     backend: str  # embedded / aws
     base_url: str
@@ -58,6 +66,7 @@ class Settings(NamedTuple):  # (not a dataclass: dataclasses costs Lambda cold s
     send_rates: dict[str, float] = {}
     reminder_queue_url: str | None = None  # aws: REMINDER_QUEUE_URL, the SQS queue of the daily job's batches
     ses_bulk_template: str | None = None  # aws: SES_BULK_TEMPLATE, reminders 50 to a call (adapters/aws/senders.py)
+    wechat: WechatSettings | None = None  # the mini-program's sign-in and subscribe messages; None: not offered
 
     @property
     def embedded(self) -> bool:
@@ -151,6 +160,30 @@ def _sms(env: Mapping[str, str], backend_name: str) -> SmsSettings | None:
                        param_max_chars=max_chars)
 
 
+def _wechat(env: Mapping[str, str]) -> WechatSettings | None:
+    """WECHAT_APP_ID: the mini-program's AppID; unset: no WeChat sign-in or messages."""
+    app_id = env.get("WECHAT_APP_ID", "").strip()
+    if not app_id:
+        return None
+    secret = env.get("WECHAT_APP_SECRET", "").strip()
+    if not secret and env.get("WECHAT_SECRET_ARN"):
+        secret = _stored_secret(env["WECHAT_SECRET_ARN"]).strip()
+    if not secret:
+        raise SettingsError("WECHAT_APP_ID needs WECHAT_APP_SECRET (or WECHAT_SECRET_ARN, a secret holding the AppSecret)")
+    from .domain.wechat import TEMPLATE_FIELDS  # cold start: only where WeChat is configured
+    try:
+        templates = json.loads(env.get("WECHAT_TEMPLATES") or "{}")
+    except ValueError as e:
+        raise SettingsError(f"WECHAT_TEMPLATES is not JSON: {e}") from e
+    if not (isinstance(templates, dict) and set(templates) <= set(TEMPLATE_FIELDS)
+            and all(isinstance(v, str) and v for v in templates.values())):
+        raise SettingsError(f"WECHAT_TEMPLATES must be a JSON object: {' / '.join(TEMPLATE_FIELDS)} → template id")
+    api_base = (env.get("WECHAT_API_BASE") or "https://api.weixin.qq.com").rstrip("/")
+    if not api_base.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+        raise SettingsError("WECHAT_API_BASE must be an https:// address")
+    return WechatSettings(app_id, secret, api_base, templates)
+
+
 SMTP_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 
 
@@ -234,7 +267,7 @@ def from_env(env: Mapping[str, str] = os.environ) -> Settings:
                         mail_from=smtp.mail_from if smtp else env.get("MAIL_FROM") or None,
                         dev_mailbox=env.get("DEV_MAILBOX") == "1", sms=_sms(env, backend_name), smtp=smtp,
                         job_worker_process=env.get("JOB_WORKER") == "process",
-                        send_rates=_send_rates(env.get("SEND_RATES", "")))
+                        send_rates=_send_rates(env.get("SEND_RATES", "")), wechat=_wechat(env))
     if backend_name == "aws":
         missing = [k for k in ("TABLE_NAME", "BUCKET_NAME", "MAIL_FROM") if not env.get(k)]
         if not (env.get("SECRET_KEY") or env.get("SECRET_ARN")):
@@ -252,5 +285,5 @@ def from_env(env: Mapping[str, str] = os.environ) -> Settings:
                         channels=channels, sms=_sms(env, backend_name),
                         send_rates=_send_rates(env.get("SEND_RATES", "")),
                         reminder_queue_url=env.get("REMINDER_QUEUE_URL") or None,
-                        ses_bulk_template=env.get("SES_BULK_TEMPLATE") or None)
+                        ses_bulk_template=env.get("SES_BULK_TEMPLATE") or None, wechat=_wechat(env))
     raise SettingsError(f"BACKEND must be embedded or aws, not {backend_name!r}")

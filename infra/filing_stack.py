@@ -154,6 +154,9 @@ class StageSettings:
     # "app_id" (tencent)}; the access key goes into the SmsCredentials secret after the first deploy (README)
     sms: dict | None = None
     send_rates: str | None = None  # SEND_RATES, e.g. "email=14,sms=20": the sending quotas granted (README)
+    # the WeChat mini-program (docs/wechat.md): {"app_id", "templates": {"review_result": id, …}}; the AppSecret goes
+    # into the WechatAppSecret secret after the first deploy (README)
+    wechat: dict | None = None
 
     @classmethod
     def from_context(cls, app: Construct, name: str) -> "StageSettings":
@@ -169,7 +172,7 @@ class StageSettings:
                    alarm_email=stage.get("alarm_email") or None, alarm_sms=stage.get("alarm_sms") or None,
                    existing_table=stage.get("existing_table") or None,
                    mail_identity=stage.get("mail_identity") or "create", sms=sms_settings(name, stage.get("sms")),
-                   send_rates=stage.get("send_rates") or None)
+                   send_rates=stage.get("send_rates") or None, wechat=wechat_settings(name, stage.get("wechat")))
 
     @property
     def mail_domain(self) -> str:
@@ -187,6 +190,16 @@ def sms_settings(stage: str, sms: dict | None) -> dict | None:
         raise SystemExit(f"stage {stage}: sms needs provider (aliyun or tencent), sign_name, templates (an object)"
                          f"{' and app_id' if provider == 'tencent' else ''} in infra/cdk.json (docs/sms.md)")
     return sms
+
+
+def wechat_settings(stage: str, wechat: dict | None) -> dict | None:
+    """A stage's WeChat mini-program, checked at synth (chalicelib/settings.py refuses the same at start)."""
+    if not wechat:
+        return None
+    if not wechat.get("app_id") or not isinstance(wechat.get("templates", {}), dict):
+        raise SystemExit(f"stage {stage}: wechat needs app_id and templates (an object) in infra/cdk.json "
+                         "(docs/wechat.md)")
+    return wechat
 
 
 def check_mail_identities(stages: list[StageSettings]) -> None:
@@ -265,6 +278,9 @@ class LaborFilingStack(cdk.Stack):
                 template_name=self.bulk_template, subject_part="{{subject}}", text_part="{{{body}}}"))
 
         self.sms_secret = self._sms_channel(settings, keep)
+        self.wechat_secret = secretsmanager.Secret(  # a placeholder: the operator puts the AppSecret in (README)
+            self, "WechatAppSecret", removal_policy=keep,
+            description="AppSecret of the WeChat mini-program (docs/wechat.md)") if settings.wechat else None
 
         # `chalice package` refuses to run without a region, although its template does not depend on it
         os.environ.setdefault("AWS_DEFAULT_REGION", settings.region)
@@ -286,7 +302,7 @@ class LaborFilingStack(cdk.Stack):
                     **({"SES_BULK_TEMPLATE": self.bulk_template} if self.bulk_template else {}),
                     # the providers' sending quotas, messages a second (README: quotas to request before June)
                     **({"SEND_RATES": settings.send_rates} if settings.send_rates else {}),
-                    **self._sms_environment(settings)},
+                    **self._sms_environment(settings), **self._wechat_environment(settings)},
             })
         self.functions = self._functions(prefix, keep, keep_named)
         self._queues()
@@ -451,6 +467,12 @@ class LaborFilingStack(cdk.Stack):
             env["SMS_APP_ID"] = str(sms["app_id"])
         return env
 
+    def _wechat_environment(self, settings: StageSettings) -> dict[str, str]:
+        if settings.wechat is None or self.wechat_secret is None:
+            return {}
+        return {"WECHAT_APP_ID": str(settings.wechat["app_id"]), "WECHAT_SECRET_ARN": self.wechat_secret.secret_arn,
+                "WECHAT_TEMPLATES": json.dumps(settings.wechat.get("templates") or {})}
+
     def _grant(self) -> None:
         """Least privilege: named actions only, each on this stage's resources only."""
         table_arn = self.table.table_arn
@@ -469,7 +491,7 @@ class LaborFilingStack(cdk.Stack):
             resources=[self.key.key_arn]))
         self.role.add_to_policy(iam.PolicyStatement(
             sid="Secrets", actions=["secretsmanager:GetSecretValue"],
-            resources=[self.secret.secret_arn, *([self.sms_secret.secret_arn] if self.sms_secret else [])]))
+            resources=[self.secret.secret_arn, *(s.secret_arn for s in (self.sms_secret, self.wechat_secret) if s)]))
         if not china(self.settings.region):
             identities = [self.format_arn(service="ses", resource="identity", resource_name=i,
                                           arn_format=cdk.ArnFormat.SLASH_RESOURCE_NAME)

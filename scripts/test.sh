@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Runs the type check and every test tier: unit, senders (SMS providers, faked), contract (both backends), web,
-# aws (moto server), e2e (Chromium), fuzz, package, infra (CDK synth + cfn-lint). Installs what the tiers need
-# first: Debian's chromium, the venv and its packages, the CDK packages and CLI (infra/setup.sh).
+# Runs the type check and every test tier: the mini-program's (jest + miniprogram-simulate, tsc against the WeChat
+# typings; it records the journey the web tier replays), unit, senders (SMS providers and WeChat, faked), contract
+# (both backends), web, aws (moto server), e2e (Chromium), fuzz, package, infra (CDK synth + cfn-lint). Installs
+# what the tiers need first: Debian's chromium, the venv and its packages, the CDK packages and CLI
+# (infra/setup.sh), the mini-program's npm packages from its lockfile (npm ci).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # chromium for the e2e tier; CJK fonts so its screenshots show Chinese
@@ -12,5 +14,6 @@ if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "noto.*cjk"; t
 fi
 bash scripts/setup.sh
 bash infra/setup.sh
+(cd miniprogram && npm ci --no-audit --no-fund --loglevel=error && npm test --silent)
 .venv/bin/mypy
 exec .venv/bin/pytest tests -n auto "$@"  # pytest-xdist: tiers spread over the CPUs (tests/conftest.py ByTier)

@@ -18,6 +18,8 @@ ACTION_NAMES = {
     "create_account": "创建账号", "register_unit": "单位注册",
     "assistant_start": "开始填报助手对话",  # services/assistant.py
     "enrol_second_factor": "绑定动态口令（第二因素）",
+    # the WeChat mini-program (services/wechat.py)
+    "wechat_bind": "绑定微信小程序", "wechat_unbind": "解除微信小程序绑定", "wechat_subscribe": "订阅微信消息",
     # a unit's people and account recovery (services/unit_people.py)
     "reset_password": "短信验证码重置密码", "change_contact": "变更联系方式", "add_clerk": "添加经办人",
     "remove_clerk": "移除经办人", "rebind_unit": "变更单位管理员（绑定新管理员）",
@@ -59,7 +61,7 @@ FIELD_NAMES = {
     "username": "账号", "status": "状态", "opinion": "意见", "permissions": "权限", "id_number": "证件号码",
     "action": "操作", "actor": "操作人", "target": "对象", "date_from": "起始日期", "date_to": "截止日期",
     "events": "条数", "found": "是否已注册", "documents": "已核验材料", "note": "说明", "disabled": "停用的账号",
-    "mobile": "手机号", "email": "邮箱", "name": "姓名",
+    "mobile": "手机号", "email": "邮箱", "name": "姓名", "wechat": "微信用户", "templates": "订阅的消息",
 }
 
 # states named in the "from"/"to" of transitions, whichever aggregate they belong to

@@ -61,6 +61,11 @@ def retry_headers(e: DomainError) -> dict[str, str]:
     return {"Retry-After": str(seconds)} if seconds else {}
 
 
+class Unavailable(DomainError):
+    """A service the request needs (WeChat's server) did not answer: try again later."""
+    status, code = 503, "unavailable"
+
+
 class TooLarge(DomainError):
     status, code = 413, "too_large"
 

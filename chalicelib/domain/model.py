@@ -161,7 +161,7 @@ class MessageKind(StrEnum):
 class Message(BaseModel):
     """An outbox entry: written with the action that caused it, sent afterwards."""
     id: str
-    channel: str  # email / sms
+    channel: str  # email / sms; wechat once an SMS went as a WeChat subscribe message instead (docs/wechat.md)
     to: str
     subject: str
     body: str

@@ -106,6 +106,7 @@ class Principal:
     must_enrol_second_factor: bool = False  # its role signs in with TOTP and it has not enrolled yet
     session: str = ""  # the token's session id and expiry (for sign-out)
     session_expires: int = 0
+    wechat: str | None = None  # signed in from the mini-program: the WeChat user's openid (docs/wechat.md)
 
     def can(self, permission: str) -> bool:
         return permission in self.permissions
@@ -206,7 +207,8 @@ class AccountService:
                                             detail={"authority": authority.code}))
         return unit, authority
 
-    def login(self, username: str, password: str, client: str = "") -> tuple[str, dt.datetime, Principal]:
+    def login(self, username: str, password: str, client: str = "", *, wechat: str | None = None
+              ) -> tuple[str, dt.datetime, Principal]:
         """Sign in (docs/rules.md §13). Before any password is checked the attempt is counted: against the
         client's address and province-wide (429 beyond the limits), and on the name's guard by a conditional
         write (domain/sign_in.py: after `lockout_threshold` attempts each next one waits, 429 with how long).
@@ -230,7 +232,7 @@ class AccountService:
         if account.totp_secret is not None:  # the attempt stays counted until the code is right too
             challenge = self.signer.sign(CHALLENGE, {"u": account.username, "e": account.token_epoch})
             raise SecondFactorRequired("请输入身份验证器上的6位动态码（或一个恢复码）", challenge)
-        return self._signed_in(account.username, throttles, username, now)
+        return self._signed_in(account.username, throttles, username, now, wechat=wechat)
 
     def second_factor(self, challenge: str, code: str, client: str = "") -> tuple[str, dt.datetime, Principal]:
         """The sign-in's second step: the code from the authenticator app (or a recovery code) for the account
@@ -254,7 +256,7 @@ class AccountService:
         return self._signed_in(account.username, throttles, payload["u"], now, code)
 
     def _signed_in(self, username: str, throttles: list[str], typed: str, now: dt.datetime,
-                   code: str | None = None) -> tuple[str, dt.datetime, Principal]:
+                   code: str | None = None, wechat: str | None = None) -> tuple[str, dt.datetime, Principal]:
         """A whole sign-in succeeded: the address gets its attempts back, the name's count clears, and the
         account is written: the second factor's code used up (checked again at the version written, so two
         requests cannot both use one code), a lock of an earlier release lifted."""
@@ -269,7 +271,23 @@ class AccountService:
                                            "failed_logins": [], "locked_at": None, "last_signed_in_at": now})
         account = self._update(username, signed_in,
                                lambda a: audit_event(now, a.username, "sign_in", a.username, scope=audit_scope(a)))
-        token, expires = self._token(account)
+        token, expires = self._token(account, wechat)
+        return token, expires, self.authenticate(token)
+
+    def wechat_session(self, username: str, openid: str) -> tuple[str, dt.datetime, Principal]:
+        """A session for the account a WeChat user bound (docs/wechat.md): WeChat vouched for the user, the
+        binding for the account; an account no longer active is refused as at the sign-in."""
+        now = self.clock.now()
+        account = self.store.get_account(username)
+        if account is None or account.status != "active":
+            if account is not None:
+                self.store.append_audit(audit_event(now, account.username, "sign_in", account.username,
+                                                    outcome="refused", scope=audit_scope(account),
+                                                    detail={"wechat": True}))
+            raise Forbidden("账号已被冻结、锁定或注销，请使用账号和密码登录，或联系系统管理员")
+        self.store.append_audit(audit_event(now, account.username, "sign_in", account.username,
+                                            scope=audit_scope(account), detail={"wechat": True}))
+        token, expires = self._token(account, openid)
         return token, expires, self.authenticate(token)
 
     # enrolling the second factor
@@ -375,11 +393,14 @@ class AccountService:
             except StaleVersion:
                 continue
 
-    def _token(self, account: Account) -> tuple[str, dt.datetime]:
-        """A signed token naming the account, its token epoch and when it expires (session_hours)."""
+    def _token(self, account: Account, wechat: str | None = None) -> tuple[str, dt.datetime]:
+        """A signed token naming the account, its token epoch and when it expires (session_hours), and the WeChat
+        user of a session from the mini-program."""
         expires = self.clock.now() + dt.timedelta(hours=policy().session_hours)
-        payload = {"u": account.username, "e": account.token_epoch, "x": int(expires.timestamp()),
-                   "s": secrets.token_urlsafe(9)}  # this session's id (sign-out closes just this one)
+        payload: dict[str, Any] = {"u": account.username, "e": account.token_epoch, "x": int(expires.timestamp()),
+                                   "s": secrets.token_urlsafe(9)}  # this session's id (sign-out closes just this one)
+        if wechat:
+            payload["w"] = wechat
         return self.signer.sign("api-token", payload), expires
 
     def _update(self, username: str, change: Callable[[Account], Account],
@@ -412,7 +433,7 @@ class AccountService:
                 or payload.get("e", 0) != account.token_epoch \
                 or payload.get("x", 0) <= self.clock.now().timestamp() or payload.get("s") in account.closed_sessions:
             raise Unauthenticated("登录已过期或已退出，请重新登录")
-        return self._principal(account, payload.get("s", ""), payload.get("x", 0))
+        return self._principal(account, payload.get("s", ""), payload.get("x", 0), payload.get("w"))
 
     def acting(self, username: str) -> Principal | None:
         """The account as background work acts for it now (an export it asked for): None once it is not active,
@@ -457,10 +478,12 @@ class AccountService:
         return unit
 
     @staticmethod
-    def _principal(account: Account, session: str = "", session_expires: int = 0) -> Principal:
+    def _principal(account: Account, session: str = "", session_expires: int = 0,
+                   wechat: str | None = None) -> Principal:
         return Principal(account.username, account.role, account.scope, account.display_name,
                          effective_permissions(account.role, account.permissions), account.must_change_password,
-                         second_factor.required(account) and account.totp_secret is None, session, session_expires)
+                         second_factor.required(account) and account.totp_secret is None, session, session_expires,
+                         wechat)
 
     # reviewer-side accounts, as administrators see them
     def visible_divisions(self, who: Principal, division: str | None = None) -> list[str]:

@@ -18,12 +18,15 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..domain import notifications
 from ..domain.calendar import local_today
 from ..domain.model import Message, MessageKind
 from ..ports import AlreadyExists, BatchSender, Clock, Sender, Store, Undeliverable
+
+if TYPE_CHECKING:
+    from .wechat import WechatDelivery
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
@@ -102,9 +105,10 @@ class Pace:
 
 class Outbox:
     def __init__(self, store: Store, sender: Sender, clock: Clock, channels: tuple[str, ...] = ("email", "sms"),
-                 rates: dict[str, float] | None = None):
+                 rates: dict[str, float] | None = None, wechat: WechatDelivery | None = None):
         self.store, self.sender, self.clock, self.channels = store, sender, clock, channels
         self.pace = Pace(rates or {})
+        self.wechat = wechat  # review results and reminders as subscribe messages instead of SMS (docs/wechat.md)
 
     def recent(self, limit: int = 200) -> list[Message]:
         """The latest messages, newest first (the local demo mailbox)."""
@@ -129,6 +133,10 @@ class Outbox:
                 counts[(m.channel, m.authority_code or "", outcome)] += 1
 
         def send(chunk: list[Message]) -> None:
+            if len(chunk) == 1 and self.wechat and (by_wechat := self.wechat.sent_instead(chunk[0], self.clock.now())):
+                mark(by_wechat)
+                tally.update(_outcome(by_wechat))
+                return
             self.pace.wait(chunk[0].channel, len(chunk))
             if len(chunk) == 1:
                 errors: list[Exception | None] = [_attempt(self.sender.send, chunk[0])]

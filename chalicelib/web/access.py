@@ -108,6 +108,16 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/dev/mailbox"): PUBLIC,  # embedded only, and only with DEV_MAILBOX=1 (the local demo run)
     ("POST", "/api/v1/employers/register"): PUBLIC,
     ("POST", "/api/v1/auth/login"): PUBLIC,
+    # the WeChat mini-program (docs/wechat.md): sign-in and binding are public, the rest the filer's own
+    ("POST", "/api/v1/auth/wechat"): PUBLIC,
+    ("POST", "/api/v1/auth/wechat/bind"): PUBLIC,
+    ("POST", "/api/v1/auth/wechat/unbind"): allow(filer="none"),
+    ("POST", "/api/v1/auth/wechat/web-ticket"): allow(filer="none"),
+    ("GET", "/wechat/web"): PUBLIC,
+    ("GET", "/api/v1/wechat/subscriptions"): allow(filer="none"),
+    ("POST", "/api/v1/wechat/subscriptions"): allow(filer="none"),
+    ("GET", "/employer/wechat"): allow(filer="none"),
+    ("POST", "/employer/wechat/unbind"): allow(filer="none"),
     ("POST", "/api/v1/auth/second-factor"): PUBLIC,
     ("POST", "/login/code"): PUBLIC,  # the sign-in's second step; the signed challenge is the credential
     ("GET", "/api/v1/templates/{table}"): PUBLIC,

@@ -362,6 +362,19 @@ def test_china_sends_sms_through_the_configured_provider_with_its_key_in_a_secre
         json.dumps(ref(i)) for i in secrets)
 
 
+def test_the_wechat_mini_program_gets_its_app_id_templates_and_a_secret_for_its_app_secret(tmp_path):
+    wechat = {"app_id": "wx0123456789abcdef", "templates": {"review_result": "TPL-1", "deadline_reminder": "TPL-2"}}
+    built = synth(tmp_path, settings("dev", CHINA, sms=SMS, wechat=wechat))
+    t = built.json
+    secrets = resources(t, "AWS::SecretsManager::Secret")
+    wechat_id = next(i for i in secrets if i.startswith("WechatAppSecret"))
+    for name, fn in functions(t).items():
+        env = fn["Properties"]["Environment"]["Variables"]
+        assert (env["WECHAT_APP_ID"], env["WECHAT_SECRET_ARN"]) == ("wx0123456789abcdef", ref(wechat_id)), name
+        assert json.loads(env["WECHAT_TEMPLATES"]) == wechat["templates"], name
+    assert ref(wechat_id) in _granted(t, "secretsmanager:GetSecretValue")
+
+
 def test_china_without_an_sms_provider_is_told_that_nothing_would_be_delivered(china_dev):
     from aws_cdk.assertions import Annotations, Match
     Annotations.from_stack(china_dev.stack).has_warning("*", Match.string_like_regexp("no SMS provider set"))

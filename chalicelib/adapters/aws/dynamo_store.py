@@ -21,10 +21,12 @@ from .dynamo.rows import DynamoRows
 from .dynamo.sign_in import DynamoSignIn
 from .dynamo.transfers import DynamoTransfers
 from .dynamo.units import DynamoUnits
+from .dynamo.wechat import DynamoWechat
 
 __all__ = ["DynamoStore", "create_table"]
 
 
 class DynamoStore(DynamoUnits, DynamoFilings, DynamoRows, DynamoOutbox, DynamoOwing, DynamoEnforcement, DynamoDesks,
-                  DynamoClaims, DynamoJobs, DynamoTransfers, DynamoPeople, DynamoSignIn, DynamoAssistant, Store):
+                  DynamoClaims, DynamoJobs, DynamoTransfers, DynamoPeople, DynamoSignIn, DynamoAssistant,
+                  DynamoWechat, Store):
     """All the aggregates on one table (constructor: table name, low-level DynamoDB client)."""

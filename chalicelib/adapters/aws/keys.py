@@ -84,6 +84,11 @@ Access patterns (→ how they are served; no Scan anywhere):
                                       PK=JOB#<kind>:<target> SK=JOB exists only while the job is unfinished;
                                       GSI1SK=<heartbeat>#<job id>, moved by each renewal of its lease (an
                                       UpdateItem conditional on the holder), so the sweep reads idle jobs only
+  WeChat binding by openid            GetItem  PK=WECHAT#<openid>        SK=WECHAT (`version` attr; conditional
+                                      Put or Delete in one transaction with its audit event)
+  an account's WeChat bindings        Query GSI3 GSI3PK=WECHAT_OF#<username>, GSI3SK=<openid>
+  WeChat bindings of a mobile         Query GSI1 GSI1PK=WECHAT_MOBILE#<digest of the mobile>, GSI1SK=<openid>
+                                      (the outbox: may an SMS go as a subscribe message; then read by openid)
   pending outbox messages             Query GSI1 GSI1PK=OUTBOX#PENDING (sparse: only pending messages
                                       carry it), oldest first
   recent messages                     Query GSI2 GSI2PK=MESSAGE, newest first
@@ -125,6 +130,7 @@ such rows exist.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import time
 
 from ...domain import notifications
@@ -221,6 +227,26 @@ def accounts_in_scope(scope: str) -> str:
 
 def claim(key: str) -> dict[str, str]:
     return _key(f"CLAIM#{key}", "CLAIM")
+
+
+def wechat_binding(openid: str) -> dict[str, str]:
+    return _key(f"WECHAT#{openid}", "WECHAT")
+
+
+def wechat_of(username: str) -> str:
+    return f"WECHAT_OF#{username}"
+
+
+def wechat_mobile(mobile: str) -> str:
+    """A digest, as the outbox's counter keys: keys do not spell out mobile numbers."""
+    return f"WECHAT_MOBILE#{hashlib.sha256(mobile.encode()).hexdigest()[:24]}"
+
+
+def wechat_binding_item(b) -> dict[str, str]:
+    item = {**wechat_binding(b.openid), "GSI3PK": wechat_of(b.username), "GSI3SK": b.openid}
+    if b.mobile:
+        item.update(GSI1PK=wechat_mobile(b.mobile), GSI1SK=b.openid)
+    return item
 
 
 def verification_code(key: str) -> dict[str, str]:

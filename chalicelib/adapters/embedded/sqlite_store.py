@@ -23,10 +23,12 @@ from .sqlite.rows import SqliteRows
 from .sqlite.sign_in import SqliteSignIn
 from .sqlite.transfers import SqliteTransfers
 from .sqlite.units import SqliteUnits
+from .sqlite.wechat import SqliteWechat
 
 
 class SqliteStore(SqliteUnits, SqliteFilings, SqliteRows, SqliteOutbox, SqliteOwing, SqliteEnforcement, SqliteDesks,
-                  SqliteClaims, SqliteJobs, SqliteTransfers, SqlitePeople, SqliteSignIn, SqliteAssistant, Store):
+                  SqliteClaims, SqliteJobs, SqliteTransfers, SqlitePeople, SqliteSignIn, SqliteAssistant,
+                  SqliteWechat, Store):
     def __init__(self, path: str | Path):
         super().__init__(path)
         migrations.migrate(self._db, str(path))

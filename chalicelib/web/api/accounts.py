@@ -45,10 +45,10 @@ def login() -> Response:
                                                           str(body.get("password") or ""), client_address(request))
     except SecondFactorRequired as e:  # the password was right: go on at /auth/second-factor
         return json_response({**error_body(e.code, e.message), "challenge": e.challenge}, e.status)
-    return _signed_in(token, expires, who)
+    return session_answer(token, expires, who)
 
 
-def _signed_in(token: str, expires: dt.datetime, who: Principal) -> Response:
+def session_answer(token: str, expires: dt.datetime, who: Principal) -> Response:
     return json_response({"token": token, "expires_at": expires.isoformat(), "role": who.role.value,
                           "scope": who.scope, "password_change_required": who.must_change_password,
                           "second_factor_enrolment_required": who.must_enrol_second_factor})
@@ -61,7 +61,7 @@ def second_factor() -> Response:
     body = json_body(request)
     token, expires, who = container().accounts.second_factor(str(body.get("challenge") or ""),
                                                               str(body.get("code") or ""), client_address(request))
-    return _signed_in(token, expires, who)
+    return session_answer(token, expires, who)
 
 
 @routes.route("/auth/second-factor/enrolment", methods=["GET", "POST"])

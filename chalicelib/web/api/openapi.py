@@ -27,7 +27,7 @@ def _resp(description: str, schema: dict | None = None) -> dict:
 def _errors(*codes: int) -> dict:
     text = {400: "请求格式错误", 401: "未登录", 403: "无权限", 404: "不存在", 409: "状态冲突",
             413: "文件过大", 415: "须为multipart/form-data", 422: "校验不通过", 423: "账号已锁定",
-            429: "请求过于频繁"}
+            429: "请求过于频繁", 503: "依赖的服务（微信）暂时无法访问"}
     # 415 comes from Chalice itself (not multipart/JSON), in its own body shape
     return {str(c): _resp(text[c], None if c == 415 else _ERROR) for c in codes}
 
@@ -263,8 +263,39 @@ def document(base_url: str) -> dict[str, Any]:
                               **_errors(400, 403, 404, 413, 415)}}},
             **_unit_paths(),
             **_assistant_paths(),
+            **_wechat_paths(),
             **_account_paths(),  # last, /auth/logout last of all: it ends the caller's session (fuzzing order)
         },
+    }
+
+
+def _wechat_paths() -> dict:
+    """The WeChat mini-program (docs/wechat.md): sign-in, binding, unbinding, subscriptions."""
+    session = _obj({"token": _STR, "expires_at": _STR, "role": _STR, "scope": _STR})
+    subscriptions = _obj({"templates": {"type": "object", "additionalProperties": _STR},
+                          "accepted": {"type": "object", "additionalProperties": _INT}}, ["templates", "accepted"])
+    return {
+        "/auth/wechat": {"post": _op(
+            "微信小程序登录：wx.login 的 code；已绑定的微信返回会话（同登录），未绑定返回 bind_required 和 10 分钟内有效的"
+            " bind_token", body=_obj({"code": _STR}, ["code"]), auth=False, errors=(400, 401, 403, 404, 422, 503),
+            answer=_obj({**session["properties"], "bind_required": {"type": "boolean"}, "bind_token": _STR,
+                         "message": _STR}))},
+        "/auth/wechat/bind": {"post": _op(
+            "绑定微信：bind_token 和单位账号（统一社会信用代码）、密码，登录的限制同样适用；返回会话",
+            body=_obj({"bind_token": _STR, "username": _STR, "password": _STR}, ["bind_token", "username", "password"]),
+            auth=False, errors=(400, 401, 403, 409, 429), answer=session)},
+        "/auth/wechat/unbind": {"post": _op(
+            "解除微信绑定：小程序会话解除本微信，网页会话解除本账号的所有微信", errors=(400, 401, 403, 404),
+            answer=_obj({"unbound": _INT, "message": _STR}))},
+        "/auth/wechat/web-ticket": {"post": _op(
+            "小程序打开网页（web-view）用的一次性票据，60秒内有效：打开 /wechat/web?ticket=…&next=<网页路径> 即以本账号登录网页",
+            errors=(400, 401, 403, 409), answer=_obj({"ticket": _STR, "expires_in": _INT}))},
+        "/wechat/subscriptions": {
+            "get": _op("订阅消息模板（名称 → 模板编号，供 wx.requestSubscribeMessage）和本微信剩余的订阅次数",
+                       errors=(401, 403), answer=subscriptions),
+            "post": _op("记录用户在 wx.requestSubscribeMessage 中同意的模板（一次性订阅：每条消息用掉一次）",
+                        body=_obj({"template_ids": {"type": "array", "items": _STR}}, ["template_ids"]),
+                        errors=(400, 401, 403, 409, 422), answer=subscriptions)},
     }
 
 

@@ -22,7 +22,8 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
-from . import assistant, claims, desks, enforcement, filings, jobs, outbox, owing, people, rows, sign_in, transfers, units
+from . import (assistant, claims, desks, enforcement, filings, jobs, outbox, owing, people, rows, sign_in, transfers,
+               units, wechat)
 
 log = logging.getLogger(__name__)
 WAIT_MS = 600_000  # how long a process starting during another's migration waits for it (a store waits 30 s)
@@ -76,8 +77,10 @@ STEPS: tuple[Step, ...] = (
             "(docs/rules.md §8)", script(outbox.LANES, outbox.DELIVERY_COUNTS)),
     Step(10, "the sign-in guard of each name tried (docs/rules.md §13)", script(sign_in.SCHEMA)),
     Step(11, "the 填报助手's conversations (docs/rules.md §19)", script(assistant.SCHEMA)),
+    Step(12, "WeChat users bound to filer accounts and their subscriptions (docs/wechat.md)", script(wechat.SCHEMA)),
 )
 CURRENT = STEPS[-1].version
+# steps are numbered in order; a number may be missing while a branch holding that step is not merged yet
 assert [s.version for s in STEPS] == list(range(1, len(STEPS) + 1)), "steps are numbered 1, 2, … in order"
 
 
