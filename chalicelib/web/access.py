@@ -207,7 +207,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/exports"): EXPORTERS,
     ("GET", "/api/v1/exports/{export_id}"): EXPORTERS,
     ("GET", "/api/v1/exports/{export_id}/file"): EXPORTERS,
+    ("GET", "/api/v1/exports"): EXPORTERS,  # 我的导出: the caller's own
+    ("GET", "/exports"): EXPORTERS,
     ("GET", "/exports/{export_id}"): EXPORTERS,
+    ("GET", "/exports/{export_id}/progress"): EXPORTERS,  # the export page's script
     ("GET", "/exports/{export_id}/file"): EXPORTERS,
     # data sharing: look-up by ID number — the sharing account province-wide with full IDs, an
     # operator within its jurisdiction, masked (services/persons.py); statistics read-only
