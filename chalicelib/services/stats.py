@@ -94,8 +94,8 @@ class StatsService:
 
     def check_export(self, who: Principal, year: int | None) -> dict[str, Any]:
         """Whether `who` may export `year` (refused at once, before the export is queued: services/exports.py)."""
-        if not (who.role == Role.OPERATOR and who.can("filing.read")):
-            raise Forbidden("只有审核员可以导出备案数据")
+        if not ((who.role == Role.OPERATOR and who.can("filing.read")) or who.role == Role.DATA_SHARING):
+            raise Forbidden("只有审核员和数据共享账号可以导出备案数据")
         today = local_today(self.clock.now())
         if year not in range(policy().first_filing_year, today.year + 1):
             text = f"导出年度应在{policy().first_filing_year}年至{today.year}年之间"
