@@ -20,11 +20,11 @@ from collections.abc import Callable
 from typing import IO, Any, NamedTuple
 
 from ..domain.errors import DomainError, NotFound, ValidationFailed, problem
-from ..domain.model import Job, JobKind
+from ..domain.model import LEASE, Job, JobKind
 from ..ports import BlobStore, Clock, Download, Store
 from .accounts import AccountService, Principal
 from .audit import audit_event
-from .jobs import Lease, queued_job
+from .jobs import Lease, queued_job, taken_over
 from .progress import Progress
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,7 @@ KEPT_DAYS = 7  # the file's life (AWS: the bucket's lifecycle rule deletes expor
 HISTORY = 30  # exports shown in 我的导出
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 INTERRUPTED = "导出中断，请重新导出"
+ATTEMPTS = 3  # builds of one export: a worker that dies every time (too big for its timeout) is not retried forever
 
 
 class Builder(NamedTuple):
@@ -81,9 +82,12 @@ class ExportStatus(NamedTuple):
 
 class ExportService:
     def __init__(self, store: Store, blobs: BlobStore, clock: Clock, accounts: AccountService,
-                 builders: dict[str, Builder], wake_jobs: Callable[[], None] | None = None):
+                 builders: dict[str, Builder], wake_jobs: Callable[[], None] | None = None,
+                 queue: Callable[[str], None] | None = None):
         self.store, self.blobs, self.clock, self.accounts = store, blobs, clock, accounts
-        self.builders, self.wake_jobs = builders, wake_jobs
+        # how a queued export reaches a worker at once: AWS sends its id to the export worker's queue
+        # (adapters/aws/export_queue.py); embedded mode wakes a background sweep (or `cli run-worker` polls)
+        self.builders, self.wake_jobs, self.queue = builders, wake_jobs, queue
 
     def request(self, who: Principal, kind: str, **params: Any) -> ExportStatus:
         """Queue an export of `kind` for `who`; refused at once if `who` may not have it."""
@@ -102,7 +106,9 @@ class ExportService:
         self.store.start_job(queued_job(JobKind.EXPORT, export_id, self.clock))
         self.store.append_audit(audit_event(now, who.username, "export_requested", export_id, scope=who.scope,
                                             detail={"kind": kind, **kept}))
-        if self.wake_jobs:
+        if self.queue:
+            self.queue(export_id)
+        elif self.wake_jobs:
             self.wake_jobs()
         return _status(record)
 
@@ -123,6 +129,18 @@ class ExportService:
                                             scope=who.scope, detail={"kind": status.kind, "rows": status.rows}))
         return self.blobs.download(f"{PREFIX}{export_id}.xlsx", status.filename or "", DOWNLOAD_SECONDS)
 
+    def run_queued(self, export_id: str) -> bool:
+        """The export worker's part (AWS: a message of the export queue): build the export unless another worker
+        holds its job or it is done. False if there was nothing to do."""
+        job = self.store.get_job(JobKind.EXPORT, export_id)
+        if job is None or job.heartbeat_at > self.clock.now() - LEASE:  # done, or a live worker holds it
+            return False
+        mine = taken_over(self.store, self.clock, job)
+        if mine is None:
+            return False
+        self.run(mine)
+        return True
+
     def run(self, job: Job) -> None:
         """Build the export `job` is for (the job worker calls this holding the job); the job ends either way."""
         lease = Lease(self.store, self.clock, job)
@@ -130,7 +148,12 @@ class ExportService:
         if record is None or _status(record).finished:
             lease.end()
             return
-        record = {**record, "status": "running", "rows": 0}
+        attempts = record.get("attempts", 0) + 1
+        if attempts > ATTEMPTS:
+            self._save({**record, "status": "failed", "message": "导出多次未能完成，请缩小范围后重新导出"})
+            lease.end()
+            return
+        record = {**record, "status": "running", "rows": 0, "attempts": attempts}
         self._save(record)
         builder, who = self.builders[record["kind"]], self.accounts.acting(record["by"])
 
