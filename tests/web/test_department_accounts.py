@@ -83,3 +83,40 @@ def test_the_department_is_named_for_a_department_account_only(api, over, field,
     status, body = apply(api, new_department_account(**over))
     assert status == 422
     assert any(d["field"] == field and d["message"].startswith(message) for d in body["error"]["details"])
+
+
+def test_the_application_form_names_the_department_and_its_page_shows_it(container):
+    from chalice.test import Client
+
+    from app import app
+    from tests.web.test_accounts import STAFF
+    from tests.web.test_admin_pages import FORM, browser, text
+    for username, (division, role) in STAFF.items():
+        container.accounts.create_reviewer(username, PASSWORD, division, username, role=role)
+    with Client(app) as client:
+        applicant = browser(client, "xd-op")
+        form = text(applicant.get("/admin/applications/new"))
+        assert 'name="department"' in form and '<option value="劳动保障监察"' in form
+        assert '<option value="data_sharing"' in form
+        asked = applicant.post("/admin/applications/new", {**FORM, "role": "data_sharing", "department": "就业失业",
+                                                            "person_id_number": DEPARTMENT_HOLDER})
+        assert asked.status_code == 303, text(asked)[-600:]
+        page = text(applicant.get(asked.headers["Location"].split("?")[0]))
+        assert "数据共享账号（其他部门）：就业失业" in page
+
+
+def test_a_department_account_exports_its_divisions_statistics_from_the_statistics_page(backend_container):
+    from chalice.test import Client
+
+    from app import app
+    from chalicelib.domain.model import Role
+    from tests.job_worker import exported
+    from tests.web.test_admin_pages import browser
+    backend_container.accounts.create_reviewer("ty-share", PASSWORD, "140100", "社保", role=Role.DATA_SHARING)
+    with Client(app) as client:
+        department = browser(client, "ty-share")
+        assert 'id="export"' in department.get("/stats?year=2025").body.decode()
+        export_id, data = exported(department, backend_container, "/stats/export", {"year": "2025"})
+    assert data[:2] == b"PK"
+    assert backend_container.exports.status(backend_container.accounts.acting("ty-share"), export_id).subject == \
+        "2025年度；范围：太原市"
