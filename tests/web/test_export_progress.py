@@ -92,3 +92,25 @@ def test_my_exports_lists_the_askers_exports_newest_first_in_beijing_time(board,
     assert ">下载</a>" not in page and "已过期" in page
     gone = b.get(f"/exports/{first}/file")
     assert gone.status_code == 404 and "7天" in text(gone)
+
+
+def test_an_export_whose_worker_dies_every_time_is_given_up_after_three_builds(board, backend_container,
+                                                                             monkeypatch):
+    import pytest
+
+    from tests.contract.test_crash_recovery import ProcessDied, after_the_lease
+    c = backend_container
+    c.exports.wake_jobs = None
+    b = signed_in(board, "taiyuan")
+    export_id = _ask(b)
+
+    def dies(*args, **kwargs):
+        raise ProcessDied()
+    monkeypatch.setitem(c.exports.builders, "stats", c.exports.builders["stats"]._replace(build=dies))
+    for _ in range(3):
+        with pytest.raises(ProcessDied):
+            c.recovery.sweep()
+        after_the_lease(c.clock)
+    c.recovery.sweep()
+    failed = json.loads(b.get(f"/exports/{export_id}/progress").body)
+    assert failed["status"] == "failed" and failed["message"] == "导出多次未能完成，请缩小范围后重新导出"
