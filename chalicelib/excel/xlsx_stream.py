@@ -4,8 +4,8 @@ openpyxl's write-only mode makes an object per cell: about 3,000 rows of 表二 
 5,000,000 rows would take half an hour. This writer joins each row's XML as one string (inline strings, no
 shared-string table to hold) straight into a deflated zip member: bench/bench_export.py measures it.
 
-A worksheet holds at most 1,048,576 rows: a table longer than MAX_ROWS data rows goes on as 表二人员(2), (3)…,
-each with the header again, and a first sheet 说明 says so. Text a spreadsheet would read as a formula
+A worksheet holds at most 1,048,576 rows: a table longer than MAX_ROWS data rows (or MAX_BYTES of XML) goes on
+as 表二人员(2), (3)…, each with the header again, and a first sheet 说明 says so. Text a spreadsheet would read as a formula
 (= + - @ …) is an inline string with the quote-prefix style: shown and kept as text, never evaluated; what a
 workbook cannot hold (control characters, lone surrogates) is dropped (cells.writable).
 """
@@ -21,6 +21,8 @@ from xml.sax.saxutils import escape
 from .cells import risky, writable
 
 MAX_ROWS = 1_048_575  # data rows per worksheet: Excel's 1,048,576 less the header
+# a worksheet's XML stays below ZIP64's 2 GiB (long rows end a sheet earlier): Excel refuses some ZIP64 members
+MAX_BYTES = 1_900_000_000
 
 _XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -58,29 +60,31 @@ class XlsxStream:
     """Sheets appended one after another (`table`), then `close` adds the 说明 sheet when a table was split, and
     the workbook's parts; the zip goes to `out` as it is written."""
 
-    def __init__(self, out: IO[bytes], *, max_rows: int = MAX_ROWS):
+    def __init__(self, out: IO[bytes], *, max_rows: int = MAX_ROWS, max_bytes: int = MAX_BYTES):
         self.zip = zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1)
-        self.max_rows = max_rows
+        self.max_rows, self.max_bytes = max_rows, max_bytes
         self.sheets: list[str] = []  # titles, in the order of their parts sheet<n>.xml
         self.notes: list[str] = []
 
     def table(self, title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
         """Write `rows` under `columns` on sheet `title` (and its continuations); the number of rows."""
         header, count, part = _header(columns), 0, 1
-        sheet = self._open_sheet(title, header)
+        sheet, in_sheet, size = self._open_sheet(title, header), 0, 0
         for row in rows:
-            if count and count % self.max_rows == 0:
+            if in_sheet == self.max_rows or size > self.max_bytes:
                 self._close_sheet(sheet)
                 part += 1
-                sheet = self._open_sheet(f"{title}({part})", header)
+                sheet, in_sheet, size = self._open_sheet(f"{title}({part})", header), 0, 0
             count += 1
-            sheet.write(f'<row r="{count - (part - 1) * self.max_rows + 1}">{"".join(map(_cell, row))}</row>'
-                        .encode())
+            in_sheet += 1
+            data = f'<row r="{in_sheet + 1}">{"".join(map(_cell, row))}</row>'.encode()
+            size += len(data)
+            sheet.write(data)
         self._close_sheet(sheet)
         if part > 1:
             names = "、".join([title] + [f"{title}({n})" for n in range(2, part + 1)])
             self.notes.append(f"{title}共{count:,}行。一个工作表至多容纳{self.max_rows:,}行数据，"
-                              f"已依次分为{part}个工作表：{names}，每个工作表第一行为表头。")
+                              f"已依次分为{part}个工作表：{names}，每个工作表第一行为表头，行的顺序前后相接。")
         return count
 
     def close(self) -> None:
@@ -119,7 +123,7 @@ class XlsxStream:
 
     def _open_sheet(self, title: str, header: str) -> IO[bytes]:
         self.sheets.append(title[:31])  # Excel's limit on a sheet's name
-        sheet = self.zip.open(f"xl/worksheets/sheet{len(self.sheets)}.xml", "w", force_zip64=True)
+        sheet = self.zip.open(f"xl/worksheets/sheet{len(self.sheets)}.xml", "w")
         sheet.write(f'{_XML}<worksheet xmlns="{_MAIN}"><sheetData>{header}'.encode())
         return sheet
 

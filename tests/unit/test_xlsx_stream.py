@@ -40,3 +40,20 @@ def test_progress_counts_the_rows_as_the_writer_takes_them(monkeypatch):
     progress.expect(5)
     assert list(progress.counted(range(5))) == [0, 1, 2, 3, 4]
     assert saved == [(0, 5), (2, 5), (4, 5)] and progress.rows == 5
+
+
+def test_a_sheet_also_ends_before_its_xml_needs_zip64_which_some_excel_versions_refuse():
+    import io
+    import zipfile
+
+    from chalicelib.excel.xlsx_stream import XlsxStream
+    out = io.BytesIO()
+    book = XlsxStream(out, max_bytes=1_000)
+    assert book.table("表二人员", ["姓名"], ([f"职工{n}" * 10] for n in range(40))) == 40
+    book.close()
+    workbook = openpyxl.load_workbook(io.BytesIO(out.getvalue()))
+    sheets = [s for s in workbook.sheetnames if s.startswith("表二人员")]
+    assert len(sheets) > 2 and workbook.sheetnames[0] == "说明"
+    names = [r[0] for s in sheets for r in workbook[s].iter_rows(min_row=2, values_only=True)]
+    assert names == [f"职工{n}" * 10 for n in range(40)]  # every row once, in order
+    assert all(info.extract_version < 45 for info in zipfile.ZipFile(io.BytesIO(out.getvalue())).infolist())
