@@ -4,10 +4,10 @@ Asking for one queues a job (services/jobs.py) and answers at once with the expo
 it got (rows written of those expected) and, once built, the download; 我的导出 lists the asker's exports.
 
 An export is two blobs: exports/jobs/<id>.json (who asked, for what, how it goes) and exports/jobs/<id>.xlsx (the
-file), and one marker exports/asked/<asker>/<asked at>-<id> that the history lists by prefix (newest last). The job
-worker (the SQS job queue in AWS mode, a background thread or `cli run-worker` in embedded mode; the recovery
-sweep for anything left) builds the file with the asker's rights as the account has them then; if the worker
-dies, the sweep takes the job over and builds the file again from the start.
+file), and one marker exports/asked/<asker>/<asked at>-<id> that the history lists by prefix (newest last). The
+job worker (the export queue's function in AWS mode, a background thread or `cli run-worker` in embedded mode;
+the recovery sweep for anything left) builds the file with the asker's rights as the account has them then; if
+the worker dies, the sweep takes the job over (AWS: sends it to the queue again) and builds it from the start.
 """
 from __future__ import annotations
 
