@@ -56,3 +56,11 @@ def remind_batch(event, context):
 
     return {"reminded": sum(len(container().reminders.run_batch(ReminderBatch.from_dict(b)))
                             for b in queue_bodies(event))}
+
+
+@app.lambda_function(name="build_export")
+def build_export(event, context):
+    """An export asked for (the export queue, infra): built here at once, within this function's 15 minutes
+    (5,000,000 rows: bench/README.md). A worker that dies leaves the job to the recover_interrupted schedule,
+    which sends it here again; only one worker takes a job (services/exports.py)."""
+    return {"built": sum(container().exports.run_queued(str(b.get("export_id") or "")) for b in queue_bodies(event))}

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from . import settings as settings_module
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from chalice import Chalice
 
     from .ports import BlobStore, Clock, LocalTransfers, Sender, Store, WechatClient
@@ -129,10 +131,14 @@ def build(settings: settings_module.Settings, *, clock: Clock | None = None, sen
     if settings.reminder_queue_url:
         from .adapters.aws.reminder_queue import SqsReminderQueue
         queue = SqsReminderQueue(clients.client("sqs"), settings.reminder_queue_url)
+    export_queue = None
+    if settings.export_queue_url:
+        from .adapters.aws.export_queue import SqsExportQueue
+        export_queue = SqsExportQueue(clients.client("sqs"), settings.export_queue_url).send
     return assemble(settings, store=DynamoStore(settings.table_name, clients.client("dynamodb")),
                     blobs=S3BlobStore(settings.bucket_name, s3_client(clients)),
                     sender=sender or ChannelSender({ch: senders[ch]() for ch in settings.channels}),
-                    clock=clock or SystemClock(), reminder_queue=queue, wechat=wechat)
+                    clock=clock or SystemClock(), reminder_queue=queue, wechat=wechat, export_queue=export_queue)
 
 
 def template_sms(sms: settings_module.SmsSettings) -> Sender:
@@ -167,7 +173,7 @@ def smtp_mail(smtp: settings_module.SmtpSettings) -> Sender:
 
 def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobStore, sender: Sender, clock: Clock,
              local_transfers: LocalTransfers | None = None, reminder_queue: ReminderQueue | None = None,
-             wechat: WechatClient | None = None) -> Container:
+             wechat: WechatClient | None = None, export_queue: Callable[[str], None] | None = None) -> Container:
     """The services over given adapters (build() picks the adapters; tests may pass their own)."""
     from .services.accounts import AccountService  # cold start: the services load pydantic
     from .services.assistant import AssistantService
@@ -230,7 +236,7 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
         "overdue": Builder("未依法备案单位名单", overdue.check_export, overdue.export),
         "leavers": Builder("减少人员的表三", rosters.check_leavers, rosters.leavers_workbook),
         "filing_rows": Builder("备案名册（表二/表三）", review.check_rows_export, review.rows_export),
-        "audit": Builder("审计日志导出", audit.check_export, audit.export)}, wake_jobs)
+        "audit": Builder("审计日志导出", audit.check_export, audit.export)}, wake_jobs, export_queue)
     reminders = ReminderService(store, clock, outbox, settings.base_url, reminder_queue)
     recovery = RecoveryService(store, clock, imports, person_index, exports, reminders)
     verification = VerificationService(store, clock)

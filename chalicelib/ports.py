@@ -432,6 +432,12 @@ class Download:
 class BlobStore(Protocol):
     def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None: ...
 
+    def put_file(self, key: str, f: IO[bytes], content_type: str = "application/octet-stream") -> None:
+        """Store what is left of the file `f`, read in pieces (an export of hundreds of MiB is never in memory)."""
+
+    def keys(self, prefix: str) -> list[str]:
+        """The keys of the blobs under `prefix`, in key order."""
+
     def open(self, key: str) -> IO[bytes]:
         """A readable binary file object (seekable) for the blob; FileNotFoundError if absent."""
 

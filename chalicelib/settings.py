@@ -65,6 +65,7 @@ class Settings(NamedTuple):  # (not a dataclass: dataclasses costs Lambda cold s
     # infra/README.md); a channel not listed is not paced
     send_rates: dict[str, float] = {}
     reminder_queue_url: str | None = None  # aws: REMINDER_QUEUE_URL, the SQS queue of the daily job's batches
+    export_queue_url: str | None = None  # aws: EXPORT_QUEUE_URL, the SQS queue the export worker reads
     ses_bulk_template: str | None = None  # aws: SES_BULK_TEMPLATE, reminders 50 to a call (adapters/aws/senders.py)
     wechat: WechatSettings | None = None  # the mini-program's sign-in and subscribe messages; None: not offered
 
@@ -285,5 +286,6 @@ def from_env(env: Mapping[str, str] = os.environ) -> Settings:
                         channels=channels, sms=_sms(env, backend_name),
                         send_rates=_send_rates(env.get("SEND_RATES", "")),
                         reminder_queue_url=env.get("REMINDER_QUEUE_URL") or None,
+                        export_queue_url=env.get("EXPORT_QUEUE_URL") or None,
                         ses_bulk_template=env.get("SES_BULK_TEMPLATE") or None, wechat=_wechat(env))
     raise SettingsError(f"BACKEND must be embedded or aws, not {backend_name!r}")

@@ -50,20 +50,26 @@ API_MEMORY_MB, API_TIMEOUT_S = 512, 30  # API Gateway gives up after 29 s anyway
 IMPORT_MEMORY_MB, IMPORT_TIMEOUT_S = 1024, 300  # a 50 MB workbook is read whole
 ON_UPLOAD = "OnUpload"  # logical id of @app.lambda_function(name="on_upload") in chalice's SAM template
 REMIND_BATCH = "RemindBatch"  # @app.lambda_function(name="remind_batch"): the daily job's batches
+BUILD_EXPORT = "BuildExport"  # @app.lambda_function(name="build_export"): the export worker
+# the export worker: CPU-bound on one thread, so a full vCPU (1,769 MB); 5,000,000 rows stream through a temporary
+# file of a few hundred MB in /tmp (bench/README.md)
+EXPORT_MEMORY_MB, EXPORT_TMP_MB = 1769, 2048
 # Background jobs that outlive an API request: logical id → (memory MB, timeout s)
 JOB_SIZES = {ON_UPLOAD: (IMPORT_MEMORY_MB, IMPORT_TIMEOUT_S),
              "DailyReminders": (512, 900),  # a reminder day touches every unit that still owes a filing
              "DeliverOutbox": (256, 300),
              REMIND_BATCH: (512, 300),  # 500 units: a transaction each
+             BUILD_EXPORT: (EXPORT_MEMORY_MB, 900),  # a province's 5,000,000 rows (bench/README.md)
              "RecoverInterrupted": (512, 300)}  # resumes an approval's person index: tens of thousands of rows
 API_HANDLER = "APIHandler"
 # Concurrency each function keeps for itself (and may not exceed). Imports are heavy (1 GB, minutes): ten at once
 # is a busy filing season, and the SQS event source is held to the same number so nothing is throttled. The
 # outbox runs one at a time (two runs could send a message twice); the recovery sweep is safe to overlap and runs
 # every minute for up to four; the daily job once. Lambda keeps 100 of the account's concurrency unreserved:
-# both stages in one account need a concurrency quota of at least 100 + 2 × 27 (README).
+# both stages in one account need a concurrency quota of at least 100 + 2 × 32 (README).
 RESERVED_CONCURRENCY = {ON_UPLOAD: 10, "DeliverOutbox": 1, "RecoverInterrupted": 5, "DailyReminders": 1,
-                        REMIND_BATCH: 10}  # ten batches at once: 200,000 units in minutes, within DynamoDB's on-demand
+                        REMIND_BATCH: 10,  # ten batches at once: 200,000 units in minutes, within DynamoDB's on-demand
+                        BUILD_EXPORT: 5}  # exports wait in their queue beyond five at once
 JOB_CONCURRENCY = 1  # a scheduled function app.py adds later
 # Scheduled (EventBridge, asynchronous) invocations: logical id → (retries, oldest event age s). A missed outbox
 # run or sweep is made up by the next one; the daily job is idempotent and worth two more tries. What still
@@ -72,6 +78,7 @@ JOB_ASYNC = {"DeliverOutbox": (0, 300), "RecoverInterrupted": (0, 120), "DailyRe
 DEFAULT_JOB_ASYNC = (2, 3600)
 UPLOAD_RECEIVES = 3  # an upload notification handled this often without success goes to the uploads DLQ
 REMINDER_RECEIVES = 5  # a reminder batch tried this often goes to its DLQ (claiming is idempotent: redrive it)
+EXPORT_RECEIVES = 3  # an export message tried this often goes to its DLQ (the recovery sweep sends it again anyway)
 DLQ_DAYS = 14  # SQS's longest retention: two weeks to look at and redrive a dead letter
 # API stage throttling, requests per second (steady, burst): guards the account's Lambda concurrency (shared with
 # the other stage) and the bill against a flood; far above what a province's filers and reviewers send.
@@ -286,7 +293,7 @@ class LaborFilingStack(cdk.Stack):
         os.environ.setdefault("AWS_DEFAULT_REGION", settings.region)
         self.role = iam.Role(self, "AppRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
                              description="The Chalice functions' role: this stage's table, bucket prefixes and key")
-        self._reminder_queues()  # before the functions: their environment names the queue
+        self._job_queues()  # before the functions: their environment names the queues
         with _lambda_python(LAMBDA_RUNTIME):
             self.chalice = Chalice(self, "App", source_dir=str(source_dir), stage_config={
                 "manage_iam_role": False, "iam_role_arn": self.role.role_arn,
@@ -299,6 +306,7 @@ class LaborFilingStack(cdk.Stack):
                     "SECRET_ARN": self.secret.secret_arn,
                     "METRICS_NAMESPACE": self.metrics,  # the app's metric lines (chalicelib/lambda_io.py)
                     "REMINDER_QUEUE_URL": self.reminder_queue.queue_url,
+                    "EXPORT_QUEUE_URL": self.export_queue.queue_url,
                     **({"SES_BULK_TEMPLATE": self.bulk_template} if self.bulk_template else {}),
                     # the providers' sending quotas, messages a second (README: quotas to request before June)
                     **({"SEND_RATES": settings.send_rates} if settings.send_rates else {}),
@@ -312,6 +320,7 @@ class LaborFilingStack(cdk.Stack):
             fn.node.add_dependency(policy)
         self._notify_uploads(policy)
         self._remind_batches(policy)
+        self._build_exports(policy)
         self._jobs()
         self._api(keep, keep_named)
         self._alarms()
@@ -419,8 +428,9 @@ class LaborFilingStack(cdk.Stack):
         self.job_dlq = sqs.Queue(self, "JobDeadLetters", encryption=sqs.QueueEncryption.SQS_MANAGED,
                                  enforce_ssl=True, retention_period=Duration.days(DLQ_DAYS))
 
-    def _reminder_queues(self) -> None:
-        """The daily job's batches: planned by DailyReminders, claimed by RemindBatch."""
+    def _job_queues(self) -> None:
+        """The daily job's batches (planned by DailyReminders, claimed by RemindBatch) and the exports asked for
+        (sent by the API, built by BuildExport)."""
         self.reminder_dlq = sqs.Queue(self, "ReminderDeadLetters", encryption=sqs.QueueEncryption.SQS_MANAGED,
                                       enforce_ssl=True, retention_period=Duration.days(DLQ_DAYS))
         _, timeout = JOB_SIZES[REMIND_BATCH]
@@ -428,6 +438,14 @@ class LaborFilingStack(cdk.Stack):
             self, "ReminderBatches", encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True,
             visibility_timeout=Duration.seconds(6 * timeout), retention_period=Duration.days(2),
             dead_letter_queue=sqs.DeadLetterQueue(queue=self.reminder_dlq, max_receive_count=REMINDER_RECEIVES))
+        # exports asked for: the API sends each export's id, BuildExport builds it (services/exports.py)
+        self.export_dlq = sqs.Queue(self, "ExportDeadLetters", encryption=sqs.QueueEncryption.SQS_MANAGED,
+                                    enforce_ssl=True, retention_period=Duration.days(DLQ_DAYS))
+        _, timeout = JOB_SIZES[BUILD_EXPORT]
+        self.export_queue = sqs.Queue(
+            self, "Exports", encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True,
+            visibility_timeout=Duration.seconds(6 * timeout), retention_period=Duration.days(1),
+            dead_letter_queue=sqs.DeadLetterQueue(queue=self.export_dlq, max_receive_count=EXPORT_RECEIVES))
 
     def _remind_batches(self, policy: Construct) -> None:
         if REMIND_BATCH not in self.functions:
@@ -437,6 +455,17 @@ class LaborFilingStack(cdk.Stack):
             event_source_arn=self.reminder_queue.queue_arn, batch_size=1, enabled=True,
             scaling_config=lambda_.CfnEventSourceMapping.ScalingConfigProperty(
                 maximum_concurrency=RESERVED_CONCURRENCY[REMIND_BATCH]))
+        mapping.node.add_dependency(policy)
+
+    def _build_exports(self, policy: Construct) -> None:
+        if BUILD_EXPORT not in self.functions:
+            return
+        self.functions[BUILD_EXPORT].add_property_override("EphemeralStorage", {"Size": EXPORT_TMP_MB})
+        mapping = lambda_.CfnEventSourceMapping(
+            self, "ExportsToBuildExport", function_name=self.functions[BUILD_EXPORT].ref,
+            event_source_arn=self.export_queue.queue_arn, batch_size=1, enabled=True,
+            scaling_config=lambda_.CfnEventSourceMapping.ScalingConfigProperty(
+                maximum_concurrency=RESERVED_CONCURRENCY[BUILD_EXPORT]))
         mapping.node.add_dependency(policy)
 
     def _sms_channel(self, settings: StageSettings, keep: RemovalPolicy) -> secretsmanager.Secret | None:
@@ -520,6 +549,11 @@ class LaborFilingStack(cdk.Stack):
             sid="ReminderQueue", actions=["sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage",
                                           "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"],
             resources=[self.reminder_queue.queue_arn]))
+        # the API (and the recovery sweep) send exports to build; BuildExport reads them through its mapping
+        self.role.add_to_policy(iam.PolicyStatement(
+            sid="ExportQueue", actions=["sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage",
+                                        "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"],
+            resources=[self.export_queue.queue_arn]))
         # Lambda sends a scheduled function's failed event to its on-failure destination as the function's role
         self.role.add_to_policy(iam.PolicyStatement(sid="JobDeadLetters", actions=["sqs:SendMessage"],
                                                     resources=[self.job_dlq.queue_arn]))
@@ -645,6 +679,7 @@ class LaborFilingStack(cdk.Stack):
                                       period=five), 1)
         for alarm_id, suffix, queue in (("UploadDeadLetterAlarm", "uploads-dlq", self.upload_dlq),
                                         ("JobDeadLetterAlarm", "jobs-dlq", self.job_dlq),
-                                        ("ReminderDeadLetterAlarm", "reminders-dlq", self.reminder_dlq)):
+                                        ("ReminderDeadLetterAlarm", "reminders-dlq", self.reminder_dlq),
+                                        ("ExportDeadLetterAlarm", "exports-dlq", self.export_dlq)):
             self._alarm(alarm_id, suffix, "messages in the dead-letter queue (README: redrive)",
                         queue.metric_approximate_number_of_messages_visible(statistic="Maximum", period=five), 1)

@@ -85,6 +85,7 @@ class Application(BaseModel):
     person_mobile: str | None = None
     person_email: str | None = None
     permissions: list[str] = Field(default_factory=list)  # 新增 / 变更账号权限: 详细权限
+    department: str | None = None  # 新增数据共享账号: the department it serves (roles.DEPARTMENTS)
     applicant: str
     applicant_person: str | None = None  # the applicant's ID number
     subject_person: str | None = None  # the ID number of whoever holds (or will hold) the account concerned

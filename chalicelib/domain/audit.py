@@ -32,7 +32,7 @@ ACTION_NAMES = {
     "reveal_id": "查看完整证件号码", "search_id": "按证件号码查找人员", "download_error_report": "下载错误报告",
     "download_leavers": "下载离职人员表三", "person_lookup": "按证件号码查询人员", "unit_lookup": "按信用代码查询单位",
     # exports (services/exports.py and the builders)
-    "export": "导出", "export_requested": "申请导出",
+    "export": "导出", "export_requested": "申请导出", "download_export": "下载导出文件",
     # a unit's life (services/units.py)
     "set_founding_date": "登记成立日期", "request_closure": "申请注销（吊销、撤销、迁出）",
     "record_closure": "登记注销（吊销、撤销、迁出）", "refuse_closure": "不同意注销申请", "reopen_unit": "恢复备案",

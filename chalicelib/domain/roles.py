@@ -7,8 +7,8 @@ reviewer-side account has one *managing division* whose administrators handle it
 
     account at the province (any role)              → the province
     account at a city, administrator-type role      → the province
-    account at a city, 业务操作员                    → that city
-    account at a county (业务操作员 only)            → its city
+    account at a city, 业务操作员 or 数据共享账号      → that city
+    account at a county (业务操作员, 数据共享账号)     → its city
 
 Application steps (附件2's two opinions, then the change) are done by accounts of the managing division:
 业务部门业务处室意见 by its 业务管理员, 信息化综合管理机构业务科室意见 by its 系统安全员 (the security officer
@@ -65,7 +65,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 STAFF_ROLES = (Role.OPERATOR, Role.SYSTEM_ADMIN, Role.BUSINESS_ADMIN, Role.SECURITY, Role.AUDITOR)
 ADMIN_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.BUSINESS_ADMIN, Role.SECURITY})
 ROLE_ACCOUNT_LABEL = {Role.SYSTEM_ADMIN: "系统管理员账号", Role.BUSINESS_ADMIN: "业务管理员账号",
-                      Role.SECURITY: "系统安全员账号", Role.OPERATOR: "业务操作员账号", Role.AUDITOR: "业务审计员账号"}
+                      Role.SECURITY: "系统安全员账号", Role.OPERATOR: "业务操作员账号", Role.AUDITOR: "业务审计员账号",
+                      Role.DATA_SHARING: "数据共享账号（其他部门）"}
+# the roles a 新增账号 application (附件2) may ask for: the five reviewer-side ones and other departments' (§16)
+APPLICABLE_ROLES = (*STAFF_ROLES, Role.DATA_SHARING)
 
 
 # The departments a data-sharing account may serve (docs/rules.md §9)
@@ -121,7 +124,7 @@ def managing_division(role: Role, division_code: str) -> str:
     if d.level == "province":
         return province
     if d.level == "city":
-        return d.code if Role(role) == Role.OPERATOR else province
+        return d.code if Role(role) in (Role.OPERATOR, Role.DATA_SHARING) else province
     return d.parent_code or province
 
 

@@ -18,8 +18,9 @@ from ..domain.errors import Conflict, Forbidden, NotFound, ValidationFailed, pro
 from ..domain.identifiers import normalize, parse_resident_id
 from ..domain.text import nfc, text_problem
 from ..domain.model import Account, AuditEvent, Role
-from ..domain.roles import (STAFF_ROLES, Permission, covers, default_permissions, duty_conflict, managing_division,
-                            permissions_problem, placement_problem)
+from ..domain.roles import (APPLICABLE_ROLES, DEPARTMENTS, ROLE_ACCOUNT_LABEL, Permission, covers,
+                            default_permissions, duty_conflict, managing_division, permissions_problem,
+                            placement_problem)
 from ..ports import AlreadyExists, Clock, StaleVersion, Store
 from .accounts import Principal, initial_password, username_problem
 from .audit import audit_event
@@ -30,7 +31,7 @@ TITLES = {
     "reason": "申请说明", "username": "账号", "role": "账号类型", "division": "所属行政区划",
     "person_name": "使用人姓名", "person_unit": "使用人单位", "person_position": "职务",
     "person_id_number": "身份证号", "person_mobile": "使用人联系方式", "person_email": "电子邮箱",
-    "permissions": "详细权限",
+    "permissions": "详细权限", "department": "所属部门",
 }
 LOST_RACE = "该申请单已被其他人处理，请刷新后查看"
 PHONE = re.compile(r"[0-9+\-() ]{7,20}")
@@ -44,6 +45,7 @@ class _Person(TypedDict, total=False):
     person_id_number: str | None
     person_mobile: str | None
     person_email: str | None
+    department: str | None  # a data-sharing account's department (roles.DEPARTMENTS)
 
 
 # What an application is about: the account's role, division, permissions and, for 新增账号, its user
@@ -126,11 +128,16 @@ class ApplicationService:
         elif self.store.get_account(f["username"]):
             bad("username", "该账号名已被使用")
         role: str | None = f["role"]
-        if role not in {r.value for r in STAFF_ROLES}:
-            bad("role", "请选择账号类型（系统管理员、业务管理员、系统安全员、业务操作员、业务审计员）")
+        if role not in {r.value for r in APPLICABLE_ROLES}:
+            bad("role", f"请选择账号类型（{'、'.join(ROLE_ACCOUNT_LABEL[r] for r in APPLICABLE_ROLES)}）")
             role = None
         elif message := placement_problem(Role(role), f["division"]):
             bad("division", message)
+        department = f["department"] or None
+        if role == Role.DATA_SHARING and department not in DEPARTMENTS:
+            bad("department", f"数据共享账号请选择所属部门（{'、'.join(DEPARTMENTS)}）")
+        elif role != Role.DATA_SHARING and department:
+            bad("department", "只有数据共享账号填写所属部门")
         for field, limit in (("person_name", 50), ("person_unit", 100), ("person_position", 50)):
             if not f[field]:
                 bad(field, f"请填写{TITLES[field]}")
@@ -154,7 +161,7 @@ class ApplicationService:
                 bad("person_id_number", message)
         person: _Person = {"person_name": f["person_name"], "person_unit": f["person_unit"],
                   "person_position": f["person_position"], "person_id_number": resident.number if resident else None,
-                  "person_mobile": mobile, "person_email": email or None}
+                  "person_mobile": mobile, "person_email": email or None, "department": department}
         return Role(role) if role else Role.OPERATOR, f["division"], permissions, person
 
     def _target_of_change(self, who: Principal, kind: Kind, username: str, wanted: list[str] | None,
@@ -241,7 +248,7 @@ class ApplicationService:
                               email=application.person_email, mobile=application.person_mobile,
                               id_number=application.person_id_number, unit=application.person_unit,
                               position=application.person_position, permissions=application.permissions,
-                              created_at=now, must_change_password=True)
+                              department=application.department, created_at=now, must_change_password=True)
             expected = None
         else:
             current = self.store.get_account(application.username)

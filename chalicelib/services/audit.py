@@ -14,6 +14,7 @@ from ..domain.jurisdiction import Scope, UnknownDivision, authority
 from ..domain.model import AuditEvent, Role
 from ..domain.reference import policy
 from ..ports import Clock, Store
+from .progress import NO_PROGRESS, Progress
 
 if TYPE_CHECKING:  # accounts imports this module
     from .accounts import Principal
@@ -92,11 +93,11 @@ class AuditService:
         self._query(who, filters)
         return kept(filters)
 
-    def export(self, who: Principal, **filters: Any) -> tuple[bytes, str]:
+    def export(self, who: Principal, *, progress: Progress = NO_PROGRESS, **filters: Any) -> tuple[bytes, str]:
         """The events the filters select as an .xlsx (built by the export job); the export itself is audited."""
         from ..excel.audit import audit_workbook  # openpyxl: loaded only when exporting
 
-        data = audit_workbook(f"审计日志（{authority(who.scope).name}）", self._rows(self._query(who, filters)))
+        data = audit_workbook(f"审计日志（{authority(who.scope).name}）", progress.counted(self._rows(self._query(who, filters))))
         self.store.append_audit(audit_event(self.clock.now(), who.username, "export", "audit", scope=who.scope,
                                             detail={"kind": "audit", **kept(filters)}))
         return data, f"审计日志-{local_today(self.clock.now()):%Y%m%d}.xlsx"

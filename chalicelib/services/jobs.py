@@ -45,6 +45,14 @@ def new_holder() -> str:
     return uuid.uuid4().hex
 
 
+def taken_over(store: JobStore, clock: Clock, job: Job) -> Job | None:
+    """`job` held by a new worker (this one), if it is still as it was read; None if its worker renewed it
+    meanwhile or another worker took it first."""
+    now = clock.now()
+    mine = job.model_copy(update={"holder": new_holder(), "heartbeat_at": now})
+    return mine if store.take_over_job(job, mine.holder, now) else None
+
+
 class Lease:
     """A worker's hold on `job`."""
 

@@ -26,6 +26,7 @@ from ..domain.model import Role, Unit
 from ..ports import Clock, Store, all_pages
 from .accounts import Principal
 from .audit import audit_event
+from .progress import NO_PROGRESS, Progress
 
 PAGE = 1000  # obligations read per store call by the export
 OPEN = "open:"  # a page token of the list's second part: open 责令限期改正 of units that have filed since
@@ -126,7 +127,7 @@ class OverdueService:
                 "step": self._step(step)}
 
     def export(self, who: Principal, *, year: int | None = None, division: str | None = None,
-               step: str | None = None) -> tuple[bytes, str]:
+               step: str | None = None, progress: Progress = NO_PROGRESS) -> tuple[bytes, str]:
         """The whole list as an .xlsx (workbook bytes, file name); the export is audited. Built by the export job
         (a province's list outgrows a response)."""
         from ..excel.overdue import overdue_workbook  # openpyxl: loaded only when exporting
@@ -142,7 +143,7 @@ class OverdueService:
              r.status_label, due.isoformat(), r.days_overdue,
              len(r.obligation.reminders) if r.reminders_known else "", r.reminder_history(),
              *enforcement_cells(r.enforcement)]
-            for r in self._all_rows(year, codes, step, today)))
+            for r in progress.counted(self._all_rows(year, codes, step, today))))
         self.store.append_audit(audit_event(self.clock.now(), who.username, "export", "overdue-list",
                                             scope=who.scope, detail={"year": year, "division": division, "step": step}))
         return body, f"未依法备案单位名单-{year}-{division or who.scope}.xlsx"

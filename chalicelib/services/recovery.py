@@ -18,7 +18,7 @@ from ..domain.model import LEASE, JobKind
 from ..ports import Clock, Store
 from .exports import ExportService
 from .imports import ImportService
-from .jobs import QUEUED, LeaseLost, new_holder
+from .jobs import QUEUED, LeaseLost, taken_over
 from .persons import PersonIndex
 from .reminders import ReminderBatch, ReminderService
 
@@ -60,9 +60,11 @@ class RecoveryService:
             left = deadline - time.monotonic()
             if left <= 0:
                 break
-            now = self.clock.now()
-            mine = job.model_copy(update={"holder": new_holder(), "heartbeat_at": now})
-            if not self.store.take_over_job(job, mine.holder, now):
+            if job.kind == JobKind.EXPORT and self.exports.queue:  # AWS: the export worker's 15 minutes, not ours
+                self.exports.queue(job.target)
+                continue
+            mine = taken_over(self.store, self.clock, job)
+            if mine is None:
                 continue  # renewed by its worker meanwhile, or taken by another sweep
             try:
                 if job.kind == JobKind.IMPORT and job.checkpoint == QUEUED:

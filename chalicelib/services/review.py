@@ -22,6 +22,7 @@ from .messages import review_decided
 from .outbox import Outbox
 from .persons import PersonIndex
 from .versions import superseded_on_approval
+from .progress import NO_PROGRESS, Progress
 
 log = logging.getLogger(__name__)
 LOST_RACE = "该备案已被其他审核员处理，请刷新后查看"
@@ -177,7 +178,8 @@ class ReviewService:
             raise Forbidden(f"您的账号没有“{PERMISSION_LABEL[Permission.EXPORT_FULL_IDS]}”权限，只能下载脱敏名册")
         return {"filing_id": filing.id, "table": table, "full_ids": bool(full_ids)}
 
-    def rows_export(self, who: Principal, filing_id: str, table: str, full_ids: bool = False) -> tuple[bytes, str]:
+    def rows_export(self, who: Principal, filing_id: str, table: str, full_ids: bool = False, *,
+                    progress: Progress = NO_PROGRESS) -> tuple[bytes, str]:
         """The rows as the blank form lays them out, written as they stream from the store; ID numbers masked
         (and birth dates cut to the month) unless `full_ids`, which is audited as a reveal of every row."""
         from ..excel.workbooks import rows_workbook  # openpyxl: loaded only when a workbook is built
@@ -185,7 +187,8 @@ class ReviewService:
         self.check_rows_export(who, filing_id, table, full_ids)
         filing = self.filings.get(who, filing_id)
         row_set = filing.row_sets[table]
-        rows = self.store.iter_rows(row_set.upload_id)
+        progress.expect(row_set.rows)
+        rows = progress.counted(self.store.iter_rows(row_set.upload_id))
         data = rows_workbook(table, enumerate(rows if full_ids else map(listed_row, rows), start=2))
         self.store.append_audit(audit_event(
             self.clock.now(), who.username, "reveal_id" if full_ids else "download_rows", filing.id,

@@ -11,6 +11,7 @@ from ..ports import BlobStore, Clock, Download, Store
 from .accounts import Principal
 from .audit import audit_event
 from .filings import FilingService
+from .progress import NO_PROGRESS, Progress
 
 REPORT_SECONDS = 300  # presigned download links live five minutes: enough to start the download
 _SHORT = {"table1": "表一", "table2": "表二", "table3": "表三"}
@@ -81,7 +82,8 @@ class RosterService:
             raise Forbidden("只有用人单位备案填报员可以下载离职人员表三")
         return {"filing_id": self.filings.get(who, filing_id).id}
 
-    def leavers_workbook(self, who: Principal, filing_id: str) -> tuple[bytes, str]:
+    def leavers_workbook(self, who: Principal, filing_id: str, *,
+                         progress: Progress = NO_PROGRESS) -> tuple[bytes, str]:
         """The leavers as a 表三 workbook to complete (终止或解除日期, 类别, 原因代码, 补偿) and upload. Built by
         an export job (services/exports.py): it reads two rosters of up to 500,000 rows."""
         # excel.workbooks imports openpyxl: loaded only when the workbook is downloaded
@@ -89,7 +91,8 @@ class RosterService:
 
         filing = self.filings.get(who, filing_id)
         rows = self._leavers(who, filing_id)  # full ID numbers: the filer completes and uploads this file
-        data = rows_workbook("table3", ((i, r) for i, r in enumerate(rows, start=2)))
+        progress.expect(len(rows))
+        data = rows_workbook("table3", ((i, r) for i, r in enumerate(progress.counted(rows), start=2)))
         self.store.append_audit(audit_event(self.clock.now(), who.username, "download_leavers", filing.id,
                                             scope=filing.authority_code, detail={"rows": len(rows)}))
         return data, f"{filing.year}年度离职人员{TABLE_TITLES['table3'][:2]}.xlsx"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 
 from ..domain import jurisdiction
 from ..domain.calendar import due_date, local_today
@@ -26,6 +26,7 @@ from ..domain.tables import TABLE2
 from ..ports import Clock, Store, all_pages
 from .accounts import Principal
 from .audit import audit_event
+from .progress import NO_PROGRESS, Progress
 
 VIEWERS = (Role.OPERATOR, Role.SYSTEM_ADMIN, Role.BUSINESS_ADMIN, Role.SECURITY, Role.DATA_SHARING)
 
@@ -93,18 +94,18 @@ class StatsService:
 
     def check_export(self, who: Principal, year: int | None) -> dict[str, Any]:
         """Whether `who` may export `year` (refused at once, before the export is queued: services/exports.py)."""
-        if not (who.role == Role.OPERATOR and who.can("filing.read")):
-            raise Forbidden("只有审核员可以导出备案数据")
+        if not ((who.role == Role.OPERATOR and who.can("filing.read")) or who.role == Role.DATA_SHARING):
+            raise Forbidden("只有审核员和数据共享账号可以导出备案数据")
         today = local_today(self.clock.now())
         if year not in range(policy().first_filing_year, today.year + 1):
             text = f"导出年度应在{policy().first_filing_year}年至{today.year}年之间"
             raise ValidationFailed(text, [problem(text, column="备案年度", field="year")])
         return {"year": year}
 
-    def build_export(self, who: Principal, year: int) -> tuple[bytes, str]:
-        """The filings (and their 表二 rows) of `year` in the caller's jurisdiction as an .xlsx (bytes, file name),
-        audited. ID numbers are masked, as on every reviewer list. Built by the export job, never in a request:
-        a province's rows run to millions."""
+    def build_export(self, who: Principal, year: int, *, progress: Progress = NO_PROGRESS) -> tuple[IO[bytes], str]:
+        """The filings (and their 表二 rows) of `year` in the caller's jurisdiction as an .xlsx (a rewound temporary
+        file, file name), audited. ID numbers are masked, as on every reviewer list. Built by the export job, never
+        in a request: a province's rows run to millions, streamed to the file in flat memory (excel/xlsx_stream.py)."""
         from ..excel.exports import export_workbook
         self.check_export(who, year)
         visible = jurisdiction.Scope(who.scope).visible_authorities()
@@ -124,20 +125,19 @@ class StatsService:
                         f.submitted_at.isoformat(timespec="minutes") if f.submitted_at else "",
                         t1(f, "contracts_due"), t1(f, "contracts_signed")] for f in filings)
         columns = [c for c in TABLE2 if c.key != "seq"]
+        # the people of a superseded version are the correction's (§11)
+        rosters = [f for f in filings if "table2" in f.row_sets and not f.superseded_by]
+        progress.expect(len(filings) + sum(f.row_sets["table2"].rows for f in rosters))
 
         def rows() -> Iterator[list[Any]]:
-            for f in filings:
-                rs = f.row_sets.get("table2")
-                if rs is None or f.superseded_by:  # a superseded version's people are the correction's (§11)
-                    continue
-                for r in map(listed_row, self.store.iter_rows(rs.upload_id)):
+            for f in rosters:
+                for r in map(listed_row, self.store.iter_rows(f.row_sets["table2"].upload_id)):
                     yield [f.uscc, f.unit_name, *(r.get(c.key) for c in columns)]
-        workbook = export_workbook(filing_rows, ["统一社会信用代码", "单位名称", *(c.title for c in columns)], rows())
-        with workbook:
-            data = workbook.read()
+        workbook = export_workbook(progress.counted(filing_rows),
+                                   ["统一社会信用代码", "单位名称", *(c.title for c in columns)], progress.counted(rows()))
         self.store.append_audit(audit_event(self.clock.now(), who.username, "export", "stats", scope=who.scope,
-                                            detail={"year": year, "filings": len(filings)}))
-        return data, f"{year}年度备案数据导出.xlsx"
+                                            detail={"year": year, "filings": len(filings), "rows": progress.rows}))
+        return workbook, f"{year}年度备案数据导出.xlsx"
 
     def dashboard(self, who: Principal, year: int | None = None) -> Dashboard:
         if who.role not in VIEWERS:

@@ -218,13 +218,17 @@ RULES: dict[tuple[str, str], Rule] = {
     # statistics: 业务操作员 at any level (a county sees itself), administrators at province/city
     # (StatsService refuses a county administrator)
     ("GET", "/stats"): allow(operator=(READ, "none"), data_sharing=(LOOKUP, "none"), **{r: "none" for r in ADMINS}),
-    ("POST", "/stats/export"): allow(operator=(READ, "none")),  # the filings and rows of its jurisdiction
+    # the filings and rows of its jurisdiction; a department's of its division (§16)
+    ("POST", "/stats/export"): allow(operator=(READ, "none"), data_sharing=(LOOKUP, "none")),
     # exports built by a job (services/exports.py): the service checks the kind's rights when asked, and that
     # an export is followed and downloaded only by whoever asked for it
     ("POST", "/api/v1/exports"): EXPORTERS,
     ("GET", "/api/v1/exports/{export_id}"): EXPORTERS,
     ("GET", "/api/v1/exports/{export_id}/file"): EXPORTERS,
+    ("GET", "/api/v1/exports"): EXPORTERS,  # 我的导出: the caller's own
+    ("GET", "/exports"): EXPORTERS,
     ("GET", "/exports/{export_id}"): EXPORTERS,
+    ("GET", "/exports/{export_id}/progress"): EXPORTERS,  # the export page's script
     ("GET", "/exports/{export_id}/file"): EXPORTERS,
     # data sharing: look-up by ID number — the sharing account province-wide with full IDs, an
     # operator within its jurisdiction, masked (services/persons.py); statistics read-only

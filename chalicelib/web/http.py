@@ -246,11 +246,11 @@ def download_response(download: Download) -> Response:
 
 
 def content_security_policy(form_origins: tuple[str, ...] = ()) -> str:
-    """What a page may load and where its forms may post: scripts only from /assets (no inline script),
-    inline styles (the pages carry their own small stylesheet), forms to this site and `form_origins`
-    (the storage an upload form posts to)."""
+    """What a page may load and where its forms may post: scripts only from /assets (no inline script), which
+    may ask this site only (an export's progress), inline styles (the pages carry their own small stylesheet),
+    forms to this site and `form_origins` (the storage an upload form posts to)."""
     targets = " ".join(("'self'", *form_origins))
-    return ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    return ("default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
             f"form-action {targets}; base-uri 'none'; frame-ancestors 'none'")
 
 

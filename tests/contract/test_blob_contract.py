@@ -50,3 +50,16 @@ def test_presigned_get_of_another_key_is_another_link(blobs):
     blobs.put("exports/b.xlsx", b"B")
     a = blobs.presigned_get("exports/a.xlsx", 300, "a.xlsx")
     assert fetch(blobs, a)[0] == b"A" and a != blobs.presigned_get("exports/b.xlsx", 300, "a.xlsx")
+
+
+def test_a_file_is_stored_in_pieces_and_keys_are_listed_by_prefix(blobs):
+    import io
+    big = bytes(range(256)) * 40_000  # 10 MiB: S3 takes it in parts
+    blobs.put_file("exports/jobs/a.xlsx", io.BytesIO(big))
+    blobs.put("exports/jobs/b.json", b"{}")
+    blobs.put("exports/asked/u1/2026-x.json", b"{}")
+    with blobs.open("exports/jobs/a.xlsx") as f:
+        assert f.read() == big
+    assert blobs.keys("exports/jobs/") == ["exports/jobs/a.xlsx", "exports/jobs/b.json"]
+    assert blobs.keys("exports/asked/u1/") == ["exports/asked/u1/2026-x.json"]
+    assert blobs.keys("exports/asked/u2/") == []

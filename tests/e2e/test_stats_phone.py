@@ -1,6 +1,6 @@
 """The statistics dashboard on a 375 px phone, in a real browser: the charts (inline SVG, no script) and their
-tables fit the screen; the export is built in the background and its page, which refreshes itself, then offers
-the download."""
+tables fit the screen; the export is built in the background and its page, whose script follows the job and reloads it when the file is
+ready (no meta refresh), then offers the download."""
 from __future__ import annotations
 
 import re
@@ -23,7 +23,7 @@ def test_the_dashboard_fits_a_phone_and_exports(live_server, new_context, screen
     page.screenshot(path=screenshots / "stats-375.png", full_page=True)
     page.locator("#export").click()
     expect(page).to_have_url(re.compile(r"/exports/[0-9a-f]{32}$"))
-    expect(page.locator("#export-file")).to_be_visible(timeout=30_000)  # the page refreshes until it is built
+    expect(page.locator("#export-file")).to_be_visible(timeout=30_000)  # the page's script reloads it once built
     assert horizontal_overflow(page, "export page") is None
     page.screenshot(path=screenshots / "export-375.png", full_page=True)
     with page.expect_download() as download:

@@ -681,3 +681,27 @@ def test_the_committed_stages_have_a_mail_identity_each(monkeypatch):
     assert all(p.mail_identity == "create" for p in parsed)
     check_mail_identities(parsed)
     assert "check_mail_identities(stages)" in (ROOT / "infra" / "app.py").read_text()
+
+
+def test_exports_go_onto_a_queue_that_build_export_consumes_within_fifteen_minutes(any_stack):
+    from filing_stack import DLQ_DAYS, EXPORT_RECEIVES, EXPORT_TMP_MB, JOB_SIZES, RESERVED_CONCURRENCY
+    t = any_stack.json
+    queues = resources(t, "AWS::SQS::Queue")
+    (queue_id, queue), = [(k, q) for k, q in queues.items() if k.startswith("Exports")]
+    (dlq_id, dlq), = [(k, q) for k, q in queues.items() if k.startswith("ExportDeadLetters")]
+    assert queue["Properties"]["RedrivePolicy"] == {"deadLetterTargetArn": arn_of(dlq_id),
+                                                    "maxReceiveCount": EXPORT_RECEIVES}
+    assert queue["Properties"]["VisibilityTimeout"] >= 6 * JOB_SIZES["BuildExport"][1]
+    assert dlq["Properties"]["MessageRetentionPeriod"] == DLQ_DAYS * 86400
+    worker = functions(t)["BuildExport"]["Properties"]
+    assert worker["Handler"] == "app.build_export" and worker["Timeout"] == 900
+    assert worker["EphemeralStorage"] == {"Size": EXPORT_TMP_MB}
+    (mapping,) = [m for m in resources(t, "AWS::Lambda::EventSourceMapping").values()
+                  if m["Properties"]["FunctionName"] == ref("BuildExport")]
+    assert mapping["Properties"]["EventSourceArn"] == arn_of(queue_id) and mapping["Properties"]["BatchSize"] == 1
+    assert mapping["Properties"]["ScalingConfig"]["MaximumConcurrency"] <= RESERVED_CONCURRENCY["BuildExport"]
+    for action in ("sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage"):
+        assert arn_of(queue_id) in _granted(t, action), action
+    for fn in functions(t).values():
+        assert fn["Properties"]["Environment"]["Variables"]["EXPORT_QUEUE_URL"] == ref(queue_id)
+    assert _alarm(t, "exports-dlq", any_stack.settings.name)

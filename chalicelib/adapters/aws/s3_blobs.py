@@ -38,6 +38,14 @@ class S3BlobStore(BlobStore):
     def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
         self.client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
 
+    def put_file(self, key: str, f: IO[bytes], content_type: str = "application/octet-stream") -> None:
+        """In parts (multipart upload past 8 MiB), never held whole."""
+        self.client.upload_fileobj(f, self.bucket, key, ExtraArgs={"ContentType": content_type})
+
+    def keys(self, prefix: str) -> list[str]:
+        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
+        return sorted(item["Key"] for page in pages for item in page.get("Contents", []))
+
     def open(self, key: str) -> IO[bytes]:
         """A seekable copy (readers such as openpyxl seek); FileNotFoundError if absent."""
         try:

@@ -5,8 +5,11 @@ policy (key, size limit, expiry) exactly as S3 would, then stores the file here.
 """
 from __future__ import annotations
 
+import io
 import os
+import shutil
 import tempfile
+from typing import IO
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -15,6 +18,8 @@ from collections.abc import Callable
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from ...ports import BlobStore, Download, LocalTransfers, TransferRefused
+
+PART = ".part-"  # a file being written, renamed to its key once whole
 
 
 class FileBlobStore(BlobStore, LocalTransfers):
@@ -36,13 +41,24 @@ class FileBlobStore(BlobStore, LocalTransfers):
         return path
 
     def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
+        self.put_file(key, io.BytesIO(data), content_type)
+
+    def put_file(self, key: str, f: IO[bytes], content_type: str = "application/octet-stream") -> None:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         # Write then rename, so a reader never sees half a file.
-        fd, tmp = tempfile.mkstemp(dir=path.parent)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=PART)
+        with os.fdopen(fd, "wb") as out:
+            shutil.copyfileobj(f, out, 1 << 20)
         os.replace(tmp, path)
+
+    def keys(self, prefix: str) -> list[str]:
+        folder, _, start = prefix.rpartition("/")
+        path = self._path(folder) if folder else self.root
+        if not path.is_dir():
+            return []
+        found = (p.relative_to(self.root).as_posix() for p in path.rglob("*") if p.is_file())
+        return sorted(k for k in found if k.startswith(prefix) and not k.rpartition("/")[2].startswith(PART))
 
     def open(self, key: str):
         return open(self._path(key), "rb")

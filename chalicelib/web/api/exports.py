@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 from chalice import Blueprint, Response
 
 from ...bootstrap import container
+from ...domain.calendar import local_text
 from ..http import api_errors, current_request, download_response, json_body, json_response, year_param
 from ..session import signed_in
 
@@ -15,11 +16,25 @@ if TYPE_CHECKING:
 routes = Blueprint(__name__)
 
 
-def export_json(status: ExportStatus) -> dict[str, Any]:
-    base = f"{container().settings.base_url}/api/v1/exports/{status.id}"
-    return {"export_id": status.id, "kind": status.kind, "title": status.title, "status": status.status,
-            "message": status.message, "filename": status.filename, "requested_at": status.requested_at.isoformat(),
-            "status_url": base, "download_url": f"{base}/file" if status.status == "done" else None}
+def export_json(status: ExportStatus, base: str | None = None) -> dict[str, Any]:
+    """An export as the API and the export page's script read it; `base` is where its status and file are
+    (the API's by default)."""
+    base = base or f"{container().settings.base_url}/api/v1/exports"
+    now = container().clock.now()
+    return {"export_id": status.id, "kind": status.kind, "title": status.title, "subject": status.subject,
+            "status": status.status, "label": status.label, "message": status.message, "filename": status.filename,
+            "requested_at": status.requested_at.isoformat(), "requested_at_local": local_text(status.requested_at),
+            "finished_at": status.finished_at.isoformat() if status.finished_at else None,
+            "rows": status.rows, "expected_rows": status.expected, "percent": status.percent, "size": status.size,
+            "status_url": f"{base}/{status.id}",
+            "download_url": f"{base}/{status.id}/file" if status.downloadable(now) else None}
+
+
+@routes.route("/exports", methods=["GET"])
+@api_errors
+def my_exports() -> Response:
+    """我的导出: the caller's latest exports, newest first."""
+    return json_response({"items": [export_json(s) for s in container().exports.history(signed_in())]})
 
 
 @routes.route("/exports", methods=["POST"])

@@ -212,8 +212,11 @@ def document(base_url: str) -> dict[str, Any]:
                            "notice_number": _STR, "notice_date": {"type": "string", "format": "date"},
                            "deadline": {"type": "string", "format": "date"}, "transfer_note": _STR},
                           ["year", "step"]))},
-            "/exports": {"post": _op(
-                "申请导出（后台生成，立即返回202和导出编号）：kind=stats 本辖区某年度备案及表二人员（审核员，year必填），"
+            "/exports": {"get": _op(
+                "我的导出：本账号最近30次导出（最新在前），每项同 GET /exports/{export_id}",
+                errors=(401, 403)), "post": _op(
+                "申请导出（后台生成，立即返回202和导出编号）：kind=stats 本辖区（数据共享账号：本区划）某年度备案及表二人员"
+                "（审核员、数据共享账号，year必填；超过1,048,575行的表分为多个工作表，首页“说明”注明），"
                 "kind=overdue 未依法备案单位名单（审核员、数据共享账号，year、division、step可选），kind=leavers 减少人员的表三（填报单位，"
                 "filing_id必填），kind=filing_rows 一份备案的表二或表三（审核员本辖区，filing_id、table必填；证件号码默认脱敏，"
                 "full_ids=true 须有“下载备案名册时显示完整证件号码”权限，并记入审计日志），kind=audit 审计日志（业务审计员，"
@@ -228,7 +231,8 @@ def document(base_url: str) -> dict[str, Any]:
                                               ["kind"]),
                 errors=(400, 401, 403, 404, 422))},
             "/exports/{export_id}": {"get": _op(
-                "导出进度：status 为 queued / running / done / failed；done 时 download_url 可下载",
+                "导出进度：status 为 queued / running / done / failed（label 为中文），rows 已写入行数，expected_rows "
+                "预计行数，percent 百分比，subject 导出条件（中文），size 文件字节数；done 且未超过7天时 download_url 可下载",
                 params=[_path("export_id")], errors=(401, 403, 404))},
             "/exports/{export_id}/file": {"get": {
                 "summary": "下载已生成的导出文件（或重定向到短期下载链接）", "security": [{"bearer": []}],

@@ -50,9 +50,10 @@ def _form_options(p: Page) -> dict[str, Any]:
     from ...domain.applications import KIND_LABEL  # cold start: domain data and models load on first use
     from ...domain.jurisdiction import authority
     from ...domain.reference import divisions
-    from ...domain.roles import PERMISSION_LABEL, ROLE_ACCOUNT_LABEL, covers
+    from ...domain.roles import DEPARTMENTS, PERMISSION_LABEL, ROLE_ACCOUNT_LABEL, covers
     from ...services.applications import TITLES
     return {"titles": TITLES, "kinds": [(k.value, label) for k, label in KIND_LABEL.items()],
+            "departments": [(d, d) for d in DEPARTMENTS],
             "roles": [(r.value, label) for r, label in ROLE_ACCOUNT_LABEL.items()],
             "divisions": [(d.code, f"{authority(d.code).name}（{d.code}）") for d in divisions().values()
                           if covers(p.user.scope, d.code)],

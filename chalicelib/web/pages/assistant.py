@@ -7,13 +7,11 @@ from chalice import Blueprint, Response
 
 from ...bootstrap import container
 from ...domain.errors import NotFound, RateLimited, retry_headers
-from ..http import client_address, content_security_policy, set_cookie
+from ..http import client_address, set_cookie
 from ..page import FORM, Page, page
 
 routes = Blueprint(__name__)
 COOKIE = "assistant"
-# assets/assistant.js posts the form by fetch: this page may connect to its own site
-CSP = {"Content-Security-Policy": content_security_policy() + "; connect-src 'self'"}
 
 
 @routes.route("/assistant", methods=["GET"])
@@ -26,7 +24,7 @@ def show(p: Page) -> Response:
     except RateLimited as e:
         return p.render("error.html", e.status, retry_headers(e), message=e.message, details=[])
     _hold(p, c.id)
-    return p.render("assistant.html", extra_headers=CSP, conversation=c, kind=answer_kind(c))
+    return p.render("assistant.html", conversation=c, kind=answer_kind(c))
 
 
 @routes.route("/assistant", methods=["POST"], content_types=FORM)
