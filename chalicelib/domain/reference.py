@@ -147,3 +147,22 @@ def authority_phone(code: str) -> str:
     hotline, named as such (docs/rules.md §14)."""
     contacts = _contacts()
     return contacts["phones"].get(code) or f"{contacts['hotline']}（人社服务热线）"
+
+
+def hotline() -> str:
+    """The 12333 hotline every page's footer names (contacts.json)."""
+    return str(_contacts()["hotline"])
+
+
+def support_phone() -> str:
+    """The 技术支持 line, once the deployment publishes one (contacts.json); "" until then."""
+    return str(_contacts().get("support_phone") or "")
+
+
+@cache
+def faq() -> tuple[tuple[str, str], ...]:
+    """常见问题 (faq.json): question and answer, the policy's due date and review time filled in."""
+    p = policy()
+    values = {"due": "{}月{}日".format(*p.annual_due_month_day), "review_days": p.reviewer_digest_after_working_days}
+    items = json.loads((_DIR / "faq.json").read_text(encoding="utf-8"))["items"]
+    return tuple((item["q"], item["a"].format(**values)) for item in items)

@@ -248,7 +248,8 @@ class FilingService:
         rate = signing_rate(filing.table1) if filing.table1 else None
         return {"errors": errors, "warnings": warnings, "signing_rate": rate}
 
-    def submit(self, who: Principal, filing_id: str) -> Filing:
+    def submit(self, who: Principal, filing_id: str, *, declaration_accepted: bool) -> Filing:
+        """Submit with the 承诺 accepted (docs/rules.md §4): its text goes into the history and the audit event."""
         if not who.is_filer:
             raise Forbidden("只有用人单位备案填报员可以提交备案")
         filing = self.get(who, filing_id)
@@ -261,6 +262,9 @@ class FilingService:
             raise Conflict(refusal)
         if errors := self.checks(filing)["errors"]:
             raise ValidationFailed("备案内容不完整，不能提交", errors)
+        if declaration_accepted is not True:
+            raise ValidationFailed("请阅读并勾选承诺后再提交", [problem("请勾选“本单位承诺所填报的信息真实、准确、完整”",
+                                                                 column="承诺", field="declaration_accepted")])
         now = self.clock.now()
         # each submission notifies every reviewer of the authority: a unit cannot flood them by
         # withdrawing and submitting again and again

@@ -117,6 +117,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/local-downloads"): PUBLIC,  # embedded only; the signed link (presigned_get) is the credential
     # 回执查验 (docs/rules.md §14): a 回执号 and its check code; rate-limited per client address
     ("GET", "/verify"): PUBLIC,
+    ("GET", "/help"): PUBLIC,
+    ("GET", "/help/faq"): PUBLIC,
+    ("GET", "/progress"): PUBLIC,
     ("POST", "/verify"): PUBLIC,
     # any account
     ("GET", "/api/v1/me"): SIGNED_IN,
@@ -137,7 +140,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/employer/filings/{filing_id}/table1"): allow(filer=FILER_OWN),
     ("POST", "/employer/filings/{filing_id}/uploads"): allow(filer=FILER_OWN),
     ("GET", "/employer/filings/{filing_id}/uploads/{upload_id}"): allow(filer=FILER_OWN),
+    ("GET", "/employer/filings/{filing_id}/check"): allow(filer=FILER_OWN),
     ("POST", "/employer/filings/{filing_id}/submit"): allow(filer=FILER_OWN),
+    ("GET", "/employer/filings/{filing_id}/submitted"): allow(filer=FILER_OWN),
     ("POST", "/employer/filings/{filing_id}/withdraw"): allow(filer=FILER_OWN),
     ("POST", "/api/v1/filings"): allow(filer="none"),
     ("PUT", "/api/v1/filings/{filing_id}/table1"): allow(filer=FILER_OWN),

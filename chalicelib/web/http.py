@@ -298,6 +298,7 @@ def jinja_env() -> Any:
     import jinja2  # cold start: pages load jinja on first render, the JSON API never does
 
     from ..domain.calendar import local_text
+    from ..domain.reference import hotline, support_phone
     from ..domain.tables import shown
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)),
@@ -307,6 +308,7 @@ def jinja_env() -> Any:
     env.filters["linkify"] = linkify
     env.filters["shown"] = lambda value, key: shown(key, value)  # {{ value|shown("industry") }}: codes named
     env.filters["by_field"] = lambda errors: {e["field"]: e["message"] for e in reversed(errors or []) if e.get("field")}
+    env.globals.update(hotline=hotline(), support_phone=support_phone())  # every page's footer
     return env
 
 

@@ -57,7 +57,21 @@ def register(page: Page, data: dict, server) -> None:
     expect(page.locator("#code-sent")).to_be_visible()
     page.fill("#f-password", str(data["password"]))
     page.fill("#f-verification_code", server.sms_code(str(data["filer_mobile"])))
-    page.get_by_role("button", name="注册").click()
+    page.get_by_role("button", name="下一步：确认审核机关").click()
+    expect(page.locator("#confirm-authority")).to_contain_text("您的备案审核机关将是")  # before the account exists
+    page.get_by_role("button", name="确认，创建账号").click()
+
+
+def submit_filing(page: Page) -> str:
+    """From the filing page: 核对并提交, accept the 承诺, submit; the confirmation's 回执号, then back to the filing."""
+    page.locator("#to-check").click()
+    expect(page.locator("#declaration")).to_be_visible()
+    page.check("#f-declaration_accepted")
+    page.locator("#submit").click()
+    page.wait_for_url(re.compile(r"/submitted$"))
+    receipt = page.locator("#receipt").inner_text().strip()
+    page.get_by_role("link", name="查看备案").click()
+    return receipt
 
 
 def login(page: Page, username: str, password: str) -> None:
@@ -191,8 +205,7 @@ def test_register_file_reject_resubmit_approve_in_the_browser(live_server, new_c
     employer.screenshot(path=screenshots / "filing-draft-375.png", full_page=True)
 
     # --- submit: a receipt number ---
-    employer.get_by_role("button", name="提交备案").click()
-    employer.wait_for_url(re.compile(r"\?submitted=1$"))
+    submit_filing(employer)
     expect(employer.locator("#status")).to_have_text("已提交待审核")
     receipt = employer.locator("#receipt").inner_text().strip()
     assert re.fullmatch(rf"BA-140105-{year}-\d{{6}}", receipt), receipt
@@ -229,8 +242,7 @@ def test_register_file_reject_resubmit_approve_in_the_browser(live_server, new_c
     expect(employer.locator("#rejection")).to_contain_text(REASON)
     fits(employer, "filing page (rejected)")
     employer.screenshot(path=screenshots / "filing-rejected-375.png", full_page=True)
-    employer.get_by_role("button", name="重新提交").click()
-    employer.wait_for_url(re.compile(r"\?submitted=1$"))
+    submit_filing(employer)
     expect(employer.locator("#status")).to_have_text("已提交待审核")
     second_receipt = employer.locator("#receipt").inner_text().strip()
     assert re.fullmatch(rf"BA-140105-{year}-\d{{6}}", second_receipt), second_receipt

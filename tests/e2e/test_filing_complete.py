@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from chalicelib.domain.tables import TABLE2
 from tests import factories
-from tests.e2e.test_browser_flow import XLSX, horizontal_overflow, login
+from tests.e2e.test_browser_flow import XLSX, horizontal_overflow, login, submit_filing
 
 SERIAL = 602  # distinct from the other e2e test's and the fuzz tier's units
 
@@ -114,8 +114,7 @@ def test_template_errors_report_fix_submit(live_server, new_context, screenshots
     employer.goto(filing_url)
     expect(employer.locator("#rows tbody tr")).to_have_count(3)
     expect(employer.locator("#warnings")).to_have_count(0)  # 表一 and 表二 agree
-    employer.get_by_role("button", name="提交备案").click()
-    employer.wait_for_url(re.compile(r"\?submitted=1$"))
+    submit_filing(employer)
     expect(employer.locator("#status")).to_have_text("已提交待审核")
     if overflow := horizontal_overflow(employer, "filing page (submitted)"):
         problems.append(overflow)

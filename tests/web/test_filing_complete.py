@@ -287,10 +287,10 @@ def test_cross_table_warnings_before_submit(api, monkeypatch):
     from chalicelib.domain import reference
     blocking = reference.policy().__class__(**{**reference.policy().__dict__, "cross_table_checks_block_submit": True})
     monkeypatch.setattr("chalicelib.services.filings.policy", lambda: blocking)
-    status, body = api.call("POST", f"/filings/{fid}/submit", token=token)
+    status, body = api.call("POST", f"/filings/{fid}/submit", {"declaration_accepted": True}, token=token)
     assert status == 422 and {d["column"] for d in body["error"]["details"]} == {"其中男", "其中女"}
     monkeypatch.undo()
-    status, body = api.call("POST", f"/filings/{fid}/submit", token=token)
+    status, body = api.call("POST", f"/filings/{fid}/submit", {"declaration_accepted": True}, token=token)
     assert status == 200
 
 
@@ -336,7 +336,7 @@ def test_interim_table3_any_number_of_times(api):
     later = api.upload(two["id"], "table3", factories.workbook("table3", [
         factories.ended(PEOPLE[1], ended_on="2026-03-03")]), token)
     assert later["status"] == "failed" and "2026-01-01至2026-03-02" in later["errors"][0]["message"]
-    assert api.call("POST", f"/filings/{one['id']}/submit", token=token)[0] == 200
+    assert api.call("POST", f"/filings/{one['id']}/submit", {"declaration_accepted": True}, token=token)[0] == 200
 
 
 # -- prefill, roster diff, leavers -------------------------------------------------------------------
@@ -362,7 +362,7 @@ def test_next_year_starts_from_the_last_approved_filing(api, container):
     assert (diff["joined"], diff["left"], diff["changed"], diff["carried_over"]) == (0, 0, 0, True)
     # a carried roster may be submitted as it is (nobody came or went)
     api.call("PUT", f"/filings/{nxt['id']}/table1", factories.table1(4), token)
-    assert api.call("POST", f"/filings/{nxt['id']}/submit", token=token)[0] == 200
+    assert api.call("POST", f"/filings/{nxt['id']}/submit", {"declaration_accepted": True}, token=token)[0] == 200
     assert container.store.get_filing(base["id"]).status == Status.APPROVED
 
 

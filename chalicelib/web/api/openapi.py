@@ -182,8 +182,10 @@ def document(base_url: str) -> dict[str, Any]:
                         _query("date_to", _DATE), _query("division"), _query("page_token"), _query("limit", _INT)],
                 errors=(400, 401, 403, 422))},
             "/filings/{filing_id}/submit": {"post": _op(
-                "提交备案（缺表一、缺表二（零申报除外）、零申报却有表二人员、单独报送缺表三时返回422）", params=[fid],
-                                                        errors=(400, 401, 403, 404, 409, 422))},
+                "提交备案：须同意承诺（declaration_accepted 为 true，承诺原文记入办理记录和审计日志）；未同意承诺、缺表一、"
+                "缺表二（零申报除外）、零申报却有表二人员、单独报送缺表三时返回422", params=[fid],
+                errors=(400, 401, 403, 404, 409, 422),
+                body=_obj({"declaration_accepted": {"type": "boolean", "enum": [True]}}, ["declaration_accepted"]))},
             "/filings/{filing_id}/withdraw": {"post": _op("撤回备案", params=[fid], errors=(400, 401, 403, 404, 409))},
             "/filings/{filing_id}/review": {"post": _op(
                 "审核备案", params=[fid], errors=(400, 401, 403, 404, 409, 422),

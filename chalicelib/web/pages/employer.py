@@ -100,14 +100,40 @@ def upload_result(p: Page, filing_id: str, upload_id: str) -> Response:
                     upload=filings.get_upload(p.user, filing_id, upload_id))
 
 
+def _check_page(p: Page, filing_id: str, status: int = 200, **context: object) -> Response:
+    from ...domain.filing import DECLARATION  # cold start: domain data and models load on first use
+    c = container()
+    filing = c.filings.get(p.user, filing_id)
+    return p.render("employer_check.html", status, filing=filing, checks=c.filings.checks(filing),
+                    declaration=DECLARATION, **context)
+
+
+@routes.route("/employer/filings/{filing_id}/check", methods=["GET"])
+@page("filer")
+def check(p: Page, filing_id: str) -> Response:
+    """核对并提交: what will be submitted, the warnings, and the 承诺 to accept (docs/rules.md §4)."""
+    return _check_page(p, filing_id)
+
+
 @routes.route("/employer/filings/{filing_id}/submit", methods=["POST"], content_types=FORM)
 @page("filer")
 def submit(p: Page, filing_id: str) -> Response:
     try:
-        container().filings.submit(p.user, filing_id)
+        container().filings.submit(p.user, filing_id, declaration_accepted=p.form.get("declaration_accepted") == "1")
     except ValidationFailed as e:
-        return _filing_page(p, filing_id, 422, message=e.message, submit_errors=e.details)
-    return p.go(f"/employer/filings/{filing_id}?submitted=1")
+        return _check_page(p, filing_id, 422, message=e.message, errors=e.details)
+    return p.go(f"/employer/filings/{filing_id}/submitted")
+
+
+@routes.route("/employer/filings/{filing_id}/submitted", methods=["GET"])
+@page("filer")
+def submitted(p: Page, filing_id: str) -> Response:
+    """The confirmation: the 回执号, what happens next, how long review takes, whom to call."""
+    from ...domain import jurisdiction  # cold start: domain data and models load on first use
+    from ...domain.reference import authority_phone, policy
+    filing = container().filings.get(p.user, filing_id)
+    return p.render("employer_submitted.html", filing=filing, authority=jurisdiction.authority(filing.authority_code),
+                    phone=authority_phone(filing.authority_code), review_days=policy().reviewer_digest_after_working_days)
 
 
 @routes.route("/employer/filings/{filing_id}/rows/{table}/remove", methods=["POST"], content_types=FORM)
