@@ -101,9 +101,9 @@ def logout(p: Page) -> Response:
 @routes.route("/register", methods=["GET", "POST"], content_types=FORM)
 @page()
 def register(p: Page) -> Response:
-    from ...services.accounts import Registration  # cold start: domain data and models load on first use
+    from ...domain.reference import authority_phone  # cold start: domain data and models load on first use
+    from ...services.accounts import REGISTER_TITLES, Registration
 
-    from ...domain.reference import authority_phone
     errors, message = [], None
     if p.request.method == "POST" and not p.form.get("edit"):  # 返回修改 shows the form again, as typed
         people, data = container().people, Registration.from_form(p.form)
