@@ -47,6 +47,22 @@ class EmployerHome:
     missed: list[int]  # earlier years not filed (补报), newest first
     interim_years: list[int]  # years a 表三-only filing can be made for
 
+    # the home is a task list (docs/rules.md §1): what needs doing now comes first
+    @property
+    def sent_back(self) -> list[Filing]:
+        """Rejected (or revoked) filings: the reason and 修改并重新提交, before anything else."""
+        return [f for f in self.filings if f.status == Status.REJECTED]
+
+    @property
+    def drafts(self) -> list[Filing]:
+        """Filings begun and not submitted, corrections (更正) included."""
+        return [f for f in self.filings if f.status == Status.DRAFT]
+
+    @property
+    def due_soon(self) -> bool:
+        """The year's annual filing is not begun and its due date is near (the first reminder's distance) or past."""
+        return not self.has_annual and (self.due - self.today).days <= max(policy().reminder_days_before_due)
+
 
 class FilingService:
     def __init__(self, store: Store, blobs: BlobStore, clock: Clock, outbox: Outbox, links: ActionLinks):

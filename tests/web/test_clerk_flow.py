@@ -159,3 +159,37 @@ def test_progress_shows_a_unit_where_its_filings_stand_and_others_the_receipt_ch
     assert api.call("POST", f"/filings/{fid}/submit", {"declaration_accepted": True}, token)[0] == 200
     page = text(signed_in(client, factories.uscc(1), "Passw0rd!26").get("/progress"))
     assert "已提交，等待审核机关审核" in page and "BA-140105-2025-" in page
+
+
+# --- 4. the home as a task list ---
+
+def test_after_a_rejection_the_home_opens_with_the_reason_and_the_way_to_fix_it(api, client):
+    token, fid = zero_report(api)
+    submitted = api.call("POST", f"/filings/{fid}/submit", {"declaration_accepted": True}, token)[1]
+    reviewer = api.login("xiaodian", PASSWORD)
+    status, _ = api.call("POST", f"/filings/{fid}/review",
+                         {"decision": "reject", "reason": "联系电话有误", "version": submitted["version"]}, reviewer)
+    assert status == 200
+    page = text(signed_in(client, factories.uscc(1), "Passw0rd!26").get("/employer"))
+    task = page.index(f'id="task-rejected-{fid}"')
+    assert task < page.index("本单位") < page.index("单独填报表三") < page.index("备案记录")  # first things first
+    card = page[task:page.index("</div>", task)]
+    assert "审核不通过" in card and "联系电话有误" in card and f'href="/employer/filings/{fid}">修改并重新提交' in card
+
+
+def test_a_draft_and_the_near_due_date_are_tasks_and_nothing_due_says_so(api, client, clock):
+    import datetime as dt
+    token = filer(api)
+    b = signed_in(client, factories.uscc(1), "Passw0rd!26")
+    page = text(b.get("/employer"))  # March: the due date (30 June) is months away
+    assert page.index("其他办理事项") < page.index('id="annual-task"')
+    clock.current = dt.datetime(2026, 6, 10, 2, tzinfo=dt.timezone.utc)  # 20 days before the due date
+    token, b = api.login(factories.uscc(1), "Passw0rd!26"), signed_in(client, factories.uscc(1), "Passw0rd!26")
+    page = text(b.get("/employer"))
+    assert page.index('id="annual-task"') < page.index("其他办理事项") and 'class="card task urgent"' in page
+    fid = filing_2025(api, token)
+    page = text(b.get("/employer"))
+    assert f'id="task-draft-{fid}"' in page and "草稿未提交" in page and 'id="annual-task"' not in page
+    assert api.call("PUT", f"/filings/{fid}/table1", factories.table1(0), token)[0] == 200
+    assert api.call("POST", f"/filings/{fid}/submit", {"declaration_accepted": True}, token)[0] == 200
+    assert 'id="no-tasks"' in text(b.get("/employer"))

@@ -25,7 +25,8 @@ def home_page(p: Page, status: int = 200, message: str | None = None, errors: li
     """The home, with the unit's life (founding date, closure request: pages/units.py handles their forms)."""
     from ...domain import unit_life  # cold start: domain data and models load on first use
     c = container()
-    return p.render("employer_home.html", status, **vars(c.filings.home(p.user)), life=unit_life,
+    home = c.filings.home(p.user)
+    return p.render("employer_home.html", status, **vars(home), home=home, life=unit_life,
                     kinds=unit_life.CLOSURE_KINDS, message=message, errors=errors or [], form=p.form,
                     deleted=p.query.get("deleted") == "1",
                     transfers=c.transfers.of_unit(p.user, p.user.scope)[:3])  # the latest 变更审核机关
