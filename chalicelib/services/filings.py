@@ -198,6 +198,17 @@ class FilingService:
 
     def start_upload(self, who: Principal, filing_id: str, table: str, filename: str,
                      redirect: str | None = None) -> tuple[Upload, dict[str, Any]]:
+        """A new upload and the presigned form to post its file with (`redirect`: where storage sends the browser
+        after, `{upload_id}` filled in)."""
+        upload = self.new_upload(who, filing_id, table, filename)
+        return upload, self.upload_post(who, upload, redirect and redirect.replace("{upload_id}", upload.id))
+
+    def upload_post(self, who: Principal, upload: Upload, redirect: str | None = None) -> dict[str, Any]:
+        """The presigned form for `upload`'s file (again on every call: the upload page may be reloaded)."""
+        self._own_editable(who, upload.filing_id)
+        return self.blobs.presigned_post(upload.blob_key, max_bytes=policy().upload_max_bytes, redirect=redirect)
+
+    def new_upload(self, who: Principal, filing_id: str, table: str, filename: str) -> Upload:
         from ..excel.reader import check_filename
         filing = self._own_editable(who, filing_id)
         if table not in filing.tables:
@@ -210,9 +221,7 @@ class FilingService:
         upload = Upload(id=upload_id, filing_id=filing.id, table=table, filename=filename,
                         blob_key=f"uploads/{upload_id}.xlsx", created_at=now, updated_at=now)
         self.store.put_upload(upload)
-        post = self.blobs.presigned_post(upload.blob_key, max_bytes=policy().upload_max_bytes,
-                                         redirect=redirect and redirect.replace("{upload_id}", upload_id))
-        return upload, post
+        return upload
 
     def get_upload(self, who: Principal, filing_id: str, upload_id: str) -> Upload:
         """The upload as its filer or a reviewer sees it (an import whose process died shows as failed). The error

@@ -193,3 +193,16 @@ def test_a_draft_and_the_near_due_date_are_tasks_and_nothing_due_says_so(api, cl
     assert api.call("PUT", f"/filings/{fid}/table1", factories.table1(0), token)[0] == 200
     assert api.call("POST", f"/filings/{fid}/submit", {"declaration_accepted": True}, token)[0] == 200
     assert 'id="no-tasks"' in text(b.get("/employer"))
+
+
+# --- 9. upload: the error list names the person ---
+
+def test_the_upload_error_list_shows_the_name_beside_the_row_number(api, client):
+    token = filer(api)
+    fid = filing_2025(api, token)
+    people = [factories.person(0), factories.person(1, hukou="外籍")]  # row 3 (header row 1) is 职工2
+    upload = api.upload(fid, "table2", factories.table2_workbook(people), token)
+    assert upload["status"] == "failed" and upload["errors"][0]["name"] == "职工2"
+    page = text(signed_in(client, factories.uscc(1), "Passw0rd!26").get(
+        f"/employer/filings/{fid}/uploads/{upload['upload_id']}"))
+    assert "<th>行号</th><th>姓名</th>" in page and "<td>3</td><td>职工2</td><td>户口性质</td>" in page

@@ -425,17 +425,29 @@ def browser(container):
         yield b
 
 
+def upload_form(browser, filing_path: str) -> str:
+    """上传表二: the POST redirects to the upload's form (Back never lands on a POSTed page)."""
+    started = browser.post(f"{filing_path}/uploads", {"table": "table2"})
+    assert started.status_code == 303 and location(started).endswith("/send")
+    return text(browser.get(location(started)))
+
+
 def test_upload_page_shows_progress_then_errors_and_the_report_link(browser, container):
+    import json
     import re
     filing_path = location(browser.post("/employer/filings", {"year": "2025", "kind": "annual"}))
-    form = text(browser.post(f"{filing_path}/uploads", {"table": "table2"}))
+    form = upload_form(browser, filing_path)
     assert 'data-max-bytes="52428800"' in form and "不接受 .xls、.xlsm、.csv" in form
     key = re.search(r'name="key" value="(uploads/(\w+)\.xlsx)"', form)
     upload = container.store.get_upload(key.group(2))
     upload.status, upload.rows_total, upload.rows_done = "processing", 100000, 25000
     container.store.put_upload(upload)
     page = text(browser.get(f"{filing_path}/uploads/{upload.id}"))
-    assert '<progress' in page and 'max="100000" value="25000"' in page and 'http-equiv="refresh"' in page
+    assert '<progress' in page and 'max="100000" value="25000"' in page and 'http-equiv="refresh"' not in page
+    poll = re.search(r'data-poll="([^"]+)"', page).group(1)  # app.js polls the import's progress
+    assert json.loads(text(browser.get(poll))) == {"status": "processing", "rows_done": 25000, "rows_total": 100000,
+                                                   "message": None}
+    assert browser.get(f"{filing_path}/uploads/{upload.id}/send").status_code == 303  # under way: no second form
 
     upload.status = "waiting"
     container.store.put_upload(upload)
@@ -454,7 +466,7 @@ def download(browser, path):
 
 def test_page_upload_over_the_limit_comes_back_to_the_result_page(browser, container):
     filing_path = location(browser.post("/employer/filings", {"year": "2025", "kind": "annual"}))
-    form = text(browser.post(f"{filing_path}/uploads", {"table": "table2"}))
+    form = upload_form(browser, filing_path)
     import re
     fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
     fields.pop("csrf", None)

@@ -9,7 +9,7 @@ from chalice import Blueprint, Response
 
 from ...bootstrap import container
 from ...domain.errors import ValidationFailed
-from ..http import download_response, year_param
+from ..http import download_response, json_response, year_param
 from ..page import FORM, Page, page
 
 routes = Blueprint(__name__)
@@ -79,18 +79,29 @@ def table1(p: Page, filing_id: str) -> Response:
 
 @routes.route("/employer/filings/{filing_id}/uploads", methods=["POST"], content_types=FORM)
 @page("filer")
-def upload_form(p: Page, filing_id: str) -> Response:
-    """Step 1 of an upload: get a presigned form; the browser then posts the file straight to storage."""
+def upload_start(p: Page, filing_id: str) -> Response:
+    """Step 1 of an upload: the upload record, then a redirect to its form (Back never lands on this POST)."""
+    upload = container().filings.new_upload(p.user, filing_id, p.form.get("table", "table2"), "网页上传.xlsx")
+    return p.go(f"/employer/filings/{filing_id}/uploads/{upload.id}/send")
+
+
+@routes.route("/employer/filings/{filing_id}/uploads/{upload_id}/send", methods=["GET"])
+@page("filer")
+def upload_form(p: Page, filing_id: str, upload_id: str) -> Response:
+    """Step 2: a presigned form; the browser posts the file straight to storage (app.js shows the bytes sent),
+    which redirects to the result page. An upload already under way shows its result instead."""
     from ...domain.reference import policy  # cold start: domain data and models load on first use
     c = container()
-    back = f"{c.settings.base_url}/employer/filings/{filing_id}/uploads/{{upload_id}}"
-    upload, post = c.filings.start_upload(p.user, filing_id, p.form.get("table", "table2"), "网页上传.xlsx",
-                                          redirect=back)
+    result = f"/employer/filings/{filing_id}/uploads/{upload_id}"
+    upload = c.filings.get_upload(p.user, filing_id, upload_id)
+    if upload.status != "waiting":
+        return p.go(result)
+    post = c.filings.upload_post(p.user, upload, redirect=c.settings.base_url + result)
     limit = policy().upload_max_bytes
     target = urlsplit(post["url"])
     return p.render("upload.html", form_origins=(f"{target.scheme}://{target.netloc}",),
                     filing=c.filings.get(p.user, filing_id), upload=upload, post=post, max_bytes=limit,
-                    max_mb=limit // (1024 * 1024))
+                    max_mb=limit // (1024 * 1024), result=p.base + result)
 
 
 @routes.route("/employer/filings/{filing_id}/uploads/{upload_id}", methods=["GET"])
@@ -99,6 +110,15 @@ def upload_result(p: Page, filing_id: str, upload_id: str) -> Response:
     filings = container().filings
     return p.render("upload_result.html", filing=filings.get(p.user, filing_id),
                     upload=filings.get_upload(p.user, filing_id, upload_id))
+
+
+@routes.route("/employer/filings/{filing_id}/uploads/{upload_id}/progress", methods=["GET"])
+@page("filer")
+def upload_progress(p: Page, filing_id: str, upload_id: str) -> Response:
+    """The import's progress as JSON, which the result page polls (no page refresh)."""
+    upload = container().filings.get_upload(p.user, filing_id, upload_id)
+    return json_response({"status": upload.status, "rows_done": upload.rows_done, "rows_total": upload.rows_total,
+                          "message": upload.message})
 
 
 def _check_page(p: Page, filing_id: str, status: int = 200, **context: object) -> Response:
