@@ -210,6 +210,10 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
                     headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})})
 
 
+# a path no route has (web/wsgi.py; API Gateway's GatewayResponses in infra/filing_stack.py answer the same)
+NO_SUCH_ADDRESS = "没有这个地址，请检查网址是否输入正确"
+
+
 def error_body(code: str, message: str, details: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": details or []}}
 

@@ -668,3 +668,11 @@ def test_the_committed_stages_have_a_mail_identity_each(monkeypatch):
     assert all(p.mail_identity == "create" for p in parsed)
     check_mail_identities(parsed)
     assert "check_mail_identities(stages)" in (ROOT / "infra" / "app.py").read_text()
+
+
+def test_an_unknown_address_answers_a_chinese_404_in_the_error_shape(china_prod):
+    """Not API Gateway's English 403 "Missing Authentication Token" (docs/api.md)."""
+    _, api = only(china_prod.json, "AWS::Serverless::Api")
+    missing = api["Properties"]["GatewayResponses"]["MISSING_AUTHENTICATION_TOKEN"]
+    body = json.loads(missing["ResponseTemplates"]["application/json"])
+    assert missing["StatusCode"] == "404" and body["error"]["code"] == "not_found" and "没有这个地址" in body["error"]["message"]

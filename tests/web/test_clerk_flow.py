@@ -206,3 +206,37 @@ def test_the_upload_error_list_shows_the_name_beside_the_row_number(api, client)
     page = text(signed_in(client, factories.uscc(1), "Passw0rd!26").get(
         f"/employer/filings/{fid}/uploads/{upload['upload_id']}"))
     assert "<th>行号</th><th>姓名</th>" in page and "<td>3</td><td>职工2</td><td>户口性质</td>" in page
+
+
+# --- 10. unknown addresses and methods answer in Chinese ---
+
+def wsgi_call(method: str, path: str, accept: str = "", content_type: str = "", body: bytes = b""):
+    import io
+    from app import app
+    from chalicelib.web.wsgi import wsgi_application
+    answer = {}
+    chunks = wsgi_application(app)(
+        {"REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": "", "REMOTE_ADDR": "203.0.113.9",
+         "HTTP_ACCEPT": accept, "CONTENT_TYPE": content_type, "CONTENT_LENGTH": str(len(body)),
+         "wsgi.input": io.BytesIO(body)}, lambda status, headers: answer.update(status=status, headers=dict(headers)))
+    return int(answer["status"].split()[0]), answer["headers"], b"".join(chunks).decode()
+
+
+def test_unknown_addresses_answer_a_chinese_404_page_or_the_api_error_shape(client):
+    import json
+    status, headers, body = wsgi_call("GET", "/no-such-page", accept="text/html")
+    assert status == 404 and "没有这个地址" in body and 'id="site-footer"' in body and "Missing" not in body
+    status, headers, body = wsgi_call("GET", "/api/v1/no-such-thing", accept="text/html")
+    assert status == 404 and json.loads(body)["error"]["code"] == "not_found"
+
+
+def test_a_wrong_method_is_a_chinese_405_and_a_wrong_body_type_a_chinese_415(client):
+    import json
+    status, headers, body = wsgi_call("PUT", "/api/v1/auth/login", content_type="application/json", body=b"{}")
+    assert status == 405 and headers["Allow"] == "POST" and json.loads(body)["error"]["code"] == "method_not_allowed"
+    assert "PUT" in json.loads(body)["error"]["message"]
+    status, _, page = wsgi_call("DELETE", "/login", accept="text/html")
+    assert status == 405 and "该地址不支持DELETE请求" in page
+    status, _, body = wsgi_call("POST", "/api/v1/auth/login", content_type="text/plain", body=b"x")
+    assert status == 415 and json.loads(body)["error"]["code"] == "unsupported_media_type"
+    assert "不支持的内容类型" in json.loads(body)["error"]["message"]

@@ -28,8 +28,7 @@ def _errors(*codes: int) -> dict:
     text = {400: "请求格式错误", 401: "未登录", 403: "无权限", 404: "不存在", 409: "状态冲突",
             413: "文件过大", 415: "须为multipart/form-data", 422: "校验不通过", 423: "账号已锁定",
             429: "请求过于频繁"}
-    # 415 comes from Chalice itself (not multipart/JSON), in its own body shape
-    return {str(c): _resp(text[c], None if c == 415 else _ERROR) for c in codes}
+    return {str(c): _resp(text[c], _ERROR) for c in codes}  # 415 too: the access guard words Chalice's own
 
 
 def _op(summary: str, *, ok: tuple = ("200", "成功"), body: dict | None = None, auth: bool = True,
