@@ -29,7 +29,7 @@ from .messages import review_requested
 from .outbox import Outbox
 
 log = logging.getLogger(__name__)
-BLANK_FORM_NAMES = {"table1": "biao1.xlsx", "table2": "biao2.xlsx", "table3": "biao3.xlsx"}
+BLANK_FORM_NAMES = {"table1": "表一.xlsx", "table2": "表二.xlsx", "table3": "表三.xlsx"}  # filename* (RFC 6266)
 _NO_SUMMARY = {"rows": 0, "male": 0, "female": 0, **dict.fromkeys(BUCKETS, 0)}
 
 

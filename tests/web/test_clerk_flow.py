@@ -240,3 +240,15 @@ def test_a_wrong_method_is_a_chinese_405_and_a_wrong_body_type_a_chinese_415(cli
     status, _, body = wsgi_call("POST", "/api/v1/auth/login", content_type="text/plain", body=b"x")
     assert status == 415 and json.loads(body)["error"]["code"] == "unsupported_media_type"
     assert "不支持的内容类型" in json.loads(body)["error"]["message"]
+
+
+def test_templates_download_with_chinese_names_and_a_chinese_code_sheet(api):
+    import io
+    from urllib.parse import quote
+
+    import openpyxl
+    response = api.http.get("/api/v1/templates/table2", headers={"Accept": "*/*"})
+    assert response.status_code == 200
+    assert f"filename*=UTF-8''{quote('表二.xlsx')}" in response.headers["Content-Disposition"]
+    headers = [c.value for c in next(openpyxl.load_workbook(io.BytesIO(response.body))["代码表"].iter_rows(max_row=1))]
+    assert "证件类型" in headers and "性别" in headers and all(not h.isascii() for h in headers)
