@@ -127,6 +127,14 @@ class FilingService:
             raise NotFound("没有这个模板（可下载 table1、table2、table3）")
         return blank_form(table), BLANK_FORM_NAMES[table]
 
+    def actor_names(self, filing: Filing) -> dict[str, str]:
+        """Who acted in the filing's history, by display name (a unit's name, a reviewer's name), not login name."""
+        names = {}
+        for username in {t.actor for t in filing.history}:
+            account = self.store.get_account(username)
+            names[username] = account.display_name if account and account.display_name else username
+        return names
+
     def table1_start(self, filing: Filing) -> dict[str, Any]:
         """What the 表一 form starts with: the saved 表一, else the last approved 表一's unit fields, else
         the registration."""

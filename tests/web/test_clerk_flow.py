@@ -175,6 +175,10 @@ def test_after_a_rejection_the_home_opens_with_the_reason_and_the_way_to_fix_it(
     assert task < page.index("本单位") < page.index("单独填报表三") < page.index("备案记录")  # first things first
     card = page[task:page.index("</div>", task)]
     assert "审核不通过" in card and "联系电话有误" in card and f'href="/employer/filings/{fid}">修改并重新提交' in card
+    history = text(signed_in(client, factories.uscc(1), "Passw0rd!26").get(f"/employer/filings/{fid}"))
+    history = history[history.index("办理记录"):]
+    assert "<td>小店区审核员</td>" in history and ">xiaodian<" not in history  # names, not login names
+    assert "<td>山西演示科技有限公司1</td>" in history
 
 
 def test_a_draft_and_the_near_due_date_are_tasks_and_nothing_due_says_so(api, client, clock):

@@ -46,7 +46,7 @@ def _filing_page(p: Page, filing_id: str, status: int = 200, **context: object) 
     rows, total = c.filings.rows(p.user, filing_id, "table2", limit=20) if "table2" in filing.row_sets else ([], 0)
     return p.render("employer_filing.html", status, filing=filing, checks=c.filings.checks(filing), rows=rows,
                     total=total, roster_diff=c.rosters.diff_of(filing), correctable=c.versions.correctable(filing),
-                    **context)
+                    actor_names=c.filings.actor_names(filing), **context)
 
 
 @routes.route("/employer/filings/{filing_id}", methods=["GET"])
