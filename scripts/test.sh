@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the type check and every test tier: unit, senders (SMS providers, faked), contract (both backends), web,
-# aws (moto server), e2e (Chromium), fuzz, package, infra (CDK synth + cfn-lint). Installs what the tiers need
+# aws (moto server), e2e (Chromium, axe-core), fuzz, package, infra (CDK synth + cfn-lint). Installs what the tiers need
 # first: Debian's chromium, the venv and its packages, the CDK packages and CLI (infra/setup.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,5 +12,6 @@ if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "noto.*cjk"; t
 fi
 bash scripts/setup.sh
 bash infra/setup.sh
+npm ci --prefix tests/e2e --no-audit --no-fund >/dev/null  # axe-core for the e2e tier (tests/e2e/axe.py)
 .venv/bin/mypy
 exec .venv/bin/pytest tests "$@"

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from playwright.sync_api import Page, expect
 
 from tests import factories
+from tests.e2e.axe import axe_violations
 
 SERIAL = 501  # distinct from the units the fuzz tier registers on the same server
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -22,8 +23,11 @@ AUTHORITY = "太原市小店区人力资源和社会保障局"
 REASON = "表二缺少部分人员，请补充后重新提交"
 
 
-def horizontal_overflow(page: Page, what: str, width: int = 375) -> str | None:
-    """None when the page fits the viewport's width, else what sticks out."""
+def page_problems(page: Page, what: str, width: int = 375) -> str | None:
+    """None when the page fits the viewport's width and axe-core finds nothing on it (tests/e2e/axe.py), else what
+    sticks out or what axe found. Every e2e test calls it at each page state it visits."""
+    if found := axe_violations(page, what):
+        return found
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     if scroll_width <= width:
         return None
@@ -115,7 +119,7 @@ def test_register_file_reject_resubmit_approve_in_the_browser(live_server, new_c
     problems: list[str] = []  # checks that do not stop the flow; reported together at the end
 
     def fits(page: Page, what: str) -> None:
-        problem = horizontal_overflow(page, what)
+        problem = page_problems(page, what)
         if problem:
             problems.append(problem)
 

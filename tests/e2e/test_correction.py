@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.e2e.test_browser_flow import horizontal_overflow, login, submit_filing
+from tests.e2e.test_browser_flow import page_problems, login, submit_filing
 
 SERIAL = 504  # distinct from the other e2e and fuzz units on the same server
 
@@ -49,7 +49,7 @@ def test_the_filer_corrects_an_approved_filing_and_the_reviewer_sees_what_change
     employer.get_by_role("button", name="保存表一").click()
     submit_filing(employer)
     expect(employer.locator("#status")).to_have_text("已提交待审核")
-    assert horizontal_overflow(employer, "the submitted correction") is None
+    assert page_problems(employer, "the submitted correction") is None
 
     reviewer = new_context().new_page()
     login(reviewer, "demo-xiaodian", live_server.logins["demo-xiaodian"])

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from chalicelib.domain.tables import TABLE2
 from tests import factories
-from tests.e2e.test_browser_flow import XLSX, horizontal_overflow, login, submit_filing
+from tests.e2e.test_browser_flow import XLSX, page_problems, login, submit_filing
 
 SERIAL = 602  # distinct from the other e2e test's and the fuzz tier's units
 
@@ -71,7 +71,7 @@ def test_template_errors_report_fix_submit(live_server, new_context, screenshots
     cells = [[c.strip() for c in row.locator("td").all_inner_texts()] for row in errors.locator("tbody tr").all()]
     assert ["3", "性别"] in [x[:2] for x in cells] and ["4", "证件号码"] in [x[:2] for x in cells], cells
     expect(errors).to_contain_text("被Excel存成了数字")
-    if overflow := horizontal_overflow(employer, "upload result with errors"):
+    if overflow := page_problems(employer, "upload result with errors"):
         problems.append(overflow)
     employer.screenshot(path=screenshots / "complete-upload-errors-375.png", full_page=True)
 
@@ -116,7 +116,7 @@ def test_template_errors_report_fix_submit(live_server, new_context, screenshots
     expect(employer.locator("#warnings")).to_have_count(0)  # 表一 and 表二 agree
     submit_filing(employer)
     expect(employer.locator("#status")).to_have_text("已提交待审核")
-    if overflow := horizontal_overflow(employer, "filing page (submitted)"):
+    if overflow := page_problems(employer, "filing page (submitted)"):
         problems.append(overflow)
     employer.screenshot(path=screenshots / "complete-submitted-375.png", full_page=True)
     assert not problems, "\n".join(problems)
