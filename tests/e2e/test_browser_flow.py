@@ -195,7 +195,7 @@ def test_register_file_reject_resubmit_approve_in_the_browser(live_server, new_c
     expect(errors).to_be_visible()
     expect(errors.locator("thead")).to_contain_text("行号")
     cells = [[c.strip() for c in row.locator("td").all_inner_texts()] for row in errors.locator("tbody tr").all()]
-    assert any(cells_[:2] == [str(bad_row), "性别"] for cells_ in cells), cells
+    assert any(cells_[:3] == [str(bad_row), people[2]["name"], "性别"] for cells_ in cells), cells  # 行号, 姓名, 列名
     fits(employer, "upload result with errors")
     employer.screenshot(path=screenshots / "upload-errors-375.png", full_page=True)
 

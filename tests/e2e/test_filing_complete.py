@@ -69,7 +69,8 @@ def test_template_errors_report_fix_submit(live_server, new_context, screenshots
     errors = employer.locator("#upload-errors")
     expect(errors).to_be_visible()
     cells = [[c.strip() for c in row.locator("td").all_inner_texts()] for row in errors.locator("tbody tr").all()]
-    assert ["3", "性别"] in [x[:2] for x in cells] and ["4", "证件号码"] in [x[:2] for x in cells], cells
+    # 行号, 姓名, 列名
+    assert ["3", "职工2", "性别"] in [x[:3] for x in cells] and ["4", "职工3", "证件号码"] in [x[:3] for x in cells], cells
     expect(errors).to_contain_text("被Excel存成了数字")
     if overflow := page_problems(employer, "upload result with errors"):
         problems.append(overflow)
