@@ -24,7 +24,7 @@ def upload(page: Page, table: str, content: bytes, name: str = "名册.xlsx") ->
     page.set_input_files("#file", files=[{"name": name, "mimeType": XLSX, "buffer": content}])
     page.get_by_role("button", name="上传并检查").click()
     page.wait_for_url(re.compile(r"/employer/filings/\w+/uploads/\w+$"))
-    expect(page.locator("#upload-ok, #upload-errors")).to_be_visible(timeout=30_000)  # meta refresh until done
+    expect(page.locator("#upload-ok, #upload-errors")).to_be_visible(timeout=30_000)  # the progress polled until done
 
 
 def test_template_errors_report_fix_submit(live_server, new_context, screenshots):
@@ -109,7 +109,8 @@ def test_template_errors_report_fix_submit(live_server, new_context, screenshots
                                               "buffer": b"\xd0\xcf\x11\xe0"}])
     employer.get_by_role("button", name="上传并检查").click()
     expect(employer.locator("#file-error")).to_contain_text("另存为")
-    assert employer.url.endswith(f"/employer/filings/{filing_id}/uploads")  # still the form: nothing was posted
+    assert re.search(rf"/employer/filings/{filing_id}/uploads/\w+/send$", employer.url)  # still the form: nothing sent
+    expect(employer.locator("#upload-button")).to_be_enabled()  # the button comes back for the right file
 
     # --- submit ---
     employer.goto(filing_url)
