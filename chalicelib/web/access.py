@@ -107,6 +107,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/register"): PUBLIC,
     ("GET", "/dev/mailbox"): PUBLIC,  # embedded only, and only with DEV_MAILBOX=1 (the local demo run)
     ("POST", "/api/v1/employers/register"): PUBLIC,
+    ("POST", "/api/v1/employers/register/preview"): PUBLIC,
     ("POST", "/api/v1/auth/login"): PUBLIC,
     ("POST", "/api/v1/auth/second-factor"): PUBLIC,
     ("POST", "/login/code"): PUBLIC,  # the sign-in's second step; the signed challenge is the credential

@@ -256,3 +256,13 @@ def test_templates_download_with_chinese_names_and_a_chinese_code_sheet(api):
     assert f"filename*=UTF-8''{quote('表二.xlsx')}" in response.headers["Content-Disposition"]
     headers = [c.value for c in next(openpyxl.load_workbook(io.BytesIO(response.body))["代码表"].iter_rows(max_row=1))]
     assert "证件类型" in headers and "性别" in headers and all(not h.isascii() for h in headers)
+
+
+def test_the_api_previews_the_authority_before_the_account_exists(api, container):
+    unit = factories.registration(1, foreign_invested=True)  # 外商投资: the province
+    status, preview = api.call("POST", "/employers/register/preview", unit)
+    assert status == 200 and preview["authority"]["code"] == "140000" and preview["phone"] == "0351-3046820"
+    assert preview["message"] == "您的备案审核机关将是：山西省人力资源和社会保障厅（电话0351-3046820）"
+    assert container.store.get_unit(factories.uscc(1)) is None
+    status, refused = api.call("POST", "/employers/register/preview", {**unit, "filer_mobile": "123"})
+    assert status == 422 and refused["error"]["details"][0]["field"] == "filer_mobile"

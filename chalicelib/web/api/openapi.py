@@ -117,6 +117,11 @@ def document(base_url: str) -> dict[str, Any]:
         "paths": {
             "/employers/register": {"post": _op("用人单位注册", ok=("201", "已注册，返回审核机关"), body=register,
                                                 auth=False, errors=(400, 409, 422))},
+            "/employers/register/preview": {"post": _op(
+                "注册前确认：按所填信息返回将要分配的备案审核机关及其电话（同注册的校验，不创建账号、不使用验证码）",
+                body={**register, "required": [r for r in register["required"] if r != "verification_code"]},
+                auth=False, errors=(400, 409, 422), answer=_obj({"authority": _obj({"code": _STR, "name": _STR, "level": _STR}), "phone": _STR,
+                             "message": _STR}))},
             "/auth/login": {"post": _op("登录", body=_obj({"username": _STR, "password": _STR},
                                                            ["username", "password"]),
                                         auth=False, errors=(400, 401, 403, 429))},
