@@ -117,6 +117,7 @@ def test_registration_shows_the_authority_and_its_phone_before_the_account_exist
     assert confirm.status_code == 200
     assert "您的备案审核机关将是：<strong id=\"authority\">山西省人力资源和社会保障厅</strong>" in page
     assert "0351-3046820" in page  # the province's number, from the notice
+    assert "<dd>省属</dd>" in page and "<dd>太原市 小店区（140105）</dd>" in page  # what routed it, in words
     assert container.store.get_unit(factories.uscc(1)) is None  # nothing created yet
     back = text(b.post("/register", {**form, "confirmed": "", "edit": "1"}))
     assert 'id="f-name"' in back and f'value="{form["name"]}"' in back  # 返回修改: the form as typed

@@ -111,13 +111,22 @@ def register(p: Page) -> Response:
             if p.form.get("confirmed") != "1":  # first the authority, for the filer to confirm (docs/rules.md §2)
                 authority = people.preview(data)
                 return p.render("register_confirm.html", form=p.form, authority=authority,
-                                phone=authority_phone(authority.code), titles=REGISTER_TITLES)
+                                phone=authority_phone(authority.code), titles=REGISTER_TITLES,
+                                place=division_label(data.registration_division.strip()),
+                                affiliations=AFFILIATION_LABELS)
             unit, authority = people.register(data, p.form["verification_code"])
         except DomainError as e:
             errors, message = e.details, e.message
         else:
             return p.render("registered.html", unit=unit, authority=authority, phone=authority_phone(authority.code))
     return _register_page(p, errors, message)
+
+
+def division_label(code: str) -> str:
+    """A county-level division as the registration shows it: 太原市 小店区（140105）."""
+    from ...domain.reference import divisions  # cold start: domain data and models load on first use
+    d = divisions()
+    return f"{d[d[code].parent_code].name} {d[code].name}（{code}）"
 
 
 # 隶属关系 as a filer recognises it, the most common first: most units have no superior (民营, 个体) and file where
@@ -146,8 +155,7 @@ def _register_page(p: Page, errors: list[dict[str, Any]], message: str | None, s
     options = {k: [(v, v) for v in c[k]] for k in ("unit_type", "economic_type")}
     options["affiliation"] = [(v, AFFILIATION_LABELS[v]) for v in AFFILIATION_ORDER]
     options["industry"] = [(k, f"{k} {v}") for k, v in c["industry"].items()]
-    options["registration_division"] = [(x.code, f"{d[x.parent_code].name} {x.name}（{x.code}）")
-                                        for x in d.values() if x.level == "county"]
+    options["registration_division"] = [(x.code, division_label(x.code)) for x in d.values() if x.level == "county"]
     return p.render("register.html", status or (422 if message else 200), form=p.form, errors=errors, message=message,
                     titles=REGISTER_TITLES, options=options, sent=sent)
 
