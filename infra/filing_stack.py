@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]  # the Chalice app (app.py, chaliceli
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 from chalicelib.adapters.aws.keys import INDEXES, PK, SK  # noqa: E402  the GSIs the code queries
+from chalicelib.web.http import NO_SUCH_ADDRESS, error_body  # noqa: E402  docs/api.md's error shape
 
 APP = "labor-filing"
 STAGES = ("dev", "prod")
@@ -627,6 +628,13 @@ class LaborFilingStack(cdk.Stack):
             "DestinationArn": self.access_logs.log_group_arn,
             "Format": json.dumps(ACCESS_LOG_FORMAT, separators=(",", ":"))})
         api.node.add_dependency(account)  # the account's role is set before the stage logs
+        # a path or method no route has: a Chinese 404 in docs/api.md's error shape instead of API Gateway's
+        # 403 "Missing Authentication Token" (the embedded server answers the same: chalicelib/web/wsgi.py)
+        api.add_property_override("GatewayResponses", {"MISSING_AUTHENTICATION_TOKEN": {
+            "StatusCode": "404",
+            "ResponseParameters": {"Headers": {"Content-Type": "'application/json; charset=utf-8'"}},
+            "ResponseTemplates": {"application/json": json.dumps(
+                error_body("not_found", NO_SUCH_ADDRESS), ensure_ascii=False)}}})
 
     def _alarm(self, alarm_id: str, suffix: str, description: str, metric: cloudwatch.IMetric, threshold: float,
                periods: int = 1) -> cloudwatch.Alarm:

@@ -22,15 +22,15 @@ def full_flow(api, container, passwords: dict[str, str]) -> None:
     upload = api.upload(fid, "table2", factories.table2_workbook(bad), filer)
     assert upload["status"] == "failed"
     assert any(e["column"] == "性别" and e["row"] for e in upload["errors"]), upload["errors"]
-    status, body = api.call("POST", f"/filings/{fid}/submit", token=filer)
+    status, body = api.call("POST", f"/filings/{fid}/submit", {"declaration_accepted": True}, token=filer)
     assert status == 422  # the failed upload left no rows behind
 
     upload = api.upload(fid, "table2", factories.table2_workbook(people), filer)
     assert upload["status"] == "done" and upload["rows_done"] == 3
 
-    status, submitted = api.call("POST", f"/filings/{fid}/submit", token=filer)
+    status, submitted = api.call("POST", f"/filings/{fid}/submit", {"declaration_accepted": True}, token=filer)
     assert status == 200 and submitted["receipt_no"] == "BA-140105-2025-000001"
-    status, again = api.call("POST", f"/filings/{fid}/submit", token=filer)
+    status, again = api.call("POST", f"/filings/{fid}/submit", {"declaration_accepted": True}, token=filer)
     assert again["receipt_no"] == submitted["receipt_no"]
 
     # the city reviewer sees it read-only; another county cannot see it at all
@@ -61,7 +61,7 @@ def full_flow(api, container, passwords: dict[str, str]) -> None:
 
     status, mine = api.call("GET", f"/filings/{fid}", token=filer)
     assert mine["status"] == "rejected" and mine["history"][-1]["reason"] == "表二缺少部分人员"
-    status, resubmitted = api.call("POST", f"/filings/{fid}/submit", token=filer)
+    status, resubmitted = api.call("POST", f"/filings/{fid}/submit", {"declaration_accepted": True}, token=filer)
     assert status == 200 and resubmitted["receipt_no"] == "BA-140105-2025-000002"
 
     status, body = api.call("POST", f"/filings/{fid}/review",

@@ -25,6 +25,7 @@ from pydantic import BaseModel, Field
 
 from . import faq
 from .calendar import due_date
+from .filing import DECLARATION
 from .identifiers import masked_text, normalize
 from .jurisdiction import route
 from .reference import authority_phone, codes, policy
@@ -38,6 +39,7 @@ KEEP_TURNS = 200  # the transcript's last turns (a stored item stays small)
 MAX_TEXT = 500
 
 START_REGISTER, START_TABLE1, FAQ, SUBMIT, RESEND = "注册新单位", "填报表一", "常见问题", "提交备案", "重新获取验证码"
+PLEDGE = "我承诺，提交"  # the 承诺 accepted in words, as the check-answers page's box (docs/rules.md §4)
 BACK, RESTART, HUMAN, EDIT = "上一步", "重新开始", "转人工", "修改"
 SECRET = "●●●●●●"
 _QUESTION = re.compile(r"[?？]\s*$|怎么|怎样|如何|什么|为什么|哪个|哪里|哪些|多久|吗[?？。]?\s*$")
@@ -395,7 +397,10 @@ def hear(c: Conversation, text: str, now: dt.datetime, check: Check) -> Outcome:
         return _say(c, now, [Turn(by="bot", text="填报表一需要先登录单位账号；还没有账号的，请点“注册新单位”。",
                                   link="/login?next=/assistant", link_text="去登录")], [START_REGISTER, FAQ])
     if c.phase == ROWS and text == SUBMIT:
-        return Outcome(c, [], Action("submit", {"filing_id": c.context.get("filing_id")}))
+        return _say(c, now, [Turn(by="bot", text=f"提交前请阅读承诺：{DECLARATION}同意请点“{PLEDGE}”。")],
+                    [PLEDGE, FAQ])
+    if c.phase == ROWS and text == PLEDGE:
+        return Outcome(c, [], Action("submit", {"filing_id": c.context.get("filing_id"), "declaration_accepted": True}))
     if step is not None and text == RESEND and step.key == "verification_code":
         return Outcome(c, [], Action("send_code", {"mobile": c.answers.get("filer_mobile")}))
     if step is None or _QUESTION.search(text) and not step.secret:

@@ -62,6 +62,7 @@ FIELD_NAMES = {
     "action": "操作", "actor": "操作人", "target": "对象", "date_from": "起始日期", "date_to": "截止日期",
     "events": "条数", "found": "是否已注册", "documents": "已核验材料", "note": "说明", "disabled": "停用的账号",
     "mobile": "手机号", "email": "邮箱", "name": "姓名", "wechat": "微信用户", "templates": "订阅的消息",
+    "declaration": "承诺", "all_rows": "全部行", "second_factor": "动态口令", "uploads": "上传数", "years": "年度数",
 }
 
 # states named in the "from"/"to" of transitions, whichever aggregate they belong to

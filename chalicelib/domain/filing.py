@@ -38,6 +38,9 @@ KIND_LABEL = {"annual": "年度备案", "interim": "终止或解除劳动合同�
 # what an SMS calls the filing (docs/sms.md: the `kind` variable of the templates)
 KIND_SHORT = {"annual": "年度备案", "interim": "表三备案", "correction": "年度备案更正"}
 ANNUAL_KINDS = ("annual", "correction")  # the year's annual filing and its corrections: 表一 + 表二 (+ 表三)
+# the 承诺 a filer accepts with every submission (docs/rules.md §4); the text is kept in the submission's history
+DECLARATION = ("本单位承诺：所填报的劳动用工备案信息真实、准确、完整，与本单位实际情况一致；"
+               "如有虚假，愿意承担相应的法律责任。")
 
 
 class Seen(BaseModel):
@@ -56,6 +59,7 @@ class Transition(BaseModel):
     reason: str | None = None
     receipt_no: str | None = None
     seen: Seen | None = None  # a send-back (SENT_BACK): what the authority decided on
+    declaration: str | None = None  # a submission: the 承诺 the filer accepted (DECLARATION as it read then)
 
 
 class RowSet(BaseModel):
@@ -217,18 +221,18 @@ class Filing(BaseModel):
         return self.model_copy(update={**changes, "version": self.version + 1, "updated_at": now})
 
     def _move(self, action: str, to: Status, *, actor: str, now: dt.datetime, reason: str | None = None,
-              **changes: Any) -> "Filing":
+              declaration: str | None = None, **changes: Any) -> "Filing":
         t = Transition(at=now, actor=actor, action=action, from_status=self.status, to_status=to,
                        reason=reason, receipt_no=changes.get("receipt_no") or self.receipt_no,
-                       seen=self._seen() if action in SENT_BACK else None)
+                       seen=self._seen() if action in SENT_BACK else None, declaration=declaration)
         return self.model_copy(update={**changes, "status": to, "version": self.version + 1,
                                        "updated_at": now, "history": [*self.history, t]})
 
-    def submit(self, *, actor: str, now: dt.datetime, receipt_no: str) -> "Filing":
+    def submit(self, *, actor: str, now: dt.datetime, receipt_no: str, declaration: str = DECLARATION) -> "Filing":
         if not self.editable:
             raise Conflict(f"备案当前状态为“{self.status_label}”，不能提交")
         return self._move("submit", Status.SUBMITTED, actor=actor, now=now, receipt_no=receipt_no,
-                          submitted_at=now)
+                          submitted_at=now, declaration=declaration)
 
     def withdraw(self, *, actor: str, now: dt.datetime) -> "Filing":
         if self.status != Status.SUBMITTED:

@@ -153,3 +153,14 @@ def published_phone(code: str) -> str | None:
     """Authority `code`'s own number if the deployment filled it in (contacts.json), else None."""
     phone: str | None = _contacts()["phones"].get(code)
     return phone
+
+
+def hotline() -> str:
+    """The 12333 hotline every page's footer names (contacts.json)."""
+    return str(_contacts()["hotline"])
+
+
+def support_phone() -> str:
+    """The 技术支持 line, once the deployment publishes one (contacts.json); "" until then."""
+    return str(_contacts().get("support_phone") or "")
+

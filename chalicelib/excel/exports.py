@@ -8,7 +8,7 @@ from typing import IO, Any
 
 from .xlsx_stream import MAX_ROWS, streamed_workbook
 
-FILING_COLUMNS = ("回执号", "单位名称", "统一社会信用代码", "审核机关", "备案年度", "备案类型", "状态", "提交时间",
+FILING_COLUMNS = ("回执号", "单位名称", "统一社会信用代码", "审核机关", "备案年度", "备案类型", "状态", "提交时间（北京时间）",
                   "应签劳动合同人数", "已签劳动合同人数")
 
 

@@ -66,6 +66,15 @@ def lay_out(sheet: Any, widths: Iterable[float], *, formats: Iterable[str | None
         sheet.freeze_panes = freeze
 
 
+# the 代码表 sheet's headers: what a clerk reads when it opens the sheet (the lists' keys are the API's)
+CODE_LIST_TITLES = {
+    "affiliation": "隶属关系", "contract_term": "劳动合同期限类型", "division": "行政区划", "economic_type": "经济类型",
+    "education": "文化程度", "employment_form": "用工形式", "gender": "性别", "hukou": "户口性质", "id_type": "证件类型",
+    "industry": "行业门类", "industry_division": "行业大类", "post_category": "岗位类别",
+    "termination_category": "终止或解除类别", "termination_reason": "终止或解除原因", "unit_type": "单位类型",
+    "yes_no": "是否"}
+
+
 def write_code_lists(sheet: Any, columns: Sequence[Column]) -> dict[str, str]:
     """Every code list the columns use, one down each column of the 代码表 sheet under its name;
     returns each list's cell range, for the dropdowns. (A literal list in a data validation is capped at
@@ -75,7 +84,7 @@ def write_code_lists(sheet: Any, columns: Sequence[Column]) -> dict[str, str]:
         if col.codes and col.codes not in lists:
             lists[col.codes] = col.choices()
     names = list(lists)
-    sheet.append(names)
+    sheet.append([CODE_LIST_TITLES.get(n, n) for n in names])
     for r in range(max((len(v) for v in lists.values()), default=0)):
         sheet.append([lists[n][r] if r < len(lists[n]) else None for n in names])
     ranges = {}

@@ -152,7 +152,7 @@ class AssistantService:
 
     def _submit(self, who: Principal | None, data: dict[str, Any], client: str) -> dict[str, Any]:
         assert who is not None
-        filing = self.filings.submit(who, data["filing_id"])
+        filing = self.filings.submit(who, data["filing_id"], declaration_accepted=data["declaration_accepted"])
         return {"filing_id": filing.id, "receipt_no": filing.receipt_no,
                 "authority_name": authority(filing.authority_code).name}
 

@@ -35,6 +35,8 @@ def transition_audit(after: Filing) -> AuditEvent:
         detail["reason"] = t.reason
     if t.receipt_no:
         detail["receipt_no"] = t.receipt_no
+    if t.declaration:
+        detail["declaration"] = t.declaration
     return audit_event(t.at, t.actor, t.action, after.id, scope=after.authority_code, detail=detail)
 
 

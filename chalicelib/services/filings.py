@@ -29,7 +29,7 @@ from .messages import review_requested
 from .outbox import Outbox
 
 log = logging.getLogger(__name__)
-BLANK_FORM_NAMES = {"table1": "biao1.xlsx", "table2": "biao2.xlsx", "table3": "biao3.xlsx"}
+BLANK_FORM_NAMES = {"table1": "表一.xlsx", "table2": "表二.xlsx", "table3": "表三.xlsx"}  # filename* (RFC 6266)
 _NO_SUMMARY = {"rows": 0, "male": 0, "female": 0, **dict.fromkeys(BUCKETS, 0)}
 
 
@@ -46,6 +46,22 @@ class EmployerHome:
     overdue: bool
     missed: list[int]  # earlier years not filed (补报), newest first
     interim_years: list[int]  # years a 表三-only filing can be made for
+
+    # the home is a task list (docs/rules.md §1): what needs doing now comes first
+    @property
+    def sent_back(self) -> list[Filing]:
+        """Rejected (or revoked) filings: the reason and 修改并重新提交, before anything else."""
+        return [f for f in self.filings if f.status == Status.REJECTED]
+
+    @property
+    def drafts(self) -> list[Filing]:
+        """Filings begun and not submitted, corrections (更正) included."""
+        return [f for f in self.filings if f.status == Status.DRAFT]
+
+    @property
+    def due_soon(self) -> bool:
+        """The year's annual filing is not begun and its due date is near (the first reminder's distance) or past."""
+        return not self.has_annual and (self.due - self.today).days <= max(policy().reminder_days_before_due)
 
 
 class FilingService:
@@ -110,6 +126,14 @@ class FilingService:
         if table not in TABLE_TITLES:
             raise NotFound("没有这个模板（可下载 table1、table2、table3）")
         return blank_form(table), BLANK_FORM_NAMES[table]
+
+    def actor_names(self, filing: Filing) -> dict[str, str]:
+        """Who acted in the filing's history, by display name (a unit's name, a reviewer's name), not login name."""
+        names = {}
+        for username in {t.actor for t in filing.history}:
+            account = self.store.get_account(username)
+            names[username] = account.display_name if account and account.display_name else username
+        return names
 
     def table1_start(self, filing: Filing) -> dict[str, Any]:
         """What the 表一 form starts with: the saved 表一, else the last approved 表一's unit fields, else
@@ -182,6 +206,17 @@ class FilingService:
 
     def start_upload(self, who: Principal, filing_id: str, table: str, filename: str,
                      redirect: str | None = None) -> tuple[Upload, dict[str, Any]]:
+        """A new upload and the presigned form to post its file with (`redirect`: where storage sends the browser
+        after, `{upload_id}` filled in)."""
+        upload = self.new_upload(who, filing_id, table, filename)
+        return upload, self.upload_post(who, upload, redirect and redirect.replace("{upload_id}", upload.id))
+
+    def upload_post(self, who: Principal, upload: Upload, redirect: str | None = None) -> dict[str, Any]:
+        """The presigned form for `upload`'s file (again on every call: the upload page may be reloaded)."""
+        self._own_editable(who, upload.filing_id)
+        return self.blobs.presigned_post(upload.blob_key, max_bytes=policy().upload_max_bytes, redirect=redirect)
+
+    def new_upload(self, who: Principal, filing_id: str, table: str, filename: str) -> Upload:
         from ..excel.reader import check_filename
         filing = self._own_editable(who, filing_id)
         if table not in filing.tables:
@@ -194,9 +229,7 @@ class FilingService:
         upload = Upload(id=upload_id, filing_id=filing.id, table=table, filename=filename,
                         blob_key=f"uploads/{upload_id}.xlsx", created_at=now, updated_at=now)
         self.store.put_upload(upload)
-        post = self.blobs.presigned_post(upload.blob_key, max_bytes=policy().upload_max_bytes,
-                                         redirect=redirect and redirect.replace("{upload_id}", upload_id))
-        return upload, post
+        return upload
 
     def get_upload(self, who: Principal, filing_id: str, upload_id: str) -> Upload:
         """The upload as its filer or a reviewer sees it (an import whose process died shows as failed). The error
@@ -248,7 +281,8 @@ class FilingService:
         rate = signing_rate(filing.table1) if filing.table1 else None
         return {"errors": errors, "warnings": warnings, "signing_rate": rate}
 
-    def submit(self, who: Principal, filing_id: str) -> Filing:
+    def submit(self, who: Principal, filing_id: str, *, declaration_accepted: bool) -> Filing:
+        """Submit with the 承诺 accepted (docs/rules.md §4): its text goes into the history and the audit event."""
         if not who.is_filer:
             raise Forbidden("只有用人单位备案填报员可以提交备案")
         filing = self.get(who, filing_id)
@@ -261,6 +295,9 @@ class FilingService:
             raise Conflict(refusal)
         if errors := self.checks(filing)["errors"]:
             raise ValidationFailed("备案内容不完整，不能提交", errors)
+        if declaration_accepted is not True:
+            raise ValidationFailed("请阅读并勾选承诺后再提交", [problem("请勾选“本单位承诺所填报的信息真实、准确、完整”",
+                                                                 column="承诺", field="declaration_accepted")])
         now = self.clock.now()
         # each submission notifies every reviewer of the authority: a unit cannot flood them by
         # withdrawing and submitting again and again

@@ -32,6 +32,7 @@ from .jobs import Lease, LeaseLost, new_job, queued_job
 log = logging.getLogger(__name__)
 BATCH = 1000
 MAX_LISTED_ERRORS = 1000  # listed on the page and in the API; the error report has them all
+NAME_SHOWN = 20  # characters of a listed error's 姓名
 MAX_LISTED_WARNINGS = 200
 SAVE_ATTEMPTS = 5  # saves of the filing that lost to a concurrent edit before the import gives up
 REPORT_PREFIX = "exports/error-reports/"
@@ -48,11 +49,14 @@ class _Outcome:
         self.summary: RosterSummary | None = None
         self.diff: RosterDiff | None = None
 
-    def add_errors(self, row_no: int, problems: list[dict[str, Any]]) -> None:
+    def add_errors(self, row_no: int, problems: list[dict[str, Any]], name: object = None) -> None:
+        """A row's problems; the listed ones carry the row's 姓名 (cut short: the listed errors share one stored
+        item), so that a clerk finds the person, not only the Excel row number."""
         self.error_count += len(problems)
         room = MAX_LISTED_ERRORS - len(self.listed)
         if room > 0:
-            self.listed.extend(problems[:room])
+            shown = name[:NAME_SHOWN] if isinstance(name, str) else None
+            self.listed.extend({**p, "name": shown} for p in problems[:room])
         self.by_row[row_no] = [(p["field"], p["message"]) for p in problems]
 
 
@@ -229,7 +233,7 @@ class ImportService:
                 if out.read % BATCH == 0 and out.error_count:  # no batch write to report progress with
                     self._update(upload, rows_done=out.read)
                 if problems:
-                    out.add_errors(row_no, problems)
+                    out.add_errors(row_no, problems, clean.get("name"))
                     continue
                 if out.error_count:
                     continue  # the file will be refused; keep checking, stop writing

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from ..domain import jurisdiction
-from ..domain.calendar import due_date, local_today
+from ..domain.calendar import due_date, local_text, local_today
 from ..domain.errors import Forbidden, ValidationFailed, problem
 from ..domain.filing import Filing
 from ..domain.identifiers import listed_row
@@ -122,7 +122,7 @@ class StatsService:
             return (f.table1 or {}).get(field)
         filing_rows = ([f.receipt_no or "", f.unit_name, f.uscc, authority_name(f.authority_code), f.year,
                         f.kind_label, f.status_label,
-                        f.submitted_at.isoformat(timespec="minutes") if f.submitted_at else "",
+                        local_text(f.submitted_at) if f.submitted_at else "",
                         t1(f, "contracts_due"), t1(f, "contracts_signed")] for f in filings)
         columns = [c for c in TABLE2 if c.key != "seq"]
         # the people of a superseded version are the correction's (§11)

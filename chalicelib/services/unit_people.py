@@ -76,12 +76,20 @@ class UnitPeopleService:
         self.verification.send(Purpose.REGISTER, normalize(mobile), address)
         self.deliver()
 
+    def preview(self, data: Registration) -> jurisdiction.Authority:
+        """The authority a registration would be routed to, shown for the filer to confirm before the account
+        exists (docs/rules.md §2); the same checks as `register`, nothing written and the code not spent."""
+        data = normalized(data)
+        if errors := registration_errors(data, local_today(self.clock.now())):
+            raise ValidationFailed("注册信息有误，请按提示修改", errors)
+        if self.store.get_unit(data.uscc) is not None:
+            raise Conflict("该统一社会信用代码已注册，请直接登录；账号遗失的，可找回密码或到备案审核机关办理")
+        return jurisdiction.route(affiliation=data.affiliation, foreign_invested=data.foreign_invested,
+                                  economic_type=data.economic_type, registration_division=data.registration_division)
+
     def register(self, data: Registration, code: str) -> tuple[Unit, jurisdiction.Authority]:
         """The unit and its 单位管理员, once the form is right and the code sent to the filer's mobile is."""
-        if errors := registration_errors(normalized(data), local_today(self.clock.now())):
-            raise ValidationFailed("注册信息有误，请按提示修改", errors)
-        if self.store.get_unit(normalize(data.uscc)) is not None:  # before the code is spent
-            raise Conflict("该统一社会信用代码已注册，请直接登录；账号遗失的，可找回密码或到备案审核机关办理")
+        self.preview(data)  # before the code is spent
         self.verification.check(Purpose.REGISTER, normalize(data.filer_mobile), code, field="verification_code")
         return self.accounts.register(data)
 

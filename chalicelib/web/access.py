@@ -107,6 +107,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/register"): PUBLIC,
     ("GET", "/dev/mailbox"): PUBLIC,  # embedded only, and only with DEV_MAILBOX=1 (the local demo run)
     ("POST", "/api/v1/employers/register"): PUBLIC,
+    ("POST", "/api/v1/employers/register/preview"): PUBLIC,
     ("POST", "/api/v1/auth/login"): PUBLIC,
     # the WeChat mini-program (docs/wechat.md): sign-in and binding are public, the rest the filer's own
     ("POST", "/api/v1/auth/wechat"): PUBLIC,
@@ -134,6 +135,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/assistant/conversations"): PUBLIC,
     ("GET", "/api/v1/assistant/conversations/{conversation_id}"): PUBLIC,
     ("POST", "/api/v1/assistant/conversations/{conversation_id}/messages"): PUBLIC,
+    ("GET", "/help"): PUBLIC,
+    ("GET", "/help/faq"): PUBLIC,
+    ("GET", "/progress"): PUBLIC,
     ("POST", "/verify"): PUBLIC,
     # any account
     ("GET", "/api/v1/me"): SIGNED_IN,
@@ -154,7 +158,11 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/employer/filings/{filing_id}/table1"): allow(filer=FILER_OWN),
     ("POST", "/employer/filings/{filing_id}/uploads"): allow(filer=FILER_OWN),
     ("GET", "/employer/filings/{filing_id}/uploads/{upload_id}"): allow(filer=FILER_OWN),
+    ("GET", "/employer/filings/{filing_id}/uploads/{upload_id}/send"): allow(filer=FILER_OWN),
+    ("GET", "/employer/filings/{filing_id}/uploads/{upload_id}/progress"): allow(filer=FILER_OWN),
+    ("GET", "/employer/filings/{filing_id}/check"): allow(filer=FILER_OWN),
     ("POST", "/employer/filings/{filing_id}/submit"): allow(filer=FILER_OWN),
+    ("GET", "/employer/filings/{filing_id}/submitted"): allow(filer=FILER_OWN),
     ("POST", "/employer/filings/{filing_id}/withdraw"): allow(filer=FILER_OWN),
     ("POST", "/api/v1/filings"): allow(filer="none"),
     ("PUT", "/api/v1/filings/{filing_id}/table1"): allow(filer=FILER_OWN),
@@ -431,6 +439,9 @@ def guard(request: Request, get_response: Callable[[Request], Response]) -> Resp
 def _guarded(request: Request, get_response: Callable[[Request], Response]) -> Response:
     key = (request.method, request.path)
     rule = RULES.get(key)
+    if rule is None and (allowed := [m for m, path in RULES if path == request.path]):
+        return _answer(request, 405, f"该地址不支持{request.method}请求（可用：{'、'.join(allowed)}）",
+                       "method_not_allowed", headers={"Allow": ", ".join(allowed)})
     if rule is None:
         log.error("no access rule for %s %s: refused (add it to chalicelib/web/access.py RULES)", *key)
         return _refuse(request, 403, "该功能尚未声明访问规则（chalicelib/web/access.py），暂不可用", "forbidden")
@@ -442,7 +453,11 @@ def _guarded(request: Request, get_response: Callable[[Request], Response]) -> R
                        to="/account/second-factor")
     denied = decide(rule, who, request)
     if denied is None:
-        return get_response(request)
+        response = get_response(request)
+        if response.status_code == 415:  # Chalice's own answer, in English
+            return _answer(request, 415, f"不支持的内容类型：{request.headers.get('content-type', '（未注明）')}",
+                           "unsupported_media_type")
+        return response
     status, message = denied
     if status == 401:
         path = own_path(request)
@@ -452,10 +467,18 @@ def _guarded(request: Request, get_response: Callable[[Request], Response]) -> R
 
 def _refuse(request: Request, status: int, message: str, code: str, to: str | None = None) -> Response:
     """The refusal, marked `X-Access: denied` (so a 404 from here is told apart from a missing record)."""
+    response = _answer(request, status, message, code, to)
+    response.headers["X-Access"] = "denied"
+    return response
+
+
+def _answer(request: Request, status: int, message: str, code: str, to: str | None = None,
+            headers: dict[str, str] | None = None) -> Response:
+    """An error as docs/api.md shapes it on the API, a Chinese page (or a redirect `to`) on the pages."""
     if is_api(request):
         response = json_response(error_body(code, message), status)
     else:
         page = Page(request)
         response = page.go(to) if to else page.render("error.html", status, message=message)
-    response.headers["X-Access"] = "denied"
+    response.headers.update(headers or {})
     return response

@@ -210,6 +210,10 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
                     headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})})
 
 
+# a path no route has (web/wsgi.py; API Gateway's GatewayResponses in infra/filing_stack.py answer the same)
+NO_SUCH_ADDRESS = "没有这个地址，请检查网址是否输入正确"
+
+
 def error_body(code: str, message: str, details: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": details or []}}
 
@@ -298,6 +302,7 @@ def jinja_env() -> Any:
     import jinja2  # cold start: pages load jinja on first render, the JSON API never does
 
     from ..domain.calendar import local_text
+    from ..domain.reference import hotline, support_phone
     from ..domain.tables import shown
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)),
@@ -307,6 +312,7 @@ def jinja_env() -> Any:
     env.filters["linkify"] = linkify
     env.filters["shown"] = lambda value, key: shown(key, value)  # {{ value|shown("industry") }}: codes named
     env.filters["by_field"] = lambda errors: {e["field"]: e["message"] for e in reversed(errors or []) if e.get("field")}
+    env.globals.update(hotline=hotline(), support_phone=support_phone())  # every page's footer
     return env
 
 

@@ -24,7 +24,7 @@ from chalice.config import Config
 from chalice.local import LocalChalice, LocalGateway, LocalGatewayException
 
 from ..domain.reference import policy
-from .http import JSON_MAX_BYTES, error_body, html
+from .http import JSON_MAX_BYTES, NO_SUCH_ADDRESS, error_body, html
 
 CLIENT_ADDRESS = "x-client-address"  # the connection's address, from the server to _Gateway (any sent is replaced)
 
@@ -80,8 +80,11 @@ def wsgi_application(app: Chalice) -> Callable[[dict[str, Any], StartResponse], 
         body = environ["wsgi.input"].read(length) if length else None
         try:
             response = gateway.handle_request(method=method, path=target, headers=headers, body=body)
-        except LocalGatewayException as e:  # no such route (API Gateway's 403 "Missing Authentication Token")
-            return _respond(start_response, e.CODE, dict(e.headers), e.body or b"")
+        except LocalGatewayException:  # no such route: a Chinese 404 (API Gateway's GatewayResponses, infra)
+            path = target.split("?", 1)[0]
+            answer_headers, body = refusal_answer(404, "not_found", NO_SUCH_ADDRESS,
+                                                  "" if path.startswith("/api/") else headers.get("accept", ""))
+            return _respond(start_response, 404, answer_headers, body)
         raw = response.get("body") or b""
         body = base64.b64decode(raw) if response.get("isBase64Encoded") else (
             raw.encode() if isinstance(raw, str) else raw)

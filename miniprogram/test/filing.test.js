@@ -1,4 +1,4 @@
-const { freshWx, render, text, tap } = require('./pages')
+const { freshWx, render, text, tap, pledge } = require('./pages')
 const { settle } = require('./wx-stub')
 const answers = require('./answers')
 
@@ -62,6 +62,11 @@ test('submit, then subscribe from the tap, then the receipt opens as a PDF', asy
   wx.on('GET /filings/F-1', { statusCode: 200, data: submitted })
   tap(page, '#submit')
   await settle()
+  expect(wx.requests.filter((r) => r.path === '/filings/F-1/submit')).toEqual([]) // not before the 承诺
+  pledge(page)
+  tap(page, '#submit')
+  await settle()
+  expect(wx.requests.find((r) => r.path === '/filings/F-1/submit').body).toEqual({ declaration_accepted: true })
   expect(text(page, '#result')).toBe('已提交，回执号 BA-140105-2025-000001')
   expect(text(page, '#receipt-no')).toBe('回执号 BA-140105-2025-000001')
   expect(page.querySelectorAll('.history')[0].dom.textContent).toContain('提交')
@@ -86,6 +91,7 @@ test('a refused submit shows the API message and nothing changes', async () => {
   const page = filingPage(wx, answers.filing('draft'))
   await settle()
   wx.on('POST /filings/F-1/submit', { statusCode: 422, data: { error: { code: 'validation_failed', message: '请先填写表一', details: [] } } })
+  pledge(page)
   tap(page, '#submit')
   await settle()
   expect(wx.called('showModal').map((m) => m.content)).toEqual(['请先填写表一'])

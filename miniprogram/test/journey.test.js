@@ -4,7 +4,7 @@
 // tests/web/test_miniprogram_contract.py replays against the real app: the client and the API cannot drift.
 const fs = require('fs')
 const path = require('path')
-const { freshWx, render, tap } = require('./pages')
+const { freshWx, render, tap, pledge } = require('./pages')
 const { settle } = require('./wx-stub')
 const answers = require('./answers')
 
@@ -74,6 +74,7 @@ test('bind, file, upload, submit, subscribe, receipt, unbind', async () => {
   const submitted = answers.filing('submitted', { year: YEAR, history: answers.submittedHistory })
   wx.on('POST /filings/F-1/submit', { statusCode: 200, data: submitted })
   wx.on('GET /filings/F-1', { statusCode: 200, data: submitted })
+  pledge(filing)
   tap(filing, '#submit')
   await settle()
 

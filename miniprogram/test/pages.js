@@ -24,10 +24,15 @@ function text(comp, selector) {
   return found ? found.dom.textContent.trim() : null
 }
 
+// the filer ticks the 承诺 (a checkbox-group's change event)
+function pledge(comp) {
+  comp.querySelector('#pledge').dispatchEvent('change', { detail: { value: ['yes'] } })
+}
+
 function tap(comp, selector) {
   const found = comp.querySelector(selector)
   if (!found) throw new Error(`nothing to tap at ${selector}`)
   found.dispatchEvent('tap')
 }
 
-module.exports = { ROOT, freshWx, render, text, tap }
+module.exports = { ROOT, freshWx, render, text, tap, pledge }

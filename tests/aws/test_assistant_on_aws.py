@@ -37,7 +37,8 @@ def test_register_and_file_a_zero_report_by_chat_on_aws(aws_app):
     for text in ("填报表一", "65", "同注册地址", "李四", "0351-1234567", "0", "60000"):
         body = send(api, mine, text, token)
     assert body["state"]["phase"] == "rows" and "零申报不需要表二" in body["messages"][0]["text"]
-    body = send(api, mine, "提交备案", token)
+    assert "承诺" in send(api, mine, "提交备案", token)["messages"][0]["text"]
+    body = send(api, mine, "我承诺，提交", token)
     assert body["state"]["phase"] == "done" and "回执号BA-140105-2025-" in body["messages"][0]["text"]
     status, again = api.call("POST", "/assistant/conversations", {"resume": True}, token)
     assert again["id"] == mine and again["state"]["phase"] == "done"  # the account's conversation, resumed

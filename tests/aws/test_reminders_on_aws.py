@@ -21,7 +21,7 @@ def file_2025(api: Api, serial: int) -> None:
     _, filing = api.call("POST", "/filings", {"year": 2025}, filer)
     api.call("PUT", f"/filings/{filing['id']}/table1", factories.table1(2), filer)
     api.upload(filing["id"], "table2", factories.table2_workbook([factories.person(0), factories.person(1)]), filer)
-    assert api.call("POST", f"/filings/{filing['id']}/submit", token=filer)[0] == 200
+    assert api.call("POST", f"/filings/{filing['id']}/submit", {"declaration_accepted": True}, token=filer)[0] == 200
 
 
 def test_daily_schedule_sends_reminders_once_through_ses_and_sns(aws_app, clock):

@@ -51,7 +51,7 @@ def test_a_decision_goes_by_wechat_to_the_subscribed_filer_on_aws(wechat_app, fa
     assert api.upload(fid, "table2", factories.table2_workbook([factories.person(0)]), token)["status"] == "done"
     reviewer = api.login("demo-xiaodian", REVIEWER_PASSWORD)
     for decision in ("reject", "approve"):
-        status, submitted = api.call("POST", f"/filings/{fid}/submit", token=token)
+        status, submitted = api.call("POST", f"/filings/{fid}/submit", {"declaration_accepted": True}, token)
         assert status == 200, submitted
         version = api.call("GET", f"/filings/{fid}", token=reviewer)[1]["version"]
         status, body = api.call("POST", f"/filings/{fid}/review",

@@ -97,7 +97,7 @@ def test_an_approval_queues_the_person_index_and_a_worker_that_died_is_finished_
     filer, filing = filer_and_filing(c)
     roster = uploaded(c, filer, filing, factories.table2_workbook(PEOPLE))
     c.imports.import_blob(roster.blob_key)
-    submitted = c.filings.submit(filer, filing.id)
+    submitted = c.filings.submit(filer, filing.id, declaration_accepted=True)
     c.accounts.create_reviewer("r1", "Review-Passw0rd", "140105", "审核员")
     reviewer = c.accounts.authenticate(c.accounts.login("r1", "Review-Passw0rd")[0])
     first, last = PEOPLE[0]["id_number"], PEOPLE[-1]["id_number"]

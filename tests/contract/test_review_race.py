@@ -23,7 +23,7 @@ def test_concurrent_reviews_exactly_one_succeeds(adapters, clock, tmp_path):
     from chalicelib.domain.filing import RowSet
     adapters.store.save_filing(filing.edited(clock.now(), row_sets={"table2": RowSet(upload_id=rows_upload, rows=1)}),
                                expected_version=filing.version)
-    submitted = c.filings.submit(filer, filing.id)
+    submitted = c.filings.submit(filer, filing.id, declaration_accepted=True)
 
     reviewers = [c.accounts.authenticate(c.accounts.login(n, "Review-Passw0rd")[0]) for n in ("r1", "r2", "r3")]
     barrier = threading.Barrier(len(reviewers))
@@ -64,7 +64,7 @@ def test_concurrent_submits_answer_with_one_receipt(adapters, clock, tmp_path):
 
     def submit():
         barrier.wait()
-        receipts.append(c.filings.submit(filer, filing.id).receipt_no)
+        receipts.append(c.filings.submit(filer, filing.id, declaration_accepted=True).receipt_no)
 
     threads = [threading.Thread(target=submit) for _ in range(3)]
     for t in threads:

@@ -40,7 +40,9 @@ def new_context(browser, live_server):  # noqa: F811
 
     def make(kind: str = "desktop", **kw):
         options = {**(PHONE if kind == "phone" else DESKTOP), "base_url": live_server.base_url,
-                   "locale": "zh-CN", "timezone_id": "Asia/Shanghai", **kw}
+                   "locale": "zh-CN", "timezone_id": "Asia/Shanghai",
+                   "bypass_csp": True,  # axe-core is injected as a script (tests/e2e/axe.py); the app's own CSP
+                   **kw}              # is checked in tests/web/test_headers.py
         context = browser.new_context(**options)
         context.set_default_timeout(15_000)
         contexts.append(context)

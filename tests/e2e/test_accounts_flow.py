@@ -8,7 +8,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.test_browser_flow import horizontal_overflow, login, logout
+from tests.e2e.test_browser_flow import page_problems, login, logout
 
 NEW_USER = "e2e-xd-reviewer"
 
@@ -61,7 +61,7 @@ def test_account_application_from_creation_to_the_new_reviewers_first_sign_in(li
     applicant.get_by_role("button", name="提交申请单").click()
     expect(applicant.locator("#e-person_id_number")).to_have_text("居民身份证号码校验位错误，请核对")
     expect(applicant.locator("#f-person_name")).to_have_value("赵六")  # what was typed is kept
-    if problem := horizontal_overflow(applicant, "application form with an error"):
+    if problem := page_problems(applicant, "application form with an error"):
         problems.append(problem)
     applicant.screenshot(path=screenshots / "account-application-form-375.png", full_page=True)
     applicant.fill("#f-person_id_number", "11010519491231002X")
@@ -71,7 +71,7 @@ def test_account_application_from_creation_to_the_new_reviewers_first_sign_in(li
     assert re.fullmatch(r"ZH-140100-\d{4}-\d{6}", number), number
     expect(applicant.locator("#status")).to_have_text("待业务部门业务处室审核")
     expect(applicant.get_by_text("110105********002X")).to_be_visible()  # masked even for the applicant
-    if problem := horizontal_overflow(applicant, "application page"):
+    if problem := page_problems(applicant, "application page"):
         problems.append(problem)
     applicant.screenshot(path=screenshots / "account-application-375.png", full_page=True)
     application_url = applicant.url.split("?")[0]
@@ -108,7 +108,7 @@ def test_account_application_from_creation_to_the_new_reviewers_first_sign_in(li
     newcomer.get_by_role("button", name="保存新密码").click()
     expect(newcomer).to_have_url(re.compile(r"/review$"))
     expect(newcomer.locator("header")).to_contain_text("赵六")
-    if problem := horizontal_overflow(newcomer, "review queue of the new reviewer"):
+    if problem := page_problems(newcomer, "review queue of the new reviewer"):
         problems.append(problem)
     newcomer.screenshot(path=screenshots / "new-reviewer-375.png", full_page=True)
     logout(newcomer)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from playwright.sync_api import Page, expect
 
 from tests import factories
-from tests.e2e.test_browser_flow import horizontal_overflow
+from tests.e2e.test_browser_flow import page_problems
 
 SERIAL = 701  # distinct from the other e2e and fuzz units on the shared server
 PASSWORD = "Passw0rd!26"
@@ -37,7 +37,7 @@ def test_register_and_fill_table1_through_the_assistant_at_375px(live_server, ne
     unit = factories.registration(SERIAL)
     page = new_context("phone").new_page()
     page.goto("/assistant")
-    assert horizontal_overflow(page, "assistant") is None
+    assert page_problems(page, "assistant") is None
     chat = Chat(page)
     page.evaluate("window.__sameDocument = true")  # gone if a step reloaded the page
     for text in ("注册新单位", unit["uscc"], unit["name"], "2015年6月1日", "企业", "私营", "软件", "其他", "否", "否"):
@@ -68,7 +68,7 @@ def test_register_and_fill_table1_through_the_assistant_at_375px(live_server, ne
                  "0", "0", "5", "0", "5", "0", "0", "5", "5", "5", "5", "5", "68000"):
         chat.answer(text)
     expect(page.locator("#chat")).to_contain_text("表一已保存")
-    assert horizontal_overflow(page, "assistant after 表一") is None
+    assert page_problems(page, "assistant after 表一") is None
     page.screenshot(path=screenshots / "assistant-table1-375.png", full_page=True)
     print(f"taps through the assistant: {chat.taps}")  # the note counts them
 

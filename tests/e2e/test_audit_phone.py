@@ -7,7 +7,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.e2e.test_accounts_flow import sign_in_as
-from tests.e2e.test_browser_flow import horizontal_overflow
+from tests.e2e.test_browser_flow import page_problems
 
 
 def test_the_audit_log_fits_a_phone_filters_and_exports(live_server, new_context, screenshots):
@@ -15,7 +15,7 @@ def test_the_audit_log_fits_a_phone_filters_and_exports(live_server, new_context
     page.goto("/audit")
     expect(page.locator("h1")).to_contain_text("审计日志")
     expect(page.locator("#audit")).to_contain_text("登录")  # the auditor's own sign-in, by its Chinese name
-    assert horizontal_overflow(page, "audit log") is None
+    assert page_problems(page, "audit log") is None
     page.select_option("#f-action", "sign_in")
     page.locator("form.filters").get_by_role("button", name="查询").click()
     expect(page).to_have_url(re.compile(r"/audit\?.*action=sign_in"))

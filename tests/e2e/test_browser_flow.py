@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from playwright.sync_api import Page, expect
 
 from tests import factories
+from tests.e2e.axe import axe_violations
 
 SERIAL = 501  # distinct from the units the fuzz tier registers on the same server
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -22,8 +23,11 @@ AUTHORITY = "太原市小店区人力资源和社会保障局"
 REASON = "表二缺少部分人员，请补充后重新提交"
 
 
-def horizontal_overflow(page: Page, what: str, width: int = 375) -> str | None:
-    """None when the page fits the viewport's width, else what sticks out."""
+def page_problems(page: Page, what: str, width: int = 375) -> str | None:
+    """None when the page fits the viewport's width and axe-core finds nothing on it (tests/e2e/axe.py), else what
+    sticks out or what axe found. Every e2e test calls it at each page state it visits."""
+    if found := axe_violations(page, what):
+        return found
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     if scroll_width <= width:
         return None
@@ -57,7 +61,21 @@ def register(page: Page, data: dict, server) -> None:
     expect(page.locator("#code-sent")).to_be_visible()
     page.fill("#f-password", str(data["password"]))
     page.fill("#f-verification_code", server.sms_code(str(data["filer_mobile"])))
-    page.get_by_role("button", name="注册").click()
+    page.get_by_role("button", name="下一步：确认审核机关").click()
+    expect(page.locator("#confirm-authority")).to_contain_text("您的备案审核机关将是")  # before the account exists
+    page.get_by_role("button", name="确认，创建账号").click()
+
+
+def submit_filing(page: Page) -> str:
+    """From the filing page: 核对并提交, accept the 承诺, submit; the confirmation's 回执号, then back to the filing."""
+    page.locator("#to-check").click()
+    expect(page.locator("#declaration")).to_be_visible()
+    page.check("#f-declaration_accepted")
+    page.locator("#submit").click()
+    page.wait_for_url(re.compile(r"/submitted$"))
+    receipt = page.locator("#receipt").inner_text().strip()
+    page.get_by_role("link", name="查看备案").click()
+    return receipt
 
 
 def login(page: Page, username: str, password: str) -> None:
@@ -101,7 +119,7 @@ def test_register_file_reject_resubmit_approve_in_the_browser(live_server, new_c
     problems: list[str] = []  # checks that do not stop the flow; reported together at the end
 
     def fits(page: Page, what: str) -> None:
-        problem = horizontal_overflow(page, what)
+        problem = page_problems(page, what)
         if problem:
             problems.append(problem)
 
@@ -177,7 +195,7 @@ def test_register_file_reject_resubmit_approve_in_the_browser(live_server, new_c
     expect(errors).to_be_visible()
     expect(errors.locator("thead")).to_contain_text("行号")
     cells = [[c.strip() for c in row.locator("td").all_inner_texts()] for row in errors.locator("tbody tr").all()]
-    assert any(cells_[:2] == [str(bad_row), "性别"] for cells_ in cells), cells
+    assert any(cells_[:3] == [str(bad_row), people[2]["name"], "性别"] for cells_ in cells), cells  # 行号, 姓名, 列名
     fits(employer, "upload result with errors")
     employer.screenshot(path=screenshots / "upload-errors-375.png", full_page=True)
 
@@ -191,8 +209,7 @@ def test_register_file_reject_resubmit_approve_in_the_browser(live_server, new_c
     employer.screenshot(path=screenshots / "filing-draft-375.png", full_page=True)
 
     # --- submit: a receipt number ---
-    employer.get_by_role("button", name="提交备案").click()
-    employer.wait_for_url(re.compile(r"\?submitted=1$"))
+    submit_filing(employer)
     expect(employer.locator("#status")).to_have_text("已提交待审核")
     receipt = employer.locator("#receipt").inner_text().strip()
     assert re.fullmatch(rf"BA-140105-{year}-\d{{6}}", receipt), receipt
@@ -229,8 +246,7 @@ def test_register_file_reject_resubmit_approve_in_the_browser(live_server, new_c
     expect(employer.locator("#rejection")).to_contain_text(REASON)
     fits(employer, "filing page (rejected)")
     employer.screenshot(path=screenshots / "filing-rejected-375.png", full_page=True)
-    employer.get_by_role("button", name="重新提交").click()
-    employer.wait_for_url(re.compile(r"\?submitted=1$"))
+    submit_filing(employer)
     expect(employer.locator("#status")).to_have_text("已提交待审核")
     second_receipt = employer.locator("#receipt").inner_text().strip()
     assert re.fullmatch(rf"BA-140105-{year}-\d{{6}}", second_receipt), second_receipt

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.e2e.test_browser_flow import horizontal_overflow, login
+from tests.e2e.test_browser_flow import page_problems, login, submit_filing
 
 SERIAL = 504  # distinct from the other e2e and fuzz units on the same server
 
@@ -21,7 +21,7 @@ def approved_zero_report(live_server, unit: dict, year: int) -> str:
     status, filing = live_server.api("POST", "/filings", {"year": year}, filer)
     assert status == 201, filing
     assert live_server.api("PUT", f"/filings/{filing['id']}/table1", factories.table1(0), filer)[0] == 200
-    status, submitted = live_server.api("POST", f"/filings/{filing['id']}/submit", None, filer)
+    status, submitted = live_server.api("POST", f"/filings/{filing['id']}/submit", {"declaration_accepted": True}, filer)
     assert status == 200, submitted
     reviewer = live_server.api("POST", "/auth/login", {"username": "demo-xiaodian",
                                                       "password": live_server.logins["demo-xiaodian"]})[1]["token"]
@@ -47,9 +47,9 @@ def test_the_filer_corrects_an_approved_filing_and_the_reviewer_sees_what_change
     expect(employer.locator("#f-contact_phone")).to_have_value("0351-1234567")  # copied from the approved version
     employer.fill("#f-contact_phone", "0351-7654321")
     employer.get_by_role("button", name="保存表一").click()
-    employer.get_by_role("button", name="提交备案").click()
+    submit_filing(employer)
     expect(employer.locator("#status")).to_have_text("已提交待审核")
-    assert horizontal_overflow(employer, "the submitted correction") is None
+    assert page_problems(employer, "the submitted correction") is None
 
     reviewer = new_context().new_page()
     login(reviewer, "demo-xiaodian", live_server.logins["demo-xiaodian"])

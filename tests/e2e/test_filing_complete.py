@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from chalicelib.domain.tables import TABLE2
 from tests import factories
-from tests.e2e.test_browser_flow import XLSX, horizontal_overflow, login
+from tests.e2e.test_browser_flow import XLSX, page_problems, login, submit_filing
 
 SERIAL = 602  # distinct from the other e2e test's and the fuzz tier's units
 
@@ -24,7 +24,7 @@ def upload(page: Page, table: str, content: bytes, name: str = "名册.xlsx") ->
     page.set_input_files("#file", files=[{"name": name, "mimeType": XLSX, "buffer": content}])
     page.get_by_role("button", name="上传并检查").click()
     page.wait_for_url(re.compile(r"/employer/filings/\w+/uploads/\w+$"))
-    expect(page.locator("#upload-ok, #upload-errors")).to_be_visible(timeout=30_000)  # meta refresh until done
+    expect(page.locator("#upload-ok, #upload-errors")).to_be_visible(timeout=30_000)  # the progress polled until done
 
 
 def test_template_errors_report_fix_submit(live_server, new_context, screenshots):
@@ -69,9 +69,10 @@ def test_template_errors_report_fix_submit(live_server, new_context, screenshots
     errors = employer.locator("#upload-errors")
     expect(errors).to_be_visible()
     cells = [[c.strip() for c in row.locator("td").all_inner_texts()] for row in errors.locator("tbody tr").all()]
-    assert ["3", "性别"] in [x[:2] for x in cells] and ["4", "证件号码"] in [x[:2] for x in cells], cells
+    # 行号, 姓名, 列名
+    assert ["3", "职工2", "性别"] in [x[:3] for x in cells] and ["4", "职工3", "证件号码"] in [x[:3] for x in cells], cells
     expect(errors).to_contain_text("被Excel存成了数字")
-    if overflow := horizontal_overflow(employer, "upload result with errors"):
+    if overflow := page_problems(employer, "upload result with errors"):
         problems.append(overflow)
     employer.screenshot(path=screenshots / "complete-upload-errors-375.png", full_page=True)
 
@@ -108,16 +109,16 @@ def test_template_errors_report_fix_submit(live_server, new_context, screenshots
                                               "buffer": b"\xd0\xcf\x11\xe0"}])
     employer.get_by_role("button", name="上传并检查").click()
     expect(employer.locator("#file-error")).to_contain_text("另存为")
-    assert employer.url.endswith(f"/employer/filings/{filing_id}/uploads")  # still the form: nothing was posted
+    assert re.search(rf"/employer/filings/{filing_id}/uploads/\w+/send$", employer.url)  # still the form: nothing sent
+    expect(employer.locator("#upload-button")).to_be_enabled()  # the button comes back for the right file
 
     # --- submit ---
     employer.goto(filing_url)
     expect(employer.locator("#rows tbody tr")).to_have_count(3)
     expect(employer.locator("#warnings")).to_have_count(0)  # 表一 and 表二 agree
-    employer.get_by_role("button", name="提交备案").click()
-    employer.wait_for_url(re.compile(r"\?submitted=1$"))
+    submit_filing(employer)
     expect(employer.locator("#status")).to_have_text("已提交待审核")
-    if overflow := horizontal_overflow(employer, "filing page (submitted)"):
+    if overflow := page_problems(employer, "filing page (submitted)"):
         problems.append(overflow)
     employer.screenshot(path=screenshots / "complete-submitted-375.png", full_page=True)
     assert not problems, "\n".join(problems)

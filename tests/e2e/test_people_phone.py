@@ -5,7 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.e2e.test_browser_flow import horizontal_overflow, login
+from tests.e2e.test_browser_flow import page_problems, login
 
 SERIAL = 505  # distinct from the other e2e and fuzz units on the same server
 CLERK_MOBILE = "13605050505"
@@ -31,7 +31,7 @@ def test_the_admin_adds_a_clerk_and_hands_the_role_over_on_a_phone(live_server, 
     page.locator("#add-clerk").get_by_role("button", name="添加").click()
     expect(page.locator("#done")).to_contain_text("经办人账号已添加")
     expect(page.locator("#people")).to_contain_text("王五")
-    assert horizontal_overflow(page, "people page with a 经办人") is None
+    assert page_problems(page, "people page with a 经办人") is None
     page.screenshot(path=screenshots / "unit-people-375.png", full_page=True)
 
     page.select_option("#f-person", f"{unit['uscc']}-2")
@@ -39,4 +39,4 @@ def test_the_admin_adds_a_clerk_and_hands_the_role_over_on_a_phone(live_server, 
     page.get_by_role("button", name="确认移交").click()
     expect(page.locator("#done")).to_contain_text("单位管理员已移交")
     expect(page.locator("#add-clerk")).to_have_count(0)
-    assert horizontal_overflow(page, "people page after the hand-over") is None
+    assert page_problems(page, "people page after the hand-over") is None

@@ -8,7 +8,7 @@ import re
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.e2e.test_browser_flow import login, logout, register
+from tests.e2e.test_browser_flow import login, logout, register, submit_filing
 
 SERIAL = 502
 
@@ -45,7 +45,7 @@ def test_reviewer_acts_from_the_notification_link(live_server, new_context):
     employer.get_by_role("button", name="上传并检查").click()
     expect(employer.locator("#upload-ok")).to_be_visible()
     employer.goto(filing_url)
-    employer.get_by_role("button", name="提交备案").click()
+    submit_filing(employer)
     expect(employer.locator("#status")).to_have_text("已提交待审核")
 
     # --- the reviewer follows the link from the mailbox; sign-in first, then the confirmation page ---
@@ -67,7 +67,7 @@ def test_reviewer_acts_from_the_notification_link(live_server, new_context):
     # --- the employer sees the reason and resubmits ---
     employer.reload()
     expect(employer.locator("#rejection")).to_contain_text("表二缺少部分职工信息")
-    employer.get_by_role("button", name="重新提交").click()
+    submit_filing(employer)
     expect(employer.locator("#status")).to_have_text("已提交待审核")
 
     # --- a fresh link for the resubmission; the reviewer (still signed in) approves ---

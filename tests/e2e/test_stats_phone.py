@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.test_browser_flow import horizontal_overflow, login
+from tests.e2e.test_browser_flow import page_problems, login
 
 
 def test_the_dashboard_fits_a_phone_and_exports(live_server, new_context, screenshots):
@@ -19,12 +19,12 @@ def test_the_dashboard_fits_a_phone_and_exports(live_server, new_context, screen
     expect(page.locator("#chart-filing svg")).to_be_visible()
     expect(page.locator("#filing-table")).to_contain_text("小店区")
     assert page.locator("#chart-filing svg").bounding_box()["width"] <= 375
-    assert horizontal_overflow(page, "statistics dashboard") is None
+    assert page_problems(page, "statistics dashboard") is None
     page.screenshot(path=screenshots / "stats-375.png", full_page=True)
     page.locator("#export").click()
     expect(page).to_have_url(re.compile(r"/exports/[0-9a-f]{32}$"))
     expect(page.locator("#export-file")).to_be_visible(timeout=30_000)  # the page's script reloads it once built
-    assert horizontal_overflow(page, "export page") is None
+    assert page_problems(page, "export page") is None
     page.screenshot(path=screenshots / "export-375.png", full_page=True)
     with page.expect_download() as download:
         page.locator("#export-file").click()

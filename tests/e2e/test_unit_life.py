@@ -7,7 +7,7 @@ import re
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.e2e.test_browser_flow import horizontal_overflow, login
+from tests.e2e.test_browser_flow import page_problems, login
 
 SERIAL = 503  # distinct from the other e2e and fuzz units on the same server
 CLOSED_ON = "2026-01-31"
@@ -28,7 +28,7 @@ def test_the_unit_asks_for_closure_and_its_authority_confirms_it_on_phones(live_
     request.get_by_role("button", name="提交申请").click()
     expect(employer.locator("#closure-request-status")).to_contain_text("待审核机关确认")
     expect(employer.locator("#unit-status")).to_have_text("正常（已申请注销，待确认）")
-    assert horizontal_overflow(employer, "employer home with a closure request") is None
+    assert page_problems(employer, "employer home with a closure request") is None
 
     reviewer = new_context("phone").new_page()
     login(reviewer, "demo-xiaodian", live_server.logins["demo-xiaodian"])
@@ -41,7 +41,7 @@ def test_the_unit_asks_for_closure_and_its_authority_confirms_it_on_phones(live_
     form.get_by_role("button", name="确认注销").click()
     expect(reviewer.locator("#unit-status")).to_contain_text(f"（{CLOSED_ON}）")
     expect(reviewer.locator("#closure")).to_contain_text("小店市监注销〔2026〕8号")
-    assert horizontal_overflow(reviewer, "unit page after the closure") is None
+    assert page_problems(reviewer, "unit page after the closure") is None
     reviewer.screenshot(path=screenshots / "unit-closed-375.png", full_page=True)
 
     employer.reload()

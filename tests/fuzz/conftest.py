@@ -74,7 +74,7 @@ def _unit_with_filing(server: LiveServer, serial: int, submit: bool) -> tuple[st
         time.sleep(0.2)
     assert status == 200 and upload["status"] == "done", (status, upload)
     if submit:
-        status, body = server.api("POST", f"/filings/{fid}/submit", token=token)
+        status, body = server.api("POST", f"/filings/{fid}/submit", {"declaration_accepted": True}, token=token)
         assert status == 200, (status, body)
     return token, Target(fid, started["upload_id"])
 

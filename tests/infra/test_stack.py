@@ -705,3 +705,11 @@ def test_exports_go_onto_a_queue_that_build_export_consumes_within_fifteen_minut
     for fn in functions(t).values():
         assert fn["Properties"]["Environment"]["Variables"]["EXPORT_QUEUE_URL"] == ref(queue_id)
     assert _alarm(t, "exports-dlq", any_stack.settings.name)
+
+
+def test_an_unknown_address_answers_a_chinese_404_in_the_error_shape(china_prod):
+    """Not API Gateway's English 403 "Missing Authentication Token" (docs/api.md)."""
+    _, api = only(china_prod.json, "AWS::Serverless::Api")
+    missing = api["Properties"]["GatewayResponses"]["MISSING_AUTHENTICATION_TOKEN"]
+    body = json.loads(missing["ResponseTemplates"]["application/json"])
+    assert missing["StatusCode"] == "404" and body["error"]["code"] == "not_found" and "没有这个地址" in body["error"]["message"]

@@ -15,7 +15,7 @@ from chalicelib.domain.roster import RowChecker
 from chalicelib.domain.model import Unit
 from chalicelib.domain.tables import COLUMNS, clean_table1, code_lookup, table1_defaults
 from chalicelib.excel.blank_forms import blank_form
-from chalicelib.excel.sheets import CODE_SHEET
+from chalicelib.excel.sheets import CODE_LIST_TITLES, CODE_SHEET
 from tests import factories
 
 END_2023 = dt.date(2023, 12, 31)
@@ -203,11 +203,11 @@ def test_blank_form_dropdowns_offer_only_canonical_values(table):
     columns = list(sheet.iter_cols(values_only=True))
     by_list = {col[0]: [v for v in col[1:] if v is not None] for col in columns}
     for col in COLUMNS[table]:
-        if col.codes:
-            assert by_list[col.codes] == col.choices()
+        if col.codes:  # each list under its Chinese name (excel/sheets.py CODE_LIST_TITLES)
+            assert by_list[CODE_LIST_TITLES[col.codes]] == col.choices()
     table_aliases = reference.aliases()
     for col in COLUMNS[table]:
         if col.codes:
             extra = {s for v in table_aliases["lists"].get(col.codes, {}).values() for s in v}
             extra |= {s for v in table_aliases["columns"].get(col.key, {}).values() for s in v}
-            assert not extra & set(by_list[col.codes]), col.key
+            assert not extra & set(by_list[CODE_LIST_TITLES[col.codes]]), col.key

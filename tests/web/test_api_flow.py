@@ -62,7 +62,7 @@ def test_withdraw_before_review(api):
     fid = filing["id"]
     api.call("PUT", f"/filings/{fid}/table1", factories.table1(1), filer)
     api.upload(fid, "table2", factories.table2_workbook([factories.person(0)]), filer)
-    api.call("POST", f"/filings/{fid}/submit", token=filer)
+    api.call("POST", f"/filings/{fid}/submit", {"declaration_accepted": True}, token=filer)
     status, body = api.call("POST", f"/filings/{fid}/withdraw", token=filer)
     assert status == 200 and body["status"] == "draft"
 

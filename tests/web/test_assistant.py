@@ -133,7 +133,8 @@ def test_a_filer_fills_table1_by_chat_as_the_form_would_save_it(client, containe
     assert filing.table1["employees"] == 3 and filing.table1["female"] == 1
     assert filing.table1["industry_division"] == "65" and filing.table1["business_address"] == t["business_address"]
     assert f'href="/employer/filings/{filing.id}"' in page  # the hand-off to the rows
-    page = chat(b, "提交备案")
+    assert "承诺" in chat(b, "提交备案")
+    page = chat(b, "我承诺，提交")
     assert "请上传表二" in page  # the submit's own check: 在册 3 needs 表二
 
 
@@ -148,9 +149,15 @@ def test_a_zero_report_is_filed_and_submitted_by_chat(client, container):
     page = chat(b, "0")
     assert "零申报不需要表二" in page
     page = chat(b, "提交备案")
+    assert "真实、准确、完整" in page and filing_status(container, 5) == "draft"  # the 承诺 first
+    page = chat(b, "我承诺，提交")
     assert "已提交！回执号BA-140105-2025-" in page
     filing = container.store.list_unit_filings(factories.uscc(5))[0]
     assert filing.status == "submitted" and filing.table1["employees"] == 0
+
+
+def filing_status(container, serial: int) -> str:
+    return container.store.list_unit_filings(factories.uscc(serial))[0].status
 
 
 def test_the_conversation_is_resumed_from_the_cookie_and_is_its_holder_s_only(client):

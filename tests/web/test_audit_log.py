@@ -141,3 +141,17 @@ def test_an_export_too_large_for_a_workbook_says_where_it_stopped(api, container
     rows = list(_workbook(api, done, token)["审计日志"].iter_rows(min_row=3, values_only=True))
     assert [r[3] for r in rows[:2]] == ["审核通过", "登录"] and "超过2条" in rows[2][1] and len(rows) == 3
     assert api.call("POST", "/exports", {"kind": "audit"}, api.login("xiaodian", PASSWORD))[0] == 403
+
+
+def test_a_submission_reads_with_its_declaration_and_no_english_key_anywhere(api, container):
+    from chalicelib.domain.filing import DECLARATION
+    container.store.append_audit(audit_event(dt.datetime(2026, 6, 4, 2, 0, tzinfo=UTC), "91140105MA0000001X", "submit",
+                                             "f4", scope="140105", detail={"from": "draft", "to": "submitted",
+                                                                           "receipt_no": "BA-140105-2025-000001",
+                                                                           "declaration": DECLARATION}))
+    b = Browser(api.client)
+    b.get("/login")
+    assert b.post("/login", {"username": "auditor", "password": PASSWORD}).status_code == 303
+    page = text(b.get("/audit?action=submit"))
+    assert f"回执号：BA-140105-2025-000001；承诺：{DECLARATION}" in page
+    assert "\\u" not in page and "declaration" not in page and "receipt_no" not in page

@@ -34,7 +34,7 @@ def file_2025(api: Api, serial: int) -> None:
     _, filing = api.call("POST", "/filings", {"year": 2025}, filer)
     api.call("PUT", f"/filings/{filing['id']}/table1", factories.table1(serial), filer)
     api.upload(filing["id"], "table2", factories.table2_workbook([factories.person(0), factories.person(1)]), filer)
-    assert api.call("POST", f"/filings/{filing['id']}/submit", token=filer)[0] == 200
+    assert api.call("POST", f"/filings/{filing['id']}/submit", {"declaration_accepted": True}, token=filer)[0] == 200
 
 
 def test_an_order_then_a_transfer_once_the_deadline_has_passed(listed, container, clock):

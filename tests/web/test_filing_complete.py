@@ -287,10 +287,10 @@ def test_cross_table_warnings_before_submit(api, monkeypatch):
     from chalicelib.domain import reference
     blocking = reference.policy().__class__(**{**reference.policy().__dict__, "cross_table_checks_block_submit": True})
     monkeypatch.setattr("chalicelib.services.filings.policy", lambda: blocking)
-    status, body = api.call("POST", f"/filings/{fid}/submit", token=token)
+    status, body = api.call("POST", f"/filings/{fid}/submit", {"declaration_accepted": True}, token=token)
     assert status == 422 and {d["column"] for d in body["error"]["details"]} == {"其中男", "其中女"}
     monkeypatch.undo()
-    status, body = api.call("POST", f"/filings/{fid}/submit", token=token)
+    status, body = api.call("POST", f"/filings/{fid}/submit", {"declaration_accepted": True}, token=token)
     assert status == 200
 
 
@@ -336,7 +336,7 @@ def test_interim_table3_any_number_of_times(api):
     later = api.upload(two["id"], "table3", factories.workbook("table3", [
         factories.ended(PEOPLE[1], ended_on="2026-03-03")]), token)
     assert later["status"] == "failed" and "2026-01-01至2026-03-02" in later["errors"][0]["message"]
-    assert api.call("POST", f"/filings/{one['id']}/submit", token=token)[0] == 200
+    assert api.call("POST", f"/filings/{one['id']}/submit", {"declaration_accepted": True}, token=token)[0] == 200
 
 
 # -- prefill, roster diff, leavers -------------------------------------------------------------------
@@ -362,7 +362,7 @@ def test_next_year_starts_from_the_last_approved_filing(api, container):
     assert (diff["joined"], diff["left"], diff["changed"], diff["carried_over"]) == (0, 0, 0, True)
     # a carried roster may be submitted as it is (nobody came or went)
     api.call("PUT", f"/filings/{nxt['id']}/table1", factories.table1(4), token)
-    assert api.call("POST", f"/filings/{nxt['id']}/submit", token=token)[0] == 200
+    assert api.call("POST", f"/filings/{nxt['id']}/submit", {"declaration_accepted": True}, token=token)[0] == 200
     assert container.store.get_filing(base["id"]).status == Status.APPROVED
 
 
@@ -425,17 +425,29 @@ def browser(container):
         yield b
 
 
+def upload_form(browser, filing_path: str) -> str:
+    """上传表二: the POST redirects to the upload's form (Back never lands on a POSTed page)."""
+    started = browser.post(f"{filing_path}/uploads", {"table": "table2"})
+    assert started.status_code == 303 and location(started).endswith("/send")
+    return text(browser.get(location(started)))
+
+
 def test_upload_page_shows_progress_then_errors_and_the_report_link(browser, container):
+    import json
     import re
     filing_path = location(browser.post("/employer/filings", {"year": "2025", "kind": "annual"}))
-    form = text(browser.post(f"{filing_path}/uploads", {"table": "table2"}))
+    form = upload_form(browser, filing_path)
     assert 'data-max-bytes="52428800"' in form and "不接受 .xls、.xlsm、.csv" in form
     key = re.search(r'name="key" value="(uploads/(\w+)\.xlsx)"', form)
     upload = container.store.get_upload(key.group(2))
     upload.status, upload.rows_total, upload.rows_done = "processing", 100000, 25000
     container.store.put_upload(upload)
     page = text(browser.get(f"{filing_path}/uploads/{upload.id}"))
-    assert '<progress' in page and 'max="100000" value="25000"' in page and 'http-equiv="refresh"' in page
+    assert '<progress' in page and 'max="100000" value="25000"' in page and 'http-equiv="refresh"' not in page
+    poll = re.search(r'data-poll="([^"]+)"', page).group(1)  # app.js polls the import's progress
+    assert json.loads(text(browser.get(poll))) == {"status": "processing", "rows_done": 25000, "rows_total": 100000,
+                                                   "message": None}
+    assert browser.get(f"{filing_path}/uploads/{upload.id}/send").status_code == 303  # under way: no second form
 
     upload.status = "waiting"
     container.store.put_upload(upload)
@@ -454,7 +466,7 @@ def download(browser, path):
 
 def test_page_upload_over_the_limit_comes_back_to_the_result_page(browser, container):
     filing_path = location(browser.post("/employer/filings", {"year": "2025", "kind": "annual"}))
-    form = text(browser.post(f"{filing_path}/uploads", {"table": "table2"}))
+    form = upload_form(browser, filing_path)
     import re
     fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
     fields.pop("csrf", None)

@@ -55,7 +55,7 @@ def test_an_upload_page_may_post_to_the_storage_and_nowhere_else(client, contain
     browser.get("/login")
     browser.post("/login", {"username": factories.uscc(1), "password": "Passw0rd!26"})
     filing = browser.post("/employer/filings", {"year": "2025"}).headers["Location"]
-    page = browser.post(f"{filing}/uploads", {"table": "table2"})
+    page = browser.get(browser.post(f"{filing}/uploads", {"table": "table2"}).headers["Location"])
     action = re.search(r'<form class="card" method="post" action="([^"]+)"', page.body.decode()).group(1)
     storage = "/".join(action.split("/")[:3])
     assert f"form-action 'self' {storage}" in page.headers["Content-Security-Policy"]

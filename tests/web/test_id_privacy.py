@@ -57,7 +57,7 @@ def test_reviewers_see_a_filing_only_once_it_is_submitted(app_client, container)
         assert api.call("GET", path, token=reviewer)[0] == 404, path
     api.call("PUT", f"/filings/{draft['id']}/table1", factories.table1(1), filer)
     api.upload(draft["id"], "table2", factories.table2_workbook([factories.person(5)]), filer)
-    assert api.call("POST", f"/filings/{draft['id']}/submit", token=filer)[0] == 200
+    assert api.call("POST", f"/filings/{draft['id']}/submit", {"declaration_accepted": True}, token=filer)[0] == 200
     assert api.call("GET", f"/filings/{draft['id']}", token=reviewer)[0] == 200
     api.call("POST", f"/filings/{draft['id']}/withdraw", token=filer)
     assert api.call("GET", f"/filings/{draft['id']}", token=reviewer)[0] == 200  # once submitted, it stays seen
@@ -74,7 +74,7 @@ def test_a_reviewer_gets_a_masked_copy_of_an_error_report_and_its_download_is_au
     bad = api.upload(filing["id"], "table2", factories.table2_workbook([{**person, "hukou": "火星"}]), filer)
     assert "1987-06-05" in str(bad["errors"])  # the filer is told what its ID number says
     api.upload(filing["id"], "table2", factories.table2_workbook([factories.person(1)]), filer)
-    assert api.call("POST", f"/filings/{filing['id']}/submit", token=filer)[0] == 200
+    assert api.call("POST", f"/filings/{filing['id']}/submit", {"declaration_accepted": True}, token=filer)[0] == 200
     reviewer = api.login("xiaodian", PASSWORD)
     seen = api.call("GET", f"/filings/{filing['id']}/uploads/{bad['upload_id']}", token=reviewer)[1]
     assert len(seen["errors"]) == 2 and "1987-06-05" not in str(seen["errors"]) and "1987-06" in str(seen["errors"])

@@ -210,7 +210,7 @@ def test_a_review_decision_reaches_every_active_person_of_the_unit(client, api, 
     token = api.login(UNIT, "Passw0rd!26")
     status, filing = api.call("POST", "/filings", {"year": 2025}, token)
     assert api.call("PUT", f"/filings/{filing['id']}/table1", factories.table1(0), token)[0] == 200  # 零申报
-    assert api.call("POST", f"/filings/{filing['id']}/submit", token=token)[0] == 200
+    assert api.call("POST", f"/filings/{filing['id']}/submit", {"declaration_accepted": True}, token)[0] == 200
     container.accounts.create_reviewer("xiaodian", REVIEWER_PASSWORD, "140105", "小店区审核员")
     reviewer = api.login("xiaodian", REVIEWER_PASSWORD)
     version = api.call("GET", f"/filings/{filing['id']}", token=reviewer)[1]["version"]

@@ -35,7 +35,7 @@ def links_to(container, to: str) -> list[str]:
 
 def withdraw_and_submit(api, fid: str, filer: str) -> int:
     assert api.call("POST", f"/filings/{fid}/withdraw", token=filer)[0] == 200
-    return api.call("POST", f"/filings/{fid}/submit", token=filer)[0]
+    return api.call("POST", f"/filings/{fid}/submit", {"declaration_accepted": True}, token=filer)[0]
 
 
 def test_a_link_from_a_withdrawn_submission_cannot_approve_the_next(app_client, container):
@@ -62,11 +62,11 @@ def test_submitting_is_limited_per_filing_and_hour(app_client, container):
     answers = []
     for _ in range(8):
         api.call("POST", f"/filings/{fid}/withdraw", token=filer)
-        answers.append(api.call("POST", f"/filings/{fid}/submit", token=filer)[0])
+        answers.append(api.call("POST", f"/filings/{fid}/submit", {"declaration_accepted": True}, token=filer)[0])
     assert answers == [200] * 4 + [429] * 4  # five submissions this hour, the first included
     assert len(review_requests(container, "xd@hrss.example.cn", status=None)) == 5
     container.clock.advance(hours=1)
-    assert api.call("POST", f"/filings/{fid}/submit", token=filer)[0] == 200
+    assert api.call("POST", f"/filings/{fid}/submit", {"declaration_accepted": True}, token=filer)[0] == 200
 
 
 def test_withdrawing_and_submitting_again_reaches_each_reviewer_once_per_window(app_client, container):
@@ -101,7 +101,7 @@ def test_a_resubmission_after_a_rejection_is_announced_within_the_window(app_cli
     version = container.store.get_filing(fid).version
     assert api.call("POST", f"/filings/{fid}/review", {"decision": "reject", "reason": "表二缺人", "version": version},
                     reviewer)[0] == 200
-    assert api.call("POST", f"/filings/{fid}/submit", token=filer)[0] == 200  # within the same window
+    assert api.call("POST", f"/filings/{fid}/submit", {"declaration_accepted": True}, token=filer)[0] == 200  # within the same window
     assert [len(links_to(container, to)) for to in REVIEWERS] == [2, 2]
 
 

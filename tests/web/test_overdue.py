@@ -74,7 +74,7 @@ def test_a_unit_that_files_leaves_the_list(listed, container):
     _, filing = api.call("POST", "/filings", {"year": 2025}, filer)
     api.call("PUT", f"/filings/{filing['id']}/table1", factories.table1(2), filer)
     api.upload(filing["id"], "table2", factories.table2_workbook([factories.person(0), factories.person(1)]), filer)
-    assert api.call("POST", f"/filings/{filing['id']}/submit", token=filer)[0] == 200
+    assert api.call("POST", f"/filings/{filing['id']}/submit", {"declaration_accepted": True}, token=filer)[0] == 200
     assert usccs_on_page(text(signed_in(listed, "xiaodian").get("/review/overdue"))) == {factories.uscc(1)}
 
 

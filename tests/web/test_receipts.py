@@ -52,7 +52,7 @@ def submitted_filing(api: Api) -> tuple[str, str, str]:
     status, filing = api.call("POST", "/filings", {"year": 2025}, token)
     assert status == 201, filing
     assert api.call("PUT", f"/filings/{filing['id']}/table1", factories.table1(0), token)[0] == 200
-    status, body = api.call("POST", f"/filings/{filing['id']}/submit", token=token)
+    status, body = api.call("POST", f"/filings/{filing['id']}/submit", {"declaration_accepted": True}, token=token)
     assert status == 200, body
     return token, filing["id"], body["receipt_no"]
 

@@ -45,7 +45,7 @@ def submitted_filing(api: Api, serial: int = 1, **unit) -> str:
     _, filing = api.call("POST", "/filings", {"year": 2025}, filer)
     api.call("PUT", f"/filings/{filing['id']}/table1", factories.table1(2), filer)
     api.upload(filing["id"], "table2", factories.table2_workbook([factories.person(0), factories.person(1)]), filer)
-    status, body = api.call("POST", f"/filings/{filing['id']}/submit", token=filer)
+    status, body = api.call("POST", f"/filings/{filing['id']}/submit", {"declaration_accepted": True}, token=filer)
     assert status == 200, body
     return filing["id"]
 
@@ -148,7 +148,7 @@ def test_resubmitted_filing_shows_the_previous_rejection(app_client, container):
     version = container.store.get_filing(fid).version
     api.call("POST", f"/filings/{fid}/review", {"decision": "reject", "reason": "合同期限有误", "version": version}, token)
     filer = api.login(factories.uscc(1), "Passw0rd!26")
-    api.call("POST", f"/filings/{fid}/submit", token=filer)
+    api.call("POST", f"/filings/{fid}/submit", {"declaration_accepted": True}, token=filer)
     page = signed_in(app_client, "xiaodian").get(f"/review/filings/{fid}")
     assert 'id="previous-rejection"' in text(page) and "合同期限有误" in text(page)
 
@@ -237,7 +237,7 @@ def test_every_transition_is_audited_with_where_it_came_from_and_went(app_client
     filer = api.login(factories.uscc(1), "Passw0rd!26")
     reviewer = api.login("xiaodian", PASSWORD)
     api.call("POST", f"/filings/{fid}/withdraw", token=filer)
-    assert api.call("POST", f"/filings/{fid}/submit", token=filer)[0] == 200
+    assert api.call("POST", f"/filings/{fid}/submit", {"declaration_accepted": True}, token=filer)[0] == 200
     version = api.call("GET", f"/filings/{fid}", token=reviewer)[1]["version"]
     api.call("POST", f"/filings/{fid}/review", {"decision": "reject", "reason": "表二缺少合同日期", "version": version},
              reviewer)
@@ -257,7 +257,7 @@ def test_a_withdrawn_filing_shows_no_receipt_until_it_is_submitted_again(app_cli
     first = api.call("GET", f"/filings/{fid}", token=filer)[1]["receipt_no"]
     withdrawn = api.call("POST", f"/filings/{fid}/withdraw", token=filer)[1]
     assert api.call("GET", f"/filings/{fid}", token=filer)[1]["receipt_no"] is None, withdrawn
-    again = api.call("POST", f"/filings/{fid}/submit", token=filer)[1]["receipt_no"]
+    again = api.call("POST", f"/filings/{fid}/submit", {"declaration_accepted": True}, token=filer)[1]["receipt_no"]
     assert again and again != first
     history = container.store.get_filing(fid).history
     assert [(t.action, t.receipt_no) for t in history] == [("submit", first), ("withdraw", first), ("submit", again)]
@@ -271,7 +271,7 @@ def test_an_interim_filing_is_named_as_such_and_its_table3_rows_are_shown(app_cl
     leaver = factories.person(3, contract_start="2020-03-01", contract_end="2026-02-28")
     rows = [factories.ended(leaver, ended_on="2026-02-01")]
     assert api.upload(filing["id"], "table3", factories.workbook("table3", rows), filer)["status"] == "done"
-    assert api.call("POST", f"/filings/{filing['id']}/submit", token=filer)[0] == 200
+    assert api.call("POST", f"/filings/{filing['id']}/submit", {"declaration_accepted": True}, token=filer)[0] == 200
     title = "2026年终止或解除劳动合同备案（单独报送表三）"
     mail = next(m for m in container.store.list_messages() if m.subject == "新的劳动用工备案待审核")
     assert title in mail.body and "年度劳动用工备案" not in mail.body
@@ -289,7 +289,7 @@ def test_the_queue_filters_by_kind(app_client, container):
     _, interim = api.call("POST", "/filings", {"year": 2026, "kind": "interim"}, filer)
     rows = [factories.ended(factories.person(1), ended_on="2026-02-01")]
     api.upload(interim["id"], "table3", factories.workbook("table3", rows), filer)
-    assert api.call("POST", f"/filings/{interim['id']}/submit", token=filer)[0] == 200
+    assert api.call("POST", f"/filings/{interim['id']}/submit", {"declaration_accepted": True}, token=filer)[0] == 200
     token = api.login("xiaodian", PASSWORD)
     for kind, expected in (("interim", [interim["id"]]), ("annual", [annual]), ("", [annual, interim["id"]])):
         items = api.call("GET", f"/filings?status=submitted&kind={kind}", token=token)[1]["items"]

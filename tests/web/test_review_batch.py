@@ -215,7 +215,7 @@ def test_a_resubmission_shows_what_changed_since_the_authority_sent_it_back(desk
     api.call("PUT", f"/filings/{fid}/table1", factories.table1(3, industry_division="64"), filer)
     people = [factories.person(0), factories.person(1, name="职工乙"), factories.person(2)]
     api.upload(fid, "table2", factories.table2_workbook(people), filer)
-    assert api.call("POST", f"/filings/{fid}/submit", token=filer)[0] == 200
+    assert api.call("POST", f"/filings/{fid}/submit", {"declaration_accepted": True}, token=filer)[0] == 200
 
     page = text(signed_in(desk, "xiaodian").get(f"/review/filings/{fid}"))
     assert "重新提交的变化" in page and "在册职工人数" in page and "64 互联网和相关服务" in page

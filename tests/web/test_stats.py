@@ -106,6 +106,9 @@ def test_export_goes_to_the_blob_store_formula_safe_masked_and_audited(board, ba
     book = openpyxl.load_workbook(io.BytesIO(data))
     filings = list(book["备案"].iter_rows(values_only=True))
     assert {r[1] for r in filings[1:]} == {EVIL, "单位"}  # 太原市's two filings, 大同市's not
+    from chalicelib.domain.calendar import local_text
+    submitted = JULY_9_0900 - dt.timedelta(days=30) + dt.timedelta(minutes=1)  # `annual`'s first step
+    assert filings[0][7] == "提交时间（北京时间）" and {r[7] for r in filings[1:]} == {local_text(submitted)}
     evil = next(c for row in book["备案"].iter_rows() for c in row if c.value == EVIL)
     assert evil.data_type == "s" and evil.quotePrefix  # kept as text, never a formula
     people = list(book["表二人员"].iter_rows(values_only=True))

@@ -54,7 +54,7 @@ def ask(api: Api, token: str, to: str = YINGZE, serial: int = 1, **extra):
 def test_after_acceptance_new_submissions_go_to_the_new_authority_and_both_read_the_history(api, container):
     filer = unit(api)
     handled = filing_ready(api, filer, 2024)
-    assert api.call("POST", f"/filings/{handled}/submit", token=filer)[1]["receipt_no"].startswith("BA-140105-")
+    assert api.call("POST", f"/filings/{handled}/submit", {"declaration_accepted": True}, token=filer)[1]["receipt_no"].startswith("BA-140105-")
     draft = filing_ready(api, filer, 2025)  # not yet with any reviewer: it moves with the unit
 
     status, transfer = ask(api, filer)
@@ -72,7 +72,7 @@ def test_after_acceptance_new_submissions_go_to_the_new_authority_and_both_read_
     assert status == 409
 
     assert container.store.get_unit(factories.uscc(1)).authority_code == YINGZE
-    status, submitted = api.call("POST", f"/filings/{draft}/submit", token=filer)
+    status, submitted = api.call("POST", f"/filings/{draft}/submit", {"declaration_accepted": True}, token=filer)
     assert status == 200 and submitted["receipt_no"].startswith("BA-140106-2025-")
     new_queue = api.call("GET", "/filings?status=submitted", token=new)[1]["items"]
     old_queue = api.call("GET", "/filings?status=submitted", token=old)[1]["items"]

@@ -190,7 +190,7 @@ def test_the_unit_page_is_reached_from_the_review_page_and_the_overdue_list(worl
     own = api.login(U1, "Passw0rd!26")
     _, filing = api.call("POST", "/filings", {"year": 2025}, own)
     api.call("PUT", f"/filings/{filing['id']}/table1", factories.table1(0), own)
-    assert api.call("POST", f"/filings/{filing['id']}/submit", token=own)[0] == 200
+    assert api.call("POST", f"/filings/{filing['id']}/submit", {"declaration_accepted": True}, token=own)[0] == 200
     county = signed_in(world, "xiaodian")
     assert f"/units/{U1}" in text(county.get(f"/review/filings/{filing['id']}"))
     clock.current = JULY_9_0900
@@ -206,12 +206,12 @@ def test_a_filing_submitted_before_the_closure_can_be_fixed_and_resubmitted_afte
     own, county = api.login(U1, "Passw0rd!26"), api.login("xiaodian", PASSWORD)
     _, filing = api.call("POST", "/filings", {"year": 2025}, own)
     api.call("PUT", f"/filings/{filing['id']}/table1", factories.table1(0), own)
-    assert api.call("POST", f"/filings/{filing['id']}/submit", token=own)[0] == 200
+    assert api.call("POST", f"/filings/{filing['id']}/submit", {"declaration_accepted": True}, token=own)[0] == 200
     assert api.call("POST", f"/units/{U1}/closure", {"kind": "cancelled", "date": "2026-02-20",
                                                      "evidence": "撤销决定书3号", "version": 1}, county)[0] == 200
     _, shown = api.call("GET", f"/filings/{filing['id']}", token=county)
     status, _ = api.call("POST", f"/filings/{filing['id']}/review",
                          {"decision": "reject", "reason": "表一地址有误", "version": shown["version"]}, county)
     assert status == 200
-    assert api.call("POST", f"/filings/{filing['id']}/submit", token=own)[0] == 200
+    assert api.call("POST", f"/filings/{filing['id']}/submit", {"declaration_accepted": True}, token=own)[0] == 200
     assert api.call("POST", "/filings", {"year": 2026, "kind": "interim"}, own)[0] == 422

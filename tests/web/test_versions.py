@@ -44,7 +44,7 @@ def submitted_2025(api: Api, token: str, people=PEOPLE, **table1) -> str:
     fid = filing["id"]
     assert api.call("PUT", f"/filings/{fid}/table1", factories.table1(len(people), **table1), token)[0] == 200
     assert api.upload(fid, "table2", factories.table2_workbook(people), token)["status"] == "done"
-    assert api.call("POST", f"/filings/{fid}/submit", token=token)[0] == 200
+    assert api.call("POST", f"/filings/{fid}/submit", {"declaration_accepted": True}, token=token)[0] == 200
     return fid
 
 
@@ -95,7 +95,7 @@ def test_a_correction_is_reviewed_against_the_version_in_force_and_replaces_it_o
     people = [PEOPLE[0], changed, factories.person(2)]
     assert api.call("PUT", f"/filings/{cid}/table1", factories.table1(3, average_wage=80000), token)[0] == 200
     assert api.upload(cid, "table2", factories.table2_workbook(people), token)["status"] == "done"
-    status, body = api.call("POST", f"/filings/{cid}/submit", token=token)
+    status, body = api.call("POST", f"/filings/{cid}/submit", {"declaration_accepted": True}, token=token)
     assert status == 200, body
 
     # until the correction is approved, the approved version stays in force
@@ -130,7 +130,7 @@ def test_a_rejected_correction_leaves_the_unit_filed_and_the_approved_version_in
     fid = approved_2025(api, container, token, reviewer)
     cid = api.call("POST", f"/filings/{fid}/corrections", token=token)[1]["id"]
     api.call("PUT", f"/filings/{cid}/table1", factories.table1(2, average_wage=1), token)
-    assert api.call("POST", f"/filings/{cid}/submit", token=token)[0] == 200
+    assert api.call("POST", f"/filings/{cid}/submit", {"declaration_accepted": True}, token=token)[0] == 200
     decide(api, cid, reviewer, "reject", "工资填写有误")
     assert factories.uscc(1) not in owing(container)
     assert counts(container)["due"] == 2 and counts(container)["approved"] == 1
@@ -161,7 +161,7 @@ def test_revoking_an_approval_sends_it_back_and_the_unit_owes_again(api, contain
     sms = next(m for m in told if m.channel == "sms")
     assert (sms.template, sms.params["kind"]) == ("revoked", "年度备案")
     # the unit fixes and resubmits; approved again, it has filed
-    assert api.call("POST", f"/filings/{fid}/submit", token=token)[0] == 200
+    assert api.call("POST", f"/filings/{fid}/submit", {"declaration_accepted": True}, token=token)[0] == 200
     assert factories.uscc(1) not in owing(container)
 
 
@@ -181,7 +181,7 @@ def test_revoking_an_approved_correction_puts_the_earlier_version_back_in_force(
     fid = approved_2025(api, container, token, reviewer)
     cid = api.call("POST", f"/filings/{fid}/corrections", token=token)[1]["id"]
     api.call("PUT", f"/filings/{cid}/table1", factories.table1(2, contracts_due=2, average_wage=1), token)
-    api.call("POST", f"/filings/{cid}/submit", token=token)
+    api.call("POST", f"/filings/{cid}/submit", {"declaration_accepted": True}, token=token)
     decide(api, cid, reviewer)
     version = api.call("GET", f"/filings/{cid}", token=reviewer)[1]["version"]
     assert api.call("POST", f"/filings/{cid}/revoke", {"reason": "更正有误", "version": version}, reviewer)[0] == 200
@@ -221,7 +221,7 @@ def test_a_withdrawn_filing_and_a_correction_draft_on_deletion(api, container):
     iid = interim["id"]
     ended = factories.ended(PEOPLE[0], ended_on="2026-02-01")
     assert api.upload(iid, "table3", factories.workbook("table3", [ended]), token)["status"] == "done"
-    assert api.call("POST", f"/filings/{iid}/submit", token=token)[0] == 200
+    assert api.call("POST", f"/filings/{iid}/submit", {"declaration_accepted": True}, token=token)[0] == 200
     assert api.call("POST", f"/filings/{iid}/withdraw", token=token)[0] == 200
     status, refused = api.call("DELETE", f"/filings/{iid}", token=token)
     assert status == 409 and "曾经提交" in refused["error"]["message"]
@@ -266,7 +266,7 @@ def test_the_reviewer_page_shows_what_a_correction_changes(api, client, containe
     cid = api.call("POST", f"/filings/{fid}/corrections", token=token)[1]["id"]
     api.call("PUT", f"/filings/{cid}/table1", factories.table1(1, average_wage=80000), token)
     api.upload(cid, "table2", factories.table2_workbook(PEOPLE[:1]), token)
-    api.call("POST", f"/filings/{cid}/submit", token=token)
+    api.call("POST", f"/filings/{cid}/submit", {"declaration_accepted": True}, token=token)
     page = text(signed_in(client, "xiaodian", PASSWORD).get(f"/review/filings/{cid}"))
     assert 'id="changes"' in page and "上年度职工平均工资（元）" in page and "80000" in page
     assert "新增 <strong>0</strong> 行，删除 <strong>1</strong> 行，修改 <strong>0</strong> 行" in page

@@ -93,7 +93,7 @@ def submit_and_decide(api: Api, container, token: str, decision: str, reason: st
         fid = filing["id"]
         api.call("PUT", f"/filings/{fid}/table1", factories.table1(1), token)
         api.upload(fid, "table2", factories.table2_workbook([factories.person(0)]), token)
-    status, submitted = api.call("POST", f"/filings/{fid}/submit", token=token)
+    status, submitted = api.call("POST", f"/filings/{fid}/submit", {"declaration_accepted": True}, token)
     assert status == 200, submitted
     logins = json.loads((container.settings.data_dir / "demo-logins.json").read_text())
     reviewer = api.login("demo-xiaodian", next(x["password"] for x in logins if x["username"] == "demo-xiaodian"))

@@ -71,7 +71,7 @@ def test_zero_employees_files_without_a_roster_and_is_approved(api, client, cont
     assert status == 200, body
     assert body["zero_report"] is True and body["checks"]["errors"] == []
 
-    status, submitted = api.call("POST", f"/filings/{fid}/submit", token=token)
+    status, submitted = api.call("POST", f"/filings/{fid}/submit", {"declaration_accepted": True}, token=token)
     assert status == 200, submitted
     assert submitted["status"] == "submitted" and submitted["receipt_no"].startswith("BA-140105-2025-")
     assert factories.uscc(1) not in owing(container)
@@ -108,7 +108,7 @@ def test_zero_employees_with_a_roster_of_people_is_refused_until_fixed(api, cont
     api.call("PUT", f"/filings/{fid}/table1", factories.table1(0), token)
     assert api.upload(fid, "table2", factories.table2_workbook(TWO), token)["status"] == "done"
 
-    status, refused = api.call("POST", f"/filings/{fid}/submit", token=token)
+    status, refused = api.call("POST", f"/filings/{fid}/submit", {"declaration_accepted": True}, token=token)
     assert status == 422, refused
     [problem] = refused["error"]["details"]
     assert problem["field"] == "employees" and "零申报" in problem["message"] and "2人" in problem["message"]
@@ -123,7 +123,7 @@ def test_zero_employees_with_a_roster_of_people_is_refused_until_fixed(api, cont
     assert status == 200 and body["row_counts"] == {} and body["checks"]["errors"] == []
     assert container.store.get_rows(upload_id) == []
     assert container.store.list_audit(1)[0].action == "remove_rows"
-    assert api.call("POST", f"/filings/{fid}/submit", token=token)[0] == 200
+    assert api.call("POST", f"/filings/{fid}/submit", {"declaration_accepted": True}, token=token)[0] == 200
 
 
 def test_with_people_on_the_payroll_the_roster_is_still_needed(api):
@@ -132,7 +132,7 @@ def test_with_people_on_the_payroll_the_roster_is_still_needed(api):
     status, body = api.call("PUT", f"/filings/{fid}/table1", factories.table1(2), token)
     assert body["zero_report"] is False
     assert [e["message"] for e in body["checks"]["errors"]] == ["请上传表二（劳动关系人员名册）"]
-    status, refused = api.call("POST", f"/filings/{fid}/submit", token=token)
+    status, refused = api.call("POST", f"/filings/{fid}/submit", {"declaration_accepted": True}, token=token)
     assert status == 422 and "请上传表二" in refused["error"]["details"][0]["message"]
 
 
@@ -167,7 +167,7 @@ def test_a_carried_roster_is_let_go_for_zero_and_comes_back(api, container):
     status, body = api.call("PUT", f"/filings/{fid}/table1", factories.table1(2), token)
     assert body["zero_report"] is False and body["row_counts"] == {"table2": 2}
     api.call("PUT", f"/filings/{fid}/table1", factories.table1(0), token)
-    assert api.call("POST", f"/filings/{fid}/submit", token=token)[0] == 200
+    assert api.call("POST", f"/filings/{fid}/submit", {"declaration_accepted": True}, token=token)[0] == 200
 
 
 def test_the_employer_page_says_no_roster_is_needed_and_submits(client, api):
@@ -180,7 +180,7 @@ def test_the_employer_page_says_no_roster_is_needed_and_submits(client, api):
     page = text(b.get(path))
     assert 'id="zero-notice"' in page and 'id="no-roster"' in page and "不需要上传表二" in page
     assert "上传表二</button>" not in page and 'id="missing"' not in page
-    submitted = b.post(f"{path}/submit", {})
+    submitted = b.post(f"{path}/submit", {"declaration_accepted": "1"})
     assert submitted.status_code == 303
     assert 'id="receipt"' in text(b.get(path))
     assert "年度备案（零申报）" in text(b.get("/employer"))
@@ -206,4 +206,4 @@ def test_the_employer_page_removes_an_uploaded_roster_when_asked(client, api, co
     assert 'id="zero-roster"' in page and 'id="remove-roster"' in page  # kept, with the way to remove it
     assert b.post(f"{path}/rows/table2/remove", {}).status_code == 303
     assert "table2" not in container.store.get_filing(fid).row_sets
-    assert b.post(f"{path}/submit", {}).status_code == 303 and 'id="receipt"' in text(b.get(path))
+    assert b.post(f"{path}/submit", {"declaration_accepted": "1"}).status_code == 303 and 'id="receipt"' in text(b.get(path))

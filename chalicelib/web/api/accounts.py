@@ -12,27 +12,42 @@ from ..http import api_errors, client_address, current_request, error_body, json
 from ..session import signed_in
 
 if TYPE_CHECKING:
-    from ...services.accounts import Principal
+    from ...services.accounts import Principal, Registration
 
 routes = Blueprint(__name__)
+
+
+def _registration(body: dict) -> Registration:
+    import pydantic  # cold start: domain data and models load on first use
+
+    from ...services.accounts import Registration
+    try:
+        return Registration.model_validate(body)
+    except pydantic.ValidationError as e:
+        raise ValidationFailed("注册信息格式有误", [problem("格式有误", field=".".join(map(str, err["loc"])))
+                                                  for err in e.errors()]) from None
 
 
 @routes.route("/employers/register", methods=["POST"])
 @api_errors
 def register() -> Response:
-    import pydantic  # cold start: domain data and models load on first use
-
-    from ...services.accounts import Registration
     body = json_body(current_request())
-    try:
-        data = Registration.model_validate(body)
-    except pydantic.ValidationError as e:
-        raise ValidationFailed("注册信息格式有误", [problem("格式有误", field=".".join(map(str, err["loc"])))
-                                                  for err in e.errors()]) from None
     code = body.get("verification_code")  # sent to filer_mobile: POST /employers/register/code
-    unit, authority = container().people.register(data, code if isinstance(code, str) else "")
+    unit, authority = container().people.register(_registration(body), code if isinstance(code, str) else "")
     return json_response({"uscc": unit.uscc, "authority": authority.as_dict(),
                           "message": f"您的备案审核机关：{authority.name}"}, 201)
+
+
+@routes.route("/employers/register/preview", methods=["POST"])
+@api_errors
+def register_preview() -> Response:
+    """The registration's confirm step (docs/rules.md §2): the authority it would be routed to and its phone,
+    with the same checks as the registration; nothing is created and no code is spent."""
+    from ...domain.reference import authority_phone  # cold start: domain data and models load on first use
+    authority = container().people.preview(_registration(json_body(current_request())))
+    phone = authority_phone(authority.code)
+    return json_response({"authority": authority.as_dict(), "phone": phone,
+                          "message": f"您的备案审核机关将是：{authority.name}（电话{phone}）"})
 
 
 @routes.route("/auth/login", methods=["POST"])

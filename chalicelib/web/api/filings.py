@@ -156,7 +156,9 @@ def get_rows(filing_id: str, table: str) -> Response:
 @routes.route("/filings/{filing_id}/submit", methods=["POST"])
 @api_errors
 def submit(filing_id: str) -> Response:
-    filing = container().filings.submit(signed_in(), filing_id)
+    """Body {"declaration_accepted": true}: the filer accepts the 承诺 (docs/api.md)."""
+    accepted = json_body(current_request()).get("declaration_accepted")
+    filing = container().filings.submit(signed_in(), filing_id, declaration_accepted=accepted is True)
     return json_response({"status": filing.status.value, "receipt_no": filing.receipt_no, "version": filing.version})
 
 

@@ -28,8 +28,7 @@ def _errors(*codes: int) -> dict:
     text = {400: "请求格式错误", 401: "未登录", 403: "无权限", 404: "不存在", 409: "状态冲突",
             413: "文件过大", 415: "须为multipart/form-data", 422: "校验不通过", 423: "账号已锁定",
             429: "请求过于频繁", 503: "依赖的服务（微信）暂时无法访问"}
-    # 415 comes from Chalice itself (not multipart/JSON), in its own body shape
-    return {str(c): _resp(text[c], None if c == 415 else _ERROR) for c in codes}
+    return {str(c): _resp(text[c], _ERROR) for c in codes}  # 415 too: the access guard words Chalice's own
 
 
 def _op(summary: str, *, ok: tuple = ("200", "成功"), body: dict | None = None, auth: bool = True,
@@ -118,6 +117,11 @@ def document(base_url: str) -> dict[str, Any]:
         "paths": {
             "/employers/register": {"post": _op("用人单位注册", ok=("201", "已注册，返回审核机关"), body=register,
                                                 auth=False, errors=(400, 409, 422))},
+            "/employers/register/preview": {"post": _op(
+                "注册前确认：按所填信息返回将要分配的备案审核机关及其电话（同注册的校验，不创建账号、不使用验证码）",
+                body={**register, "required": [r for r in register["required"] if r != "verification_code"]},
+                auth=False, errors=(400, 409, 422), answer=_obj({"authority": _obj({"code": _STR, "name": _STR, "level": _STR}), "phone": _STR,
+                             "message": _STR}))},
             "/auth/login": {"post": _op("登录", body=_obj({"username": _STR, "password": _STR},
                                                            ["username", "password"]),
                                         auth=False, errors=(400, 401, 403, 429))},
@@ -182,8 +186,10 @@ def document(base_url: str) -> dict[str, Any]:
                         _query("date_to", _DATE), _query("division"), _query("page_token"), _query("limit", _INT)],
                 errors=(400, 401, 403, 422))},
             "/filings/{filing_id}/submit": {"post": _op(
-                "提交备案（缺表一、缺表二（零申报除外）、零申报却有表二人员、单独报送缺表三时返回422）", params=[fid],
-                                                        errors=(400, 401, 403, 404, 409, 422))},
+                "提交备案：须同意承诺（declaration_accepted 为 true，承诺原文记入办理记录和审计日志）；未同意承诺、缺表一、"
+                "缺表二（零申报除外）、零申报却有表二人员、单独报送缺表三时返回422", params=[fid],
+                errors=(400, 401, 403, 404, 409, 422),
+                body=_obj({"declaration_accepted": {"type": "boolean", "enum": [True]}}, ["declaration_accepted"]))},
             "/filings/{filing_id}/withdraw": {"post": _op("撤回备案", params=[fid], errors=(400, 401, 403, 404, 409))},
             "/filings/{filing_id}/review": {"post": _op(
                 "审核备案", params=[fid], errors=(400, 401, 403, 404, 409, 422),

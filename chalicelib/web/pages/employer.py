@@ -9,7 +9,7 @@ from chalice import Blueprint, Response
 
 from ...bootstrap import container
 from ...domain.errors import ValidationFailed
-from ..http import download_response, year_param
+from ..http import download_response, json_response, year_param
 from ..page import FORM, Page, page
 
 routes = Blueprint(__name__)
@@ -25,7 +25,8 @@ def home_page(p: Page, status: int = 200, message: str | None = None, errors: li
     """The home, with the unit's life (founding date, closure request: pages/units.py handles their forms)."""
     from ...domain import unit_life  # cold start: domain data and models load on first use
     c = container()
-    return p.render("employer_home.html", status, **vars(c.filings.home(p.user)), life=unit_life,
+    home = c.filings.home(p.user)
+    return p.render("employer_home.html", status, **vars(home), home=home, life=unit_life,
                     kinds=unit_life.CLOSURE_KINDS, message=message, errors=errors or [], form=p.form,
                     deleted=p.query.get("deleted") == "1",
                     transfers=c.transfers.of_unit(p.user, p.user.scope)[:3])  # the latest 变更审核机关
@@ -45,7 +46,7 @@ def _filing_page(p: Page, filing_id: str, status: int = 200, **context: object) 
     rows, total = c.filings.rows(p.user, filing_id, "table2", limit=20) if "table2" in filing.row_sets else ([], 0)
     return p.render("employer_filing.html", status, filing=filing, checks=c.filings.checks(filing), rows=rows,
                     total=total, roster_diff=c.rosters.diff_of(filing), correctable=c.versions.correctable(filing),
-                    **context)
+                    actor_names=c.filings.actor_names(filing), **context)
 
 
 @routes.route("/employer/filings/{filing_id}", methods=["GET"])
@@ -78,18 +79,29 @@ def table1(p: Page, filing_id: str) -> Response:
 
 @routes.route("/employer/filings/{filing_id}/uploads", methods=["POST"], content_types=FORM)
 @page("filer")
-def upload_form(p: Page, filing_id: str) -> Response:
-    """Step 1 of an upload: get a presigned form; the browser then posts the file straight to storage."""
+def upload_start(p: Page, filing_id: str) -> Response:
+    """Step 1 of an upload: the upload record, then a redirect to its form (Back never lands on this POST)."""
+    upload = container().filings.new_upload(p.user, filing_id, p.form.get("table", "table2"), "网页上传.xlsx")
+    return p.go(f"/employer/filings/{filing_id}/uploads/{upload.id}/send")
+
+
+@routes.route("/employer/filings/{filing_id}/uploads/{upload_id}/send", methods=["GET"])
+@page("filer")
+def upload_form(p: Page, filing_id: str, upload_id: str) -> Response:
+    """Step 2: a presigned form; the browser posts the file straight to storage (app.js shows the bytes sent),
+    which redirects to the result page. An upload already under way shows its result instead."""
     from ...domain.reference import policy  # cold start: domain data and models load on first use
     c = container()
-    back = f"{c.settings.base_url}/employer/filings/{filing_id}/uploads/{{upload_id}}"
-    upload, post = c.filings.start_upload(p.user, filing_id, p.form.get("table", "table2"), "网页上传.xlsx",
-                                          redirect=back)
+    result = f"/employer/filings/{filing_id}/uploads/{upload_id}"
+    upload = c.filings.get_upload(p.user, filing_id, upload_id)
+    if upload.status != "waiting":
+        return p.go(result)
+    post = c.filings.upload_post(p.user, upload, redirect=c.settings.base_url + result)
     limit = policy().upload_max_bytes
     target = urlsplit(post["url"])
     return p.render("upload.html", form_origins=(f"{target.scheme}://{target.netloc}",),
                     filing=c.filings.get(p.user, filing_id), upload=upload, post=post, max_bytes=limit,
-                    max_mb=limit // (1024 * 1024))
+                    max_mb=limit // (1024 * 1024), result=p.base + result)
 
 
 @routes.route("/employer/filings/{filing_id}/uploads/{upload_id}", methods=["GET"])
@@ -100,14 +112,49 @@ def upload_result(p: Page, filing_id: str, upload_id: str) -> Response:
                     upload=filings.get_upload(p.user, filing_id, upload_id))
 
 
+@routes.route("/employer/filings/{filing_id}/uploads/{upload_id}/progress", methods=["GET"])
+@page("filer")
+def upload_progress(p: Page, filing_id: str, upload_id: str) -> Response:
+    """The import's progress as JSON, which the result page polls (no page refresh)."""
+    upload = container().filings.get_upload(p.user, filing_id, upload_id)
+    return json_response({"status": upload.status, "rows_done": upload.rows_done, "rows_total": upload.rows_total,
+                          "message": upload.message})
+
+
+def _check_page(p: Page, filing_id: str, status: int = 200, **context: object) -> Response:
+    from ...domain.filing import DECLARATION  # cold start: domain data and models load on first use
+    c = container()
+    filing = c.filings.get(p.user, filing_id)
+    return p.render("employer_check.html", status, filing=filing, checks=c.filings.checks(filing),
+                    declaration=DECLARATION, **context)
+
+
+@routes.route("/employer/filings/{filing_id}/check", methods=["GET"])
+@page("filer")
+def check(p: Page, filing_id: str) -> Response:
+    """核对并提交: what will be submitted, the warnings, and the 承诺 to accept (docs/rules.md §4)."""
+    return _check_page(p, filing_id)
+
+
 @routes.route("/employer/filings/{filing_id}/submit", methods=["POST"], content_types=FORM)
 @page("filer")
 def submit(p: Page, filing_id: str) -> Response:
     try:
-        container().filings.submit(p.user, filing_id)
+        container().filings.submit(p.user, filing_id, declaration_accepted=p.form.get("declaration_accepted") == "1")
     except ValidationFailed as e:
-        return _filing_page(p, filing_id, 422, message=e.message, submit_errors=e.details)
-    return p.go(f"/employer/filings/{filing_id}?submitted=1")
+        return _check_page(p, filing_id, 422, message=e.message, errors=e.details)
+    return p.go(f"/employer/filings/{filing_id}/submitted")
+
+
+@routes.route("/employer/filings/{filing_id}/submitted", methods=["GET"])
+@page("filer")
+def submitted(p: Page, filing_id: str) -> Response:
+    """The confirmation: the 回执号, what happens next, how long review takes, whom to call."""
+    from ...domain import jurisdiction  # cold start: domain data and models load on first use
+    from ...domain.reference import authority_phone, policy
+    filing = container().filings.get(p.user, filing_id)
+    return p.render("employer_submitted.html", filing=filing, authority=jurisdiction.authority(filing.authority_code),
+                    phone=authority_phone(filing.authority_code), review_days=policy().reviewer_digest_after_working_days)
 
 
 @routes.route("/employer/filings/{filing_id}/rows/{table}/remove", methods=["POST"], content_types=FORM)

@@ -101,17 +101,39 @@ def logout(p: Page) -> Response:
 @routes.route("/register", methods=["GET", "POST"], content_types=FORM)
 @page()
 def register(p: Page) -> Response:
-    from ...services.accounts import Registration  # cold start: domain data and models load on first use
+    from ...domain.reference import authority_phone  # cold start: domain data and models load on first use
+    from ...services.accounts import REGISTER_TITLES, Registration
 
     errors, message = [], None
-    if p.request.method == "POST":
+    if p.request.method == "POST" and not p.form.get("edit"):  # 返回修改 shows the form again, as typed
+        people, data = container().people, Registration.from_form(p.form)
         try:
-            unit, authority = container().people.register(Registration.from_form(p.form), p.form["verification_code"])
+            if p.form.get("confirmed") != "1":  # first the authority, for the filer to confirm (docs/rules.md §2)
+                authority = people.preview(data)
+                return p.render("register_confirm.html", form=p.form, authority=authority,
+                                phone=authority_phone(authority.code), titles=REGISTER_TITLES,
+                                place=division_label(data.registration_division.strip()),
+                                affiliations=AFFILIATION_LABELS)
+            unit, authority = people.register(data, p.form["verification_code"])
         except DomainError as e:
             errors, message = e.details, e.message
         else:
-            return p.render("registered.html", unit=unit, authority=authority)
+            return p.render("registered.html", unit=unit, authority=authority, phone=authority_phone(authority.code))
     return _register_page(p, errors, message)
+
+
+def division_label(code: str) -> str:
+    """A county-level division as the registration shows it: 太原市 小店区（140105）."""
+    from ...domain.reference import divisions  # cold start: domain data and models load on first use
+    d = divisions()
+    return f"{d[d[code].parent_code].name} {d[code].name}（{code}）"
+
+
+# 隶属关系 as a filer recognises it, the most common first: most units have no superior (民营, 个体) and file where
+# they are registered; 中央 last, so that a private firm no longer picks it by accident (docs/rules.md §2)
+AFFILIATION_ORDER = ("其他", "县", "市", "省", "中央")
+AFFILIATION_LABELS = {"其他": "无上级主管部门（民营企业、个体、民办非企业等）", "县": "县（市、区）属", "市": "市属",
+                      "省": "省属", "中央": "中央驻晋"}
 
 
 @routes.route("/register/code", methods=["POST"], content_types=FORM)
@@ -130,10 +152,10 @@ def _register_page(p: Page, errors: list[dict[str, Any]], message: str | None, s
     from ...domain.reference import codes, divisions
     from ...services.accounts import REGISTER_TITLES
     c, d = codes(), divisions()
-    options = {k: [(v, v) for v in c[k]] for k in ("unit_type", "economic_type", "affiliation")}
+    options = {k: [(v, v) for v in c[k]] for k in ("unit_type", "economic_type")}
+    options["affiliation"] = [(v, AFFILIATION_LABELS[v]) for v in AFFILIATION_ORDER]
     options["industry"] = [(k, f"{k} {v}") for k, v in c["industry"].items()]
-    options["registration_division"] = [(x.code, f"{d[x.parent_code].name} {x.name}（{x.code}）")
-                                        for x in d.values() if x.level == "county"]
+    options["registration_division"] = [(x.code, division_label(x.code)) for x in d.values() if x.level == "county"]
     return p.render("register.html", status or (422 if message else 200), form=p.form, errors=errors, message=message,
                     titles=REGISTER_TITLES, options=options, sent=sent)
 

@@ -99,6 +99,7 @@ def _filing_page(p: Page, filing_id: str, *, status: int = 200, message: str | N
     next_filing = c.review.next_filing(p.user, filing.id, **_queue_args(_queue_filters(dict(parse_qsl(back))))) \
         if decided else None
     return p.render("review_filing.html", status, filing=filing, checks=c.filings.checks(filing), rows=rows,
+                    actor_names=c.filings.actor_names(filing),
                     changes=changes or resubmitted, revocable=c.versions.revocable(filing),
                     revoke_days=policy().revoke_approval_days,
                     table=table, reasons=REASONS[filing.kind],

@@ -3,12 +3,14 @@ const api = require('../../utils/api')
 const TABLES = { table2: '表二（在册人员名册）', table3: '表三（终止或解除劳动合同人员）' }
 const EDITABLE = ['draft', 'withdrawn', 'rejected']
 const HAS_RECEIPT = ['submitted', 'approved']
+// the 承诺 the server requires with every submit, worded as the web's check-answers page (docs/rules.md §4)
+const DECLARATION = '本单位承诺：所填报的劳动用工备案信息真实、准确、完整，与本单位实际情况一致；如有虚假，愿意承担相应的法律责任。'
 const ACTIONS = { create: '新建', submit: '提交', withdraw: '撤回', approve: '审核通过', reject: '审核不通过', revoke: '撤销审核' }
 
 Component({
   data: {
     filing: null, history: [], uploads: [], editable: false, hasReceipt: false,
-    progress: null, result: '', templateIds: [], subscribed: false,
+    progress: null, result: '', templateIds: [], subscribed: false, pledged: false, declaration: DECLARATION,
   },
   methods: {
     onLoad(options) {
@@ -59,8 +61,12 @@ Component({
         if (error && error.message && !error.status) api.show(error)
       })
     },
+    pledge(e) {
+      this.setData({ pledged: e.detail.value.includes('yes') })
+    },
     submit() {
-      return api.request('POST', `/filings/${this.id}/submit`).then((f) => {
+      if (!this.data.pledged) return Promise.resolve()
+      return api.request('POST', `/filings/${this.id}/submit`, { declaration_accepted: true }).then((f) => {
         this.setData({ result: `已提交，回执号 ${f.receipt_no}` })
         return this.load()
       }).catch(() => {})

@@ -28,7 +28,7 @@ def populate(c) -> None:
     upload, _ = c.filings.start_upload(filer, filing.id, "table2", "名册.xlsx")
     c.blobs.put(upload.blob_key, factories.table2_workbook(PEOPLE))
     c.imports.import_blob(upload.blob_key)
-    submitted = c.filings.submit(filer, filing.id)
+    submitted = c.filings.submit(filer, filing.id, declaration_accepted=True)
     c.accounts.create_reviewer("xiaodian", "Review-Passw0rd", "140105", "小店审核员")
     reviewer = c.accounts.authenticate(c.accounts.login("xiaodian", "Review-Passw0rd")[0])
     c.review.review(reviewer, filing.id, decision="approve", reason=None, version=submitted.version)

@@ -1,0 +1,145 @@
+"""Issue 17's main flow on a 375 px phone, unaided: register (the authority confirmed before the account exists)
+→ 表一 → 表二 upload (bytes sent, then the import polled) → 核对并提交 with the 承诺 → the confirmation with the
+回执号 → the 回执 PDF; the help pages on the way. axe-core checks every page state (tests/e2e/axe.py), screenshots go
+to build/screenshots/clerk-*.png, and the taps are counted (the report's tap count of the main flow)."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo
+
+from playwright.sync_api import Page, expect
+
+from tests import factories
+from tests.e2e.test_browser_flow import XLSX, page_problems
+
+SERIAL = 517  # distinct from the other e2e units and the fuzz tier's
+AUTHORITY = "太原市小店区人力资源和社会保障局"
+
+
+class Taps:
+    """The user's actions, counted: a tap on a button or link, a field typed into, an option chosen, a box ticked."""
+
+    def __init__(self, page: Page):
+        self.page, self.count = page, 0
+
+    def click(self, selector: str) -> None:
+        self.count += 1
+        self.page.locator(selector).click()
+
+    def fill(self, selector: str, value: str) -> None:
+        self.count += 1
+        self.page.fill(selector, value)
+
+    def choose(self, selector: str, value: str) -> None:
+        self.count += 1
+        self.page.select_option(selector, value=value)
+
+
+def test_a_clerk_on_a_phone_registers_files_submits_and_gets_the_receipt(live_server, new_context, screenshots):
+    year = dt.datetime.now(ZoneInfo("Asia/Shanghai")).year - 1
+    unit = factories.registration(SERIAL, filer_email=f"e2e{SERIAL}@example.com")
+    page = new_context("phone").new_page()
+    taps = Taps(page)
+    problems: list[str] = []
+
+    def state(what: str, shot: str | None = None) -> None:
+        if found := page_problems(page, what):
+            problems.append(found)
+        if shot:
+            page.screenshot(path=screenshots / f"clerk-{shot}-375.png", full_page=True)
+
+    # --- register: help on the routing fields; the authority and its phone before the account exists ---
+    page.goto("/register")
+    state("register form", "register")
+    for key in ("uscc", "name", "registered_address", "legal_representative", "founded_on", "filer_name",
+                "filer_mobile", "filer_email"):
+        taps.fill(f"#f-{key}", str(unit[key]))
+    for key in ("unit_type", "economic_type", "industry", "affiliation", "registration_division"):
+        taps.choose(f"#f-{key}", str(unit[key]))
+    taps.click("#send-code")
+    expect(page.locator("#code-sent")).to_be_visible()
+    taps.fill("#f-verification_code", live_server.sms_code(str(unit["filer_mobile"])))
+    taps.fill("#f-password", str(unit["password"]))
+    taps.click("#register-next")
+    expect(page.locator("#authority")).to_have_text(AUTHORITY)
+    expect(page.locator("#authority-phone")).to_contain_text("12333")
+    state("registration's confirm step", "register-confirm")
+    taps.click("#confirm-register")
+    expect(page.get_by_role("heading", name="注册成功")).to_be_visible()
+    state("registered")
+
+    # --- sign in: the home is a task list ---
+    taps.click("a:has-text('去登录')")
+    taps.fill("#username", unit["uscc"])
+    taps.fill("#password", unit["password"])
+    taps.click("form.card button[type=submit]")
+    expect(page.locator("#tasks")).to_be_visible()
+    state("employer home", "home")
+    taps.click(f"button:has-text('开始{year}年度备案')")
+    page.wait_for_url(re.compile(r"/employer/filings/\w+$"))
+    filing_url = page.url
+    state("new filing")
+
+    # --- 表一 ---
+    taps.click("a:has-text('填写表一')")
+    state("表一 form")
+    for key, value in factories.table1(3).items():
+        field = page.locator(f"#f-{key}")
+        if field.input_value() == str(value):
+            continue  # prefilled from the registration: nothing to type
+        if field.evaluate("e => e.tagName") == "SELECT":
+            taps.choose(f"#f-{key}", str(value))
+        else:
+            taps.fill(f"#f-{key}", str(value))
+    taps.click("button:has-text('保存表一')")
+    page.wait_for_url(filing_url)
+    state("filing with 表一")
+
+    # --- 表二: the form after a redirect, the bytes sent, the import polled, 姓名 with any error ---
+    taps.click("#table2 form[action$='/uploads'] button")
+    page.wait_for_url(re.compile(r"/uploads/\w+/send$"))
+    state("upload form", "upload")
+    taps.count += 1  # choosing the file
+    page.set_input_files("#file", files=[{"name": "名册.xlsx", "mimeType": XLSX,
+                                          "buffer": factories.table2_workbook([factories.person(i) for i in range(3)])}])
+    taps.click("#upload-button")
+    page.wait_for_url(re.compile(r"/employer/filings/\w+/uploads/\w+$"))
+    expect(page.locator("#upload-ok")).to_be_visible(timeout=30_000)  # the import polled, no page refresh
+    assert page.locator("meta[http-equiv=refresh]").count() == 0
+    state("upload result", "upload-result")
+    page.go_back()  # Back lands on the upload's GET page (which sends it on to the result), never on a POST
+    expect(page.locator("#upload-ok")).to_be_visible()
+    taps.click("a:has-text('返回备案继续')")
+    page.wait_for_url(filing_url)
+
+    # --- 核对并提交: the summary, the 承诺 the server requires ---
+    taps.click("#to-check")
+    expect(page.locator("#check-table1")).to_contain_text("在册职工 3 人")
+    expect(page.locator("#check-table2")).to_have_text("3 行")
+    state("check answers", "check")
+    page.locator("#submit").click()  # without the 承诺: the server says so, and the focus goes to the summary
+    expect(page.locator("#e-declaration_accepted")).to_be_visible()
+    expect(page.locator("#error-summary")).to_be_focused()
+    state("check answers without the 承诺")
+    taps.click("#f-declaration_accepted")
+    taps.click("#submit")
+    page.wait_for_url(re.compile(r"/submitted$"))
+    receipt = page.locator("#receipt").inner_text().strip()
+    assert re.fullmatch(rf"BA-140105-{year}-\d{{6}}", receipt), receipt
+    expect(page.locator("#authority")).to_have_text(AUTHORITY)
+    expect(page.locator("#review-days")).to_contain_text("工作日")
+    state("submitted", "submitted")
+    pdf = page.request.get(page.locator("#receipt-pdf").get_attribute("href"))
+    assert pdf.status == 200 and pdf.body()[:5] == b"%PDF-"
+    taps.count += 1  # the 回执 download
+
+    # --- help and 进度查询, from the footer ---
+    for link, what in (("办事指南", "guide"), ("常见问题", "faq"), ("进度查询", "progress")):
+        page.locator("#site-footer nav").get_by_role("link", name=link).click()
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        state(what, what)
+    expect(page.locator("#progress")).to_contain_text(receipt)
+
+    print(f"\nmain flow (register → 表一 → 表二 → 核对并提交 → 回执): {taps.count} taps")
+    assert not problems, "\n".join(problems)
