@@ -24,6 +24,7 @@ from ..domain.reference import city_of, codes, divisions, policy
 from ..domain.stats import REGISTERED_YEAR
 from ..domain.tables import TABLE2
 from ..ports import Clock, Store, all_pages
+from .row_reader import RowReader
 from .accounts import Principal
 from .audit import audit_event
 
@@ -130,7 +131,7 @@ class StatsService:
                 rs = f.row_sets.get("table2")
                 if rs is None or f.superseded_by:  # a superseded version's people are the correction's (§11)
                     continue
-                for r in map(listed_row, self.store.iter_rows(rs.upload_id)):
+                for r in map(listed_row, RowReader(self.store).rows(rs)):
                     yield [f.uscc, f.unit_name, *(r.get(c.key) for c in columns)]
         workbook = export_workbook(filing_rows, ["统一社会信用代码", "单位名称", *(c.title for c in columns)], rows())
         with workbook:
