@@ -18,16 +18,17 @@ from .api import receipts as receipts_api
 from .api import people as people_api
 from .api import review as review_api
 from .api import rosters as rosters_api
+from .api import rows as rows_api
 from .api import share as share_api
 from .api import transfers as transfers_api
 from .api import units as units_api
 from .http import BINARY_TYPES, api_gateway_rules, bind
-from .pages import (admin, assets, audit, employer, exports, home, notifications, overdue, people, review, share,
+from .pages import (admin, assets, audit, employer, exports, home, notifications, overdue, people, review, rows, share,
                     stats, transfers, units, verify)
 
 API = (accounts_api, filings_api, review_api, rosters_api, overdue_api, exports_api, share_api, audit_api, admin_api,
-       transfers_api, units_api, receipts_api, people_api, openapi)
-PAGES = (home, employer, review, overdue, stats, exports, share, audit, admin, notifications, transfers, units, verify, people,
+       transfers_api, units_api, receipts_api, people_api, rows_api, openapi)
+PAGES = (home, employer, rows, review, overdue, stats, exports, share, audit, admin, notifications, transfers, units, verify, people,
          assets)
 
 
