@@ -145,9 +145,9 @@ def test_register_file_reject_resubmit_approve_in_the_browser(live_server, new_c
     fill_table1(employer, factories.table1(3, male=5))
     summary = employer.locator("#error-summary")
     expect(summary).to_be_visible()
-    expect(summary).to_contain_text("在册职工人数应等于其中男与其中女之和")
+    expect(summary).to_contain_text("在册职工人数3 ≠ 其中男5 + 其中女1（合计6）")
     expect(summary.locator("a[href='#f-male']")).to_be_visible()
-    expect(employer.locator("#e-male")).to_have_text("在册职工人数应等于其中男与其中女之和")
+    expect(employer.locator("#e-male")).to_have_text("在册职工人数3 ≠ 其中男5 + 其中女1（合计6），请核对")
     expect(employer.locator("#f-male")).to_have_attribute("aria-invalid", "true")
     expect(employer.locator("#f-male")).to_have_value("5")  # what was typed is kept
     fits(employer, "表一 with errors")
