@@ -94,6 +94,17 @@ TABLE1_COUNTS = (
     Column("average_wage", "上年度职工平均工资（元）", "int"),
 )
 TABLE1_CONTACT = TABLE1_UNIT  # the earlier name
+_COUNT = {c.key: c for c in TABLE1_COUNTS}
+# 表一 in short steps (the form, the filing assistant): the unit, its people, their contracts, their insurance
+TABLE1_STEPS: tuple[tuple[str, tuple[Column, ...]], ...] = (
+    ("单位信息", TABLE1_UNIT),
+    ("人员", tuple(_COUNT[k] for k in ("employees", "male", "female", "on_post", "off_post", "migrant_workers",
+                                        "dispatched", "part_time"))),
+    ("劳动合同", tuple(_COUNT[k] for k in ("contracts_due", "contracts_signed", "signed_task", "signed_fixed_lt3",
+                                        "signed_fixed_3to10", "signed_fixed_ge10_open"))),
+    ("社会保险和工资", tuple(_COUNT[k] for k in ("insured_pension", "insured_medical", "insured_injury",
+                                           "insured_unemployment", "average_wage"))),
+)
 TABLE1 = TABLE1_UNIT + TABLE1_COUNTS
 
 TABLE2 = (

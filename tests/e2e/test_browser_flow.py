@@ -75,6 +75,9 @@ def logout(page: Page) -> None:
 def fill_table1(page: Page, values: dict) -> None:
     for key, value in values.items():
         field = page.locator(f"#f-{key}")
+        if not field.is_visible():  # 表一 shows one step at a time: open the field's step
+            step = field.evaluate("e => e.closest('fieldset.step').dataset.step")
+            page.locator(f"#step-list [data-go='{step}']").click()
         if field.evaluate("e => e.tagName") == "SELECT":  # coded 表一 fields (e.g. 所属行业大类) are dropdowns
             field.select_option(str(value))
         else:

@@ -136,3 +136,21 @@ def test_the_table3_form_lets_the_reason_drive_the_compensation_fields(browser, 
     assert "/assets/forms.js" in form and "data-reasons=" in form and 'data-field="compensation"' in form
     assert "R01 协商一致解除（用人单位提出）（解除）" in form
     assert 'name="category"' not in form  # 类别 follows the 原因代码
+
+
+def test_table1_comes_in_four_steps_with_every_problem_at_once(browser, api):
+    fid = _sign_in(browser, api)
+    form = text(browser.get(f"/employer/filings/{fid}/table1"))
+    assert form.count("<h1>") == 1 and form.count('<fieldset class="step"') == 4
+    assert "第2步（共4步）：人员" in form and "上一步" in form and "下一步" in form
+    assert '<option value="65" data-section="I"' in form  # the script lists 大类 by 门类
+    assert "2021-03-01 至 2024-02-29 正好3年" in form  # the bucket rule, by example
+    assert 'inputmode="numeric"' in form and 'type="number"' not in form
+    bad = {**{k: str(v) for k, v in factories.table1(40, male=20, female=19, insured_injury="很多").items()},
+           "industry_division": "01"}
+    page = browser.post(f"/employer/filings/{fid}/table1", bad)
+    body = text(page)
+    assert page.status_code == 422
+    assert "在册职工人数40 ≠ 其中男20 + 其中女19（合计39）" in body and "年末参加工伤保险人数应为整数" in body
+    assert "所属行业大类01不属于门类I" in body  # format and consistency together, one round
+    assert body.count('data-errors="1"') == 3  # 单位信息, 人员, 社会保险 are marked
