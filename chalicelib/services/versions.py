@@ -89,6 +89,9 @@ class VersionService:
                         "uploads": len(uploads)}))
         except StaleVersion:
             raise Conflict(STALE) from None
+        for row_set in filing.row_sets.values():  # its own online edits (rows added online included)
+            if filing.disposable_edits(row_set):
+                self.store.delete_rows(row_set.edits_id or "")
         for upload in uploads:  # only this filing's own uploads: carried rows are another filing's
             self.store.delete_rows(upload.id)
             for key in (upload.blob_key, upload.error_report_key, upload.masked_report_key):

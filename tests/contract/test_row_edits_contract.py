@@ -126,3 +126,13 @@ def test_an_approved_set_never_changes_and_a_correction_edits_its_own_copy(world
     changes = c.versions.changes(filer, correction.id, "table2")["tables"]["table2"]
     assert (changes["changed"], changes["removed"]) == (1, 1)
     assert approved.row_sets == store.get_filing(filing_id).row_sets
+
+
+def test_a_replaced_overlay_and_a_deleted_draft_leave_no_rows_behind(world, store):
+    c, filer, filing_id, people = world
+    first = c.row_edits.edit(filer, filing_id, "table2", 1, {**people[1], "name": "一改"}).row_sets["table2"].edits_id
+    second = c.row_edits.edit(filer, filing_id, "table2", 1, {**people[1], "name": "二改"}).row_sets["table2"].edits_id
+    assert list(store.iter_rows(first or "")) == []  # the version before, never seen by a reviewer, is gone
+    assert [e["now"]["name"] for e in store.iter_rows(second or "")] == ["二改"]
+    c.versions.delete_draft(filer, filing_id)
+    assert list(store.iter_rows(second or "")) == []
