@@ -143,6 +143,7 @@ class RowEditService:
             "edits_id": edits_id, "edits_by": filing.id, "upload_rows": row_set.span - row_set.added,
             "added": row_set.added + adding, "rows": row_set.rows + (now_row is not None) - (before is not None),
             "summary": summary_after(row_set.summary, before, now_row) if table == "table2" else row_set.summary,
+            "warnings": self._warnings(filing, table, row_set, index, was, now_row),
             "diff": None})  # the comparison with last year's roster is of the upload: not kept past an edit
         at = self.clock.now()
         after = filing.edited(at, row_sets={**filing.row_sets, table: new_set})
@@ -158,6 +159,24 @@ class RowEditService:
         if table in filing.row_sets and filing.disposable_edits(row_set):
             self.store.delete_rows(row_set.edits_id or "")
         return after
+
+
+    def _warnings(self, filing: Filing, table: str, row_set: RowSet, index: int, was: int | None,
+                  now_row: dict[str, Any] | None) -> list[dict[str, Any]]:
+        """The table's warnings with this row's replaced: a 表三 person on no 表二 the unit filed (as an upload warns)."""
+        kept = [w for w in row_set.warnings if w.get("index") != index and (was is None or w.get("row") != was)]
+        number = (now_row or {}).get("id_number")
+        if table != "table3" or not number or self._on_a_roster(filing.uscc, number):
+            return kept
+        return [*kept, {**problem(f"{now_row.get('name') if now_row else ''}（{mask_id(number)}）不在本单位已备案的任何表二"
+                                  "名册中，请核对证件号码", column="证件号码", field="id_number"), "index": index}]
+
+    def _on_a_roster(self, uscc: str, number: str) -> bool:
+        """Whether any 表二 of the unit holds this ID number (each roster searched by the store, not read whole)."""
+        versions = {f.row_sets["table2"].version_key: f.row_sets["table2"] for f in self.store.list_unit_filings(uscc)
+                    if "table2" in f.row_sets}
+        return any(self.reader.holder_of(rs, number, self.reader.overlay(rs.edits_id), None) is not None
+                   for rs in versions.values())
 
 
 def _row_table(table: str) -> str:
