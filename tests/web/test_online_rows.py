@@ -158,3 +158,21 @@ def test_table1_comes_in_four_steps_with_every_problem_at_once(browser, api):
     assert "在册职工人数40 ≠ 其中男20 + 其中女19（合计39）" in body and "年末参加工伤保险人数应为整数" in body
     assert "所属行业大类01不属于门类I" in body  # format and consistency together, one round
     assert body.count('data-errors="1"') == 3  # 单位信息, 人员, 社会保险 are marked
+
+
+def test_a_person_deleted_online_from_last_years_roster_is_offered_as_a_leaver(browser, api, container):
+    from tests.web.test_filing_complete import approve
+    token = filer(api)
+    first = new_filing(api, token, year=2024)["id"]
+    api.call("PUT", f"/filings/{first}/table1", factories.table1(2), token)
+    for p in PEOPLE[:2]:
+        api.call("POST", f"/filings/{first}/rows/table2", {"fields": p}, token)
+    approve(container, first)
+    nxt = new_filing(api, token, year=2025)["id"]
+    assert api.call("DELETE", f"/filings/{nxt}/rows/table2/0", None, token)[0] == 200
+    leavers = api.call("GET", f"/filings/{nxt}/leavers", None, token)[1]["items"]
+    assert [x["name"] for x in leavers] == ["职工1"]
+    browser.post("/login", {"username": factories.uscc(1), "password": "Passw0rd!26"})
+    page = text(browser.get(f"/employer/filings/{nxt}"))
+    assert 'id="leavers-after-edits"' in page and "共 <strong>1</strong> 行（含在线修改）" in page
+    assert api.call("GET", f"/filings/{first}/rows/table2", None, token)[1]["total"] == 2  # the approved set
