@@ -73,17 +73,20 @@ class RowEditService:
         filing = self._editable(who, filing_id, table, version)
         row_set = filing.row_sets.get(table) or _empty(table)
         index = row_set.span
-        return self._save(who, filing, table, row_set, index, self._checked(filing, table, row_set, fields, index)), index
+        checked = self._checked(filing, table, row_set, fields, index)
+        return self._save(who, filing, table, row_set, index, None, checked), index
 
     def edit(self, who: Principal, filing_id: str, table: str, index: int, fields: Mapping[str, Any], *,
              version: int | None = None) -> Filing:
         filing = self._editable(who, filing_id, table, version)
         row_set = self._row_set(filing, table)
-        return self._save(who, filing, table, row_set, index, self._checked(filing, table, row_set, fields, index))
+        before = self._existing(row_set, index)
+        return self._save(who, filing, table, row_set, index, before, self._checked(filing, table, row_set, fields, index))
 
     def delete(self, who: Principal, filing_id: str, table: str, index: int, *, version: int | None = None) -> Filing:
         filing = self._editable(who, filing_id, table, version)
-        return self._save(who, filing, table, self._row_set(filing, table), index, None)
+        row_set = self._row_set(filing, table)
+        return self._save(who, filing, table, row_set, index, self._existing(row_set, index), None)
 
     def _own(self, who: Principal, filing_id: str) -> Filing:
         if not who.is_filer:
@@ -106,6 +109,12 @@ class RowEditService:
             raise NotFound("该行不存在或已被删除")
         return row_set
 
+    def _existing(self, row_set: RowSet, index: int) -> dict[str, Any]:
+        found = self.reader.one(row_set, index)
+        if found is None:
+            raise NotFound("该行不存在或已被删除")
+        return found
+
     def _checked(self, filing: Filing, table: str, row_set: RowSet, fields: Mapping[str, Any],
                  index: int) -> dict[str, Any]:
         """The row as the upload would store it, or ValidationFailed naming every field at fault."""
@@ -125,12 +134,10 @@ class RowEditService:
         return clean
 
     def _save(self, who: Principal, filing: Filing, table: str, row_set: RowSet, index: int,
-              now_row: dict[str, Any] | None) -> Filing:
+              before: dict[str, Any] | None, now_row: dict[str, Any] | None) -> Filing:
+        """Row `index` changed from `before` (None: added) to `now_row` (None: deleted), as a new version."""
         overlay = self.reader.overlay(row_set.edits_id)
-        adding = index == row_set.span
-        before = None if adding else self.reader.one(row_set, index, overlay)
-        if not adding and before is None:
-            raise NotFound("该行不存在或已被删除")
+        adding = before is None
         if len(overlay) >= MAX_EDITS and index not in overlay.entries:
             raise Conflict(f"本表已在线修改{MAX_EDITS}处，请导出本表、在Excel中修改后重新上传")
         was = overlay.entries[index]["was"] if index in overlay.entries else (before or {}).get("row")
@@ -159,7 +166,6 @@ class RowEditService:
         if table in filing.row_sets and filing.disposable_edits(row_set):
             self.store.delete_rows(row_set.edits_id or "")
         return after
-
 
     def _warnings(self, filing: Filing, table: str, row_set: RowSet, index: int, was: int | None,
                   now_row: dict[str, Any] | None) -> list[dict[str, Any]]:

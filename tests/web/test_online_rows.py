@@ -52,6 +52,7 @@ def test_api_adds_edits_and_deletes_rows_at_the_filing_version(api):
     status, row = api.call("GET", f"/filings/{fid}/rows/table2/1", None, token)
     assert row["id_number"] == PEOPLE[1]["id_number"]  # the unit's own row, for its edit form
 
+    assert api.call("PUT", f"/filings/{fid}/rows/table2/3", {"fields": factories.person(5)}, token)[0] == 404  # no row 3
     stale = api.call("PUT", f"/filings/{fid}/rows/table2/1", {"fields": {**PEOPLE[1], "name": "改"}, "version": 1}, token)
     assert stale[0] == 409 and "刷新" in stale[1]["error"]["message"]
     status, bad = api.call("PUT", f"/filings/{fid}/rows/table2/1",
