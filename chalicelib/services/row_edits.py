@@ -59,12 +59,12 @@ class RowEditService:
         return RowPage([{**listed_row(r), "index": n} for n, r in found], row_set.rows, offset + limit if more else None)
 
     def row(self, who: Principal, filing_id: str, table: str, index: int) -> dict[str, Any]:
-        """One row with its full ID number: the unit's own, for its edit form."""
+        """One row with its full ID number: the unit's own, for its edit form (an audited reveal, docs/rules.md §10)."""
         filing = self._own(who, filing_id)
-        row_set = filing.row_sets.get(_row_table(table))
-        found = self.reader.one(row_set, index) if row_set else None
-        if found is None:
-            raise NotFound("该行不存在或已被删除")
+        found = self._existing(self._row_set(filing, _row_table(table)), index)
+        self.store.append_audit(audit_event(self.clock.now(), who.username, "reveal_id", filing.id,
+                                            scope=filing.authority_code,
+                                            detail={"table": table, "row": index + 1, "name": found.get("name")}))
         return {**found, "index": index}
 
     # changing

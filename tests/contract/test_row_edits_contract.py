@@ -66,6 +66,8 @@ def test_editing_one_row_of_a_big_roster_writes_one_row_and_leaves_the_upload_al
     assert [(r["index"], r["name"]) for r in page.items][3:6] == [(1233, "职工1234"), (1234, "王五"), (1235, "职工1236")]
     assert page.items[4]["id_number"].count("*") == 8  # masked in the list
     assert c.row_edits.row(filer, filing_id, "table2", 1234)["id_number"] == people[1234]["id_number"]
+    reveal = next(e for e in store.list_audit(limit=20) if e.action == "reveal_id")  # the full number: audited
+    assert (reveal.actor, reveal.detail["name"]) == (filer.username, "王五")
     rs = after.row_sets["table2"]
     assert rs.rows == ROWS and rs.summary["male"] == ROWS // 2
     event = next(e for e in store.list_audit(limit=20) if e.action == "edit_row")
