@@ -20,7 +20,7 @@ from ..domain.identifiers import listed_row, mask_id
 from ..domain.checks import RosterSummary
 from ..domain.roster import RowChecker
 from ..domain.row_versions import online_table3, summary_after
-from ..domain.tables import TABLE_TITLES
+from ..domain.tables import COLUMNS, TABLE_TITLES
 from ..ports import Clock, StaleVersion, Store
 from .accounts import Principal
 from .audit import audit_event
@@ -119,7 +119,12 @@ class RowEditService:
                  index: int) -> dict[str, Any]:
         """The row as the upload would store it, or ValidationFailed naming every field at fault."""
         _, period_end = calendar.period(filing.kind, filing.year, calendar.local_today(self.clock.now()))
-        raw = online_table3(fields) if table == "table3" else fields
+        given = {c.key: fields.get(c.key) for c in COLUMNS[table]}
+        odd = [problem(f"{c.title}应填写为文字或数字", column=c.title, field=c.key) for c in COLUMNS[table]
+               if not isinstance(given[c.key], (str, int, float, type(None)))]  # a list or an object from JSON
+        if odd:
+            raise ValidationFailed(f"{TABLE_TITLES[table][:2]}这一行有{len(odd)}处需要修改", odd)
+        raw = online_table3(given) if table == "table3" else given
         clean, problems = RowChecker(table, period_end=period_end).check(0, raw)
         problems = [{**p, "row": None} for p in problems]
         number = clean.get("id_number")

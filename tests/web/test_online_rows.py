@@ -177,3 +177,18 @@ def test_a_person_deleted_online_from_last_years_roster_is_offered_as_a_leaver(b
     page = text(browser.get(f"/employer/filings/{nxt}"))
     assert 'id="leavers-after-edits"' in page and "共 <strong>1</strong> 行（含在线修改）" in page
     assert api.call("GET", f"/filings/{first}/rows/table2", None, token)[1]["total"] == 2  # the approved set
+
+
+@pytest.mark.parametrize("fields", [
+    {"name": ["甲"], "id_number": {"a": 1}, "birth_date": 12.5, "years_of_service": True},
+    {"name": "甲\u202e", "id_type": None, "hire_date": "9" * 5000, "contract_start": -1},
+    "not an object", None,
+])
+def test_hostile_fields_get_a_chinese_422_and_save_nothing(api, fields):
+    token = filer(api)
+    fid = new_filing(api, token)["id"]
+    for table in ("table2", "table3"):
+        status, body = api.call("POST", f"/filings/{fid}/rows/{table}", {"fields": fields}, token)
+        assert status in (404, 422), body  # 表三 is not in a first annual filing: 404
+        assert re.search(r"[\u4e00-\u9fff]", body["error"]["message"])
+    assert api.call("GET", f"/filings/{fid}", None, token)[1]["row_counts"] == {}
