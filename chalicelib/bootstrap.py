@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from .services.reminders import JobQueue, ReminderService
     from .services.review import ReviewService
     from .services.rosters import RosterService
+    from .services.row_edits import RowEditService
     from .services.stats import StatsService
     from .services.token_signer import TokenSigner
     from .services.transfers import TransferService
@@ -69,6 +70,7 @@ class Container(NamedTuple):
     filings: FilingService
     imports: ImportService
     rosters: RosterService  # error reports, roster diff, leavers' 表三
+    row_edits: RowEditService  # online 表二/表三 rows, one at a time (docs/rules.md §5)
     review: ReviewService
     desks: DeskService  # who holds a filing under review, internal notes
     versions: VersionService  # corrections, revoking an approval, deleting a draft (docs/rules.md §11)
@@ -193,6 +195,7 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
     from .services.reminders import JobQueue, ReminderService
     from .services.review import ReviewService
     from .services.rosters import RosterService
+    from .services.row_edits import RowEditService
     from .services.stats import StatsService
     from .services.token_signer import TokenSigner
     from .services.transfers import TransferService
@@ -245,7 +248,7 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
         settings=settings, store=store, blobs=blobs, local_transfers=local_transfers, sender=sender, clock=clock,
         token_signer=token_signer, accounts=accounts,
         applications=ApplicationService(store, clock), filings=filings, imports=imports,
-        rosters=rosters,
+        rosters=rosters, row_edits=RowEditService(store, clock, filings),
         review=review,
         desks=DeskService(store, clock, filings),
         versions=VersionService(store, blobs, clock, outbox, filings, settings.base_url),

@@ -28,6 +28,7 @@ ACTION_NAMES = {
     "create_filing": "新建备案", "submit": "提交备案", "withdraw": "撤回备案", "approve": "审核通过",
     "reject": "审核不通过", "revoke": "撤销审核", "open_correction": "发起更正", "delete_filing": "删除草稿",
     "import_rows": "导入表二/表三", "import_table1": "导入表一", "remove_rows": "清空人员名单",
+    "add_row": "在线添加一行", "edit_row": "在线修改一行", "delete_row": "在线删除一行",
     # reading what is private (services/review.py, services/rosters.py, services/persons.py)
     "reveal_id": "查看完整证件号码", "search_id": "按证件号码查找人员", "download_error_report": "下载错误报告",
     "download_leavers": "下载离职人员表三", "person_lookup": "按证件号码查询人员", "unit_lookup": "按信用代码查询单位",

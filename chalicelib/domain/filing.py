@@ -48,6 +48,7 @@ class Seen(BaseModel):
     the resubmission shows what changed since (the filing keeps those rows: `disposable`)."""
     table1: dict[str, Any] | None = None
     uploads: dict[str, str] = Field(default_factory=dict)  # table → upload id
+    edits: dict[str, str] = Field(default_factory=dict)  # table → the online edits over that upload (RowSet.edits_id)
 
 
 class Transition(BaseModel):
@@ -70,6 +71,22 @@ class RowSet(BaseModel):
     summary: dict[str, Any] | None = None  # 表二: checks.RosterSummary, for the 表一 cross-checks
     diff: dict[str, Any] | None = None  # 表二: checks.RosterDiff against the last approved roster
     carried_from: str | None = None  # the rows belong to this (approved) filing: never delete them here
+    # online edits (docs/architecture.md, "Online rows"): a small overlay over the upload's rows, stored as rows
+    # under its own id; each edit writes a new overlay id, so a version once seen or approved never changes
+    edits_id: str | None = None
+    edits_by: str | None = None  # the filing that wrote the overlay (only it may delete it)
+    upload_rows: int | None = None  # rows in the upload itself, once online edits lie over it
+    added: int = 0  # row numbers given to rows added online (from upload_rows on, deleted ones included)
+
+    @property
+    def span(self) -> int:
+        """Row numbers in use: the upload's rows, then the rows added online."""
+        return (self.rows if self.upload_rows is None else self.upload_rows) + self.added
+
+    @property
+    def version_key(self) -> tuple[str, str | None]:
+        """What identifies this version of the rows (an upload, plus the online edits over it)."""
+        return self.upload_id, self.edits_id
 
 
 class Filing(BaseModel):
@@ -163,9 +180,15 @@ class Filing(BaseModel):
         return row_set.carried_from is None and all(
             row_set.upload_id not in t.seen.uploads.values() for t in self.history if t.seen)
 
+    def disposable_edits(self, row_set: RowSet) -> bool:
+        """Whether replacing `row_set` may delete its online edits: written by this filing, no reviewer decided on them."""
+        return row_set.edits_id is not None and row_set.edits_by == self.id and all(
+            row_set.edits_id not in t.seen.edits.values() for t in self.history if t.seen)
+
     def _seen(self) -> Seen:
         return Seen(table1=dict(self.table1) if self.table1 else None,
-                    uploads={t: rs.upload_id for t, rs in self.row_sets.items()})
+                    uploads={t: rs.upload_id for t, rs in self.row_sets.items()},
+                    edits={t: rs.edits_id for t, rs in self.row_sets.items() if rs.edits_id})
 
     @property
     def review_round(self) -> int:
@@ -181,14 +204,14 @@ class Filing(BaseModel):
         if "table1" in self.tables and not self.table1:
             errors.append(problem("请填写表一", column=TABLE_TITLES["table1"]))
         roster = self.row_sets.get("table2")
-        if "table2" in self.tables and roster is None and not self.zero_report:
+        if "table2" in self.tables and not (roster and roster.rows) and not self.zero_report:  # every row deleted online: none
             errors.append(problem("请上传表二（劳动关系人员名册）", column=TABLE_TITLES["table2"]))
         if self.zero_report and roster is not None and roster.rows:
             errors.append(problem(
                 f"表一在册职工人数为0（零申报），但表二有{roster.rows}人，二者不一致。请按实际人数修改表一；"
                 "如本年度确无在册职工，请在备案页面删除已上传的表二",
                 column="在册职工人数", field="employees"))
-        if self.kind == "interim" and "table3" not in self.row_sets:
+        if self.kind == "interim" and not (self.row_sets.get("table3") and self.row_sets["table3"].rows):
             errors.append(problem("请上传表三（终止或解除劳动合同名册）", column=TABLE_TITLES["table3"]))
         return errors
 

@@ -94,6 +94,17 @@ TABLE1_COUNTS = (
     Column("average_wage", "上年度职工平均工资（元）", "int"),
 )
 TABLE1_CONTACT = TABLE1_UNIT  # the earlier name
+_COUNT = {c.key: c for c in TABLE1_COUNTS}
+# 表一 in short steps (the form, the filing assistant): the unit, its people, their contracts, their insurance
+TABLE1_STEPS: tuple[tuple[str, tuple[Column, ...]], ...] = (
+    ("单位信息", TABLE1_UNIT),
+    ("人员", tuple(_COUNT[k] for k in ("employees", "male", "female", "on_post", "off_post", "migrant_workers",
+                                        "dispatched", "part_time"))),
+    ("劳动合同", tuple(_COUNT[k] for k in ("contracts_due", "contracts_signed", "signed_task", "signed_fixed_lt3",
+                                        "signed_fixed_3to10", "signed_fixed_ge10_open"))),
+    ("社会保险和工资", tuple(_COUNT[k] for k in ("insured_pension", "insured_medical", "insured_injury",
+                                           "insured_unemployment", "average_wage"))),
+)
 TABLE1 = TABLE1_UNIT + TABLE1_COUNTS
 
 TABLE2 = (
@@ -318,27 +329,40 @@ def clean_table1(data: dict[str, Any], defaults: dict[str, Any] | None = None
                               column="所属行业大类", field="industry_division"))
     for col in TABLE1_COUNTS:
         out[col.key] = _int_field(data.get(col.key), col, errors)
-    if any(out[col.key] is None for col in TABLE1_COUNTS):
-        return out, errors  # the identities below need every count
-
-    title = {c.key: c.title for c in TABLE1}
-    n = out["employees"]
-
-    def rule(ok: bool, field: str, message: str) -> None:
-        if not ok:
-            errors.append(problem(message, column=title[field], field=field))
-
-    rule(out["male"] + out["female"] == n, "male", "在册职工人数应等于其中男与其中女之和")
-    rule(out["on_post"] + out["off_post"] == n, "on_post", "在册职工人数应等于在岗人数与不在岗人数之和")
-    rule(out["migrant_workers"] <= n, "migrant_workers", "农民工人数不能超过在册职工人数")
-    rule(out["contracts_due"] <= n, "contracts_due", "应签劳动合同人数不能超过在册职工人数")
-    rule(out["contracts_signed"] <= out["contracts_due"], "contracts_signed", "已签劳动合同人数不能超过应签劳动合同人数")
-    buckets = ("signed_task", "signed_fixed_lt3", "signed_fixed_3to10", "signed_fixed_ge10_open")
-    rule(sum(out[b] for b in buckets) == out["contracts_signed"], "contracts_signed",
-         "已签劳动合同人数应等于四类合同期限人数之和")
-    for key in ("insured_pension", "insured_medical", "insured_injury", "insured_unemployment"):
-        rule(out[key] <= n, key, f"{title[key]}不能超过在册职工人数")
+    errors += table1_totals_problems(out)  # with the format errors, in one round: each rule whose counts are all given
     return out, errors
+
+
+def table1_totals_problems(counts: dict[str, Any]) -> list[dict[str, Any]]:
+    """表一's identities between counts, each message with the numbers ("在册职工人数40 ≠ 其中男20 + 其中女19（合计39）").
+    A rule is checked when every count it needs is a valid number, so a mistyped count hides no other problem."""
+    title = {c.key: c.title for c in TABLE1}
+    out: list[dict[str, Any]] = []
+
+    def given(*keys: str) -> bool:
+        return all(isinstance(counts.get(k), int) for k in keys)
+
+    def equal_to_sum(total: str, parts: tuple[str, ...], field: str) -> None:
+        if given(total, *parts) and sum(counts[p] for p in parts) != counts[total]:
+            shown = " + ".join(f"{title[p]}{counts[p]}" for p in parts)
+            out.append(problem(f"{title[total]}{counts[total]} ≠ {shown}（合计{sum(counts[p] for p in parts)}），请核对",
+                               column=title[field], field=field))
+
+    def at_most(part: str, whole: str) -> None:
+        if given(part, whole) and counts[part] > counts[whole]:
+            out.append(problem(f"{title[part]}{counts[part]}超过了{title[whole]}{counts[whole]}",
+                               column=title[part], field=part))
+
+    equal_to_sum("employees", ("male", "female"), "male")
+    equal_to_sum("employees", ("on_post", "off_post"), "on_post")
+    for part in ("migrant_workers", "contracts_due"):
+        at_most(part, "employees")
+    at_most("contracts_signed", "contracts_due")
+    equal_to_sum("contracts_signed", ("signed_task", "signed_fixed_lt3", "signed_fixed_3to10", "signed_fixed_ge10_open"),
+                 "contracts_signed")
+    for key in ("insured_pension", "insured_medical", "insured_injury", "insured_unemployment"):
+        at_most(key, "employees")
+    return out
 
 
 def signing_rate(table1: dict[str, Any]) -> float | None:

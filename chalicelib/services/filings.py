@@ -27,6 +27,7 @@ from .audit import audit_event, transition_audit
 from .links import REVIEW, ActionLinks
 from .messages import review_requested
 from .outbox import Outbox
+from .row_reader import RowReader
 
 log = logging.getLogger(__name__)
 BLANK_FORM_NAMES = {"table1": "表一.xlsx", "table2": "表二.xlsx", "table3": "表三.xlsx"}  # filename* (RFC 6266)
@@ -195,6 +196,8 @@ class FilingService:
             raise Conflict("备案已在别处被修改，请刷新后重试") from None
         if removed is not None and filing.disposable(removed):
             self.store.delete_rows(removed.upload_id)
+        if removed is not None and filing.disposable_edits(removed):
+            self.store.delete_rows(removed.edits_id or "")
         return after
 
     def _save(self, before: Filing, after: Filing) -> Filing:
@@ -255,8 +258,8 @@ class FilingService:
         row_set = filing.row_sets.get(table)
         if row_set is None:
             return [], 0
-        rows = self.store.get_rows(row_set.upload_id, offset=offset, limit=limit)
-        return [listed_row(r) for r in rows], row_set.rows
+        rows = RowReader(self.store).page(row_set, offset, limit)
+        return [{**listed_row(r), "index": n} for n, r in rows], row_set.rows
 
     def checks(self, filing: Filing) -> dict[str, Any]:
         """What stands between the filing and submission (errors) and what a reviewer should look at."""

@@ -26,6 +26,7 @@ from ..domain.tables import clean_table1
 from ..excel.reader import read_rows
 from ..ports import AlreadyExists, BlobStore, Clock, StaleVersion, Store
 from . import prefill
+from .row_reader import RowReader
 from .audit import audit_event
 from .jobs import Lease, LeaseLost, new_job, queued_job
 
@@ -220,7 +221,7 @@ class ImportService:
             out.summary = RosterSummary()
             base = self.store.get_filing(filing.base_filing_id) if filing.base_filing_id else None
             if base and "table2" in base.row_sets:
-                out.diff = RosterDiff(self.store.iter_rows(base.row_sets["table2"].upload_id),
+                out.diff = RosterDiff(RowReader(self.store).rows(base.row_sets["table2"]),
                                       base_filing_id=base.id, base_year=base.year)
         else:
             known = prefill.roster_ids(self.store, filing.uscc)
@@ -301,6 +302,8 @@ class ImportService:
         previous = before.row_sets.get(upload.table)
         if previous and before.disposable(previous) and previous.upload_id != upload.id:
             self.store.delete_rows(previous.upload_id)  # carried rows, or rows a reviewer decided on, stay
+        if previous and before.disposable_edits(previous):
+            self.store.delete_rows(previous.edits_id or "")
 
     # -- 表一 (one row) ----------------------------------------------------------------------------
     def _import_table1(self, upload: Upload) -> None:

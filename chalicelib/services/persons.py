@@ -24,6 +24,7 @@ from ..domain.filing import Filing, Status
 from ..domain.identifiers import mask_id
 from ..domain.model import Job, JobKind, Role
 from ..ports import Clock, Store
+from .row_reader import RowReader
 from .accounts import Principal
 from .audit import audit_event
 from .jobs import Lease, queued_job
@@ -62,13 +63,14 @@ class PersonIndex:
             if row_set is None:
                 continue
             n = int(job.checkpoint.get("n", 0)) if table == from_table else 0
-            while rows := self.store.get_rows(row_set.upload_id, offset=n, limit=INDEX_BATCH):
+            while n < row_set.span:  # by row number: the online edits laid over the upload (row_reader.py)
                 if time.monotonic() > deadline:
                     return False
-                records = [_record(filing, table, i, row) for i, row in enumerate(rows, n) if row.get("id_number")]
+                rows = RowReader(self.store).page(row_set, n, INDEX_BATCH)
+                records = [_record(filing, table, i, row) for i, row in rows if row.get("id_number")]
                 if records:
                     self.store.put_person_records(records)
-                n += len(rows)
+                n += INDEX_BATCH
                 lease.renew({"table": table, "n": n})
         lease.end()
         return True

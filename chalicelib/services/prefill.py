@@ -15,6 +15,7 @@ from ..domain.checks import unchanged_diff
 from ..domain.filing import Filing, RowSet, Status
 from ..domain.tables import table1_defaults
 from ..ports import Store
+from .row_reader import RowReader
 
 
 def base_filing(store: Store, uscc: str, year: int) -> Filing | None:
@@ -29,8 +30,8 @@ def carried_roster(base: Filing | None) -> dict[str, RowSet]:
     rs = base.row_sets.get("table2") if base else None
     if base is None or rs is None:
         return {}
-    return {"table2": RowSet(upload_id=rs.upload_id, rows=rs.rows, summary=rs.summary,
-                             carried_from=rs.carried_from or base.id, diff=unchanged_diff(base.id, base.year))}
+    return {"table2": rs.model_copy(update={"warnings": [], "carried_from": rs.carried_from or base.id,
+                                            "diff": unchanged_diff(base.id, base.year)})}
 
 
 def carried_table2(store: Store, filing: Filing) -> RowSet | None:
@@ -49,11 +50,11 @@ def defaults_for(store: Store, filing: Filing) -> dict[str, Any]:
 
 def roster_ids(store: Store, uscc: str) -> set[str]:
     """Every ID number on any 表二 the unit has imported (表三's "in no roster" warning)."""
-    seen_uploads: set[str] = set()
+    seen_versions: set[tuple[str, str | None]] = set()
     ids: set[str] = set()
     for f in store.list_unit_filings(uscc):
         rs = f.row_sets.get("table2")
-        if rs and rs.upload_id not in seen_uploads:
-            seen_uploads.add(rs.upload_id)
-            ids.update(r["id_number"] for r in store.iter_rows(rs.upload_id) if r.get("id_number"))
+        if rs and rs.version_key not in seen_versions:
+            seen_versions.add(rs.version_key)
+            ids.update(r["id_number"] for r in RowReader(store).rows(rs) if r.get("id_number"))
     return ids

@@ -14,6 +14,7 @@ from ..domain.identifiers import listed_row, mask_id
 from ..domain.roles import PERMISSION_LABEL, Permission
 from ..domain.tables import TABLE_TITLES
 from ..ports import AlreadyExists, Clock, StaleVersion, Store
+from .row_reader import RowReader
 from .accounts import Principal
 from .audit import audit_event, transition_audit
 from .filings import FilingService
@@ -120,18 +121,19 @@ class ReviewService:
             self.store.append_audit(audit_event(self.clock.now(), who.username, "search_id", filing.id,
                                                 scope=filing.authority_code,
                                                 detail={"table": table, "search": mask_id(search)}))
-        rows = (self.store.search_rows(row_set.upload_id, search, limit=limit) if search
-                else self.store.get_rows(row_set.upload_id, offset=offset, limit=limit))
-        return [listed_row(r) for r in rows], row_set.rows
+        reader = RowReader(self.store)
+        rows = reader.search(row_set, search, limit) if search else reader.page(row_set, offset, limit)
+        return [{**listed_row(r), "index": n} for n, r in rows], row_set.rows
 
     def reveal_id(self, who: Principal, filing_id: str, table: str, row: int) -> str:
         """The full ID number of one row: an explicit, audited action."""
         self._reviewer(who)
         filing = self.filings.get(who, filing_id)
         row_set = filing.row_sets.get(table)
-        found = self.store.get_rows(row_set.upload_id, offset=row, limit=1) if row_set and row >= 0 else []
-        if not found:
+        one = RowReader(self.store).one(row_set, row) if row_set and row >= 0 else None
+        if one is None:
             raise NotFound("该行不存在")
+        found = [one]
         self.store.append_audit(audit_event(self.clock.now(), who.username, "reveal_id", filing.id,
                                             scope=filing.authority_code,
                                             detail={"table": table, "row": found[0].get("row"),
@@ -188,7 +190,7 @@ class ReviewService:
         filing = self.filings.get(who, filing_id)
         row_set = filing.row_sets[table]
         progress.expect(row_set.rows)
-        rows = progress.counted(self.store.iter_rows(row_set.upload_id))
+        rows = progress.counted(RowReader(self.store).rows(row_set))
         data = rows_workbook(table, enumerate(rows if full_ids else map(listed_row, rows), start=2))
         self.store.append_audit(audit_event(
             self.clock.now(), who.username, "reveal_id" if full_ids else "download_rows", filing.id,

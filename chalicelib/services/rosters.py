@@ -8,6 +8,7 @@ from ..domain.filing import Filing
 from ..domain.identifiers import listed_row
 from ..domain.tables import TABLE_TITLES
 from ..ports import BlobStore, Clock, Download, Store
+from .row_reader import RowReader
 from .accounts import Principal
 from .audit import audit_event
 from .filings import FilingService
@@ -62,14 +63,13 @@ class RosterService:
         base = self.store.get_filing(filing.base_filing_id) if filing.base_filing_id else None
         base_rs = base.row_sets.get("table2") if base else None
         rs = filing.row_sets.get("table2")
-        if base_rs is None or rs is None or rs.upload_id == base_rs.upload_id:
+        if base_rs is None or rs is None or rs.version_key == base_rs.version_key:
             return []
-        staying = {r["id_number"] for r in self.store.iter_rows(rs.upload_id)}
-        reported = filing.row_sets.get("table3")
-        if reported:
-            staying |= {r["id_number"] for r in self.store.iter_rows(reported.upload_id)}
+        reader = RowReader(self.store)
+        staying = {r["id_number"] for r in reader.rows(rs)}
+        staying |= {r["id_number"] for r in reader.rows(filing.row_sets.get("table3"))}
         out: list[dict[str, Any]] = []
-        for r in self.store.iter_rows(base_rs.upload_id):
+        for r in reader.rows(base_rs):
             if r["id_number"] not in staying:
                 out.append({"seq": len(out) + 1, "name": r.get("name"), "id_type": r.get("id_type"),
                             "id_number": r["id_number"], "gender": r.get("gender"),

@@ -24,6 +24,7 @@ from ..domain.reference import city_of, codes, divisions, policy
 from ..domain.stats import REGISTERED_YEAR
 from ..domain.tables import TABLE2
 from ..ports import Clock, Store, all_pages
+from .row_reader import RowReader
 from .accounts import Principal
 from .audit import audit_event
 from .progress import NO_PROGRESS, Progress
@@ -130,8 +131,9 @@ class StatsService:
         progress.expect(len(filings) + sum(f.row_sets["table2"].rows for f in rosters))
 
         def rows() -> Iterator[list[Any]]:
+            reader = RowReader(self.store)
             for f in rosters:
-                for r in map(listed_row, self.store.iter_rows(f.row_sets["table2"].upload_id)):
+                for r in map(listed_row, reader.rows(f.row_sets["table2"])):
                     yield [f.uscc, f.unit_name, *(r.get(c.key) for c in columns)]
         workbook = export_workbook(progress.counted(filing_rows),
                                    ["统一社会信用代码", "单位名称", *(c.title for c in columns)], progress.counted(rows()))

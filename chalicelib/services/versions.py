@@ -19,6 +19,7 @@ from ..domain.filing import Filing, Seen, Status
 from ..domain.identifiers import listed_row
 from ..domain.reference import policy
 from ..ports import BlobStore, Clock, StaleVersion, Store
+from .row_reader import RowReader
 from .accounts import Principal
 from .audit import audit_event, transition_audit
 from .filings import FilingService
@@ -88,6 +89,9 @@ class VersionService:
                         "uploads": len(uploads)}))
         except StaleVersion:
             raise Conflict(STALE) from None
+        for row_set in filing.row_sets.values():  # its own online edits (rows added online included)
+            if filing.disposable_edits(row_set):
+                self.store.delete_rows(row_set.edits_id or "")
         for upload in uploads:  # only this filing's own uploads: carried rows are another filing's
             self.store.delete_rows(upload.id)
             for key in (upload.blob_key, upload.error_report_key, upload.masked_report_key):
@@ -141,7 +145,8 @@ class VersionService:
         earlier = self.store.get_filing(filing.corrects) if filing.corrects else None
         if earlier is None:
             raise NotFound("该备案不是更正，没有可比较的版本")
-        before = Seen(table1=earlier.table1, uploads={t: rs.upload_id for t, rs in earlier.row_sets.items()})
+        before = Seen(table1=earlier.table1, uploads={t: rs.upload_id for t, rs in earlier.row_sets.items()},
+                      edits={t: rs.edits_id for t, rs in earlier.row_sets.items() if rs.edits_id})
         return {"against": "correction", "corrects": earlier.id, "corrects_title": earlier.title,
                 "correction_no": filing.correction_no,
                 **self._compare(before, filing, table, paged=paged or table, offset=offset, limit=limit)}
@@ -161,14 +166,14 @@ class VersionService:
                  limit: int) -> dict[str, Any]:
         if table is not None and table not in ("table2", "table3"):
             raise ValidationFailed("只能比较表二或表三", [problem("table 只能是 table2 或 table3", field="table")])
-        after = {t: rs.upload_id for t, rs in filing.row_sets.items()}
+        after = {t: rs.version_key for t, rs in filing.row_sets.items()}
         tables = [t for t in ("table2", "table3") if t in filing.tables or t in before.uploads]
         return {"table1": versions.table1_changes(before.table1, filing.table1),
-                "tables": {t: self._row_changes(before.uploads.get(t), after.get(t), t, offset if t == paged else 0,
+                "tables": {t: self._row_changes(_version(before, t), after.get(t), t, offset if t == paged else 0,
                                                 limit)
                            for t in tables if table is None or t == table}}
 
-    def _row_changes(self, before: str | None, after: str | None, table: str, offset: int,
+    def _row_changes(self, before: RowVersion | None, after: RowVersion | None, table: str, offset: int,
                      limit: int) -> dict[str, Any]:
         if before is not None and before == after:  # the same upload: nothing changed
             return {"added": 0, "changed": 0, "removed": 0, "total": 0, "offset": offset, "limit": limit, "items": []}
@@ -178,5 +183,14 @@ class VersionService:
             item["after"] = item["after"] and listed_row(item["after"])
         return diff
 
-    def _rows(self, upload_id: str | None) -> versions.Rows:
-        return (lambda: self.store.iter_rows(upload_id)) if upload_id is not None else (lambda: ())
+    def _rows(self, version: RowVersion | None) -> versions.Rows:
+        reader = RowReader(self.store)
+        return (lambda: (r for _, r in reader.numbered(*version))) if version is not None else (lambda: ())
+
+
+RowVersion = tuple[str, str | None]  # RowSet.version_key: an upload and the online edits over it
+
+
+def _version(seen: Seen, table: str) -> RowVersion | None:
+    upload = seen.uploads.get(table)
+    return (upload, seen.edits.get(table)) if upload is not None else None

@@ -19,18 +19,19 @@ from .api import receipts as receipts_api
 from .api import people as people_api
 from .api import review as review_api
 from .api import rosters as rosters_api
+from .api import rows as rows_api
 from .api import share as share_api
 from .api import transfers as transfers_api
 from .api import units as units_api
 from .api import wechat as wechat_api
 from .http import BINARY_TYPES, api_gateway_rules, bind
 from .pages import (admin, assets, assistant, audit, employer, exports, guide, home, notifications, overdue, people,
-                    review, share, stats, transfers, units, verify, wechat)
+                    review, rows, share, stats, transfers, units, verify, wechat)
 
 API = (accounts_api, filings_api, review_api, rosters_api, overdue_api, exports_api, share_api, audit_api, admin_api,
-       transfers_api, units_api, receipts_api, people_api, assistant_api, wechat_api, openapi)
-PAGES = (home, employer, review, overdue, stats, exports, share, audit, admin, notifications, transfers, units, verify, people,
-         assistant, wechat, guide, assets)
+       transfers_api, units_api, receipts_api, people_api, rows_api, assistant_api, wechat_api, openapi)
+PAGES = (home, employer, rows, review, overdue, stats, exports, share, audit, admin, notifications, transfers, units, verify,
+         people, assistant, wechat, guide, assets)
 
 
 def register(app: Chalice, *, local_routes: bool) -> None:

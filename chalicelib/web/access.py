@@ -175,6 +175,17 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/filings/{filing_id}/uploads/{upload_id}"): allow(filer=FILER_OWN, operator=(READ, "filing_read")),
     ("GET", "/api/v1/filings/{filing_id}/rows/{table}"): allow(filer=FILER_OWN, operator=(READ, "filing_read")),
     ("DELETE", "/api/v1/filings/{filing_id}/rows/{table}"): allow(filer=FILER_OWN),
+    # online rows, one at a time (docs/rules.md §5)
+    ("POST", "/api/v1/filings/{filing_id}/rows/{table}"): allow(filer=FILER_OWN),
+    ("GET", "/api/v1/filings/{filing_id}/rows/{table}/{index}"): allow(filer=FILER_OWN),
+    ("PUT", "/api/v1/filings/{filing_id}/rows/{table}/{index}"): allow(filer=FILER_OWN),
+    ("DELETE", "/api/v1/filings/{filing_id}/rows/{table}/{index}"): allow(filer=FILER_OWN),
+    ("GET", "/employer/filings/{filing_id}/rows/{table}"): allow(filer=FILER_OWN),
+    ("GET", "/employer/filings/{filing_id}/rows/{table}/new"): allow(filer=FILER_OWN),
+    ("POST", "/employer/filings/{filing_id}/rows/{table}/new"): allow(filer=FILER_OWN),
+    ("GET", "/employer/filings/{filing_id}/rows/{table}/{index}"): allow(filer=FILER_OWN),
+    ("POST", "/employer/filings/{filing_id}/rows/{table}/{index}"): allow(filer=FILER_OWN),
+    ("POST", "/employer/filings/{filing_id}/rows/{table}/{index}/delete"): allow(filer=FILER_OWN),
     ("POST", "/employer/filings/{filing_id}/rows/{table}/remove"): allow(filer=FILER_OWN),
     # rosters: error reports and the roster diff for both sides; leavers' 表三 for the filer
     ("GET", "/api/v1/filings/{filing_id}/uploads/{upload_id}/error-report"):

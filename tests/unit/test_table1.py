@@ -143,3 +143,17 @@ def test_counts_are_bounded_and_absurd_ones_named():
 
 def test_unit_field_and_count_errors_are_reported_together():
     assert columns(clean(unit_type="", male=99)[1]) == {"单位类型", "其中男"}
+
+
+def test_format_and_consistency_problems_come_in_one_round_with_the_numbers():
+    """A mistyped count hides no other problem (issue 17 item 2): every rule whose counts are valid is checked."""
+    errors = clean_table1(factories.table1(40, male=20, female=19, migrant_workers="很多", contracts_signed=41,
+                                           insured_medical=45, industry="A"), DEFAULTS)[1]
+    messages = {e["field"]: e["message"] for e in errors}
+    assert messages["male"] == "在册职工人数40 ≠ 其中男20 + 其中女19（合计39），请核对"
+    assert messages["migrant_workers"] == "农民工人数应为整数"
+    assert "已签劳动合同人数41超过了应签劳动合同人数40" in [e["message"] for e in errors]
+    assert messages["insured_medical"] == "年末参加医疗保险人数45超过了在册职工人数40"
+    assert "industry_division" in messages  # 大类65 is not in 门类A
+    assert [e["message"] for e in errors].count("已签劳动合同人数41 ≠ 以完成一定工作任务为期限0 + 固定期限3年以下40"
+                                                " + 固定期限3年（含）至10年0 + 固定期限10年以上及无固定期限0（合计40），请核对") == 1

@@ -502,7 +502,7 @@ def test_table1_page_has_every_unit_field_prefilled(browser):
                 "business_address", "legal_representative", "contact_name", "contact_phone"):
         assert f'id="f-{key}"' in page, key
     assert 'id="f-uscc" name="uscc" type="text" value="' + factories.uscc(1) + '" readonly' in page
-    assert '<option value="140105" selected>' in page and '<option value="65">65 软件和信息技术服务业</option>' in page
+    assert '<option value="140105" selected>' in page and '<option value="65" data-section="I">65 软件和信息技术服务业</option>' in page
     form = {k: str(v) for k, v in factories.table1(3).items()}
     page = browser.post(f"{filing_path}/table1", {**form, "industry_division": "13"})
     assert page.status_code == 422 and "不属于门类I" in text(page)

@@ -148,9 +148,10 @@ def get_rows(filing_id: str, table: str) -> Response:
     limit = int_param(q.get("limit"), "limit", "每页行数", 1, 500, default=50)
     if who.is_reviewer:  # masked ID numbers; revealing one is a separate, audited call
         rows, total = c.review.rows(who, filing_id, table, offset=offset, limit=limit, search=q.get("q"))
-    else:
-        rows, total = c.filings.rows(who, filing_id, table, offset=offset, limit=limit)
-    return json_response({"items": rows, "total": total, "offset": offset, "limit": limit})
+        return json_response({"items": rows, "total": total, "offset": offset, "limit": limit})
+    found = c.row_edits.rows(who, filing_id, table, offset=offset, limit=limit, search=q.get("q"))
+    return json_response({"items": found.items, "total": found.total, "offset": offset, "limit": limit,
+                          "next_offset": found.next_offset})
 
 
 @routes.route("/filings/{filing_id}/submit", methods=["POST"])

@@ -55,6 +55,12 @@ def _obj(props: dict, required: list | None = None) -> dict:
     return {"type": "object", "properties": props, "required": required or []}
 
 
+# Online rows (docs/rules.md §5): a row's fields by the API keys of the table's columns (docs/api.md)
+_index = {**_path("index"), "schema": _INT}
+_ROW = {"type": "object", "description": "表二/表三一行：各列的 API 字段名（见 docs/api.md），index 为行号（从0起）"}
+_ROW_CHANGE = _obj({"fields": _ROW, "version": {**_INT, "description": "备案当前版本（可省略）"}}, ["fields"])
+_ROW_SAVED = _obj({"index": _INT, "table": _STR, "version": _INT, "rows": _INT})
+
 # A filing as the API answers it (the fields every client relies on; the detail adds table1, checks, history).
 _FILING = _obj({
     "id": _STR, "uscc": _STR, "unit_name": _STR, "year": _INT,
@@ -173,8 +179,20 @@ def document(base_url: str) -> dict[str, Any]:
                 "分页查看表二/表三（审核员看到脱敏证件号码；q 按姓名或证件号码查找）",
                 params=[fid, _path("table"), _query("offset", _INT), _query("limit", _INT), _query("q")],
                 errors=(400, 401, 403, 404, 422)),
+                "post": _op("在线添加一行表二或表三（与上传相同的校验；表三的类别及依法决定的经济补偿由原因代码得出）",
+                            ok=("201", "已添加"), body=_ROW_CHANGE, params=[fid, _path("table")], answer=_ROW_SAVED,
+                            errors=(400, 401, 403, 404, 409, 422)),
                 "delete": _op("填报单位删除已上传的表二或表三（如零申报时已上传的表二）；沿用上年已审核通过的名册只解除引用",
                               params=[fid, _path("table")], errors=(401, 403, 404, 409))},
+            "/filings/{filing_id}/rows/{table}/{index}": {
+                "get": _op("填报单位查看本单位一行（含完整证件号码，供修改）", params=[fid, _path("table"), _index],
+                           errors=(400, 401, 403, 404, 422), answer=_ROW),
+                "put": _op("在线修改一行（与上传相同的校验；version 为备案当前版本，已被修改时返回409）",
+                           body=_ROW_CHANGE, params=[fid, _path("table"), _index], answer=_ROW_SAVED,
+                           errors=(400, 401, 403, 404, 409, 422)),
+                "delete": _op("在线删除一行（?version= 为备案当前版本，可省略）",
+                              params=[fid, _path("table"), _index, _query("version", _INT)], answer=_ROW_SAVED,
+                              errors=(400, 401, 403, 404, 409, 422))},
             "/filings/{filing_id}/rows/{table}/{index}/reveal": {"post": _op(
                 "审核员查看完整证件号码（记入审计日志）", params=[fid, _path("table"), {**_path("index"), "schema": _INT}],
                 errors=(400, 401, 403, 404, 422))},

@@ -1,5 +1,5 @@
-"""The pages' static files (templates/static/): the scripts the Content-Security-Policy allows (every page's
-app.js, the 填报助手's assistant.js, the export page's export.js)."""
+"""The pages' static files (templates/static/): the scripts the Content-Security-Policy allows (no inline script):
+every page's app.js, the forms' forms.js, the 填报助手's assistant.js, the export page's export.js."""
 from __future__ import annotations
 
 from functools import cache
@@ -9,8 +9,8 @@ from chalice import Blueprint, Response
 from ..http import TEMPLATES
 
 routes = Blueprint(__name__)
-ASSETS = {"app.js": "text/javascript; charset=utf-8", "assistant.js": "text/javascript; charset=utf-8",
-          "export.js": "text/javascript; charset=utf-8"}
+ASSETS = {"app.js": "text/javascript; charset=utf-8", "forms.js": "text/javascript; charset=utf-8",
+          "assistant.js": "text/javascript; charset=utf-8", "export.js": "text/javascript; charset=utf-8"}
 
 
 @cache

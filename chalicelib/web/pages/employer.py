@@ -58,7 +58,10 @@ def filing(p: Page, filing_id: str) -> Response:
 @routes.route("/employer/filings/{filing_id}/table1", methods=["GET", "POST"], content_types=FORM)
 @page("filer")
 def table1(p: Page, filing_id: str) -> Response:
-    from ...domain.tables import TABLE1_COUNTS, TABLE1_UNIT, choice_code  # cold start: domain data and models load on first use
+    """表一 in four short steps (one form: a script shows a step at a time, with 上一步/下一步 and live totals;
+    without it the steps follow each other). Saving checks everything in one round."""
+    from ...domain.reference import codes  # cold start: domain data and models load on first use
+    from ...domain.tables import TABLE1_STEPS, TABLE1_UNIT, choice_code, signing_rate
     filings = container().filings
     filing = filings.get(p.user, filing_id)
     errors, message = [], None
@@ -73,8 +76,10 @@ def table1(p: Page, filing_id: str) -> Response:
             return p.go(f"/employer/filings/{filing_id}")
     options = {col.key: [(choice_code(col, choice), choice) for choice in col.choices()]
                for col in TABLE1_UNIT if col.kind == "code"}
+    sections = {code: d["section"] for code, d in codes()["industry_division"].items()}
     return p.render("table1.html", 422 if message else 200, filing=filing, values=values, errors=errors,
-                    message=message, unit_fields=TABLE1_UNIT, counts=TABLE1_COUNTS, options=options)
+                    message=message, steps=TABLE1_STEPS, options=options, sections=sections,
+                    rate=signing_rate(filing.table1) if filing.table1 else None)
 
 
 @routes.route("/employer/filings/{filing_id}/uploads", methods=["POST"], content_types=FORM)
