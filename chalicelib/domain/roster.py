@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from decimal import Decimal, InvalidOperation
 from itertools import islice
-from typing import Any
+from typing import Any, cast
 
 from .errors import problem
 from .identifiers import id_check_char, normalize, parse_resident_id
@@ -404,35 +404,46 @@ def _bulk(col: Column) -> _Bulk | None:
     and the cells go through the parser one by one, with its exact messages."""
     if col.kind == "int":
         def whole_numbers(values: Sequence[object]) -> list[Any] | None:
-            if set(map(type, values)) != {float} or not all(map(float.is_integer, values)):
+            if set(map(type, values)) != {float}:
                 return None
-            numbers = list(map(int, values))  # type: ignore[arg-type]
+            floats = cast("Sequence[float]", values)
+            if not all(map(float.is_integer, floats)):
+                return None
+            numbers = list(map(int, floats))
             return numbers if count_problem(min(numbers), "") is None and count_problem(max(numbers), "") is None \
                 else None
         return whole_numbers
     if col.kind == "id":
         def ids(values: Sequence[object]) -> list[Any] | None:
-            text = "".join(values) if set(map(type, values)) == {str} else ""  # type: ignore[arg-type]
-            plain = text.isascii() and text.isalnum() and "E" not in text.upper() and "" not in values  # 1.4E+17
-            return list(map(str.upper, values)) if plain else None  # type: ignore[arg-type]
+            texts = _texts(values)
+            text = "".join(texts) if texts else ""
+            plain = text.isascii() and text.isalnum() and "E" not in text.upper() and "" not in texts  # 1.4E+17
+            return list(map(str.upper, texts)) if plain else None
         return ids
     if col.kind != "text":
         return None
     if col.key.endswith("phone"):
         def phones(values: Sequence[object]) -> list[Any] | None:
-            text = "".join(values) if set(map(type, values)) == {str} else ""  # type: ignore[arg-type]
+            texts = _texts(values)
+            text = "".join(texts) if texts else ""
             if not (text.isascii() and text.isdigit()):
                 return None
-            lengths = list(map(len, values))  # type: ignore[arg-type]
-            return list(values) if min(lengths) >= 5 and max(lengths) <= 20 else None
+            lengths = list(map(len, texts))
+            return list(texts) if min(lengths) >= 5 and max(lengths) <= 20 else None
         return phones
 
-    def texts(values: Sequence[object]) -> list[Any] | None:
-        if set(map(type, values)) != {str} or "" in values:
+    def plain_texts(values: Sequence[object]) -> list[Any] | None:
+        texts = _texts(values)
+        if not texts or "" in texts:
             return None
-        joined = "\0".join(values)  # type: ignore[arg-type]
-        if (_EDGE_SPACE.search(joined) or nfc(joined) is not joined or max(map(len, values)) > 200  # type: ignore[arg-type]
-                or text_problem(" ".join(values), col.title)):  # type: ignore[arg-type]
+        joined = "\0".join(texts)
+        if (_EDGE_SPACE.search(joined) or nfc(joined) is not joined or max(map(len, texts)) > 200
+                or text_problem(" ".join(texts), col.title)):
             return None
-        return list(values)
-    return texts
+        return list(texts)
+    return plain_texts
+
+
+def _texts(values: Sequence[object]) -> Sequence[str]:
+    """The cells when every one is text, else none."""
+    return cast("Sequence[str]", values) if set(map(type, values)) == {str} else ()
