@@ -9,10 +9,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
-from operator import itemgetter
 from typing import Any
 
 from . import jurisdiction
@@ -67,24 +65,8 @@ class RosterSummary:
         if bucket:
             self.buckets[bucket] += 1
 
-    def add_rows(self, rows: list[dict[str, Any]]) -> None:
-        """`add` of each of a batch of checked rows (every column present), a distinct (性别, contract) at a time:
-        they repeat down a roster."""
-        for (gender, term, start, end), count in Counter(map(_SUMMED, rows)).items():
-            self.rows += count
-            if gender == "男":
-                self.male += count
-            elif gender == "女":
-                self.female += count
-            bucket = contract_bucket(term, start, end)
-            if bucket:
-                self.buckets[bucket] += count
-
     def as_dict(self) -> dict[str, int]:
         return {"rows": self.rows, "male": self.male, "female": self.female, **self.buckets}
-
-
-_SUMMED = itemgetter("gender", "contract_term", "contract_start", "contract_end")
 
 
 def cross_table_warnings(table1: dict[str, Any] | None, summary: dict[str, Any] | None) -> list[dict[str, Any]]:

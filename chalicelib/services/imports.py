@@ -233,6 +233,8 @@ class ImportService:
                     continue
                 if out.error_count:
                     continue  # the file will be refused; keep checking, stop writing
+                if out.summary:
+                    out.summary.add(clean)
                 if out.diff:
                     out.diff.add(clean)
                 if known is not None and clean["id_number"] not in known:
@@ -240,19 +242,14 @@ class ImportService:
                 clean["row"] = row_no
                 batch.append(clean)
                 if len(batch) >= BATCH:
-                    self._store(upload, out, batch)
+                    self.store.put_rows(upload.id, out.stored, batch)
+                    out.stored += len(batch)
                     batch = []
                     self._update(upload, rows_done=out.read)
         if batch and not out.error_count:
-            self._store(upload, out, batch)
+            self.store.put_rows(upload.id, out.stored, batch)
+            out.stored += len(batch)
         return out
-
-    def _store(self, upload: Upload, out: _Outcome, batch: list[dict[str, Any]]) -> None:
-        """A batch of clean rows: stored, and counted for 表一's summary."""
-        self.store.put_rows(upload.id, out.stored, batch)
-        out.stored += len(batch)
-        if out.summary:
-            out.summary.add_rows(batch)
 
     @staticmethod
     def _warn(out: _Outcome, row_no: int) -> None:

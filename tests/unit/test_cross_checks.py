@@ -100,12 +100,3 @@ def test_summary_counts_rows_without_gender_or_contract():
     assert summary_of([{**PEOPLE[0], "gender": None, "contract_term": None}]) == {
         "rows": 1, "male": 0, "female": 0, "signed_task": 0, "signed_fixed_lt3": 0, "signed_fixed_3to10": 0,
         "signed_fixed_ge10_open": 0}
-
-
-def test_a_batch_of_rows_is_summed_as_row_by_row():
-    people = [*PEOPLE, *PEOPLE[:3], factories.person(9, contract_term="无固定期限", contract_start="2020-01-01",
-                                                      contract_end=None), {**PEOPLE[0], "gender": None}]
-    batched = RosterSummary()
-    batched.add_rows(people[:5])
-    batched.add_rows(people[5:])
-    assert batched.as_dict() == summary_of(people) and batched.rows == 9
