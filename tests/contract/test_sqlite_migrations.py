@@ -78,7 +78,8 @@ def test_a_release_1_database_is_upgraded_in_place_with_its_data_intact(tmp_path
 
 
 def test_rows_stored_one_to_a_record_by_earlier_releases_read_as_runs_do(tmp_path):
-    """Rows are stored in runs since issue 20; an earlier release's one-row records need no migration."""
+    """Rows are stored in runs since issue 20; an earlier release's one-row records need no migration, and search
+    finds ASCII letters in any case, as SQLite's LIKE did."""
     store = SqliteStore(tmp_path / "t.db")
     rows = [{"name": f"职工{n}", "id_number": f"1401051990{n:08d}", "row": n + 2} for n in range(8)]
     with store._write() as db:
@@ -86,6 +87,10 @@ def test_rows_stored_one_to_a_record_by_earlier_releases_read_as_runs_do(tmp_pat
                                                                  for n, r in enumerate(rows)])
     assert list(store.iter_rows("old")) == rows and store.get_rows("old", offset=3, limit=2) == rows[3:5]
     assert store.search_rows("old", "职工6") == [rows[6]]
+    store.put_rows("new", 0, [{"name": "Ｍａｒｙ", "id_number": "14010519900101123X"}, {"name": "John Smith"}])
+    assert [r.get("id_number") for r in store.search_rows("new", "123x")] == ["14010519900101123X"]  # as LIKE found
+    assert [r["name"] for r in store.search_rows("new", "smith")] == ["John Smith"]
+    assert [r["name"] for r in store.search_rows("new", "Ｍａｒｙ")] == ["Ｍａｒｙ"]
     changed = {**rows[4], "name": "改过"}
     store.put_rows("old", 3, [rows[3], changed])  # written as a run among one-row records
     assert list(store.iter_rows("old")) == rows[:4] + [changed] + rows[5:]

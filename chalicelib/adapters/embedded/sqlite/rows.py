@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import string
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,6 +25,7 @@ CREATE TABLE IF NOT EXISTS person_records (id_number TEXT NOT NULL, filing_id TE
     n INTEGER NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (id_number, filing_id, tbl, n)) WITHOUT ROWID;
 """
 Numbered = list[tuple[int, dict[str, Any]]]  # (row number, row), in row order
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)  # as SQLite's lower() and LIKE fold
 
 
 def _run(n: int, doc: str) -> Numbered:
@@ -73,13 +75,16 @@ class SqliteRows(SqliteBase, RowStore):
             yield r
 
     def search_rows(self, upload_id: str, text: str, *, limit: int = 50) -> list[dict[str, Any]]:
-        """Parses only the runs whose text holds `text` (as JSON writes it, so quotes and backslashes match too)."""
-        needle = json.dumps(text, ensure_ascii=False)[1:-1]
+        """Parses only the runs whose text holds `text` (as JSON writes it, so quotes and backslashes match too).
+        ASCII letters in any case, as SQLite's LIKE found them before (an ID number's x or X)."""
+        folded = text.translate(_ASCII_LOWER)
+        needle = json.dumps(folded, ensure_ascii=False)[1:-1]
         out: list[dict[str, Any]] = []
-        for n, doc in self._db.execute("SELECT n, doc FROM rows WHERE upload_id = ? AND instr(doc, ?) ORDER BY n",
-                                       (upload_id, needle)):
+        for n, doc in self._db.execute("SELECT n, doc FROM rows WHERE upload_id = ? AND instr(lower(doc), ?)"
+                                       " ORDER BY n", (upload_id, needle)):
             out.extend(r for _, r in _run(n, doc)
-                       if text in (r.get("name") or "") or text in (r.get("id_number") or ""))
+                       if folded in (r.get("name") or "").translate(_ASCII_LOWER)
+                       or folded in (r.get("id_number") or "").translate(_ASCII_LOWER))
             if len(out) >= limit:
                 break
         return out[:limit]
