@@ -131,7 +131,8 @@ class RowChecker:
         # a column's clean value of each text or date cell seen (not of an ID: they never repeat, and are checked
         # as a whole row later)
         self._cells: list[tuple[str, str, bool, _Parser, dict[object, Any] | None, _Bulk | None]] = [
-            (c.key, c.title, c.required, self._parser(c), {} if c.kind != "id" else None, _bulk(c)) for c in self.columns]
+            (c.key, c.title, c.required, self._parser(c), {} if c.kind != "id" else None, _bulk(c))
+            for c in self.columns]
         self.keys = [c.key for c in self.columns]  # the order `checked` takes a row's values in
         self._rows_seen, self._memos_weighed = 0, False
         self._births: dict[str, str | None] = {}  # the YYYYMMDD of an ID number → its ISO date (None: no such day)
@@ -251,9 +252,10 @@ class RowChecker:
         errors: list[list[dict[str, Any]]] = [[] for _ in rows]
         columns = []
         for (key, title, required, parse, memo, bulk), values in zip(self._cells, zip(*(v for _, v in rows))):
-            found = bulk(values) if memo is None and bulk is not None else None
-            clean = found or (list(map(memo.get, values)) if memo is not None else [None] * len(values))
-            if found is None and None in clean:
+            plain = bulk(values) if memo is None and bulk is not None else None
+            clean = (plain if plain is not None else list(map(memo.get, values)) if memo is not None
+                     else [None] * len(values))
+            if plain is None and None in clean:
                 for i, found in enumerate(clean):
                     if found is None:
                         clean[i] = self._cell(values[i], rows[i][0], key, title, required, parse, memo, errors[i])
@@ -395,7 +397,6 @@ class RowChecker:
             if clean.get("contract_start") and ended < clean["contract_start"]:
                 self._add(errors, row_no, "ended_on", "终止或解除日期不能早于合同起始日期")
         self._check_contract_dates(row_no, clean, errors)
-
 
 
 def _bulk(col: Column) -> _Bulk | None:

@@ -42,8 +42,8 @@ class SqliteRows(SqliteBase, RowStore):
         end, per_run = start + len(rows), self.rows_per_run
         numbered = list(enumerate(rows, start))
         with self._write() as db:
-            before = db.execute("SELECT max(n) FROM rows WHERE upload_id = ? AND n < ?", (upload_id, start)).fetchone()[0]
-            first = start if before is None else before
+            (first,) = db.execute("SELECT coalesce(max(n), ?2) FROM rows WHERE upload_id = ?1 AND n < ?2",
+                                  (upload_id, start)).fetchone()  # the run before the rows given
             kept: Numbered = []
             for n, doc in db.execute("SELECT n, doc FROM rows WHERE upload_id = ? AND n >= ? AND n < ? ORDER BY n",
                                      (upload_id, first, end)).fetchall():
