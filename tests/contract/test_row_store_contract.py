@@ -1,5 +1,6 @@
-"""Rows of an upload on both stores, with DynamoDB's layout made small (3 rows an item, 4 partitions), so a
-few dozen rows cross many item and partition boundaries: pages, order, search and delete must not notice."""
+"""Rows of an upload on both stores, with their layouts made small (DynamoDB: 3 rows an item, 4 partitions; SQLite:
+runs of 3 rows), so a few dozen rows cross many item and partition boundaries: pages, order, search and delete must
+not notice."""
 import pytest
 
 PER_ITEM, SHARDS = 3, 4
@@ -7,8 +8,10 @@ PER_ITEM, SHARDS = 3, 4
 
 @pytest.fixture
 def rows_store(store):
-    if hasattr(store, "rows_per_item"):  # DynamoDB; SQLite has one table and no layout to shrink
+    if hasattr(store, "rows_per_item"):  # DynamoDB
         store.rows_per_item, store.row_shards = PER_ITEM, SHARDS
+    else:  # SQLite
+        store.rows_per_run = PER_ITEM
     return store
 
 

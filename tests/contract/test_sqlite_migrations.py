@@ -4,6 +4,7 @@ A database of release 1 (data/release-1.sql: made by data/make_release_dump.py w
 no user_version) is upgraded when the store opens, with its data intact; it ends with the schema of a new
 database; a database of a newer release is refused; a failing step leaves the database as it was; and of several
 processes starting at once exactly one migrates."""
+import json
 import os
 import sqlite3
 import subprocess
@@ -74,6 +75,26 @@ def test_a_release_1_database_is_upgraded_in_place_with_its_data_intact(tmp_path
     other = c.accounts.authenticate(c.accounts.login(factories.uscc(2), "Passw0rd!")[0])
     assert [f.status for f in c.filings.list(other)] == [Status.DRAFT]
     assert migrations.migrate(sqlite3.connect(path, isolation_level=None)) == []  # nothing left to do
+
+
+def test_rows_stored_one_to_a_record_by_earlier_releases_read_as_runs_do(tmp_path):
+    """Rows are stored in runs since issue 20; an earlier release's one-row records need no migration, and search
+    finds ASCII letters in any case, as SQLite's LIKE did."""
+    store = SqliteStore(tmp_path / "t.db")
+    rows = [{"name": f"职工{n}", "id_number": f"1401051990{n:08d}", "row": n + 2} for n in range(8)]
+    with store._write() as db:
+        db.executemany("INSERT INTO rows VALUES ('old', ?, ?)", [(n, json.dumps(r, ensure_ascii=False))
+                                                                 for n, r in enumerate(rows)])
+    assert list(store.iter_rows("old")) == rows and store.get_rows("old", offset=3, limit=2) == rows[3:5]
+    assert store.search_rows("old", "职工6") == [rows[6]]
+    store.put_rows("new", 0, [{"name": "Ｍａｒｙ", "id_number": "14010519900101123X"}, {"name": "John Smith"}])
+    assert [r.get("id_number") for r in store.search_rows("new", "123x")] == ["14010519900101123X"]  # as LIKE found
+    assert [r["name"] for r in store.search_rows("new", "smith")] == ["John Smith"]
+    assert [r["name"] for r in store.search_rows("new", "Ｍａｒｙ")] == ["Ｍａｒｙ"]
+    changed = {**rows[4], "name": "改过"}
+    store.put_rows("old", 3, [rows[3], changed])  # written as a run among one-row records
+    assert list(store.iter_rows("old")) == rows[:4] + [changed] + rows[5:]
+    assert store.get_rows("old", offset=4, limit=3) == [changed, *rows[5:7]]
 
 
 def test_a_new_database_and_an_upgraded_one_end_with_the_same_schema(tmp_path):

@@ -250,3 +250,26 @@ def test_parse_date_rejects(value):
 
 def test_parse_date_empty():
     assert parse_date(None) is None and parse_date("  ") is None
+
+
+@pytest.mark.parametrize("odd", [
+    {"name": "张\u200b三"}, {"name": " 李四 "}, {"name": "王" * 201}, {"name": "   "}, {"name": 12.0},
+    {"id_number": "1.40105E+17"}, {"id_number": "1e5ABCD"}, {"id_number": rid("14010519900101999").lower()},
+    {"id_number": " " + rid("14010519900101999")}, {"id_type": "护照", "id_number": "e12345"},
+    {"phone": "138 0000 0000"}, {"phone": "1380"}, {"phone": None}, {"phone": 13800000000.0},
+    {"seq": 3.5}, {"seq": -1.0}, {"seq": "7"}, {"seq": None}])
+def test_an_odd_cell_among_a_thousand_plain_ones_is_checked_as_when_alone(odd):
+    """序号, names, ID numbers and phones of a big roster are checked a column at a time while every cell of the
+    batch is plain: one odd cell in a batch gets the clean value and the messages it gets checked alone."""
+    def plain(n):
+        born = dt.date(1980, 1, 1) + dt.timedelta(days=n)
+        number = rid(f"140105{born:%Y%m%d}{n % 1000:03d}")
+        return person(seq=float(n), name=f"职工{n}", phone=f"138{n:08d}", id_number=number, birth_date=born,
+                      gender="男" if int(number[16]) % 2 else "女")
+    rows = [(n, plain(n)) for n in range(2, 1300)]
+    rows[1200] = (1202, {**rows[1200][1], **odd})
+    found = list(RowChecker("table2", period_end=END_2023).checked(
+        (n, [row[c] for c in RowChecker("table2", period_end=END_2023).keys]) for n, row in rows))
+    alone = RowChecker("table2", period_end=END_2023).check(1202, rows[1200][1])
+    assert found[1200] == (1202, *alone)
+    assert all(not problems for n, _, problems in found if n != 1202)
