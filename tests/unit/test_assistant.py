@@ -123,7 +123,7 @@ def test_table1_offers_the_divisions_of_the_units_section_and_checks_the_numbers
     assert out.conversation.answers["business_address"] == DEFAULTS["registered_address"]
     assert out.conversation.quick[0] == "20"  # the rest of 在册
     out = talk(out.conversation, "19", check=table1_rules)
-    assert out.said[0].text == "在册职工人数应等于其中男与其中女之和"
+    assert out.said[0].text == "在册职工人数40 ≠ 其中男20 + 其中女19（合计39），请核对"
     assert "female" not in out.conversation.answers
     out = talk(out.conversation, "二十", check=table1_rules)
     assert "整数" in out.said[0].text
