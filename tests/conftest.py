@@ -10,9 +10,12 @@ import pytest
 
 pytest_plugins = ["tests.aws_emulator"]
 TIERS = ("unit", "senders", "contract", "web", "aws", "e2e", "fuzz", "package", "infra")
-# Tiers whose session fixtures are costly (a browser, a live server, a CDK synth) each run on one xdist worker
-# (scripts/test.sh runs the tiers over every CPU), so each is set up once; the other tiers spread module by module.
-ONE_WORKER_TIERS = ("e2e", "fuzz", "infra")
+# How scripts/test.sh spreads the tiers over the CPUs (pytest-xdist): a tier whose session fixture is costly (a
+# browser, a CDK synth) runs on one worker, so it is set up once; each fuzz test (minutes each) is a unit of its own;
+# the other tiers go module by module. The long units are collected first, so no worker ends on one of them alone.
+ONE_WORKER_TIERS = ("e2e", "infra")
+TEST_BY_TEST_TIERS = ("fuzz",)
+LONG_FIRST = {"fuzz": 0, "infra": 1, "e2e": 2}
 _passed: Counter = Counter()
 
 
@@ -29,18 +32,20 @@ def _tier(item) -> str:
 def pytest_collection_modifyitems(items):
     for item in items:
         item.add_marker(getattr(pytest.mark, _tier(item)))
+    items.sort(key=lambda item: LONG_FIRST.get(_tier(item), len(LONG_FIRST)))  # stable: each tier keeps its order
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
-    """Work units for pytest-xdist: a whole tier for ONE_WORKER_TIERS, a module for the others, handed out in
-    the order of collection (so the small web and unit modules at the end fill the workers' last minutes)."""
+    """Work units for pytest-xdist (see ONE_WORKER_TIERS), handed out in the order of collection."""
     from xdist.scheduler import LoadScopeScheduling
 
     class ByTier(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             tier = _tier_of_nodeid(nodeid)
-            return tier if tier in ONE_WORKER_TIERS else nodeid.split("::", 1)[0]
+            if tier in ONE_WORKER_TIERS:
+                return tier
+            return nodeid if tier in TEST_BY_TEST_TIERS else nodeid.split("::", 1)[0]
 
     config.option.loadscopereorder = False
     return ByTier(config, log)
