@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from chalicelib.domain.identifiers import mask_id
 from tests import factories
-from tests.e2e.test_browser_flow import horizontal_overflow, login
+from tests.e2e.test_browser_flow import page_problems, login
 
 SERIAL = 611  # distinct from the other e2e and fuzz units on the same server
 
@@ -35,7 +35,7 @@ def test_a_clerk_adds_and_fixes_a_row_online_on_a_phone(live_server, new_context
     page.fill("#f-male", "20")
     page.fill("#f-female", "19")
     expect(page.locator("#totals-people")).to_contain_text("在册40 ≠ 男 + 女 = 39")
-    assert horizontal_overflow(page, "表一 step 2") is None
+    assert page_problems(page, "表一 step 2") is None
     page.screenshot(path=screenshots / "table1-step2-375.png", full_page=True)
     page.go_back()  # unsaved: back to the filing page
 
@@ -58,7 +58,7 @@ def test_a_clerk_adds_and_fixes_a_row_online_on_a_phone(live_server, new_context
     expect(summary).to_contain_text("【证件号码】")
     expect(summary).to_contain_text("【入职日期】")
     expect(page.locator("#f-hire_date")).to_have_attribute("aria-invalid", "true")
-    assert horizontal_overflow(page, "row form with errors") is None
+    assert page_problems(page, "row form with errors") is None
     page.screenshot(path=screenshots / "row-errors-375.png", full_page=True)
 
     page.fill("#f-id_number", person["id_number"])
@@ -68,7 +68,7 @@ def test_a_clerk_adds_and_fixes_a_row_online_on_a_phone(live_server, new_context
     row = page.locator("#rows li").first
     expect(row).to_contain_text(mask_id(person["id_number"]))
     expect(row).not_to_contain_text(person["id_number"])
-    assert horizontal_overflow(page, "rows list") is None
+    assert page_problems(page, "rows list") is None
     page.screenshot(path=screenshots / "rows-375.png", full_page=True)
 
     row.get_by_role("link", name="修改王小丫").click()
