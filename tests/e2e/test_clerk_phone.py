@@ -88,6 +88,9 @@ def test_a_clerk_on_a_phone_registers_files_submits_and_gets_the_receipt(live_se
         field = page.locator(f"#f-{key}")
         if field.input_value() == str(value):
             continue  # prefilled from the registration: nothing to type
+        if not field.is_visible():  # 表一 shows one step at a time: 下一步 / the step list
+            step = field.evaluate("e => e.closest('fieldset.step').dataset.step")
+            taps.click(f"#step-list [data-go='{step}']")
         if field.evaluate("e => e.tagName") == "SELECT":
             taps.choose(f"#f-{key}", str(value))
         else:

@@ -8,7 +8,7 @@ import re
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.e2e.test_browser_flow import login, logout, register, submit_filing
+from tests.e2e.test_browser_flow import fill_table1, login, logout, register, submit_filing
 
 SERIAL = 502
 
@@ -30,13 +30,7 @@ def test_reviewer_acts_from_the_notification_link(live_server, new_context):
     employer.wait_for_url(re.compile(r"/employer/filings/\w+$"))
     filing_url = employer.url
     employer.get_by_role("link", name="填写表一").click()
-    for key, value in factories.table1(1).items():
-        field = employer.locator(f"#f-{key}")
-        if field.count() and field.evaluate("e => e.tagName") == "SELECT":  # coded 表一 fields are dropdowns
-            field.select_option(str(value))
-        elif field.count():
-            field.fill(str(value))
-    employer.get_by_role("button", name="保存表一").click()
+    fill_table1(employer, factories.table1(1))
     employer.wait_for_url(filing_url)
     employer.locator("#table2 form[action$='/uploads'] button").click()
     employer.set_input_files("#file", files=[{
