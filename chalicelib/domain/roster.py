@@ -38,6 +38,7 @@ BATCH = 1000  # rows checked together by `checked`
 MEMO_CELLS = 50_000  # distinct cells a column remembers the clean value of (a roster's dates: ~20,000)
 _REMEMBERED = (str, dt.date)
 _NONE: frozenset[str] = frozenset()
+_FORGET: Callable[[object], Any] = {}.get  # the look-up of a column that remembers nothing
 
 _Parser = Callable[[object], str | int | None]  # a non-empty cell → its clean value; raises _Bad
 # a column's cells (of a batch) → their clean values when every one is plainly valid, else None (then cell by cell)
@@ -256,15 +257,21 @@ class RowChecker:
             clean = (plain if plain is not None else list(map(memo.get, values)) if memo is not None
                      else [None] * len(values))
             if plain is None and None in clean:
+                remembered = memo.get if memo is not None else _FORGET
                 for i, found in enumerate(clean):
-                    if found is None:
-                        clean[i] = self._cell(values[i], rows[i][0], key, title, required, parse, memo, errors[i])
+                    # a value new to the column may repeat in the batch (a roster sorted by date): parsed once
+                    if found is None and (found := remembered(values[i])) is None:
+                        found = self._cell(values[i], rows[i][0], key, title, required, parse, memo, errors[i])
+                    clean[i] = found
             columns.append(clean)
         self._rows_seen += len(rows)
-        if self._rows_seen >= BATCH and not self._memos_weighed:  # names, phones: each cell new, nothing to remember
+        if self._rows_seen >= BATCH and not self._memos_weighed:
+            # names, phones: each cell new, nothing to remember; 序号: numbers, never remembered (then the column's
+            # batch check applies)
             self._memos_weighed = True
-            self._cells = [(*cell[:4], None if cell[4] is not None and len(cell[4]) > self._rows_seen // 2
-                            else cell[4], cell[5]) for cell in self._cells]
+            self._cells = [(*cell[:4], None if cell[4] is not None and (len(cell[4]) > self._rows_seen // 2
+                                                                        or not cell[4]) else cell[4], cell[5])
+                           for cell in self._cells]
         out = []
         keys = self.keys
         for (row_no, _), values, problems in zip(rows, zip(*columns), errors):

@@ -151,6 +151,22 @@ def test_rows_checked_in_batches_answer_as_rows_checked_one_by_one():
         (n, *one_by_one.check(n, raw)) for n, raw in rows]
 
 
+def test_a_roster_sorted_by_date_answers_as_rows_checked_one_by_one():
+    """Sorted rosters bring a value new to its column many times within a batch: it is parsed once and remembered
+    for the rest of the batch, a bad one reported on every row it is in; 序号 (numbers, never remembered) is checked a
+    batch at a time after the first."""
+    rows = mixed_roster("table2", rows=2600, seed=5)
+    rows = [(n, raw) for n, (_, raw) in enumerate(sorted(rows, key=lambda r: (str(r[1]["hire_date"]),
+                                                                              str(r[1]["birth_date"]))), start=2)]
+    for n, raw in rows:
+        raw["seq"] = float(n - 1) if n % 900 else "x"  # whole numbers but for one cell a batch
+    one_by_one = RowChecker("table2", period_end=END)
+    checker = RowChecker("table2", period_end=END)
+    found = list(checker.checked((n, list(raw.values())) for n, raw in rows))
+    assert found == [(n, *one_by_one.check(n, raw)) for n, raw in rows]
+    assert sum(p["field"] == "hire_date" and "无法识别" in p["message"] for _, _, ps in found for p in ps) > 20
+
+
 if __name__ == "__main__":  # wrote the file the first test compares with, with the checker as it was (row by row)
     def before(table: str) -> list:
         checker = RowChecker(table, period_end=END)
