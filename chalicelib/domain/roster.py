@@ -43,7 +43,8 @@ _NONE: frozenset[str] = frozenset()
 _FIRST17, _CHECK_CHAR = operator.itemgetter(slice(17)), operator.itemgetter(17)
 _BIRTH8, _GENDER_DIGIT = operator.itemgetter(slice(6, 14)), operator.itemgetter(16)
 _GENDER = {d: "男" if int(d) % 2 else "女" for d in "0123456789"}
-_FORGET: Callable[[object], Any] = {}.get  # the look-up of a column that remembers nothing
+_NOTHING: dict[object, Any] = {}
+_FORGET = _NOTHING.get  # the look-up of a column that remembers nothing
 
 _Parser = Callable[[object], str | int | None]  # a non-empty cell → its clean value; raises _Bad
 # a column's cells (of a batch) → their clean values when every one is plainly valid, else None (then cell by cell)
@@ -310,9 +311,10 @@ class RowChecker:
         eights = list(map(_BIRTH8, numbers))
         for eight in set(eights).difference(births):
             births[eight] = _iso_day(eight)
-        id_births = list(map(births.__getitem__, eights))
-        if None in id_births or id_births != column["birth_date"]:
+        found = list(map(births.__getitem__, eights))
+        if None in found or found != column["birth_date"]:
             return False
+        id_births = cast("list[str]", found)
         for born in set(id_births).difference(sixteenths):
             sixteenths[born] = f"{int(born[:4]) + 16:04d}{born[4:]}"
         seen_as = list(map(int, firsts))
