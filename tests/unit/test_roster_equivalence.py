@@ -151,6 +151,76 @@ def test_rows_checked_in_batches_answer_as_rows_checked_one_by_one():
         (n, *one_by_one.check(n, raw)) for n, raw in rows]
 
 
+def test_a_roster_sorted_by_date_answers_as_rows_checked_one_by_one():
+    """Sorted rosters bring a value new to its column many times within a batch: it is parsed once and remembered
+    for the rest of the batch, a bad one reported on every row it is in; 序号 (numbers, never remembered) is checked a
+    batch at a time after the first."""
+    rows = mixed_roster("table2", rows=2600, seed=5)
+    rows = [(n, raw) for n, (_, raw) in enumerate(sorted(rows, key=lambda r: (str(r[1]["hire_date"]),
+                                                                              str(r[1]["birth_date"]))), start=2)]
+    for n, raw in rows:
+        raw["seq"] = float(n - 1) if n % 900 else "x"  # whole numbers but for one cell a batch
+    one_by_one = RowChecker("table2", period_end=END)
+    checker = RowChecker("table2", period_end=END)
+    found = list(checker.checked((n, list(raw.values())) for n, raw in rows))
+    assert found == [(n, *one_by_one.check(n, raw)) for n, raw in rows]
+    assert sum(p["field"] == "hire_date" and "无法识别" in p["message"] for _, _, ps in found for p in ps) > 20
+
+
+def _clean_row(n: int) -> dict:
+    born = dt.date(1960, 1, 1) + dt.timedelta(days=n * 3)
+    first17 = f"140105{born:%Y%m%d}{n % 1000:03d}"
+    number = first17 + id_check_char(first17)
+    return {"seq": float(n), "name": f"职工{n}", "id_type": "居民身份证", "id_number": number,
+            "gender": "男" if int(number[16]) % 2 else "女", "birth_date": born, "hukou": "城镇", "education": "大学本科",
+            "phone": f"138{n:08d}", "employment_form": "全日制", "post_category": "其他", "special_job": "否",
+            "workplace": "太原市小店区", "hire_date": dt.date(born.year + 20, 3, 1), "contract_term": "固定期限",
+            "contract_start": dt.date(2021, 1, 1), "contract_end": dt.date(2026, 1, 1), "insured": "是"}
+
+
+BREAKS = {  # one row of a plain batch made to fail one row check each (or to take another branch of one)
+    "gender": {"gender": "男" if _clean_row(1500)["gender"] == "女" else "女"},
+    "birth_date": {"birth_date": dt.date(1999, 1, 1)},
+    "no birth date": {"birth_date": None},
+    "check character": {"id_number": _clean_row(1500)["id_number"][:17] + "Y"},
+    "no such birthday": {"id_number": "14010519990230" + "0001"},
+    "other ID": {"id_type": "护照", "id_number": "E1234567"},
+    "seen in an earlier batch": {"id_number": _clean_row(10)["id_number"], "birth_date": _clean_row(10)["birth_date"],
+                                 "gender": _clean_row(10)["gender"]},
+    "under 16": {"hire_date": dt.date(1975, 1, 1)},
+    "no hire date": {"hire_date": None},
+    "hired after the year": {"hire_date": dt.date(2026, 1, 2)},
+    "contract after the year": {"contract_start": dt.date(2026, 1, 1), "contract_end": dt.date(2027, 1, 1)},
+    "fixed term without end": {"contract_end": None},
+    "open-ended with an end": {"contract_term": "无固定期限"},
+    "open-ended": {"contract_term": "无固定期限", "contract_end": None},
+    "ends before it starts": {"contract_end": dt.date(2020, 1, 1)},
+    "no contract dates": {"contract_term": "以完成一定工作任务为期限", "contract_start": None, "contract_end": None},
+}
+
+
+@pytest.mark.parametrize("change", BREAKS)
+def test_a_plain_batch_with_one_row_changed_answers_as_rows_checked_one_by_one(change):
+    """A batch of 表二 whose rows are all plain is checked a column at a time; one row off the plain path sends its
+    batch back to the rows one by one, with their exact messages."""
+    rows = [(n + 1, _clean_row(n)) for n in range(2500)]
+    rows[1500][1].update(BREAKS[change])
+    one_by_one = RowChecker("table2", period_end=END)
+    checker = RowChecker("table2", period_end=END)
+    found = list(checker.checked((n, list(raw.values())) for n, raw in rows))
+    assert found == [(n, *one_by_one.check(n, raw)) for n, raw in rows]
+    plain_changes = ("other ID", "open-ended")  # allowed; the rest is a problem (a required cell left empty too)
+    assert [n for n, _, problems in found if problems] == ([] if change in plain_changes else [1501])
+
+
+def test_a_duplicate_within_a_plain_batch_is_reported():
+    rows = [(n + 1, _clean_row(n)) for n in range(1500)]
+    rows[1200][1].update({k: rows[1100][1][k] for k in ("id_number", "birth_date", "gender")})
+    found = list(RowChecker("table2", period_end=END).checked((n, list(raw.values())) for n, raw in rows))
+    assert [(n, [p["message"] for p in problems]) for n, _, problems in found if problems] == [
+        (1201, ["与第1101行证件号码重复"])]
+
+
 if __name__ == "__main__":  # wrote the file the first test compares with, with the checker as it was (row by row)
     def before(table: str) -> list:
         checker = RowChecker(table, period_end=END)
