@@ -125,7 +125,7 @@ def test_a_filer_fills_table1_by_chat_as_the_form_would_save_it(client, containe
     t = factories.table1(3)
     for answer in ("65", "同注册地址", t["contact_name"], t["contact_phone"], "3", "2", "2"):
         page = chat(b, answer)
-    assert "在册职工人数应等于其中男与其中女之和" in bubbles(page)[-2]  # 2 + 2 ≠ 3, said at once
+    assert "在册职工人数3 ≠ 其中男2 + 其中女2" in bubbles(page)[-2]  # 2 + 2 ≠ 3, said at once
     for answer in ("1", "3", "0", "0", "0", "0", "3", "0", "3", "0", "0", "3", "3", "3", "3", "3", "72000"):
         page = chat(b, answer)
     assert "表一已保存" in page and "签订率100.0%" in page
