@@ -337,6 +337,13 @@ def _id_note(value: str, c: Conversation) -> str | None:
     return f"按证件号码：性别{found.gender}，出生日期{found.birth_date.isoformat()}，已填好。"
 
 
+def _id_number(text: str, c: Conversation) -> str:
+    """A new number: what came from the old one goes (and comes again from this one, _id_note)."""
+    if c.answers.get("id_type") == RESIDENT_ID:
+        c.answers.pop("gender", None), c.answers.pop("birth_date", None)
+    return normalize(text)
+
+
 def _not_from_id(key: str) -> Callable[[Conversation], bool]:
     return lambda c: key in c.answers  # filled from the ID number
 
@@ -370,7 +377,7 @@ def _hired_quick(c: Conversation) -> list[str]:
 _PERSON = (
     Step("name", "姓名", "姓名是？"),
     Step("id_type", "证件类型", "证件类型是？", _pick("id_type"), _choices("id_type")),
-    Step("id_number", "证件号码", "证件号码是？（居民身份证18位）", lambda t, c: normalize(t), note=_id_note),
+    Step("id_number", "证件号码", "证件号码是？（居民身份证18位）", _id_number, note=_id_note),
     Step("gender", "性别", "性别是？", _pick("gender"), _choices("gender"), skip=_not_from_id("gender")),
     Step("birth_date", "出生日期", "出生日期是？（如1990-01-01）", _date, skip=_not_from_id("birth_date")),
 )
