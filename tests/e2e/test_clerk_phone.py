@@ -38,7 +38,8 @@ class Taps:
         self.page.select_option(selector, value=value)
 
 
-def register_and_sign_in(page: Page, taps: Taps, state: Callable[..., None], unit: dict, live_server: Any) -> None:
+def register_and_sign_in(page: Page, taps: Taps, state: Callable[..., None], unit: dict, live_server: Any
+                         ) -> None:
     """Register on the form (the authority and its phone confirmed before the account exists), sign in: the home."""
     page.goto("/register")
     state("register form", "register")
@@ -68,7 +69,27 @@ def register_and_sign_in(page: Page, taps: Taps, state: Callable[..., None], uni
     state("employer home", "home")
 
 
-def check_and_submit(page: Page, taps: Taps, state: Callable[..., None], year: int, people: int) -> tuple[str, bytes]:
+def fill_table1_in_steps(page: Page, taps: Taps, values: dict) -> None:
+    """Each step's fields (those not prefilled from the registration), then 下一步; the last step saves."""
+    step = 1
+    while page.locator(f"#step-{step}").count():
+        for key, value in values.items():
+            field = page.locator(f"#step-{step} #f-{key}")
+            if not field.count() or field.input_value() == str(value):
+                continue
+            if field.evaluate("e => e.tagName") == "SELECT":
+                taps.choose(f"#f-{key}", str(value))
+            else:
+                taps.fill(f"#f-{key}", str(value))
+        following = page.locator(f"#step-{step} .step-nav button[data-go='{step + 1}']")
+        if following.count() and following.is_visible():
+            taps.click(f"#step-{step} .step-nav button[data-go='{step + 1}']")
+        step += 1
+    taps.click("button:has-text('保存表一')")
+
+
+def check_and_submit(page: Page, taps: Taps, state: Callable[..., None], year: int, people: int
+                     ) -> tuple[str, bytes]:
     """核对并提交 (the 承诺 the server requires; without it, the focus on the error summary), the confirmation with
     the 回执号 and the authority, the 回执 PDF downloaded: (回执号, the PDF)."""
     taps.click("#to-check")
@@ -115,15 +136,7 @@ def test_a_clerk_on_a_phone_registers_files_submits_and_gets_the_receipt(live_se
     # --- 表一 ---
     taps.click("a:has-text('填写表一')")
     state("表一 form")
-    for key, value in factories.table1(3).items():
-        field = page.locator(f"#f-{key}")
-        if field.input_value() == str(value):
-            continue  # prefilled from the registration: nothing to type
-        if field.evaluate("e => e.tagName") == "SELECT":
-            taps.choose(f"#f-{key}", str(value))
-        else:
-            taps.fill(f"#f-{key}", str(value))
-    taps.click("button:has-text('保存表一')")
+    fill_table1_in_steps(page, taps, factories.table1(3))
     page.wait_for_url(filing_url)
     state("filing with 表一")
 

@@ -14,28 +14,10 @@ from pypdf import PdfReader
 
 from tests import factories
 from tests.e2e.test_browser_flow import page_problems
-from tests.e2e.test_clerk_phone import AUTHORITY, Taps, check_and_submit, register_and_sign_in
+from tests.e2e.test_clerk_phone import (AUTHORITY, Taps, check_and_submit, fill_table1_in_steps,
+                                        register_and_sign_in)
 
 SERIAL = 523  # distinct from the other e2e units and the fuzz tier's
-
-
-def fill_table1_in_steps(page: Page, taps: Taps, values: dict) -> None:
-    """Each step's fields (those not prefilled from the registration), then 下一步; the last step saves."""
-    step = 1
-    while page.locator(f"#step-{step}").count():
-        for key, value in values.items():
-            field = page.locator(f"#step-{step} #f-{key}")
-            if not field.count() or field.input_value() == str(value):
-                continue
-            if field.evaluate("e => e.tagName") == "SELECT":
-                taps.choose(f"#f-{key}", str(value))
-            else:
-                taps.fill(f"#f-{key}", str(value))
-        following = page.locator(f"#step-{step} .step-nav button[data-go='{step + 1}']")
-        if following.count() and following.is_visible():
-            taps.click(f"#step-{step} .step-nav button[data-go='{step + 1}']")
-        step += 1
-    taps.click("button:has-text('保存表一')")
 
 
 def add_row(page: Page, taps: Taps, person: dict) -> None:
