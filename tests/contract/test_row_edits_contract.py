@@ -113,7 +113,7 @@ def test_an_approved_set_never_changes_and_a_correction_edits_its_own_copy(world
     c.row_edits.edit(filer, filing_id, "table2", 10, {**people[10], "name": "审核前改"})
     c.accounts.create_reviewer("r1", "Review-Passw0rd", "140105", "r1")
     reviewer = c.accounts.authenticate(c.accounts.login("r1", "Review-Passw0rd")[0])
-    submitted = c.filings.submit(filer, filing_id)
+    submitted = c.filings.submit(filer, filing_id, declaration_accepted=True)
     with pytest.raises(Conflict):
         c.row_edits.edit(filer, filing_id, "table2", 10, {**people[10], "name": "提交后改"})
     approved = c.review.review(reviewer, filing_id, decision="approve", reason=None, version=submitted.version)
