@@ -89,7 +89,7 @@ class Container(NamedTuple):
     receipts: ReceiptService  # 回执, 备案证明 and their public verification (docs/rules.md §14)
     verification: VerificationService  # SMS verification codes (docs/rules.md §12)
     people: UnitPeopleService  # a unit's people, 忘记密码, contact changes, rebinding a lost unit
-    assistant: AssistantService  # 填报助手: the chat that registers a unit and fills 表一 (docs/rules.md §19)
+    assistant: AssistantService  # 填报助手: the chat that registers a unit, fills 表一 and adds rows (docs/rules.md §19)
     wechat: WechatService  # the mini-program's sign-in, binding and subscriptions (docs/wechat.md)
 
 
@@ -244,11 +244,12 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
     recovery = RecoveryService(store, clock, imports, person_index, exports, reminders)
     verification = VerificationService(store, clock)
     people = UnitPeopleService(store, clock, accounts, verification, outbox.deliver_soon)
+    row_edits = RowEditService(store, clock, filings)
     return Container(
         settings=settings, store=store, blobs=blobs, local_transfers=local_transfers, sender=sender, clock=clock,
         token_signer=token_signer, accounts=accounts,
         applications=ApplicationService(store, clock), filings=filings, imports=imports,
-        rosters=rosters, row_edits=RowEditService(store, clock, filings),
+        rosters=rosters, row_edits=row_edits,
         review=review,
         desks=DeskService(store, clock, filings),
         versions=VersionService(store, blobs, clock, outbox, filings, settings.base_url),
@@ -259,7 +260,7 @@ def assemble(settings: settings_module.Settings, *, store: Store, blobs: BlobSto
         unit_lookup=UnitLookup(store, clock), audit=audit,
         recovery=recovery, transfers=TransferService(store, clock, outbox, settings.base_url),
         receipts=ReceiptService(store, clock, filings, settings.secret_key, settings.base_url),
-        verification=verification, people=people, assistant=AssistantService(store, clock, people, filings),
+        verification=verification, people=people, assistant=AssistantService(store, clock, people, filings, row_edits),
         wechat=WechatService(store, clock, token_signer, accounts, wechat, wechat_templates))
 
 

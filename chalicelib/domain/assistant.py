@@ -9,8 +9,8 @@ the `Check` the caller hands in: the very rules of the forms (services/assistant
 form would refuse. A phase ends with an Action (send the SMS code, register, open the filing, save 表一, submit)
 that the service carries out through the ordinary use cases.
 
-Phases: menu → register → registered (the person signs in) ; menu → table1 → rows (hand-off to the filing's row
-pages and upload: online rows are another branch's; a row phase joins here as one more list of steps) → done.
+Phases: menu → register → registered (the person signs in) ; menu → table1 → rows ⇄ table2_row / table3_row (one
+表二/表三 row asked field by field, checked by the upload's RowChecker, saved by RowEditService.add) → done.
 Commands at any time: 上一步, 修改…, 重新开始, 转人工; a question (？, 怎么, 什么…) is answered from the FAQ.
 """
 from __future__ import annotations
@@ -26,14 +26,16 @@ from pydantic import BaseModel, Field
 from . import faq
 from .calendar import due_date
 from .filing import DECLARATION
-from .identifiers import masked_text, normalize
+from .identifiers import mask_id, masked_text, normalize, parse_resident_id
 from .jurisdiction import route
 from .reference import authority_phone, codes, policy
 from .roster import parse_date
+from .row_versions import reason_rule
 from .tables import COLUMNS, TABLE1_COUNTS, clean_table1, code_lookup, signing_rate
 from .text import nfc
 
 MENU, REGISTER, REGISTERED, TABLE1, ROWS, DONE = "menu", "register", "registered", "table1", "rows", "done"
+TABLE2_ROW, TABLE3_ROW = "table2_row", "table3_row"  # one row asked field by field
 KEEP_DAYS = 30  # a conversation untouched this long is gone (docs/rules.md §19)
 KEEP_TURNS = 200  # the transcript's last turns (a stored item stays small)
 MAX_TEXT = 500
@@ -41,6 +43,8 @@ MAX_TEXT = 500
 START_REGISTER, START_TABLE1, FAQ, SUBMIT, RESEND = "注册新单位", "填报表一", "常见问题", "提交备案", "重新获取验证码"
 PLEDGE = "我承诺，提交"  # the 承诺 accepted in words, as the check-answers page's box (docs/rules.md §4)
 BACK, RESTART, HUMAN, EDIT = "上一步", "重新开始", "转人工", "修改"
+ADD_TABLE2, ADD_TABLE3, ADD_ANOTHER = "添加一名职工（表二）", "添加一名离职人员（表三）", "再添加一名"
+NONE = "无"  # the answer to an optional date (合同终止日期)
 SECRET = "●●●●●●"
 _QUESTION = re.compile(r"[?？]\s*$|怎么|怎样|如何|什么|为什么|哪个|哪里|哪些|多久|吗[?？。]?\s*$")
 
@@ -311,7 +315,102 @@ TABLE1_STEPS = (
     *(_count_step(key, f"年末参加{_TITLE[key][4:-2]}的有多少人？", _all_of("employees")) for key in _INSURED),
     _count_step("average_wage", "上年度职工平均工资是多少元？（整数）", skip=lambda c: False),
 )
-STEPS = {REGISTER: REGISTER_STEPS, TABLE1: TABLE1_STEPS}
+
+
+# 表二/表三 rows ------------------------------------------------------------------------------------------------
+RESIDENT_ID = "居民身份证"
+_ROW_TABLE = {TABLE2_ROW: "table2", TABLE3_ROW: "table3"}
+
+
+def _optional_date(text: str, c: Conversation) -> str | None:
+    return None if text == NONE else _date(text, c)
+
+
+def _id_note(value: str, c: Conversation) -> str | None:
+    """性别 and 出生日期 follow a resident ID (as the upload checks them): filled in, said, not asked."""
+    if c.answers.get("id_type") != RESIDENT_ID:
+        return None
+    found, _ = parse_resident_id(value)
+    if found is None:
+        return None
+    c.answers.update(gender=found.gender, birth_date=found.birth_date.isoformat())
+    return f"按证件号码：性别{found.gender}，出生日期{found.birth_date.isoformat()}，已填好。"
+
+
+def _id_number(text: str, c: Conversation) -> str:
+    """A new number: what came from the old one goes (and comes again from this one, _id_note)."""
+    if c.answers.get("id_type") == RESIDENT_ID:
+        c.answers.pop("gender", None), c.answers.pop("birth_date", None)
+    return normalize(text)
+
+
+def _not_from_id(key: str) -> Callable[[Conversation], bool]:
+    return lambda c: key in c.answers  # filled from the ID number
+
+
+def _reason_note(value: str, c: Conversation) -> str:
+    """The 原因代码 decides the 类别, and 是否支付经济补偿 where the law does (as the row form, online_table3)."""
+    category, compensation = reason_rule(value) or ("", "")
+    c.answers["category"] = category
+    said = f"原因代码{value}属于{category}情形"
+    if compensation in ("yes", "no"):
+        c.answers["compensated"] = "是" if compensation == "yes" else "否"
+        if compensation == "no":
+            c.answers["compensation"] = None
+        return f"{said}，依法{'应支付' if compensation == 'yes' else '无需支付'}经济补偿，已填好。"
+    return f"{said}。"
+
+
+def _paid_note(value: str, c: Conversation) -> None:
+    if value == "否":
+        c.answers["compensation"] = None
+
+
+SAME_AS_HIRED = "同入职日期"
+
+
+def _hired_quick(c: Conversation) -> list[str]:
+    """合同起始日期 is mostly the 入职日期: offered as the answer."""
+    return [f"{SAME_AS_HIRED}{c.answers['hire_date']}"] if c.answers.get("hire_date") else []
+
+
+_PERSON = (
+    Step("name", "姓名", "姓名是？"),
+    Step("id_type", "证件类型", "证件类型是？", _pick("id_type"), _choices("id_type")),
+    Step("id_number", "证件号码", "证件号码是？（居民身份证18位）", _id_number, note=_id_note),
+    Step("gender", "性别", "性别是？", _pick("gender"), _choices("gender"), skip=_not_from_id("gender")),
+    Step("birth_date", "出生日期", "出生日期是？（如1990-01-01）", _date, skip=_not_from_id("birth_date")),
+)
+TABLE2_STEPS = (
+    *_PERSON,
+    Step("hire_date", "入职日期", "入职日期是？（如2024-03-01）", _date),
+    Step("employment_form", "用工形式", "用工形式是？", _pick("employment_form"), _choices("employment_form")),
+    Step("contract_term", "劳动合同期限类型", "劳动合同期限类型是？", _pick("contract_term"), _choices("contract_term")),
+    Step("contract_start", "合同起始日期", "合同起始日期是？", lambda t, c: _date(t.removeprefix(SAME_AS_HIRED), c),
+         _hired_quick),
+    Step("contract_end", "合同终止日期", "合同终止日期是？（以完成一定工作任务为期限、未约定的，点“无”）", _optional_date,
+         lambda c: [NONE] if c.answers.get("contract_term") != "固定期限" else [],
+         skip=lambda c: c.answers.get("contract_term") == "无固定期限"),
+    Step("post_category", "岗位类别", "岗位类别是？", _pick("post_category"), _choices("post_category")),
+    Step("education", "文化程度", "文化程度是？", _pick("education"), _choices("education")),
+    Step("hukou", "户口性质", "户口性质是？", _pick("hukou"), _choices("hukou")),
+    Step("special_job", "是否特殊工种", "是特殊工种吗？", _pick("special_job"), lambda c: ["否", "是"]),
+    Step("workplace", "工作地点", "工作地点是？", _same_as("同经营地址", "business_address"), lambda c: ["同经营地址"]),
+    Step("insured", "是否参加社会保险", "参加社会保险了吗？", _pick("insured"), lambda c: ["是", "否"]),
+)
+TABLE3_STEPS = (
+    *_PERSON,
+    Step("contract_start", "合同起始日期", "劳动合同起始日期是？", _date),
+    Step("contract_end", "合同终止日期", "劳动合同终止日期是？（无固定期限的点“无”）", _optional_date, lambda c: [NONE]),
+    Step("ended_on", "终止或解除日期", "终止或解除劳动合同的日期是？", _date),
+    Step("reason_code", "原因代码", "终止或解除的原因是？（类别和是否支付经济补偿随原因填好）", _pick("reason_code"),
+         _choices("reason_code"), note=_reason_note),
+    Step("compensated", "是否支付经济补偿", "支付经济补偿了吗？", _pick("compensated"), lambda c: ["是", "否"],
+         note=_paid_note),
+    Step("compensation", "经济补偿金额（元）", "经济补偿金额是多少元？", lambda t, c: normalize(t).removesuffix("元")),
+    Step("years_of_service", "本单位工作年限", "在本单位工作了几年？（整数，不满一年填0）", _count),
+)
+STEPS = {REGISTER: REGISTER_STEPS, TABLE1: TABLE1_STEPS, TABLE2_ROW: TABLE2_STEPS, TABLE3_ROW: TABLE3_STEPS}
 _COUNT_KEYS = tuple(col.key for col in TABLE1_COUNTS)
 
 
@@ -322,6 +421,8 @@ def _form(c: Conversation) -> tuple[str, str] | None:
     filing = c.context.get("filing_id")
     if c.phase == TABLE1 and filing:
         return f"/employer/filings/{filing}/table1", "改用表一表单"
+    if c.phase in _ROW_TABLE and filing:
+        return f"/employer/filings/{filing}/rows/{_ROW_TABLE[c.phase]}/new", "改用表单添加"
     if c.phase in (ROWS, DONE) and filing:
         return f"/employer/filings/{filing}", "打开备案页面"
     return None
@@ -396,6 +497,11 @@ def hear(c: Conversation, text: str, now: dt.datetime, check: Check) -> Outcome:
             return Outcome(c, [], Action("start_table1"))
         return _say(c, now, [Turn(by="bot", text="填报表一需要先登录单位账号；还没有账号的，请点“注册新单位”。",
                                   link="/login?next=/assistant", link_text="去登录")], [START_REGISTER, FAQ])
+    if c.phase == ROWS and (phase := _row_phase(c, text)):
+        c.phase, c.step, c.answers, c.order = phase, None, {}, []
+        c.context["row_phase"] = phase
+        what = "一名职工到表二" if phase == TABLE2_ROW else "一名离职人员到表三"
+        return _ask(c, now, [Turn(by="bot", text=f"好的，添加{what}，一次问一项；随时可说“上一步”或“修改…”。")])
     if c.phase == ROWS and text == SUBMIT:
         return _say(c, now, [Turn(by="bot", text=f"提交前请阅读承诺：{DECLARATION}同意请点“{PLEDGE}”。")],
                     [PLEDGE, FAQ])
@@ -436,9 +542,31 @@ def _answer_step(c: Conversation, step: Step, text: str, now: dt.datetime, check
     if step.secret:  # the last step: the phase ends with its action, the secret handed on, never kept
         return Outcome(c, said, Action("register", {**c.answers, step.key: value}))
     if (after := _advance(c)).step is None:
-        return Outcome(after, said, Action("save_table1", {"filing_id": c.context.get("filing_id"),
-                                                           "table1": table1_values(c.answers, {})}))
+        return Outcome(after, said, _phase_done(after))
     return _ask(after, now, said)
+
+
+def _phase_done(c: Conversation) -> Action:
+    """What a complete phase of questions asks for: 表一 saved, or the row added."""
+    filing = c.context.get("filing_id")
+    if c.phase in _ROW_TABLE:
+        return Action("add_row", {"filing_id": filing, "table": _ROW_TABLE[c.phase], "fields": dict(c.answers)})
+    return Action("save_table1", {"filing_id": filing, "table1": table1_values(c.answers, {})})
+
+
+def _row_phase(c: Conversation, text: str) -> str | None:
+    """The row phase a ROWS reply opens: 表二, 表三 (when the filing has it), or the last one again."""
+    tables = c.context.get("tables", ())
+    phase = {ADD_TABLE2: TABLE2_ROW, ADD_TABLE3: TABLE3_ROW, ADD_ANOTHER: c.context.get("row_phase")}.get(text)
+    return phase if phase and _ROW_TABLE[phase] in tables else None
+
+
+def _row_replies(c: Conversation, *, another: bool = False) -> list[str]:
+    tables = c.context.get("tables", ())
+    adds = [label for label, table in ((ADD_TABLE2, "table2"), (ADD_TABLE3, "table3")) if table in tables]
+    if c.context.get("zero_report"):
+        adds = [label for label in adds if label != ADD_TABLE2]
+    return ([ADD_ANOTHER] if another else []) + adds + [SUBMIT, FAQ]
 
 
 def settle(c: Conversation, action: Action, result: Result, now: dt.datetime, said: list[Turn] | None = None
@@ -460,7 +588,8 @@ def settle(c: Conversation, action: Action, result: Result, now: dt.datetime, sa
     if action.name == "start_table1":
         c.phase, c.answers, c.order = TABLE1, {}, []
         c.context.update(filing_id=facts["filing_id"], year=facts["year"], defaults=facts["defaults"],
-                         authority=facts["authority_code"])
+                         authority=facts["authority_code"], tables=facts.get("tables", []),
+                         period_end=facts.get("period_end"))
         said.append(Turn(by="bot", text=f"好的，填报{facts['year']}年度的表一。单位名称、地址等已按注册信息填好，"
                                         f"下面只问需要您填的项目，共约20个问题。"))
         return _ask(c, now, said)
@@ -468,11 +597,24 @@ def settle(c: Conversation, action: Action, result: Result, now: dt.datetime, sa
         c.phase, c.step = ROWS, None
         rate = signing_rate(c.answers) if c.answers.get("employees") else None
         shown = f"劳动合同签订率{rate:.1%}。" if rate is not None else ""
-        rows = ("零申报不需要表二，可以直接提交。" if c.answers.get("employees") == 0 else
-                "下一步是表二（职工名单，每人一行）：请在备案页面添加或上传，完成后回来点“提交备案”。")
+        zero = c.answers.get("employees") == 0
+        c.context.update(zero_report=zero, defaults={**c.context.get("defaults", {}),
+                                                     "business_address": c.answers.get("business_address")})
+        c.answers, c.order = {}, []
+        rows = ("零申报不需要表二，可以直接提交。" if zero else
+                "下一步是表二（职工名单，每人一行）：可以在这里一问一答地添加，也可以在备案页面添加或上传Excel。")
         said.append(Turn(by="bot", text=f"表一已保存。{shown}{rows}", link=f"/employer/filings/{facts['filing_id']}",
                          link_text="打开备案页面（表二、表三）"))
-        return _say(c, now, said, [SUBMIT, FAQ])
+        return _say(c, now, said, _row_replies(c))
+    if action.name == "add_row":
+        row = action.data["fields"]
+        table = "表二" if action.data["table"] == "table2" else "表三"
+        c.phase, c.step, c.answers, c.order = ROWS, None, {}, []  # the person's data lives in the filing only
+        said.append(Turn(by="bot", text=f"已将{row.get('name')}（{mask_id(str(row.get('id_number') or ''))}）"
+                                        f"添加到{table}，{table}现有{facts['rows']}行。再添加一名，还是提交备案？",
+                         link=f"/employer/filings/{facts['filing_id']}/rows/{action.data['table']}",
+                         link_text=f"查看{table}名单"))
+        return _say(c, now, said, _row_replies(c, another=True))
     if action.name == "submit":
         c.phase = DONE
         said.append(Turn(by="bot", text=f"已提交！回执号{facts['receipt_no']}。{facts['authority_name']}审核后会短信通知您；"
@@ -493,6 +635,10 @@ def _refused(c: Conversation, action: Action, result: Result, now: dt.datetime, 
         c.answers.pop(wrong, None)
         c.step = wrong
         return _ask(c, now, said)
+    if action.name == "add_row":  # not this row's fault (the filing changed meanwhile): the row form instead
+        form = _form(c)
+        c.phase, c.step, c.answers, c.order = ROWS, None, {}, []
+        return _say(c, now, said, _row_replies(c), form=form)
     if action.name == "submit":
         return _say(c, now, said, [SUBMIT, FAQ], form=_form(c))
     if action.name == "start_table1":

@@ -15,7 +15,9 @@ import secrets
 from typing import Any
 
 from ..domain import assistant as a
-from ..domain.calendar import local_today
+from ..domain.calendar import local_today, period
+from ..domain.roster import RowChecker
+from ..domain.row_versions import online_table3
 from ..domain.errors import Conflict, DomainError, NotFound, RateLimited, problem
 from ..domain.filing import EDITABLE
 from ..domain.jurisdiction import authority
@@ -25,6 +27,7 @@ from ..ports import Clock, StaleVersion, Store
 from .accounts import Principal, Registration, normalized, registration_errors
 from .audit import audit_event
 from .filings import FilingService
+from .row_edits import RowEditService
 from .unit_people import UnitPeopleService
 
 GONE = "对话不存在或已过期（30天未使用），请重新开始"
@@ -35,8 +38,9 @@ MESSAGES_PER_MINUTE = 60  # per anonymous conversation: quick replies are tapped
 
 
 class AssistantService:
-    def __init__(self, store: Store, clock: Clock, people: UnitPeopleService, filings: FilingService):
-        self.store, self.clock, self.people, self.filings = store, clock, people, filings
+    def __init__(self, store: Store, clock: Clock, people: UnitPeopleService, filings: FilingService,
+                 rows: RowEditService):
+        self.store, self.clock, self.people, self.filings, self.rows = store, clock, people, filings, rows
 
     # the conversation
     def open(self, who: Principal | None, conversation_id: str | None, client: str = "") -> a.Conversation:
@@ -115,6 +119,10 @@ class AssistantService:
                     and self.store.get_unit(answers["uscc"]) is not None:  # said now, not at the end
                 problems.append(problem(REGISTERED, column="统一社会信用代码", field="uscc"))
             return problems
+        if phase in (a.TABLE2_ROW, a.TABLE3_ROW):  # the upload's row checks (the same-ID check comes at the save)
+            table = "table3" if phase == a.TABLE3_ROW else "table2"
+            checker = RowChecker(table, period_end=dt.date.fromisoformat(c.context["period_end"]))
+            return checker.check(0, online_table3(answers) if table == "table3" else answers)[1]
         return a.table1_problems(answers, c.context.get("defaults", {}))
 
     # what the conversation asks for
@@ -142,13 +150,20 @@ class AssistantService:
         elif filing.status not in EDITABLE:
             raise Conflict(f"{year}年度的年度备案已提交（{filing.status_label}），无需再填；如需修改请在备案页面办理")
         start = self.filings.table1_start(filing)
+        _, period_end = period(filing.kind, filing.year, local_today(self.clock.now()))
         return {"filing_id": filing.id, "year": year, "authority_code": filing.authority_code,
+                "tables": list(filing.tables), "period_end": period_end.isoformat(),
                 "defaults": {col.key: start.get(col.key) for col in TABLE1_UNIT}}
 
     def _save_table1(self, who: Principal | None, data: dict[str, Any], client: str) -> dict[str, Any]:
         assert who is not None
         filing = self.filings.save_table1(who, data["filing_id"], data["table1"])
         return {"filing_id": filing.id}
+
+    def _add_row(self, who: Principal | None, data: dict[str, Any], client: str) -> dict[str, Any]:
+        assert who is not None
+        filing, _ = self.rows.add(who, data["filing_id"], data["table"], data["fields"])
+        return {"filing_id": filing.id, "rows": filing.row_sets[data["table"]].rows}
 
     def _submit(self, who: Principal | None, data: dict[str, Any], client: str) -> dict[str, Any]:
         assert who is not None

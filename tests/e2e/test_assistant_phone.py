@@ -1,6 +1,7 @@
 """The 填报助手 in Chromium at 375 px (docs/rules.md §19): a clerk registers a unit by chat (typing answers and
 tapping quick replies; the script sends them by fetch, no reload), signs in from the bubble's link, comes back to
-the assistant and fills 表一 by chat, then the filing page shows the saved 表一. The same page works without JS
+the assistant, fills 表一 for two people and adds both to 表二 by chat, submits with the 承诺, and downloads the 回执
+from the filing page the last bubble links to. The same page works without JS
 (tests/web/test_assistant.py). Taps are counted; screenshots go to build/screenshots/."""
 from __future__ import annotations
 
@@ -64,14 +65,41 @@ def test_register_and_fill_table1_through_the_assistant_at_375px(live_server, ne
     page.locator("form.card").get_by_role("button", name="登录").click()
     chat.taps += 1
     page.wait_for_url("**/assistant")
-    for text in ("填报表一", "65 软件和信息技术服务业", "同注册地址", "李四", "0351-1234567", "5", "3", "2", "5", "0", "0",
-                 "0", "0", "5", "0", "5", "0", "0", "5", "5", "5", "5", "5", "68000"):
+    for text in ("填报表一", "65 软件和信息技术服务业", "同注册地址", "李四", "0351-1234567", "2", "1", "1", "2", "0", "0",
+                 "0", "0", "2", "0", "2", "0", "0", "2", "2", "2", "2", "2", "68000"):
         chat.answer(text)
     expect(page.locator("#chat")).to_contain_text("表一已保存")
     assert page_problems(page, "assistant after 表一") is None
     page.screenshot(path=screenshots / "assistant-table1-375.png", full_page=True)
-    print(f"taps through the assistant: {chat.taps}")  # the note counts them
 
-    page.get_by_role("link", name="打开备案页面（表二、表三）").click()
-    expect(page.locator("body")).to_contain_text("在册职工 5 人，已签劳动合同 5 人，签订率 100.0%")
+    # 表二 by chat: two people, 性别/出生日期 from the ID number, each saved as an online row
+    for n, (name, male) in enumerate((("王五", True), ("赵六", False))):
+        number = factories.resident_id("140105", "19900101", SERIAL + n, male)
+        for text in ("添加一名职工（表二）" if n == 0 else "再添加一名", name, "居民身份证", number):
+            chat.answer(text)
+        expect(page.locator("#chat")).to_contain_text(f"按证件号码：性别{'男' if male else '女'}")
+        if n == 0:
+            assert page_problems(page, "assistant asking a row") is None
+            page.screenshot(path=screenshots / "assistant-row-375.png", full_page=True)
+        for text in ("2024-03-01", "全日制", "固定期限", "同入职日期2024-03-01", "2027-02-28", "其他", "本科", "城镇", "否",
+                     "同经营地址", "是"):
+            chat.answer(text)
+        expect(page.locator("#chat li.bot").last).to_contain_text(f"表二现有{n + 1}行")
+        assert number not in page.content()  # masked in the transcript (§10)
+    assert page_problems(page, "assistant after the rows") is None
+    page.screenshot(path=screenshots / "assistant-rows-375.png", full_page=True)
+
+    chat.answer("提交备案")
+    expect(page.locator("#chat li.bot").last).to_contain_text("真实、准确、完整")
+    chat.answer("我承诺，提交")
+    expect(page.locator("#chat li.bot").last).to_contain_text("已提交！回执号BA-140105-")
+    assert page_problems(page, "assistant submitted") is None
+    page.screenshot(path=screenshots / "assistant-submitted-375.png", full_page=True)
+    print(f"\ntaps through the assistant (register → 表一 → 2 rows → submit): {chat.taps}")  # the note counts them
+
+    page.get_by_role("link", name="查看备案和回执").click()
+    expect(page.locator("#receipt")).to_contain_text("BA-140105-")
+    assert page_problems(page, "filing submitted by chat") is None
     page.screenshot(path=screenshots / "assistant-filing-375.png", full_page=True)
+    pdf = page.request.get(page.locator("#receipt-pdf").get_attribute("href"))
+    assert pdf.status == 200 and pdf.body()[:5] == b"%PDF-"

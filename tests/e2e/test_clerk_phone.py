@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Page, expect
@@ -36,20 +38,9 @@ class Taps:
         self.page.select_option(selector, value=value)
 
 
-def test_a_clerk_on_a_phone_registers_files_submits_and_gets_the_receipt(live_server, new_context, screenshots):
-    year = dt.datetime.now(ZoneInfo("Asia/Shanghai")).year - 1
-    unit = factories.registration(SERIAL, filer_email=f"e2e{SERIAL}@example.com")
-    page = new_context("phone").new_page()
-    taps = Taps(page)
-    problems: list[str] = []
-
-    def state(what: str, shot: str | None = None) -> None:
-        if found := page_problems(page, what):
-            problems.append(found)
-        if shot:
-            page.screenshot(path=screenshots / f"clerk-{shot}-375.png", full_page=True)
-
-    # --- register: help on the routing fields; the authority and its phone before the account exists ---
+def register_and_sign_in(page: Page, taps: Taps, state: Callable[..., None], unit: dict, live_server: Any
+                         ) -> None:
+    """Register on the form (the authority and its phone confirmed before the account exists), sign in: the home."""
     page.goto("/register")
     state("register form", "register")
     for key in ("uscc", "name", "registered_address", "legal_representative", "founded_on", "filer_name",
@@ -69,13 +60,74 @@ def test_a_clerk_on_a_phone_registers_files_submits_and_gets_the_receipt(live_se
     expect(page.get_by_role("heading", name="注册成功")).to_be_visible()
     state("registered")
 
-    # --- sign in: the home is a task list ---
+    # sign in: the home is a task list
     taps.click("a:has-text('去登录')")
     taps.fill("#username", unit["uscc"])
     taps.fill("#password", unit["password"])
     taps.click("form.card button[type=submit]")
     expect(page.locator("#tasks")).to_be_visible()
     state("employer home", "home")
+
+
+def fill_table1_in_steps(page: Page, taps: Taps, values: dict) -> None:
+    """Each step's fields (those not prefilled from the registration), then 下一步; the last step saves."""
+    step = 1
+    while page.locator(f"#step-{step}").count():
+        for key, value in values.items():
+            field = page.locator(f"#step-{step} #f-{key}")
+            if not field.count() or field.input_value() == str(value):
+                continue
+            if field.evaluate("e => e.tagName") == "SELECT":
+                taps.choose(f"#f-{key}", str(value))
+            else:
+                taps.fill(f"#f-{key}", str(value))
+        following = page.locator(f"#step-{step} .step-nav button[data-go='{step + 1}']")
+        if following.count() and following.is_visible():
+            taps.click(f"#step-{step} .step-nav button[data-go='{step + 1}']")
+        step += 1
+    taps.click("button:has-text('保存表一')")
+
+
+def check_and_submit(page: Page, taps: Taps, state: Callable[..., None], year: int, people: int
+                     ) -> tuple[str, bytes]:
+    """核对并提交 (the 承诺 the server requires; without it, the focus on the error summary), the confirmation with
+    the 回执号 and the authority, the 回执 PDF downloaded: (回执号, the PDF)."""
+    taps.click("#to-check")
+    expect(page.locator("#check-table1")).to_contain_text(f"在册职工 {people} 人")
+    expect(page.locator("#check-table2")).to_have_text(f"{people} 行")
+    state("check answers", "check")
+    page.locator("#submit").click()  # without the 承诺: the server says so, and the focus goes to the summary
+    expect(page.locator("#e-declaration_accepted")).to_be_visible()
+    expect(page.locator("#error-summary")).to_be_focused()
+    state("check answers without the 承诺")
+    taps.click("#f-declaration_accepted")
+    taps.click("#submit")
+    page.wait_for_url(re.compile(r"/submitted$"))
+    receipt = page.locator("#receipt").inner_text().strip()
+    assert re.fullmatch(rf"BA-140105-{year}-\d{{6}}", receipt), receipt
+    expect(page.locator("#authority")).to_have_text(AUTHORITY)
+    expect(page.locator("#review-days")).to_contain_text("工作日")
+    state("submitted", "submitted")
+    pdf = page.request.get(page.locator("#receipt-pdf").get_attribute("href"))
+    assert pdf.status == 200 and pdf.body()[:5] == b"%PDF-"
+    taps.count += 1  # the 回执 download
+    return receipt, pdf.body()
+
+
+def test_a_clerk_on_a_phone_registers_files_submits_and_gets_the_receipt(live_server, new_context, screenshots):
+    year = dt.datetime.now(ZoneInfo("Asia/Shanghai")).year - 1
+    unit = factories.registration(SERIAL, filer_email=f"e2e{SERIAL}@example.com")
+    page = new_context("phone").new_page()
+    taps = Taps(page)
+    problems: list[str] = []
+
+    def state(what: str, shot: str | None = None) -> None:
+        if found := page_problems(page, what):
+            problems.append(found)
+        if shot:
+            page.screenshot(path=screenshots / f"clerk-{shot}-375.png", full_page=True)
+
+    register_and_sign_in(page, taps, state, unit, live_server)
     taps.click(f"button:has-text('开始{year}年度备案')")
     page.wait_for_url(re.compile(r"/employer/filings/\w+$"))
     filing_url = page.url
@@ -84,18 +136,7 @@ def test_a_clerk_on_a_phone_registers_files_submits_and_gets_the_receipt(live_se
     # --- 表一 ---
     taps.click("a:has-text('填写表一')")
     state("表一 form")
-    for key, value in factories.table1(3).items():
-        field = page.locator(f"#f-{key}")
-        if field.input_value() == str(value):
-            continue  # prefilled from the registration: nothing to type
-        if not field.is_visible():  # 表一 shows one step at a time: 下一步 / the step list
-            step = field.evaluate("e => e.closest('fieldset.step').dataset.step")
-            taps.click(f"#step-list [data-go='{step}']")
-        if field.evaluate("e => e.tagName") == "SELECT":
-            taps.choose(f"#f-{key}", str(value))
-        else:
-            taps.fill(f"#f-{key}", str(value))
-    taps.click("button:has-text('保存表一')")
+    fill_table1_in_steps(page, taps, factories.table1(3))
     page.wait_for_url(filing_url)
     state("filing with 表一")
 
@@ -117,25 +158,7 @@ def test_a_clerk_on_a_phone_registers_files_submits_and_gets_the_receipt(live_se
     page.wait_for_url(filing_url)
 
     # --- 核对并提交: the summary, the 承诺 the server requires ---
-    taps.click("#to-check")
-    expect(page.locator("#check-table1")).to_contain_text("在册职工 3 人")
-    expect(page.locator("#check-table2")).to_have_text("3 行")
-    state("check answers", "check")
-    page.locator("#submit").click()  # without the 承诺: the server says so, and the focus goes to the summary
-    expect(page.locator("#e-declaration_accepted")).to_be_visible()
-    expect(page.locator("#error-summary")).to_be_focused()
-    state("check answers without the 承诺")
-    taps.click("#f-declaration_accepted")
-    taps.click("#submit")
-    page.wait_for_url(re.compile(r"/submitted$"))
-    receipt = page.locator("#receipt").inner_text().strip()
-    assert re.fullmatch(rf"BA-140105-{year}-\d{{6}}", receipt), receipt
-    expect(page.locator("#authority")).to_have_text(AUTHORITY)
-    expect(page.locator("#review-days")).to_contain_text("工作日")
-    state("submitted", "submitted")
-    pdf = page.request.get(page.locator("#receipt-pdf").get_attribute("href"))
-    assert pdf.status == 200 and pdf.body()[:5] == b"%PDF-"
-    taps.count += 1  # the 回执 download
+    receipt, _ = check_and_submit(page, taps, state, year, people=3)
 
     # --- help and 进度查询, from the footer ---
     for link, what in (("办事指南", "guide"), ("常见问题", "faq"), ("进度查询", "progress")):

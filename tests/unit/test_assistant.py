@@ -186,3 +186,79 @@ def test_a_conversation_expires_30_days_after_its_last_message():
 def test_table1_needs_a_signed_in_filer():
     out = talk(a.start("c5", None, NOW).conversation, "填报表一")
     assert out.action is None and "先登录" in out.said[0].text and out.said[0].link == "/login?next=/assistant"
+
+
+# 表二/表三 rows by chat ---------------------------------------------------------------------------------------
+def row_rules(phase, answers, c):
+    from chalicelib.domain.roster import RowChecker
+    from chalicelib.domain.row_versions import online_table3
+    table = "table3" if phase == a.TABLE3_ROW else "table2"
+    raw = online_table3(answers) if table == "table3" else answers
+    return RowChecker(table, period_end=dt.date(2025, 12, 31)).check(0, raw)[1]
+
+
+def table1_saved(tables=("table1", "table2", "table3")) -> a.Conversation:
+    c = filling_table1()
+    c.context.update(tables=list(tables), period_end="2025-12-31")
+    c = c.model_copy(update={"answers": {"employees": 2, "business_address": "太原市小店区长治路1号"}})
+    return a.settle(c, a.Action("save_table1"), a.Result(True, {"filing_id": "f1"}), NOW).conversation
+
+
+def test_after_table1_a_worker_is_added_field_by_field_with_gender_and_birth_from_the_id():
+    c = table1_saved()
+    assert c.phase == a.ROWS and c.quick[:3] == [a.ADD_TABLE2, a.ADD_TABLE3, a.SUBMIT]
+    number = factories.resident_id("140105", "19900101", 1, True)
+    out = talk(c, a.ADD_TABLE2, "王五")
+    assert out.said[-1].text == "证件类型是？" and out.conversation.quick[0] == "居民身份证"
+    assert out.said[-1].link == "/employer/filings/f1/rows/table2/new"  # the ordinary row form
+    out = talk(out.conversation, "居民身份证", number, check=row_rules)
+    assert out.said[0].text == "按证件号码：性别男，出生日期1990-01-01，已填好。"
+    assert out.said[-1].text.startswith("入职日期是？")  # 性别 and 出生日期 not asked
+    out = talk(out.conversation, "2024-03-01", "全日制", "固定期限", check=row_rules)
+    assert out.conversation.quick[0] == "同入职日期2024-03-01"
+    out = talk(out.conversation, "同入职日期2024-03-01", "2024-01-01", check=row_rules)
+    assert out.said[0].text == "合同终止日期应晚于合同起始日期"  # the upload's rule, the same question again
+    out = talk(out.conversation, "2027-02-28", "其他", "本科", "城镇", "否", "同经营地址", "是", check=row_rules)
+    assert out.action.name == "add_row"
+    fields = out.action.data["fields"]
+    assert out.action.data["table"] == "table2" and fields["gender"] == "男" and fields["birth_date"] == "1990-01-01"
+    assert fields["contract_start"] == "2024-03-01" and fields["workplace"] == "太原市小店区长治路1号"
+    assert fields["education"] == "大学本科" and not row_rules(a.TABLE2_ROW, fields, out.conversation)
+    assert all(number not in t.text for t in out.conversation.transcript)  # §10: masked in the transcript
+    done = a.settle(out.conversation, out.action, a.Result(True, {"filing_id": "f1", "rows": 1}), NOW)
+    assert "已将王五（" in done.said[-1].text and "表二现有1行" in done.said[-1].text
+    assert number not in done.said[-1].text and done.conversation.answers == {}
+    assert done.conversation.quick[:2] == [a.ADD_ANOTHER, a.ADD_TABLE2]
+    assert talk(done.conversation, a.ADD_ANOTHER).conversation.phase == a.TABLE2_ROW
+
+
+def test_a_refused_row_sends_the_chat_back_to_the_named_field():
+    c = table1_saved()
+    number = factories.resident_id("140105", "19900101", 1, True)
+    out = talk(c, a.ADD_TABLE2, "王五", "居民身份证", number, "2024-03-01", "全日制", "无固定期限", "2024-03-01",
+               "其他", "本科", "城镇", "否", "太原", "是")
+    assert out.action.name == "add_row" and out.action.data["fields"]["contract_term"] == "无固定期限"
+    refused = a.settle(out.conversation, out.action, a.Result(False, message="表二这一行有1处需要修改", problems=[
+        {"field": "id_number", "message": "证件号码1401**********已在名册中（张三）"}]), NOW)
+    assert refused.said[0].text.startswith("证件号码1401") and refused.said[-1].text.startswith("证件号码是？")
+    assert refused.conversation.phase == a.TABLE2_ROW and refused.conversation.answers["name"] == "王五"
+
+
+def test_a_leaver_s_reason_code_fills_category_and_compensation():
+    c = table1_saved()
+    number = factories.resident_id("140105", "19900101", 2, False)
+    out = talk(c, a.ADD_TABLE3, "赵六", "居民身份证", number, "2020-03-01", "无", "2025-09-30", check=row_rules)
+    assert "T01 合同期满，单位不续订或降低条件续订" in out.conversation.quick
+    out = talk(out.conversation, "R03", check=row_rules)
+    assert out.said[0].text == "原因代码R03属于解除情形，依法无需支付经济补偿，已填好。"
+    assert out.said[-1].text.startswith("在本单位工作了几年")  # 是否支付 and the amount not asked
+    out = talk(out.conversation, "5", check=row_rules)
+    fields = out.action.data["fields"]
+    assert out.action.data["table"] == "table3" and fields["category"] == "解除" and fields["compensated"] == "否"
+    assert fields["gender"] == "女" and fields["contract_end"] is None and not row_rules(a.TABLE3_ROW, fields, c)
+
+
+def test_a_zero_report_or_a_filing_without_table3_offers_only_its_tables():
+    c = table1_saved(tables=("table1", "table2"))
+    assert a.ADD_TABLE3 not in c.quick
+    assert talk(c, a.ADD_TABLE3).conversation.phase == a.ROWS

@@ -125,7 +125,7 @@ def test_a_filer_fills_table1_by_chat_as_the_form_would_save_it(client, containe
     t = factories.table1(3)
     for answer in ("65", "同注册地址", t["contact_name"], t["contact_phone"], "3", "2", "2"):
         page = chat(b, answer)
-    assert "在册职工人数3 ≠ 其中男2 + 其中女2（合计4）" in bubbles(page)[-2]  # 2 + 2 ≠ 3, said at once
+    assert "在册职工人数3 ≠ 其中男2 + 其中女2" in bubbles(page)[-2]  # 2 + 2 ≠ 3, said at once
     for answer in ("1", "3", "0", "0", "0", "0", "3", "0", "3", "0", "0", "3", "3", "3", "3", "3", "72000"):
         page = chat(b, answer)
     assert "表一已保存" in page and "签订率100.0%" in page
@@ -207,3 +207,39 @@ def test_anonymous_messages_are_rate_limited(client):
         "POST", f"/assistant/conversations/{cid}/messages", {"text": "你好"})[1]["error"]["message"]
     starts = [api.call("POST", "/assistant/conversations", {})[0] for _ in range(STARTS_PER_MINUTE)]
     assert starts[-1] == 429  # the first one above counted too
+
+
+TABLE1_OF_TWO = ("65", "同注册地址", "李四", "0351-1234567", "2", "1", "1", "2", "0", "0", "0", "0", "2", "0", "2", "0",
+                 "0", "2", "2", "2", "2", "2", "72000")
+
+
+def worker_by_chat(b: Browser, name: str, number: str) -> str:
+    """A 表二 row by chat: a fixed-term contract of under 3 years, from the 入职日期."""
+    page = chat(b, "添加一名职工（表二）")
+    for answer in (name, "居民身份证", number, "2024-03-01", "全日制", "固定期限", "同入职日期2024-03-01", "2027-02-28",
+                   "其他", "本科", "城镇", "否", "同经营地址", "是"):
+        page = chat(b, answer)
+    return page
+
+
+def test_a_small_unit_files_table1_adds_its_two_workers_by_chat_and_submits(client, container):
+    b = Browser(client)
+    register_by_chat(b, 8)
+    b.post("/login", {"username": factories.uscc(8), "password": PASSWORD})
+    chat(b, "填报表一")
+    for answer in TABLE1_OF_TWO:
+        page = chat(b, answer)
+    assert "表一已保存" in page and "添加一名职工（表二）" in page
+    man, woman = (factories.resident_id("140105", "19900101", n, male) for n, male in ((1, True), (2, False)))
+    page = worker_by_chat(b, "王五", man)
+    assert "已将王五（" in bubbles(page)[-1] and "表二现有1行" in bubbles(page)[-1]
+    page = worker_by_chat(b, "赵六", man)  # the same ID number again: refused, the number asked again
+    assert "已在名册中（王五）" in bubbles(page)[-2] and bubbles(page)[-1].startswith("证件号码是？")
+    page = chat(b, woman)
+    assert "按证件号码：性别女" in page and "表二现有2行" in bubbles(page)[-1]
+    assert man not in page and woman not in page  # masked in the transcript (§10)
+    assert "真实、准确、完整" in chat(b, "提交备案")
+    page = chat(b, "我承诺，提交")
+    assert "已提交！回执号BA-140105-2025-" in page
+    filing = container.store.list_unit_filings(factories.uscc(8))[0]
+    assert filing.status == "submitted" and filing.row_sets["table2"].rows == 2

@@ -93,7 +93,7 @@ def test_an_interim_table3_filed_online_takes_its_category_and_compensation_from
     assert [w["message"] for w in warnings] == [f"职工1（{mask_id(PEOPLE[0]['id_number'])}）不在本单位已备案的任何表二名册中，请核对证件号码"]
     api.call("PUT", f"/filings/{fid}/rows/table3/0", {"fields": {**row, "name": "职工一"}}, token)
     assert len(api.call("GET", f"/filings/{fid}", None, token)[1]["checks"]["warnings"]) == 1  # replaced, not added
-    assert api.call("POST", f"/filings/{fid}/submit", {"declaration_accepted": True}, token)[0] == 200  # no Excel anywhere
+    assert api.call("POST", f"/filings/{fid}/submit", {"declaration_accepted": True}, token)[0] == 200  # no Excel
 
 
 def _sign_in(browser: Browser, api: Api) -> str:

@@ -517,8 +517,9 @@ def _assistant_paths() -> dict:
         "messages": {"type": "array", "items": turn, "description": "新建/读取：全部对话；发消息：本次新增的消息"},
         "quick_replies": {"type": "array", "items": _STR, "description": "快捷回复，点选即把该文字作为消息发送"},
         "state": _obj({"phase": {"type": "string", "enum": ["menu", "register", "registered", "table1", "rows",
-                                                            "done"]},
-                       "step": {**_STR, "nullable": True, "description": "正在问的字段（注册表单或表一的字段名）"},
+                                                            "table2_row", "table3_row", "done"]},
+                       "step": {**_STR, "nullable": True,
+                                "description": "正在问的字段（注册表单、表一或表二/表三一行的字段名）"},
                        "expires_at": {**_STR, "format": "date-time"}}, ["phase", "step", "expires_at"])},
         ["id", "messages", "quick_replies", "state"])
     either = [{}, {"bearer": []}]
