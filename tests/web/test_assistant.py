@@ -243,3 +243,14 @@ def test_a_small_unit_files_table1_adds_its_two_workers_by_chat_and_submits(clie
     assert "已提交！回执号BA-140105-2025-" in page
     filing = container.store.list_unit_filings(factories.uscc(8))[0]
     assert filing.status == "submitted" and filing.row_sets["table2"].rows == 2
+
+
+def test_the_assistant_is_found_from_the_front_page_every_footer_and_the_unit_home(client):
+    b = Browser(client)
+    front = b.get("/").body.decode()
+    assert front.count('href="/assistant"') == 2  # the invitation and the footer
+    assert 'href="/assistant"' in b.get("/help").body.decode()
+    register_by_chat(b, 7)
+    b.post("/login", {"username": factories.uscc(7), "password": PASSWORD})
+    home = b.get("/employer").body.decode()
+    assert "填报助手</a>一问一答带您填完表一" in home
