@@ -34,7 +34,8 @@ def _errors(*codes: int) -> dict:
 def _op(summary: str, *, ok: tuple = ("200", "成功"), body: dict | None = None, auth: bool = True,
         params: list | None = None, errors: tuple = (400, 401, 403, 404), answer: dict | None = None) -> dict:
     op: dict = {"summary": summary,
-                "responses": {ok[0]: _resp(ok[1], answer or {"type": "object"}), **_errors(*errors)}}
+                "responses": {ok[0]: _resp(ok[1], None if ok[0] == "204" else answer or {"type": "object"}),
+                              **_errors(*errors)}}
     if body is not None:
         op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
     if params:
@@ -311,7 +312,7 @@ def _wechat_paths() -> dict:
         "/auth/wechat/bind": {"post": _op(
             "绑定微信：bind_token 和单位账号（统一社会信用代码）、密码，登录的限制同样适用；返回会话",
             body=_obj({"bind_token": _STR, "username": _STR, "password": _STR}, ["bind_token", "username", "password"]),
-            auth=False, errors=(400, 401, 403, 409, 429), answer=session)},
+            auth=False, errors=(400, 401, 403, 404, 409, 422, 429), answer=session)},
         "/auth/wechat/unbind": {"post": _op(
             "解除微信绑定：小程序会话解除本微信，网页会话解除本账号的所有微信", errors=(400, 401, 403, 404),
             answer=_obj({"unbound": _INT, "message": _STR}))},
