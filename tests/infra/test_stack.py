@@ -114,7 +114,7 @@ def test_browsers_may_post_uploads_from_the_app_origin_only(china_prod):
 # --- the S3 event, through a queue
 def _queues(t: dict) -> tuple[tuple[str, dict], tuple[str, dict], tuple[str, dict]]:
     """(uploads queue, its dead-letter queue, the jobs' dead-letter queue), each as (logical id, resource)."""
-    queues = {k: q for k, q in resources(t, "AWS::SQS::Queue").items() if not k.startswith("Reminder")}
+    queues = {k: q for k, q in resources(t, "AWS::SQS::Queue").items() if not k.startswith(("Reminder", "Export"))}
     (upload_id, upload), = [(k, q) for k, q in queues.items() if "RedrivePolicy" in q["Properties"]]
     dlq_id = upload["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
     (job_id, job), = [(k, q) for k, q in queues.items() if k not in (upload_id, dlq_id)]
@@ -492,7 +492,7 @@ def test_the_import_and_scheduled_functions_reserve_concurrency(any_stack):
     fns = functions(any_stack.json)
     reserved = {name: fn["Properties"].get("ReservedConcurrentExecutions") for name, fn in fns.items()}
     assert reserved == {"APIHandler": None, "OnUpload": 10, "DeliverOutbox": 1, "RecoverInterrupted": 5,
-                        "DailyReminders": 1, "RemindBatch": 10}
+                        "DailyReminders": 1, "RemindBatch": 10, "BuildExport": 5}
     # the outbox runs one at a time (two runs could send a message twice) and never outlasts its schedule
     assert fns["DeliverOutbox"]["Properties"]["Timeout"] <= 300
 
