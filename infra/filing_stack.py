@@ -590,7 +590,7 @@ class LaborFilingStack(cdk.Stack):
         and what still fails — an error after the retries, or an event too old — to the jobs' dead-letter
         queue."""
         for logical_id, fn in self.functions.items():
-            if logical_id in (API_HANDLER, ON_UPLOAD, REMIND_BATCH):
+            if logical_id in (API_HANDLER, ON_UPLOAD, REMIND_BATCH, BUILD_EXPORT):  # not scheduled: API or a queue
                 continue
             retries, max_age = JOB_ASYNC.get(logical_id, DEFAULT_JOB_ASYNC)
             config = lambda_.CfnEventInvokeConfig(

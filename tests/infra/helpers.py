@@ -1,6 +1,7 @@
 """Helpers of the infra tier: stage settings, in-process synthesis, template readers."""
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import json
 import os
@@ -66,8 +67,8 @@ def synth(workdir: Path, stage_settings, source_dir: Path = ROOT) -> SimpleNames
     here, saved_env, saved_path = os.getcwd(), dict(os.environ), list(sys.path)
     other_app = Path(source_dir).resolve() != ROOT
     saved_app = sys.modules.pop("app", None) if other_app else None
-    if not other_app:
-        import app  # noqa: F401  the tiers' own app (embedded), or `chalice package` would import it under BACKEND=aws
+    if not other_app:  # the tiers' own app (embedded) first, or `chalice package` would leave one of BACKEND=aws
+        importlib.import_module("app")
     os.chdir(workdir)
     try:
         os.environ["AWS_DEFAULT_REGION"] = stage_settings.region  # chalice package wants one; calls no AWS

@@ -166,9 +166,10 @@ def test_the_import_function_consumes_the_queue_one_upload_at_a_time(any_stack):
     policy_id, _ = only(t, "AWS::IAM::Policy")
     assert policy_id in as_list(mapping["DependsOn"])  # Lambda checks the role may read the queue
     (reminders_id,) = [k for k in resources(t, "AWS::SQS::Queue") if k.startswith("ReminderBatches")]
-    for action in ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"):  # and RemindBatch's queue
-        assert sorted(map(json.dumps, _granted(t, action))) == sorted(map(json.dumps, [arn_of(queue_id),
-                                                                                      arn_of(reminders_id)])), action
+    (exports_id,) = [k for k in resources(t, "AWS::SQS::Queue") if k.startswith("Exports")]
+    for action in ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"):  # and the other consumers'
+        assert sorted(map(json.dumps, _granted(t, action))) == sorted(map(json.dumps, [
+            arn_of(queue_id), arn_of(reminders_id), arn_of(exports_id)])), action
 
 
 def _flat(value) -> str:
