@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 from tests import factories
 from tests.e2e.test_browser_flow import page_problems
 
-SERIAL = 701  # distinct from the other e2e and fuzz units on the shared server
+SERIAL = 711  # distinct from the other e2e units and the fuzz tier's (701, 702) on the shared server
 PASSWORD = "Passw0rd!26"
 
 
