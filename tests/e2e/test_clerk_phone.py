@@ -38,6 +38,31 @@ class Taps:
         self.page.select_option(selector, value=value)
 
 
+class Phone:
+    """A clerk's phone: its page, the taps counted, every page state checked (axe, the width) and the named ones
+    screenshotted as build/screenshots/<prefix>-<shot>-375.png."""
+
+    def __init__(self, new_context: Callable[..., Any], screenshots: Any, prefix: str):
+        self.page = new_context("phone").new_page()
+        self.taps = Taps(self.page)
+        self.problems: list[str] = []
+        self._screenshots, self._prefix = screenshots, prefix
+
+    def state(self, what: str, shot: str | None = None) -> None:
+        if found := page_problems(self.page, what):
+            self.problems.append(found)
+        if shot:
+            self.page.screenshot(path=self._screenshots / f"{self._prefix}-{shot}-375.png", full_page=True)
+
+    def new_filing(self, unit: dict, live_server: Any, year: int) -> str:
+        """Register, sign in and start the year's filing: the filing page's address."""
+        register_and_sign_in(self.page, self.taps, self.state, unit, live_server)
+        self.taps.click(f"button:has-text('开始{year}年度备案')")
+        self.page.wait_for_url(re.compile(r"/employer/filings/\w+$"))
+        self.state("new filing")
+        return self.page.url
+
+
 def register_and_sign_in(page: Page, taps: Taps, state: Callable[..., None], unit: dict, live_server: Any
                          ) -> None:
     """Register on the form (the authority and its phone confirmed before the account exists), sign in: the home."""
@@ -117,21 +142,9 @@ def check_and_submit(page: Page, taps: Taps, state: Callable[..., None], year: i
 def test_a_clerk_on_a_phone_registers_files_submits_and_gets_the_receipt(live_server, new_context, screenshots):
     year = dt.datetime.now(ZoneInfo("Asia/Shanghai")).year - 1
     unit = factories.registration(SERIAL, filer_email=f"e2e{SERIAL}@example.com")
-    page = new_context("phone").new_page()
-    taps = Taps(page)
-    problems: list[str] = []
-
-    def state(what: str, shot: str | None = None) -> None:
-        if found := page_problems(page, what):
-            problems.append(found)
-        if shot:
-            page.screenshot(path=screenshots / f"clerk-{shot}-375.png", full_page=True)
-
-    register_and_sign_in(page, taps, state, unit, live_server)
-    taps.click(f"button:has-text('开始{year}年度备案')")
-    page.wait_for_url(re.compile(r"/employer/filings/\w+$"))
-    filing_url = page.url
-    state("new filing")
+    phone = Phone(new_context, screenshots, "clerk")
+    page, taps, state = phone.page, phone.taps, phone.state
+    filing_url = phone.new_filing(unit, live_server, year)
 
     # --- 表一 ---
     taps.click("a:has-text('填写表一')")
@@ -168,4 +181,4 @@ def test_a_clerk_on_a_phone_registers_files_submits_and_gets_the_receipt(live_se
     expect(page.locator("#progress")).to_contain_text(receipt)
 
     print(f"\nmain flow (register → 表一 → 表二 → 核对并提交 → 回执): {taps.count} taps")
-    assert not problems, "\n".join(problems)
+    assert not phone.problems, "\n".join(phone.problems)

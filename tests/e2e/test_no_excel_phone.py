@@ -6,16 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
 from tests import factories
-from tests.e2e.test_browser_flow import page_problems
-from tests.e2e.test_clerk_phone import (AUTHORITY, Taps, check_and_submit, fill_table1_in_steps,
-                                        register_and_sign_in)
+from tests.e2e.test_clerk_phone import AUTHORITY, Phone, Taps, check_and_submit, fill_table1_in_steps
 
 SERIAL = 523  # distinct from the other e2e units and the fuzz tier's
 
@@ -37,21 +34,9 @@ def add_row(page: Page, taps: Taps, person: dict) -> None:
 def test_a_clerk_files_without_excel_on_a_phone_and_downloads_the_receipt(live_server, new_context, screenshots):
     year = dt.datetime.now(ZoneInfo("Asia/Shanghai")).year - 1
     unit = factories.registration(SERIAL, filer_email=f"e2e{SERIAL}@example.com")
-    page = new_context("phone").new_page()
-    taps = Taps(page)
-    problems: list[str] = []
-
-    def state(what: str, shot: str | None = None) -> None:
-        if found := page_problems(page, what):
-            problems.append(found)
-        if shot:
-            page.screenshot(path=screenshots / f"noexcel-{shot}-375.png", full_page=True)
-
-    register_and_sign_in(page, taps, state, unit, live_server)
-    taps.click(f"button:has-text('开始{year}年度备案')")
-    page.wait_for_url(re.compile(r"/employer/filings/\w+$"))
-    filing_url = page.url
-    state("new filing")
+    phone = Phone(new_context, screenshots, "noexcel")
+    page, taps, state = phone.page, phone.taps, phone.state
+    filing_url = phone.new_filing(unit, live_server, year)
 
     taps.click("a:has-text('填写表一')")
     state("表一 step 1", "table1")
@@ -87,4 +72,4 @@ def test_a_clerk_files_without_excel_on_a_phone_and_downloads_the_receipt(live_s
         assert expected in shown, expected
 
     print(f"\nno-Excel flow (register → 表一 → 2 rows online, 1 fixed → 核对并提交 → 回执): {taps.count} taps")
-    assert not problems, "\n".join(problems)
+    assert not phone.problems, "\n".join(phone.problems)
