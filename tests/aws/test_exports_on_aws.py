@@ -17,8 +17,10 @@ def _records(sqs, url) -> list[dict]:
     return [{"body": m["Body"]} for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])]
 
 
-def test_an_export_is_sent_to_the_export_queue_and_built_by_its_function(aws_app, aws_adapters, clock):
-    api, c, aws = aws_app
+def _with_export_queue(aws_app, clock):
+    """The app's container built with EXPORT_QUEUE_URL set (a queue on the emulator), and a city reviewer signed in:
+    (api, container, sqs client, queue url, token)."""
+    api, _, aws = aws_app
     sqs = aws.clients.boto3.client("sqs")
     url = sqs.create_queue(QueueName="exports")["QueueUrl"]
     settings = Settings("aws", "https://filing.example.cn", "aws-test-secret-" + "y" * 32, table_name=aws.table_name,
@@ -26,7 +28,11 @@ def test_an_export_is_sent_to_the_export_queue_and_built_by_its_function(aws_app
     queued = bootstrap.build(settings, clock=clock, aws_session=aws.clients.boto3)
     bootstrap.override(queued)
     queued.accounts.create_reviewer("taiyuan", PASSWORD, "140100", "太原市审核员")
-    token = api.login("taiyuan", PASSWORD)
+    return api, queued, sqs, url, api.login("taiyuan", PASSWORD)
+
+
+def test_an_export_is_sent_to_the_export_queue_and_built_by_its_function(aws_app, aws_adapters, clock):
+    api, queued, sqs, url, token = _with_export_queue(aws_app, clock)
     status, asked = api.call("POST", "/exports", {"kind": "stats", "year": 2025}, token)
     assert status == 202 and asked["status"] == "queued"
     records = _records(sqs, url)
@@ -39,15 +45,7 @@ def test_an_export_is_sent_to_the_export_queue_and_built_by_its_function(aws_app
 
 
 def test_a_dead_export_worker_is_sent_to_the_queue_again_not_built_by_the_sweep(aws_app, aws_adapters, clock):
-    api, c, aws = aws_app
-    sqs = aws.clients.boto3.client("sqs")
-    url = sqs.create_queue(QueueName="exports")["QueueUrl"]
-    settings = Settings("aws", "https://filing.example.cn", "aws-test-secret-" + "y" * 32, table_name=aws.table_name,
-                        bucket_name=aws.bucket, mail_from=SENDER_EMAIL, export_queue_url=url)
-    queued = bootstrap.build(settings, clock=clock, aws_session=aws.clients.boto3)
-    bootstrap.override(queued)
-    queued.accounts.create_reviewer("taiyuan", PASSWORD, "140100", "太原市审核员")
-    token = api.login("taiyuan", PASSWORD)
+    api, queued, sqs, url, token = _with_export_queue(aws_app, clock)
     asked = api.call("POST", "/exports", {"kind": "overdue"}, token)[1]
     _records(sqs, url)  # the first message: its worker "died"
     job = queued.store.get_job(JobKind.EXPORT, asked["export_id"])
