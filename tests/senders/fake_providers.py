@@ -24,6 +24,16 @@ from typing import Any
 KEY_ID, SECRET = "LTAI-test-key-id", "test-secret-do-not-use"
 
 
+def send_json(handler: BaseHTTPRequestHandler, status: int, answer: dict[str, Any]) -> None:
+    """A fake provider's JSON answer, as the real APIs send it."""
+    raw = json.dumps(answer, ensure_ascii=False).encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json;charset=utf-8")
+    handler.send_header("Content-Length", str(len(raw)))
+    handler.end_headers()
+    handler.wfile.write(raw)
+
+
 class _Fake:
     """A threaded HTTP server whose POSTs go to self.answer(path, headers, body) → (status, JSON)."""
 
@@ -33,13 +43,7 @@ class _Fake:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                status, answer = fake.answer(self.path, self.headers, body)
-                raw = json.dumps(answer, ensure_ascii=False).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json;charset=utf-8")
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
+                send_json(self, *fake.answer(self.path, self.headers, body))
 
             def log_message(self, *args: Any) -> None:
                 pass

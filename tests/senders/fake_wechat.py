@@ -21,6 +21,8 @@ from typing import Any
 
 import pytest
 
+from tests.senders.fake_providers import send_json
+
 APP_ID, APP_SECRET = "wx0123456789abcdef", "wechat-test-secret"
 TEMPLATES = {"TPL-RESULT": ("thing1", "character_string2", "phrase3", "thing4", "time5"),
              "TPL-REMIND": ("thing1", "thing2", "thing3")}
@@ -60,12 +62,7 @@ class FakeWechat:
                 with fake.lock:
                     fake.calls.append((self.command, url.path))
                     answer = fake.answer(url.path, query, body)
-                raw = json.dumps(answer, ensure_ascii=False).encode()
-                self.send_response(200)  # WeChat answers 200 and puts the error in the body
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
+                send_json(self, 200, answer)  # WeChat answers 200 and puts the error in the body
 
             def log_message(self, *args: Any) -> None:
                 pass
