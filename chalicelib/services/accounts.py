@@ -32,6 +32,8 @@ from .token_signer import TokenSigner, hash_password, password_problem, verify_p
 CHALLENGE, ENROLMENT = "sign-in-second-factor", "second-factor-enrolment"  # signed-token purposes
 CHALLENGE_MINUTES = 5  # to type the code after the password, or to scan the QR code and type the first code
 USERNAME = re.compile(r"[a-z][a-z0-9._-]{2,31}")
+# a registration of a unit that has an account (docs/rules.md §12: the way back is recovery, not a second account)
+ALREADY_REGISTERED = "该统一社会信用代码已注册，请直接登录；账号遗失的，可找回密码或到备案审核机关办理"
 
 
 def username_problem(username: str) -> str | None:
@@ -202,7 +204,7 @@ class AccountService:
         try:
             self.store.create_unit(unit, filer)
         except AlreadyExists:
-            raise Conflict("该统一社会信用代码已注册，请直接登录") from None
+            raise Conflict(ALREADY_REGISTERED) from None
         self.store.append_audit(audit_event(now, unit.uscc, "register_unit", unit.uscc,
                                             detail={"authority": authority.code}))
         return unit, authority

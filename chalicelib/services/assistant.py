@@ -24,14 +24,13 @@ from ..domain.jurisdiction import authority
 from ..domain.reference import authority_phone
 from ..domain.tables import TABLE1_UNIT
 from ..ports import Clock, StaleVersion, Store
-from .accounts import Principal, Registration, normalized, registration_errors
+from .accounts import ALREADY_REGISTERED, Principal, Registration, normalized, registration_errors
 from .audit import audit_event
 from .filings import FilingService
 from .row_edits import RowEditService
 from .unit_people import UnitPeopleService
 
 GONE = "对话不存在或已过期（30天未使用），请重新开始"
-REGISTERED = "该统一社会信用代码已注册，请直接登录；账号遗失的，可找回密码或到备案审核机关办理"
 _ID = re.compile(r"(acct-)?[0-9a-f]{32}")  # ours only: nothing else is looked up (a key has a size limit)
 STARTS_PER_MINUTE = 10  # new anonymous conversations per client address
 MESSAGES_PER_MINUTE = 60  # per anonymous conversation: quick replies are tapped fast, but not this fast
@@ -117,7 +116,7 @@ class AssistantService:
                                            local_today(self.clock.now()))
             if c.step == "uscc" and not any(p["field"] == "uscc" for p in problems) \
                     and self.store.get_unit(answers["uscc"]) is not None:  # said now, not at the end
-                problems.append(problem(REGISTERED, column="统一社会信用代码", field="uscc"))
+                problems.append(problem(ALREADY_REGISTERED, column="统一社会信用代码", field="uscc"))
             return problems
         if phase in (a.TABLE2_ROW, a.TABLE3_ROW):  # the upload's row checks (the same-ID check comes at the save)
             table = "table3" if phase == a.TABLE3_ROW else "table2"

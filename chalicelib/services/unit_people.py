@@ -15,7 +15,8 @@ from ..domain.model import ACTING, Account, AuditEvent, Message, Role, Unit
 from ..domain.roles import Permission
 from ..domain.verification import Purpose, mobile_problem
 from ..ports import AlreadyExists, Clock, StaleVersion, Store
-from .accounts import AccountService, Principal, Registration, initial_password, normalized, registration_errors
+from .accounts import (ALREADY_REGISTERED, AccountService, Principal, Registration, initial_password, normalized,
+                       registration_errors)
 from .audit import audit_event
 from .messages import account_notice, admin_handed_over
 from .token_signer import hash_password, password_problem
@@ -83,7 +84,7 @@ class UnitPeopleService:
         if errors := registration_errors(data, local_today(self.clock.now())):
             raise ValidationFailed("注册信息有误，请按提示修改", errors)
         if self.store.get_unit(data.uscc) is not None:
-            raise Conflict("该统一社会信用代码已注册，请直接登录；账号遗失的，可找回密码或到备案审核机关办理")
+            raise Conflict(ALREADY_REGISTERED)
         return jurisdiction.route(affiliation=data.affiliation, foreign_invested=data.foreign_invested,
                                   economic_type=data.economic_type, registration_division=data.registration_division)
 
