@@ -9,8 +9,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
+from itertools import repeat
 from typing import Any
 
 from . import jurisdiction
@@ -55,15 +57,18 @@ class RosterSummary:
         self.rows = self.male = self.female = 0
         self.buckets = dict.fromkeys(BUCKETS, 0)
 
-    def add(self, row: dict[str, Any]) -> None:
-        self.rows += 1
-        if row.get("gender") == "男":
-            self.male += 1
-        elif row.get("gender") == "女":
-            self.female += 1
-        bucket = contract_bucket(row.get("contract_term"), row.get("contract_start"), row.get("contract_end"))
-        if bucket:
-            self.buckets[bucket] += 1
+    def add(self, rows: list[dict[str, Any]]) -> None:
+        """Count clean rows, a column at a time (a roster comes a thousand rows at a time)."""
+        def column(key: str) -> Iterator[Any]:
+            return map(dict.get, rows, repeat(key))
+        self.rows += len(rows)
+        genders = list(column("gender"))
+        self.male += genders.count("男")
+        self.female += genders.count("女")
+        terms = Counter(map(contract_bucket, column("contract_term"), column("contract_start"), column("contract_end")))
+        for bucket, count in terms.items():
+            if bucket:
+                self.buckets[bucket] += count
 
     def as_dict(self) -> dict[str, int]:
         return {"rows": self.rows, "male": self.male, "female": self.female, **self.buckets}

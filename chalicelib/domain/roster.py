@@ -242,21 +242,27 @@ class RowChecker:
         """(clean row, problems). Clean values: text trimmed, codes canonical, ID numbers
         half-width upper-case, dates 'YYYY-MM-DD', ints int, money '1234.50'; None when empty
         or invalid."""
-        return self.check_rows([(row_no, [raw.get(key) for key in self.keys])])[0]
+        cleans, problems = self.check_rows([(row_no, [raw.get(key) for key in self.keys])])
+        return cleans[0], problems[0]
 
     def checked(self, rows: Iterable[tuple[int, Sequence[object]]]) -> Iterator[tuple[int, dict[str, Any],
                                                                                      list[dict[str, Any]]]]:
-        """(row number, clean row, problems) of each row, given as its values in the table's column order (`keys`),
-        checked BATCH rows at a time."""
-        rows = iter(rows)
-        while batch := list(islice(rows, BATCH)):
-            for (row_no, _), (clean, problems) in zip(batch, self.check_rows(batch)):
-                yield row_no, clean, problems
+        """(row number, clean row, problems) of each row, given as its values in the table's column order (`keys`)."""
+        for row_nos, cleans, problems in self.batches(rows):
+            yield from zip(row_nos, cleans, problems)
 
-    def check_rows(self, rows: list[tuple[int, Sequence[object]]]) -> list[tuple[dict[str, Any],
-                                                                                list[dict[str, Any]]]]:
-        """`check` of each row (its values in column order), a column at a time: a column's cells are looked up in
-        what it remembers in one pass (map, in C), and only the cells it has not seen yet are parsed one by one."""
+    def batches(self, rows: Iterable[tuple[int, Sequence[object]]], size: int = BATCH
+                ) -> Iterator[tuple[list[int], list[dict[str, Any]], list[list[dict[str, Any]]]]]:
+        """`checked` `size` rows at a time: (row numbers, clean rows, each row's problems)."""
+        rows = iter(rows)
+        while batch := list(islice(rows, size)):
+            yield ([n for n, _ in batch], *self.check_rows(batch))
+
+    def check_rows(self, rows: list[tuple[int, Sequence[object]]]) -> tuple[list[dict[str, Any]],
+                                                                          list[list[dict[str, Any]]]]:
+        """`check` of each row (its values in column order): (clean rows, each row's problems). A column at a time: a
+        column's cells are looked up in what it remembers in one pass (map, in C), and only the cells it has not seen
+        yet are parsed one by one."""
         errors: list[list[dict[str, Any]]] = [[] for _ in rows]
         columns = []
         for (key, title, required, parse, memo, bulk), values in zip(self._cells, zip(*(v for _, v in rows))):
@@ -281,8 +287,7 @@ class RowChecker:
                            for cell in self._cells]
         keys = self.keys
         if self.table == "table2" and not any(errors) and self._plain_table2([n for n, _ in rows], columns):
-            # each row's dict and its own empty list of problems, built in C loops
-            return list(zip(map(dict, map(zip, repeat(keys), zip(*columns))), iter(list, None)))
+            return list(map(dict, map(zip, repeat(keys), zip(*columns)))), errors  # each row's dict, in C loops
         out = []
         for (row_no, _), values, problems in zip(rows, zip(*columns), errors):
             clean_row = dict(zip(keys, values))
@@ -292,8 +297,8 @@ class RowChecker:
                 self._check_table2(row_no, clean_row, bad, problems, id_birth)
             else:
                 self._check_table3(row_no, clean_row, bad, problems)
-            out.append((clean_row, problems))
-        return out
+            out.append(clean_row)
+        return out, errors
 
     def _plain_table2(self, row_nos: list[int], columns: list[list[Any]]) -> bool:
         """True when every row of a batch of 表二 passes the row checks, found by C loops over the batch's columns: a

@@ -59,7 +59,7 @@ def summary_after(summary: dict[str, Any] | None, before: dict[str, Any] | None,
     for row, sign in ((before, -1), (after, 1)):
         if row is not None:
             one = RosterSummary()
-            one.add(row)
+            one.add([row])
             for key, value in one.as_dict().items():
                 out[key] = out.get(key, 0) + sign * value
     return out

@@ -3,8 +3,9 @@
 Runs where the file landed: on a background thread after the local upload (embedded) or from the S3
 event (AWS), never inside the upload request. Rows are written in batches under the upload's own id
 and only become the filing's rows when the whole file passed; a failed import leaves the filing's previous
-rows as they were. Progress (rows_done of rows_total) is written every BATCH rows. A file with row errors gets
-an error report workbook (the user's rows, bad cells red, a 错误说明 column) under exports/.
+rows as they were. Rows are checked and stored, and progress (rows_done of rows_total) written, BATCH at a
+time. A file with row errors gets an error report workbook (the user's rows, bad cells red, a 错误说明 column)
+under exports/.
 
 An import is a job held under a lease (services/jobs.py), renewed every few seconds while it runs: if its
 process dies, the upload is shown as interrupted once the lease runs out (Upload.stalled), and the recovery
@@ -225,36 +226,33 @@ class ImportService:
                                       base_filing_id=base.id, base_year=base.year)
         else:
             known = prefill.roster_ids(self.store, filing.uscc)
-        batch: list[dict[str, Any]] = []
         with self.blobs.open(upload.blob_key) as f:
             rows = read_rows(f, upload.table)
             self._update(upload, rows_total=rows.total)
-            for row_no, clean, problems in checker.checked(rows.values()):
-                out.read += 1
-                if out.read % BATCH == 0 and out.error_count:  # no batch write to report progress with
-                    self._update(upload, rows_done=out.read)
-                if problems:
-                    out.add_errors(row_no, problems, clean.get("name"))
-                    continue
-                if out.error_count:
-                    continue  # the file will be refused; keep checking, stop writing
-                if out.summary:
-                    out.summary.add(clean)
-                if out.diff:
-                    out.diff.add(clean)
-                if known is not None and clean["id_number"] not in known:
-                    self._warn(out, row_no)
-                clean["row"] = row_no
-                batch.append(clean)
-                if len(batch) >= BATCH:
-                    self.store.put_rows(upload.id, out.stored, batch)
-                    out.stored += len(batch)
-                    batch = []
-                    self._update(upload, rows_done=out.read)
-        if batch and not out.error_count:
-            self.store.put_rows(upload.id, out.stored, batch)
-            out.stored += len(batch)
+            for row_nos, cleans, problems in checker.batches(rows.values(), BATCH):
+                out.read += len(row_nos)
+                if out.error_count or any(problems):  # the file will be refused: keep checking, stop writing
+                    for row_no, clean, found in zip(row_nos, cleans, problems):
+                        if found:
+                            out.add_errors(row_no, found, clean.get("name"))
+                else:
+                    self._store(upload, out, known, row_nos, cleans)
+                self._update(upload, rows_done=out.read)
         return out
+
+    def _store(self, upload: Upload, out: _Outcome, known: set[str] | None, row_nos: list[int],
+               cleans: list[dict[str, Any]]) -> None:
+        """A batch of rows without problems: counted, compared, and stored with their Excel row numbers."""
+        if out.summary:
+            out.summary.add(cleans)
+        for row_no, clean in zip(row_nos, cleans):
+            if out.diff:
+                out.diff.add(clean)
+            if known is not None and clean["id_number"] not in known:
+                self._warn(out, row_no)
+            clean["row"] = row_no
+        self.store.put_rows(upload.id, out.stored, cleans)
+        out.stored += len(cleans)
 
     @staticmethod
     def _warn(out: _Outcome, row_no: int) -> None:

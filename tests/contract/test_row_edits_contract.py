@@ -38,8 +38,7 @@ def world(adapters, clock, tmp_path):
     people = [_person(i) for i in range(ROWS)]
     adapters.store.put_rows("upload-big", 0, people)
     summary = RosterSummary()
-    for p in people:
-        summary.add(p)
+    summary.add(people)
     adapters.store.save_filing(filing.edited(clock.now(), row_sets={"table2": RowSet(
         upload_id="upload-big", rows=ROWS, summary=summary.as_dict())}), expected_version=filing.version)
     return c, filer, filing.id, people

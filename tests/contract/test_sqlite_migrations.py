@@ -77,15 +77,22 @@ def test_a_release_1_database_is_upgraded_in_place_with_its_data_intact(tmp_path
     assert migrations.migrate(sqlite3.connect(path, isolation_level=None)) == []  # nothing left to do
 
 
-def test_rows_stored_one_to_a_record_by_earlier_releases_read_as_runs_do(tmp_path):
-    """Rows are stored in runs since issue 20; an earlier release's one-row records need no migration, and search
-    finds ASCII letters in any case, as SQLite's LIKE did."""
+def test_rows_stored_by_earlier_releases_read_as_runs_do(tmp_path):
+    """Rows are stored in runs with their keys once since issue 20; an earlier release's one-row records and runs of
+    [number, row] pairs need no migration, and search finds ASCII letters in any case, as SQLite's LIKE did."""
     store = SqliteStore(tmp_path / "t.db")
     rows = [{"name": f"职工{n}", "id_number": f"1401051990{n:08d}", "row": n + 2} for n in range(8)]
     with store._write() as db:
         db.executemany("INSERT INTO rows VALUES ('old', ?, ?)", [(n, json.dumps(r, ensure_ascii=False))
                                                                  for n, r in enumerate(rows)])
+        db.executemany("INSERT INTO rows VALUES ('pairs', ?, ?)", [
+            (n, json.dumps([[m, rows[m]] for m in range(n, min(n + 3, 8))], ensure_ascii=False)) for n in (0, 3, 6)])
     assert list(store.iter_rows("old")) == rows and store.get_rows("old", offset=3, limit=2) == rows[3:5]
+    assert list(store.iter_rows("pairs")) == rows and store.get_rows("pairs", offset=2, limit=3) == rows[2:5]
+    assert store.search_rows("pairs", "职工7") == [rows[7]]
+    store.put_rows("pairs", 4, [{**rows[4], "name": "改过"}])  # inside a run of pairs: rewritten with its others
+    assert [r["name"] for r in store.iter_rows("pairs")] == [*(r["name"] for r in rows[:4]), "改过",
+                                                             *(r["name"] for r in rows[5:])]
     assert store.search_rows("old", "职工6") == [rows[6]]
     store.put_rows("new", 0, [{"name": "Ｍａｒｙ", "id_number": "14010519900101123X"}, {"name": "John Smith"}])
     assert [r.get("id_number") for r in store.search_rows("new", "123x")] == ["14010519900101123X"]  # as LIKE found
