@@ -229,7 +229,13 @@ class Sheet:
                 continue
             if inline:
                 text = texts.get(inline, _UNSEEN)
-                out[slot] = text if text is not _UNSEEN else self._inline(inline)
+                if text is _UNSEEN:  # read here, not in a method: names, ID numbers and phones are never seen twice
+                    text = inline.decode("utf-8")
+                    if "&" in text or "_x" in text or text.isspace():
+                        text = _text(_unescape(text))
+                    if len(texts) < REMEMBERED:
+                        texts[inline] = text
+                out[slot] = text
             elif value:
                 kind = kinds.get(attrs) or self._kind(attrs)
                 if kind is _SHARED:
@@ -241,12 +247,6 @@ class Sheet:
                 else:
                     out[slot] = self._value(kind, value.decode("utf-8"), value)
         return out
-
-    def _inline(self, xml: bytes) -> str | None:
-        text = _text(_unescape(xml.decode("utf-8")))
-        if len(self.texts) < REMEMBERED:
-            self.texts[xml] = text
-        return text
 
     def _cells(self, found: list[tuple[str, ...]]) -> list[Any]:
         """Every cell of a row, in any form the pattern of _patterns takes."""
