@@ -208,15 +208,15 @@ class Sheet:
                 open_end = piece.find(b">", start)
                 number = _ROW_NUMBER.search(piece, start, open_end)
                 last = int(number[1]) if number else last + 1
-                body = piece[open_end + 1:]
-                if not body or piece[open_end - 1] == 47:  # "/": <row r="5"/>
+                body = open_end + 1  # where the row's cells start in the piece (read in place: rows are long)
+                if body == len(piece) or piece[open_end - 1] == 47:  # "/": <row r="5"/>
                     continue
                 if self.slots:
-                    common = common_re.findall(body)
-                    if len(common) == body.count(cell_end):  # every cell with a value in a common form
+                    common = common_re.findall(piece, body)
+                    if len(common) == piece.count(cell_end, body):  # every cell with a value in a common form
                         yield last, self._kept_cells(common)
                         continue
-                cells = self._cells(cell_re.findall(body.decode("utf-8")))
+                cells = self._cells(cell_re.findall(piece[body:].decode("utf-8")))
                 yield last, [cells[i] if i < len(cells) else None for i in self.kept] if self.slots else cells
 
     def _kept_cells(self, found: list[tuple[bytes, bytes, bytes, bytes]]) -> list[Any]:
