@@ -22,7 +22,7 @@ from ..domain.identifiers import normalize
 from ..domain.reference import policy
 from ..domain.tables import COLUMNS, TABLE_TITLES
 from .layout import EXAMPLE_ROWS
-from .sheet_stream import BrokenWorkbook, Sheet, Workbook
+from .sheet_stream import BrokenWorkbook, Sheet, Workbook, inflated
 
 HEADER_SEARCH_ROWS = 5
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -98,22 +98,21 @@ def _check_inflation(z: zipfile.ZipFile) -> dict[str, int]:
         part_cap = max(_BIG_PART, p.upload_max_compression_ratio * max(info.compress_size, 1))
         seen = 0
         sheet, tail = info.filename.startswith("xl/worksheets/"), b""
-        with z.open(info) as part:
-            while chunk := part.read(_BIG_PART):
-                seen += len(chunk)
-                total += len(chunk)
-                if seen > part_cap:
-                    raise UploadRejected("文件内容异常（压缩比过高），无法读取：请下载模板重新填写后上传")
-                if total > p.upload_max_unpacked_bytes:
-                    raise UploadRejected(f"文件解压后超过{p.upload_max_unpacked_bytes // (1024 * 1024)}MB"
-                                         "（可能含大量空白行、格式或图片）：请删除多余的工作表、空行和图片后重新上传")
-                if sheet:  # the last <row r="…"> so far; a tag cut by the chunk's end is whole in tail + chunk
-                    window = tail + chunk[-65536:]
-                    start = window.rfind(b"row r=")
-                    found = _ROW_NUMBER.search(window, max(window.rfind(b"<", 0, start), 0)) if start >= 0 else None
-                    if found:
-                        last_rows[info.filename] = int(found[1])
-                    tail = chunk[-64:]
+        for chunk in inflated(z, info, check=True):
+            seen += len(chunk)
+            total += len(chunk)
+            if seen > part_cap:
+                raise UploadRejected("文件内容异常（压缩比过高），无法读取：请下载模板重新填写后上传")
+            if total > p.upload_max_unpacked_bytes:
+                raise UploadRejected(f"文件解压后超过{p.upload_max_unpacked_bytes // (1024 * 1024)}MB"
+                                     "（可能含大量空白行、格式或图片）：请删除多余的工作表、空行和图片后重新上传")
+            if sheet:  # the last <row r="…"> so far; a tag cut by the chunk's end is whole in tail + chunk
+                window = tail + chunk[-65536:]
+                start = window.rfind(b"row r=")
+                found = _ROW_NUMBER.search(window, max(window.rfind(b"<", 0, start), 0)) if start >= 0 else None
+                if found:
+                    last_rows[info.filename] = int(found[1])
+                tail = chunk[-64:]
     return last_rows
 
 

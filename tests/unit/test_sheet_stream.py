@@ -192,3 +192,34 @@ def test_a_sheet_damaged_past_its_header_is_refused_when_reached():
     rows = read_rows(data, "table3")
     with pytest.raises(UploadRejected, match="损坏"):
         list(rows)
+
+
+def _damaged(data: bytes, part: str, change) -> bytes:
+    """`data` with `change(bytes, where the part's deflated bytes start, its ZipInfo)` applied."""
+    info = zipfile.ZipFile(io.BytesIO(data)).getinfo(part)
+    return change(bytearray(data), info.header_offset + 30 + len(info.filename.encode()) + len(info.extra), info)
+
+
+def test_a_package_whose_sheet_does_not_inflate_or_fails_its_checksum_is_refused_before_reading():
+    book = openpyxl.Workbook()
+    book.active.append([c.title for c in COLUMNS["table3"]])
+    for i in range(200):
+        book.active.append([i, f"职工{i}"])
+    data = save(book)
+    assert len(list(read_rows(data, "table3"))) == 200  # as written, it reads
+
+    def cut_short(out, start, info):  # the deflated stream ends halfway (zeros after)
+        half = info.compress_size // 2
+        out[start + half:start + info.compress_size] = bytes(info.compress_size - half)
+        return bytes(out)
+
+    def wrong_crc(out, start, info):  # it inflates, but not to what the central directory promises
+        entry = out.find(b"PK\x01\x02")  # the central directory's entries, up to the part's
+        while out[entry + 46:entry + 46 + len(info.filename)] != info.filename.encode():
+            entry = out.find(b"PK\x01\x02", entry + 4)
+        out[entry + 16:entry + 20] = (info.CRC ^ 1).to_bytes(4, "little")
+        return bytes(out)
+
+    for change in (cut_short, wrong_crc):
+        with pytest.raises(UploadRejected, match="损坏"):
+            read_rows(_damaged(data, "xl/worksheets/sheet1.xml", change), "table3")
