@@ -10,7 +10,6 @@ ten-row one, faster than python-calamine reads it whole (docs/architecture.md, "
 """
 from __future__ import annotations
 
-import io
 import re
 import zipfile
 import zlib
@@ -22,7 +21,7 @@ from ..domain.identifiers import normalize
 from ..domain.reference import policy
 from ..domain.tables import COLUMNS, TABLE_TITLES
 from .layout import EXAMPLE_ROWS
-from .sheet_stream import BrokenWorkbook, Sheet, Workbook, inflated
+from .sheet_stream import BrokenWorkbook, Package, Sheet, Workbook, inflated
 
 HEADER_SEARCH_ROWS = 5
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -67,7 +66,7 @@ def _open_package(data: bytes) -> tuple[Workbook, dict[str, int]]:
     if not head.startswith(_ZIP_MAGIC):
         raise UploadRejected("文件不是Excel工作簿（可能是CSV、网页或改了扩展名的文件），请下载模板填写后以.xlsx格式上传")
     try:
-        z = zipfile.ZipFile(io.BytesIO(data))
+        z = Package(data)
         names = set(z.namelist())
         types = z.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
     except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError):

@@ -161,13 +161,21 @@ class Workbook:
         return out
 
 
+class Package(zipfile.ZipFile):
+    """An .xlsx held in memory (an upload): its parts inflate straight from its bytes (`inflated`)."""
+
+    def __init__(self, data: bytes):
+        super().__init__(io.BytesIO(data))
+        self.data = memoryview(data)
+
+
 def inflated(z: zipfile.ZipFile, name: str | zipfile.ZipInfo, *, check: bool = False) -> Iterator[bytes]:
-    """A part of the package, inflated in pieces of at most CHUNK bytes. A deflated part of a package held in
-    memory (an upload) is inflated by zlib straight from its bytes: half the CPU of zipfile's reader, which
-    inflates in small steps and sums the CRC as it goes (`check`: the CRC and the size are checked here too;
-    the reader of an upload inflates the same bytes again after one checked pass, so it skips them)."""
+    """A part of the package, inflated in pieces of at most CHUNK bytes. A deflated part of a Package is inflated
+    by zlib straight from its bytes: half the CPU of zipfile's reader, which inflates in small steps and sums the
+    CRC as it goes (`check`: the CRC and the size are checked here too; the reader of an upload inflates the same
+    bytes again after one checked pass, so it skips them)."""
     info = name if isinstance(name, zipfile.ZipInfo) else z.getinfo(name)
-    raw = _stored_bytes(z, info)
+    raw = _deflated_bytes(z, info)
     if raw is None:  # another compression, an encrypted part or a package on disk: zipfile reads it
         with z.open(info) as part:
             while chunk := part.read(CHUNK):
@@ -187,15 +195,12 @@ def inflated(z: zipfile.ZipFile, name: str | zipfile.ZipInfo, *, check: bool = F
         raise zipfile.BadZipFile(f"bad CRC-32 or size for {info.filename}")
 
 
-def _stored_bytes(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> memoryview | None:
-    """The deflated bytes of a part, from the package's own buffer; None unless it is deflated, unencrypted and in
-    memory."""
-    fp = z.fp
-    if info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & 1 or not isinstance(fp, io.BytesIO):
+def _deflated_bytes(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> memoryview | None:
+    """The deflated bytes of a part of a Package; None unless it is deflated and unencrypted."""
+    if not isinstance(z, Package) or info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & 1:
         return None
-    data = fp.getbuffer()
-    at = info.header_offset
-    if bytes(data[at:at + 4]) != b"PK\x03\x04":
+    data, at = z.data, info.header_offset
+    if data[at:at + 4] != b"PK\x03\x04":
         raise zipfile.BadZipFile(f"bad local header for {info.filename}")
     name_len, extra_len = struct.unpack("<HH", data[at + 26:at + 30])
     start = at + 30 + name_len + extra_len
