@@ -3,7 +3,8 @@
     .venv/bin/python bench/bench_import.py [--sizes 100000,500000] [--repeat 3] [--openpyxl-rows 100000]
                                            [--naive-rows 100000] [--aws-model-rows 500000] [--aws-rows 0]
 
-Each measurement runs in a fresh process (so peak RSS figures do not mix), --repeat times, interleaved; the median
+Each measurement runs in a fresh process (so peak RSS figures do not mix), --repeat times, interleaved across the
+sizes too (goal 2 compares two sizes: a busy minute on this shared machine then weighs on both alike); the median
 wall and CPU seconds are printed, and the largest peak RSS. For each size:
   - anchors: python-calamine reading the file alone (the whole sheet, every row iterated), openpyxl read-only
     reading it alone (sizes up to --openpyxl-rows, once: it is slow), and a naive baseline (openpyxl normal mode,
@@ -289,25 +290,29 @@ def main() -> None:
                 xml = max(i.file_size for i in z.infolist() if i.filename.startswith("xl/worksheets/"))
             print(f"{rows:,} rows x 18 columns: {os.path.getsize(path) / 2**20:.1f} MiB file, "
                   f"{xml / 2**20:.0f} MiB sheet XML (written in {time.perf_counter() - start:.0f} s)", flush=True)
+        naive: dict[int, Figure] = {}
+        for rows in sizes:  # the slow anchors, once
+            if rows <= args.openpyxl_rows:
+                measure(f"{rows:,} rows, read: openpyxl read-only (anchor)", run_read, "openpyxl", paths[rows])
+            if rows <= args.naive_rows:
+                naive[rows] = measure(f"{rows:,} rows, naive baseline: openpyxl, pydantic, 1 insert/row",
+                                      run_naive, paths[rows])
+        runs: dict[tuple[int, str], list] = {}
+        for _ in range(args.repeat):  # interleaved, sizes too: a busy minute weighs on every figure alike
+            for rows in sizes:
+                for what in ("calamine", "stream"):
+                    runs.setdefault((rows, what), []).append(_once(run_read, what, paths[rows]))
+                runs.setdefault((rows, "embedded"), []).append(_once(run_embedded, paths[rows]))
         for rows in sizes:
             print(f"\n{rows:,} rows", flush=True)
-            path = paths[rows]
-            if rows <= args.openpyxl_rows:
-                measure("read: openpyxl read-only (anchor)", run_read, "openpyxl", path)
-            if rows <= args.naive_rows:
-                naive = measure("naive baseline: openpyxl, pydantic, 1 insert/row", run_naive, path)
-            runs: dict[str, list] = {"calamine": [], "stream": [], "embedded": []}
-            for _ in range(args.repeat):  # interleaved, so that a busy minute weighs on all three alike
-                for what in ("calamine", "stream"):
-                    runs[what].append(_once(run_read, what, path))
-                runs["embedded"].append(_once(run_embedded, path))
-            calamine[rows] = Figure("read: python-calamine (anchor)", runs["calamine"])
+            calamine[rows] = Figure("read: python-calamine (anchor)", runs[rows, "calamine"])
             print(calamine[rows])
-            print(Figure("read: this reader (excel/reader.py)", runs["stream"]))
-            embedded[rows] = Figure("import, embedded (SQLite WAL)", runs["embedded"])
+            print(Figure("read: this reader (excel/reader.py)", runs[rows, "stream"]))
+            embedded[rows] = Figure("import, embedded (SQLite WAL)", runs[rows, "embedded"])
             print(embedded[rows], flush=True)
-            if rows <= args.naive_rows:
-                print(f"  -> embedded import is {naive.wall / embedded[rows].wall:.1f}x faster than the naive baseline")
+            if rows in naive:
+                print(f"  -> embedded import is {naive[rows].wall / embedded[rows].wall:.1f}x faster than the naive "
+                      "baseline")
         print("\ngoals (issue 20)")
         if 100_000 in sizes:
             imp, cal = embedded[100_000], calamine[100_000]
