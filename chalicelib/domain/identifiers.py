@@ -6,8 +6,11 @@ same text reaches a web form, an API error and an upload error report.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -46,6 +49,15 @@ def id_check_char(first17: str) -> str:
     # The weights are 2**17 … 2**1 mod 11 (GB 11643), and 13 = 2 mod 11: the weighted sum is 2 × the digits read in
     # base 13, mod 11. One int() in C, five times the speed of a sum over the digits (500,000-row rosters).
     return _ID_CHECK[2 * int(first17, 13) % 11]
+
+
+_ID_CHECK_BY_BASE13 = "".join(_ID_CHECK[2 * r % 11] for r in range(11))  # by int(first17, 13) % 11
+
+
+def id_check_chars(firsts: Iterable[str]) -> list[str]:
+    """id_check_char of many first-17s at once, in C loops (no call per number); each must be 17 ASCII digits
+    (the caller has checked: a batch of a roster joined and tested once)."""
+    return list(map(_ID_CHECK_BY_BASE13.__getitem__, map(operator.mod, map(int, firsts, repeat(13)), repeat(11))))
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from itertools import islice, repeat
 from typing import Any, cast
 
 from .errors import problem
-from .identifiers import id_check_char, normalize, parse_resident_id
+from .identifiers import id_check_char, id_check_chars, normalize, parse_resident_id
 from .reference import codes
 from .tables import COLUMNS, MAX_YUAN, Column, code_lookup, count_problem
 from .text import nfc, text_problem
@@ -309,7 +309,7 @@ class RowChecker:
         numbers = column["id_number"]
         if (set(column["id_type"]) != {RESIDENT_ID} or None in numbers or set(map(len, numbers)) != {18}
                 or not ("".join(firsts := list(map(_FIRST17, numbers)))).isascii() or not "".join(firsts).isdigit()
-                or list(map(id_check_char, firsts)) != list(map(_CHECK_CHAR, numbers))
+                or id_check_chars(firsts) != list(map(_CHECK_CHAR, numbers))
                 or list(map(_GENDER.__getitem__, map(_GENDER_DIGIT, numbers))) != column["gender"]):
             return False
         births, sixteenths = self._births, self._sixteenths
