@@ -385,8 +385,9 @@ def _patterns(prefix: str) -> tuple[re.Pattern[bytes], re.Pattern[str]]:
     """Cells in the common forms, matched whole (<c r="B2" s="1" t="s"><v>7</v></c>,
     <c r="B2" t="inlineStr"><is><t>x</t></is></c>): three times faster; cells in any form."""
     p = re.escape(prefix)
-    common = re.compile(rf'<{p}c r="([A-Z]+)\d+"([^>]*)>(?:<{p}v>([^<]*)</{p}v>|<{p}is><{p}t>([^<]*)</{p}t></{p}is>)</{p}c>'
-                        .encode())
+    # possessive (*+): each class stops at the character that must follow it, so nothing is kept to backtrack to
+    common = re.compile(rf'<{p}c r="([A-Z]++)\d++"([^>]*+)>(?:<{p}v>([^<]*+)</{p}v>|<{p}is><{p}t>([^<]*+)</{p}t></{p}is>)'
+                        rf'</{p}c>'.encode())
     # any form: anything but <v> or a plain <is><t> (a formula, rich text…) is taken apart by _cell_parts
     cell = re.compile(rf'<{p}c(?: r="([A-Z]+)\d+")?([^>]*?)(?:/>|>(?:<{p}v>([^<]*)</{p}v>|'
                       rf"<{p}is><{p}t>([^<]*)</{p}t></{p}is>|(.*?))</{p}c>)", re.S)
