@@ -154,9 +154,19 @@ class Workbook:
         out: list[str | None] = []
         with z.open("xl/sharedStrings.xml") as part:
             root = re.search(rb"<(\w+:)?sst\b", part.read(4096))
-        end_tag = b"</%ssi>" % (root[1] or b"" if root else b"")
+        prefix = (root[1] or b"").decode() if root else ""
+        end_tag, item_start = f"</{prefix}si>".encode(), f"<{prefix}si"
+        p = re.escape(prefix)
+        plain_item = re.compile(rf"<{p}si><{p}t>([^<]*+)</{p}t></")  # <si><t>text</t></si>
         for chunk in _chunks(z, "xl/sharedStrings.xml", end_tag):
-            for plain, rich in item.findall(chunk.decode("utf-8")):
+            text = chunk.decode("utf-8")
+            texts = plain_item.findall(text)
+            # a piece of plain items only (as Excel writes most): taken as they are, in C loops
+            if (len(texts) == text.count(item_start) and "&" not in text and "_x" not in text and "" not in texts
+                    and not any(map(str.isspace, texts))):
+                out.extend(texts)
+                continue
+            for plain, rich in item.findall(text):
                 out.append(_text(_unescape(plain) if plain or not rich else _rich_text(rich)))
         return out
 

@@ -160,6 +160,26 @@ def test_a_libreoffice_style_sheet_with_shared_rich_text_and_a_custom_datetime_f
     assert rows == {1: ["出生日期", "证件 "], 2: ["王五", dt.datetime(2023, 3, 15, 12, 0), 13800000000.0]}
 
 
+@pytest.mark.parametrize("x", ["", "x:"])
+def test_shared_strings_plain_or_not_read_alike(monkeypatch, x):
+    """Excel writes most shared strings plain (<si><t>text</t></si>), read a piece at a time in one go; a piece with
+    anything else (an entity, an escape, rich text, a blank) is read item by item. Small pieces mix both."""
+    import chalicelib.excel.sheet_stream as sheet_stream
+    monkeypatch.setattr(sheet_stream, "CHUNK", 96)
+    plain = [f"<{x}t>{t}</{x}t>" for t in ["张三", "李四", "a &amp; b", "赵六", "行一_x000D_行二", "  ", "孙八", "",
+                                          *(f"职工{i}" for i in range(30))]]
+    rich = f"<{x}r><{x}t>富</{x}t></{x}r><{x}r><{x}rPr><{x}b/></{x}rPr><{x}t>文本</{x}t></{x}r>"
+    items = [*plain, rich, f"<{x}t>郑一</{x}t>"]
+    ns = f'xmlns{":x" if x else ""}="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    strings = f'<{x}sst {ns}>' + "".join(f"<{x}si>{item}</{x}si>" for item in items) + f"</{x}sst>"
+    sheet = (f"<{x}worksheet {ns}><{x}sheetData>" + "".join(
+        f'<{x}row r="{n}"><{x}c r="A{n}" t="s"><{x}v>{n - 1}</{x}v></{x}c></{x}row>' for n in range(1, len(items) + 1))
+        + f"</{x}sheetData></{x}worksheet>")
+    rows = streamed(package(sheet, strings=strings))
+    assert [rows.get(n, [None])[0] for n in range(1, len(items) + 1)] == [
+        "张三", "李四", "a & b", "赵六", "行一\r行二", None, "孙八", None, *(f"职工{i}" for i in range(30)), "富文本", "郑一"]
+
+
 def test_the_1904_date_system():
     rows = streamed(package(LIBREOFFICE_SHEET, date1904=True))
     assert rows[2][1] == dt.datetime(2027, 3, 16, 12, 0)
