@@ -7,14 +7,13 @@ import openpyxl
 
 from chalicelib.domain.identifiers import mask_id
 from tests import factories
-from tests.web.test_filing_complete import PEOPLE, approve
+from tests.web.test_filing_complete import PEOPLE, approve, filer, new_filing
 
 
 def test_error_report_prefill_and_roster_diff_on_aws(aws_app):
     api, c, _ = aws_app
-    api.call("POST", "/employers/register", factories.registration())
-    token = api.login(factories.uscc(1), "Passw0rd!26")
-    _, first = api.call("POST", "/filings", {"year": 2024}, token)
+    token = filer(api)
+    first = new_filing(api, token, 2024)
     api.call("PUT", f"/filings/{first['id']}/table1", factories.table1(4), token)
 
     wrong = {**PEOPLE[2], "hukou": "外籍"}
@@ -30,7 +29,7 @@ def test_error_report_prefill_and_roster_diff_on_aws(aws_app):
 
     assert api.upload(first["id"], "table2", factories.table2_workbook(PEOPLE), token)["status"] == "done"
     approve(c, first["id"])
-    _, nxt = api.call("POST", "/filings", {"year": 2025}, token)
+    nxt = new_filing(api, token, 2025)
     assert nxt["tables"] == ["table1", "table2", "table3"] and nxt["row_counts"] == {"table2": 4}
     changed = api.upload(nxt["id"], "table2", factories.table2_workbook([*PEOPLE[:3], factories.person(8)]), token)
     assert changed["status"] == "done"

@@ -1,14 +1,13 @@
 """Online rows on the AWS backend (DynamoDB in the emulator): an upload's 表二 fixed one row at a time through the
 API, the fixes seen by the next year's filing that carries the approved roster, which then edits its own copy."""
 from tests import factories
-from tests.web.test_filing_complete import PEOPLE, approve
+from tests.web.test_filing_complete import PEOPLE, approve, filer, new_filing
 
 
 def test_upload_then_online_edits_carried_into_next_year_on_aws(aws_app):
     api, c, _ = aws_app
-    api.call("POST", "/employers/register", factories.registration())
-    token = api.login(factories.uscc(1), "Passw0rd!26")
-    _, first = api.call("POST", "/filings", {"year": 2024}, token)
+    token = filer(api)
+    first = new_filing(api, token, 2024)
     api.call("PUT", f"/filings/{first['id']}/table1", factories.table1(4), token)
     assert api.upload(first["id"], "table2", factories.table2_workbook(PEOPLE), token)["status"] == "done"
     status, saved = api.call("PUT", f"/filings/{first['id']}/rows/table2/1",
@@ -19,7 +18,7 @@ def test_upload_then_online_edits_carried_into_next_year_on_aws(aws_app):
     assert (status, added["index"], added["rows"]) == (201, 4, 4)
     approve(c, first["id"])
 
-    _, nxt = api.call("POST", "/filings", {"year": 2025}, token)
+    nxt = new_filing(api, token, 2025)
     _, listed = api.call("GET", f"/filings/{nxt['id']}/rows/table2", None, token)
     assert [(r["index"], r["workplace"]) for r in listed["items"]] == [(0, "太原"), (1, "大同"), (2, "太原"), (4, "太原")]
     api.call("PUT", f"/filings/{nxt['id']}/rows/table2/1", {"fields": {**PEOPLE[1], "workplace": "朔州"}}, token)

@@ -15,11 +15,11 @@ import pytest
 from chalicelib import bootstrap
 from chalicelib.domain.model import LEASE, STALLED_MESSAGE, JobKind
 from chalicelib.services import imports, persons
-from chalicelib.services.accounts import Registration
 from chalicelib.services.jobs import Lease, LeaseLost, new_job
 from chalicelib.settings import Settings
 from tests import factories
 from tests.conftest import FakeClock
+from tests.contract.world import assembled, filer_with_filing, registered
 
 PEOPLE = [factories.person(i) for i in range(7)]
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,18 +28,6 @@ ROOT = Path(__file__).resolve().parents[2]
 class ProcessDied(BaseException):
     """kill -9 in process: not an Exception, so nothing in the worker gets to clean up."""
 
-
-def assembled(adapters, clock, tmp_path):
-    settings = Settings("embedded", "http://testserver", "s" * 40, data_dir=tmp_path)
-    return bootstrap.assemble(settings, store=adapters.store, blobs=adapters.blobs, sender=adapters.sender,
-                              clock=clock)
-
-
-def filer_and_filing(c):
-    c.accounts.register(Registration(**factories.registration()))
-    filer = c.accounts.authenticate(c.accounts.login(factories.uscc(1), "Passw0rd!26")[0])
-    filing = c.filings.create(filer, 2025)
-    return filer, c.filings.save_table1(filer, filing.id, factories.table1(len(PEOPLE)))
 
 
 def uploaded(c, filer, filing, workbook: bytes):
@@ -55,7 +43,7 @@ def after_the_lease(clock):
 def test_an_import_that_died_is_shown_interrupted_then_swept_and_a_new_upload_imports(adapters, clock, tmp_path,
                                                                                         monkeypatch):
     c = assembled(adapters, clock, tmp_path)
-    filer, filing = filer_and_filing(c)
+    filer, filing = filer_with_filing(registered(c), len(PEOPLE))
     monkeypatch.setattr(imports, "BATCH", 2)
     put_rows = adapters.store.put_rows
 
@@ -94,7 +82,7 @@ def test_an_import_that_died_is_shown_interrupted_then_swept_and_a_new_upload_im
 def test_an_approval_queues_the_person_index_and_a_worker_that_died_is_finished_by_the_sweep(
         adapters, clock, tmp_path, monkeypatch):
     c = assembled(adapters, clock, tmp_path)
-    filer, filing = filer_and_filing(c)
+    filer, filing = filer_with_filing(registered(c), len(PEOPLE))
     roster = uploaded(c, filer, filing, factories.table2_workbook(PEOPLE))
     c.imports.import_blob(roster.blob_key)
     submitted = c.filings.submit(filer, filing.id, declaration_accepted=True)

@@ -5,23 +5,18 @@ import threading
 
 import pytest
 
-from chalicelib import bootstrap
 from chalicelib.domain.errors import (Conflict, DomainError, Forbidden, NotFound, RateLimited, Unauthenticated,
                                      ValidationFailed)
 from chalicelib.domain.verification import Purpose, code_key
-from chalicelib.services.accounts import Registration
-from chalicelib.settings import Settings
 from tests import factories
+from tests.contract.world import assembled, registered
 
 MOBILE, NEW_MOBILE = "13800000001", "13900000002"
 
 
 @pytest.fixture
 def c(adapters, clock, tmp_path):
-    settings = Settings("embedded", "http://testserver", "s" * 40, data_dir=tmp_path)
-    c = bootstrap.assemble(settings, store=adapters.store, blobs=adapters.blobs, sender=adapters.sender, clock=clock)
-    c.accounts.register(Registration(**factories.registration()))
-    return c
+    return registered(assembled(adapters, clock, tmp_path))
 
 
 def last_code(c, mobile: str, purpose: str = "注册") -> str:

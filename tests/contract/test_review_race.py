@@ -2,22 +2,16 @@
 other is told 已被其他审核员处理 (real threads, real storage)."""
 import threading
 
-from chalicelib import bootstrap
 from chalicelib.domain.errors import Conflict
-from chalicelib.services.accounts import Registration
-from chalicelib.settings import Settings
 from tests import factories
+from tests.contract.world import assembled, filer_with_filing, registered
 
 
 def test_concurrent_reviews_exactly_one_succeeds(adapters, clock, tmp_path):
-    settings = Settings("embedded", "http://testserver", "s" * 40, data_dir=tmp_path)
-    c = bootstrap.assemble(settings, store=adapters.store, blobs=adapters.blobs, sender=adapters.sender, clock=clock)
-    c.accounts.register(Registration(**factories.registration()))
+    c = registered(assembled(adapters, clock, tmp_path))
     for name in ("r1", "r2", "r3"):
         c.accounts.create_reviewer(name, "Review-Passw0rd", "140105", name)
-    filer = c.accounts.authenticate(c.accounts.login(factories.uscc(1), "Passw0rd!26")[0])
-    filing = c.filings.create(filer, 2025)
-    filing = c.filings.save_table1(filer, filing.id, factories.table1(1))
+    filer, filing = filer_with_filing(c, 1)
     rows_upload = "race-upload"
     adapters.store.put_rows(rows_upload, 0, [factories.person(0)])
     from chalicelib.domain.filing import RowSet
@@ -50,12 +44,8 @@ def test_concurrent_reviews_exactly_one_succeeds(adapters, clock, tmp_path):
 
 
 def test_concurrent_submits_answer_with_one_receipt(adapters, clock, tmp_path):
-    settings = Settings("embedded", "http://testserver", "s" * 40, data_dir=tmp_path)
-    c = bootstrap.assemble(settings, store=adapters.store, blobs=adapters.blobs, sender=adapters.sender, clock=clock)
-    c.accounts.register(Registration(**factories.registration()))
-    filer = c.accounts.authenticate(c.accounts.login(factories.uscc(1), "Passw0rd!26")[0])
-    filing = c.filings.create(filer, 2025)
-    filing = c.filings.save_table1(filer, filing.id, factories.table1(1))
+    c = registered(assembled(adapters, clock, tmp_path))
+    filer, filing = filer_with_filing(c, 1)
     adapters.store.put_rows("submit-race", 0, [factories.person(0)])
     from chalicelib.domain.filing import RowSet
     adapters.store.save_filing(filing.edited(clock.now(), row_sets={"table2": RowSet(upload_id="submit-race", rows=1)}),

@@ -7,14 +7,12 @@ import datetime as dt
 
 import pytest
 
-from chalicelib import bootstrap
 from chalicelib.domain.checks import RosterSummary
 from chalicelib.domain.errors import Conflict, ValidationFailed
 from chalicelib.domain.filing import RowSet
-from chalicelib.services.accounts import Registration
 from chalicelib.services.row_reader import RowReader
-from chalicelib.settings import Settings
 from tests import factories
+from tests.contract.world import assembled, filer_with_filing, registered
 
 ROWS = 3000
 
@@ -29,12 +27,8 @@ def _person(i: int) -> dict:
 
 @pytest.fixture
 def world(adapters, clock, tmp_path):
-    settings = Settings("embedded", "http://testserver", "s" * 40, data_dir=tmp_path)
-    c = bootstrap.assemble(settings, store=adapters.store, blobs=adapters.blobs, sender=adapters.sender, clock=clock)
-    c.accounts.register(Registration(**factories.registration()))
-    filer = c.accounts.authenticate(c.accounts.login(factories.uscc(1), "Passw0rd!26")[0])
-    filing = c.filings.create(filer, 2025)
-    filing = c.filings.save_table1(filer, filing.id, factories.table1(ROWS))
+    c = registered(assembled(adapters, clock, tmp_path))
+    filer, filing = filer_with_filing(c, ROWS)
     people = [_person(i) for i in range(ROWS)]
     adapters.store.put_rows("upload-big", 0, people)
     summary = RosterSummary()

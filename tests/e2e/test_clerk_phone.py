@@ -42,7 +42,9 @@ class Phone:
     """A clerk's phone: its page, the taps counted, every page state checked (axe, the width) and the named ones
     screenshotted as build/screenshots/<prefix>-<shot>-375.png."""
 
-    def __init__(self, new_context: Callable[..., Any], screenshots: Any, prefix: str):
+    def __init__(self, new_context: Callable[..., Any], screenshots: Any, prefix: str, serial: int):
+        self.unit = factories.registration(serial, filer_email=f"e2e{serial}@example.com")
+        self.year = dt.datetime.now(ZoneInfo("Asia/Shanghai")).year - 1  # the year being filed
         self.page = new_context("phone").new_page()
         self.taps = Taps(self.page)
         self.problems: list[str] = []
@@ -54,10 +56,10 @@ class Phone:
         if shot:
             self.page.screenshot(path=self._screenshots / f"{self._prefix}-{shot}-375.png", full_page=True)
 
-    def new_filing(self, unit: dict, live_server: Any, year: int) -> str:
-        """Register, sign in and start the year's filing: the filing page's address."""
-        register_and_sign_in(self.page, self.taps, self.state, unit, live_server)
-        self.taps.click(f"button:has-text('开始{year}年度备案')")
+    def new_filing(self, live_server: Any) -> str:
+        """Register the phone's unit, sign in and start the year's filing: the filing page's address."""
+        register_and_sign_in(self.page, self.taps, self.state, self.unit, live_server)
+        self.taps.click(f"button:has-text('开始{self.year}年度备案')")
         self.page.wait_for_url(re.compile(r"/employer/filings/\w+$"))
         self.state("new filing")
         return self.page.url
@@ -140,11 +142,9 @@ def check_and_submit(page: Page, taps: Taps, state: Callable[..., None], year: i
 
 
 def test_a_clerk_on_a_phone_registers_files_submits_and_gets_the_receipt(live_server, new_context, screenshots):
-    year = dt.datetime.now(ZoneInfo("Asia/Shanghai")).year - 1
-    unit = factories.registration(SERIAL, filer_email=f"e2e{SERIAL}@example.com")
-    phone = Phone(new_context, screenshots, "clerk")
-    page, taps, state = phone.page, phone.taps, phone.state
-    filing_url = phone.new_filing(unit, live_server, year)
+    phone = Phone(new_context, screenshots, "clerk", SERIAL)
+    page, taps, state, year = phone.page, phone.taps, phone.state, phone.year
+    filing_url = phone.new_filing(live_server)
 
     # --- 表一 ---
     taps.click("a:has-text('填写表一')")

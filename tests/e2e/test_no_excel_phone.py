@@ -4,9 +4,7 @@ exists) → sign in → 表一 in its four steps → two 表二 people added onl
 to build/screenshots/noexcel-*.png, and the taps are counted and printed (docs/rules.md §19 gives the count)."""
 from __future__ import annotations
 
-import datetime as dt
 import io
-from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
@@ -32,11 +30,9 @@ def add_row(page: Page, taps: Taps, person: dict) -> None:
 
 
 def test_a_clerk_files_without_excel_on_a_phone_and_downloads_the_receipt(live_server, new_context, screenshots):
-    year = dt.datetime.now(ZoneInfo("Asia/Shanghai")).year - 1
-    unit = factories.registration(SERIAL, filer_email=f"e2e{SERIAL}@example.com")
-    phone = Phone(new_context, screenshots, "noexcel")
-    page, taps, state = phone.page, phone.taps, phone.state
-    filing_url = phone.new_filing(unit, live_server, year)
+    phone = Phone(new_context, screenshots, "noexcel", SERIAL)
+    page, taps, state, year = phone.page, phone.taps, phone.state, phone.year
+    filing_url = phone.new_filing(live_server)
 
     taps.click("a:has-text('填写表一')")
     state("表一 step 1", "table1")
@@ -68,7 +64,7 @@ def test_a_clerk_files_without_excel_on_a_phone_and_downloads_the_receipt(live_s
 
     receipt, pdf = check_and_submit(page, taps, state, year, people=2)
     shown = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
-    for expected in (receipt, unit["name"], AUTHORITY):
+    for expected in (receipt, phone.unit["name"], AUTHORITY):
         assert expected in shown, expected
 
     print(f"\nno-Excel flow (register → 表一 → 2 rows online, 1 fixed → 核对并提交 → 回执): {taps.count} taps")
